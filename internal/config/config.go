@@ -1,0 +1,344 @@
+// Package config reads sources.yaml into validated structs.
+//
+// Reading is strict: an unknown key, a duplicate key or a duplicate source id
+// is an error that names the file and line, so a typo never silently turns a
+// source off.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/andybalholm/cascadia"
+	"go.yaml.in/yaml/v3"
+)
+
+// Source kinds.
+const (
+	KindPage = "page"
+	KindFeed = "feed"
+)
+
+// Config is a parsed and validated sources.yaml.
+type Config struct {
+	// Path is the file the configuration was read from.
+	Path     string   `yaml:"-"`
+	Settings Settings `yaml:"settings"`
+	Sources  []Source `yaml:"sources"`
+}
+
+// Settings hold the defaults that apply to every source.
+type Settings struct {
+	// UserAgent names tracker to the sites it fetches.
+	UserAgent string `yaml:"user_agent"`
+	// Timeout bounds one request, headers and body included.
+	Timeout Duration `yaml:"timeout"`
+	// ConnectTimeout bounds establishing the connection (TCP and TLS).
+	ConnectTimeout Duration `yaml:"connect_timeout"`
+	// MaxBody is the largest body accepted; a larger one fails the fetch.
+	MaxBody ByteSize `yaml:"max_body"`
+	// MaxRedirects is how many redirects a fetch follows.
+	MaxRedirects int `yaml:"max_redirects"`
+	// Retries is how many times a transient failure is retried.
+	Retries int `yaml:"retries"`
+	// RetryBackoff is the pause before the first retry; it doubles each time.
+	RetryBackoff Duration `yaml:"retry_backoff"`
+	// HostDelay is the pause between two requests to the same host.
+	HostDelay Duration `yaml:"host_delay"`
+	// Concurrency is how many hosts are fetched at once.
+	Concurrency int `yaml:"concurrency"`
+	// MinWords is the fewest words a page's extracted text may have.
+	MinWords int `yaml:"min_words"`
+}
+
+// Source is one declared document or feed.
+type Source struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+	Kind string `yaml:"kind"`
+	URL  string `yaml:"url"`
+	// Select lists CSS selectors; every match, in document order, is kept.
+	Select StringList `yaml:"select"`
+	// Remove lists CSS selectors removed before Select applies.
+	Remove StringList `yaml:"remove"`
+	// Jurisdiction is where the document applies, e.g. US, EEA, UK.
+	Jurisdiction string `yaml:"jurisdiction"`
+	// Document is the type of document, e.g. terms, privacy, guidelines.
+	Document string `yaml:"document"`
+	// Headers are sent with every request for this source.
+	Headers map[string]string `yaml:"headers"`
+	// Disabled sources are declared but never fetched.
+	Disabled bool `yaml:"disabled"`
+	// MinWords overrides Settings.MinWords for this source.
+	MinWords *int `yaml:"min_words"`
+	// Timeout overrides Settings.Timeout for this source.
+	Timeout Duration `yaml:"timeout"`
+	// Notes are free text for the people maintaining the file.
+	Notes string `yaml:"notes"`
+
+	// Line is where the source is declared in the file.
+	Line int `yaml:"-"`
+}
+
+// Defaults used when sources.yaml leaves a setting out.
+var defaultSettings = Settings{
+	UserAgent:      "tracker/1.0 (legal document change tracker)",
+	Timeout:        Duration(30 * time.Second),
+	ConnectTimeout: Duration(10 * time.Second),
+	MaxBody:        10 << 20,
+	MaxRedirects:   5,
+	Retries:        3,
+	RetryBackoff:   Duration(time.Second),
+	HostDelay:      Duration(2 * time.Second),
+	Concurrency:    4,
+	MinWords:       30,
+}
+
+// EffectiveMinWords is the minimum word count that applies to s.
+func (c *Config) EffectiveMinWords(s *Source) int {
+	if s.MinWords != nil {
+		return *s.MinWords
+	}
+	return c.Settings.MinWords
+}
+
+// EffectiveTimeout is the request timeout that applies to s.
+func (c *Config) EffectiveTimeout(s *Source) time.Duration {
+	if s.Timeout > 0 {
+		return time.Duration(s.Timeout)
+	}
+	return time.Duration(c.Settings.Timeout)
+}
+
+// Source returns the declared source with the given id, or nil.
+func (c *Config) Source(id string) *Source {
+	for i := range c.Sources {
+		if c.Sources[i].ID == id {
+			return &c.Sources[i]
+		}
+	}
+	return nil
+}
+
+// Load reads and validates the configuration file at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("config: %s does not exist: create it (see README) or pass --config", path)
+		}
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Error lists every problem found in a configuration file.
+type Error struct {
+	Path     string
+	Problems []Problem
+}
+
+// Problem is one mistake in a configuration file.
+type Problem struct {
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if p.Line > 0 {
+			fmt.Fprintf(&b, "%s:%d: %s", e.Path, p.Line, p.Msg)
+		} else {
+			fmt.Fprintf(&b, "%s: %s", e.Path, p.Msg)
+		}
+	}
+	return b.String()
+}
+
+// Parse decodes and validates configuration data; path names it in errors.
+func Parse(path string, data []byte) (*Config, error) {
+	// Defaults first: the file overrides only the keys it sets, so an explicit
+	// zero (retries: 0, host_delay: 0s) means zero.
+	cfg := &Config{Path: path, Settings: defaultSettings}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Error{Path: path, Problems: []Problem{{Msg: "the file is empty: declare at least one source under 'sources:'"}}}
+		}
+		return nil, yamlError(path, err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlError(path, err)
+	}
+	lines := sourceLines(&root)
+	for i := range cfg.Sources {
+		if i < len(lines) {
+			cfg.Sources[i].Line = lines[i]
+		}
+	}
+	if probs := validate(cfg); len(probs) > 0 {
+		return nil, &Error{Path: path, Problems: probs}
+	}
+	return cfg, nil
+}
+
+var (
+	idPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	yamlLineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	unknownRe  = regexp.MustCompile(`^field (\S+) not found in type config\.(\w+)$`)
+)
+
+// yamlError turns the YAML library's messages into "file:line: message".
+func yamlError(path string, err error) error {
+	var msgs []string
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	} else {
+		msgs = []string{err.Error()}
+	}
+	e := &Error{Path: path}
+	for _, m := range msgs {
+		line := 0
+		if sm := yamlLineRe.FindStringSubmatch(m); sm != nil {
+			line, _ = strconv.Atoi(sm[1])
+			m = sm[2]
+		}
+		if sm := unknownRe.FindStringSubmatch(m); sm != nil {
+			m = fmt.Sprintf("unknown key %q in %s (known keys: %s)", sm[1], strings.ToLower(sm[2]), knownKeys(sm[2]))
+		}
+		m = strings.TrimPrefix(m, "yaml: ")
+		e.Problems = append(e.Problems, Problem{Line: line, Msg: m})
+	}
+	return e
+}
+
+func knownKeys(typ string) string {
+	switch typ {
+	case "Config":
+		return "settings, sources"
+	case "Settings":
+		return "user_agent, timeout, connect_timeout, max_body, max_redirects, retries, retry_backoff, host_delay, concurrency, min_words"
+	case "Source":
+		return "id, name, kind, url, select, remove, jurisdiction, document, headers, disabled, min_words, timeout, notes"
+	}
+	return "see README"
+}
+
+// sourceLines returns the line of each item under the top-level sources key.
+func sourceLines(root *yaml.Node) []int {
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+		return nil
+	}
+	m := root.Content[0]
+	if m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value != "sources" || m.Content[i+1].Kind != yaml.SequenceNode {
+			continue
+		}
+		var lines []int
+		for _, item := range m.Content[i+1].Content {
+			lines = append(lines, item.Line)
+		}
+		return lines
+	}
+	return nil
+}
+
+func validate(cfg *Config) []Problem {
+	var probs []Problem
+	add := func(line int, format string, args ...any) {
+		probs = append(probs, Problem{Line: line, Msg: fmt.Sprintf(format, args...)})
+	}
+	s := cfg.Settings
+	if s.Timeout <= 0 || s.ConnectTimeout <= 0 {
+		add(0, "settings: timeout and connect_timeout must be positive")
+	}
+	if s.HostDelay < 0 || s.RetryBackoff < 0 {
+		add(0, "settings: host_delay and retry_backoff must not be negative")
+	}
+	if s.MaxBody <= 0 {
+		add(0, "settings: max_body must be positive")
+	}
+	if s.MaxRedirects < 0 || s.Retries < 0 || s.MinWords < 0 {
+		add(0, "settings: max_redirects, retries and min_words must not be negative")
+	}
+	if s.Concurrency < 1 {
+		add(0, "settings: concurrency must be at least 1")
+	}
+	if len(cfg.Sources) == 0 {
+		add(0, "no sources declared: add at least one under 'sources:'")
+	}
+	seen := map[string]int{}
+	for i := range cfg.Sources {
+		src := &cfg.Sources[i]
+		where := fmt.Sprintf("source %q", src.ID)
+		if src.ID == "" {
+			where = fmt.Sprintf("source #%d", i+1)
+			add(src.Line, "%s: id is required", where)
+		} else if !idPattern.MatchString(src.ID) {
+			add(src.Line, "%s: id may only hold lowercase letters, digits and '-', starting with a letter or digit", where)
+		}
+		if first, dup := seen[src.ID]; dup && src.ID != "" {
+			add(src.Line, "duplicate source id %q (first declared at line %d)", src.ID, first)
+		} else {
+			seen[src.ID] = src.Line
+		}
+		if src.Name == "" {
+			src.Name = src.ID
+		}
+		switch src.Kind {
+		case KindPage, KindFeed:
+		case "":
+			add(src.Line, "%s: kind is required (page or feed)", where)
+		default:
+			add(src.Line, "%s: kind %q is not one of page, feed", where, src.Kind)
+		}
+		if u, err := url.Parse(src.URL); src.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add(src.Line, "%s: url must be an absolute http:// or https:// address, got %q", where, src.URL)
+		}
+		if src.Kind == KindPage && len(src.Select) == 0 {
+			add(src.Line, "%s: select is required for a page: the CSS selector of the legally relevant part", where)
+		}
+		for _, list := range []struct {
+			key  string
+			sels StringList
+		}{{"select", src.Select}, {"remove", src.Remove}} {
+			for _, sel := range list.sels {
+				if _, err := cascadia.ParseGroup(sel); err != nil {
+					add(src.Line, "%s: %s: invalid CSS selector %q: %v", where, list.key, sel, err)
+				}
+			}
+		}
+		if src.MinWords != nil && *src.MinWords < 0 {
+			add(src.Line, "%s: min_words must not be negative", where)
+		}
+		if src.Timeout < 0 {
+			add(src.Line, "%s: timeout must not be negative", where)
+		}
+		for k := range src.Headers {
+			if strings.TrimSpace(k) == "" || strings.ContainsAny(k, " :\r\n") {
+				add(src.Line, "%s: headers: %q is not a valid header name", where, k)
+			}
+		}
+	}
+	sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
+	return probs
+}
