@@ -1,0 +1,82 @@
+-- Sources known to the database: declared in sources.yaml or created by an import.
+CREATE TABLE sources (
+    id              TEXT PRIMARY KEY,
+    kind            TEXT NOT NULL,
+    name            TEXT NOT NULL DEFAULT '',
+    url             TEXT NOT NULL DEFAULT '',
+    origin          TEXT NOT NULL DEFAULT 'config',   -- config | import
+    created_at      TEXT NOT NULL,
+    -- Validators of the last successful fetch, valid only for rules_hash.
+    etag            TEXT NOT NULL DEFAULT '',
+    last_modified   TEXT NOT NULL DEFAULT '',
+    rules_hash      TEXT NOT NULL DEFAULT '',
+    last_fetch_at   TEXT,
+    last_ok_at      TEXT,
+    last_change_at  TEXT,
+    -- Current failure, cleared by the next successful fetch.
+    error           TEXT NOT NULL DEFAULT '',
+    error_kind      TEXT NOT NULL DEFAULT '',
+    failing_since   TEXT,
+    failures        INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+-- Content-addressed compressed bytes. A blob may be compressed with another
+-- blob's content as zstd dictionary (base_id); depth bounds the chain.
+CREATE TABLE blobs (
+    id       INTEGER PRIMARY KEY,
+    sha256   BLOB NOT NULL UNIQUE,
+    size     INTEGER NOT NULL,
+    codec    INTEGER NOT NULL,                -- 0 stored as is, 1 zstd
+    base_id  INTEGER REFERENCES blobs(id),
+    depth    INTEGER NOT NULL,
+    data     BLOB NOT NULL
+) STRICT;
+
+-- Raw fetched documents: the body behind each version, and failed bodies kept
+-- for inspection.
+CREATE TABLE snapshots (
+    id          INTEGER PRIMARY KEY,
+    source_id   TEXT NOT NULL REFERENCES sources(id),
+    fetched_at  TEXT NOT NULL,
+    url         TEXT NOT NULL,
+    status      INTEGER NOT NULL,
+    headers     TEXT NOT NULL DEFAULT '{}',
+    blob_id     INTEGER NOT NULL REFERENCES blobs(id),
+    error       TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX snapshots_source ON snapshots(source_id, id);
+
+-- Cleaned text of a document each time it really changed.
+CREATE TABLE versions (
+    id           INTEGER PRIMARY KEY,
+    source_id    TEXT NOT NULL REFERENCES sources(id),
+    seq          INTEGER NOT NULL,
+    sha256       TEXT NOT NULL,
+    blob_id      INTEGER NOT NULL REFERENCES blobs(id),
+    words        INTEGER NOT NULL,
+    first_seen   TEXT NOT NULL,
+    last_seen    TEXT NOT NULL,
+    same_as      INTEGER,
+    snapshot_id  INTEGER REFERENCES snapshots(id),
+    provenance   TEXT NOT NULL,              -- fetch | import | rebuild
+    origin_ref   TEXT NOT NULL DEFAULT '',   -- e.g. the dataset file of an import
+    technical    INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (source_id, seq)
+) STRICT;
+CREATE INDEX versions_sha ON versions(source_id, sha256);
+CREATE INDEX versions_first_seen ON versions(first_seen);
+
+-- Every fetch, run-length encoded: a repeat of the same outcome for the same
+-- version extends the last row instead of adding one.
+CREATE TABLE fetch_log (
+    id           INTEGER PRIMARY KEY,
+    source_id    TEXT NOT NULL REFERENCES sources(id),
+    outcome      TEXT NOT NULL,   -- new | unchanged | not-modified | failed
+    version_seq  INTEGER,
+    status       INTEGER NOT NULL DEFAULT 0,
+    error        TEXT NOT NULL DEFAULT '',
+    first_at     TEXT NOT NULL,
+    last_at      TEXT NOT NULL,
+    count        INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX fetch_log_source ON fetch_log(source_id, id);

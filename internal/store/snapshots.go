@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Snapshot is a raw fetched document: the body behind a version, or the body
+// of a failed fetch kept for inspection.
+type Snapshot struct {
+	ID        int64
+	SourceID  string
+	FetchedAt time.Time
+	// URL is the final address after redirects.
+	URL    string
+	Status int
+	// Headers are the response headers that matter to read the body again
+	// (Content-Type, ETag, Last-Modified, Date...).
+	Headers map[string]string
+	Body    []byte
+	// Error is why the fetch failed; empty for the snapshot of a version.
+	Error string
+}
+
+func (db *DB) insertSnapshot(ctx context.Context, tx *sql.Tx, sourceID string, s *Snapshot) (int64, error) {
+	var base sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT blob_id FROM snapshots WHERE source_id = ? ORDER BY id DESC LIMIT 1`, sourceID).Scan(&base)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("store: previous snapshot of %s: %w", sourceID, err)
+	}
+	blobID, err := db.putBlob(ctx, tx, s.Body, base.Int64)
+	if err != nil {
+		return 0, err
+	}
+	headers, err := json.Marshal(s.Headers)
+	if err != nil {
+		return 0, err
+	}
+	if s.Headers == nil {
+		headers = []byte("{}")
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO snapshots(source_id, fetched_at, url, status, headers, blob_id, error)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, sourceID, fmtTime(s.FetchedAt), s.URL, s.Status, string(headers), blobID, s.Error)
+	if err != nil {
+		return 0, fmt.Errorf("store: save snapshot of %s: %w", sourceID, err)
+	}
+	return res.LastInsertId()
+}
+
+// Snapshot returns a stored snapshot with its body.
+func (db *DB) Snapshot(ctx context.Context, id int64) (Snapshot, error) {
+	var (
+		s       Snapshot
+		fetched string
+		headers string
+		blobID  int64
+	)
+	err := db.r.QueryRowContext(ctx, `SELECT id, source_id, fetched_at, url, status, headers, blob_id, error
+		FROM snapshots WHERE id = ?`, id).Scan(&s.ID, &s.SourceID, &fetched, &s.URL, &s.Status, &headers, &blobID, &s.Error)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, fmt.Errorf("store: snapshot %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return s, fmt.Errorf("store: snapshot %d: %w", id, err)
+	}
+	s.FetchedAt = parseTime(fetched)
+	if err := json.Unmarshal([]byte(headers), &s.Headers); err != nil {
+		return s, fmt.Errorf("store: snapshot %d headers: %w", id, err)
+	}
+	s.Body, err = db.readBlob(ctx, db.r, blobID)
+	return s, err
+}

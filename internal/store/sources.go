@@ -1,0 +1,156 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Source origins.
+const (
+	OriginConfig = "config" // declared in sources.yaml
+	OriginImport = "import" // created by an import, not fetched
+)
+
+// Source is a tracked document or feed with its current status.
+type Source struct {
+	ID     string
+	Kind   string
+	Name   string
+	URL    string
+	Origin string
+
+	CreatedAt    time.Time
+	LastFetchAt  time.Time
+	LastOKAt     time.Time
+	LastChangeAt time.Time
+
+	// Error is the reason of the current failure, empty when the last fetch
+	// succeeded; ErrorKind classifies it (network, http, blocked, selector...).
+	Error        string
+	ErrorKind    string
+	FailingSince time.Time
+	Failures     int
+
+	Validators Validators
+
+	// Versions is how many versions are stored; CurrentSeq the latest one.
+	Versions   int
+	CurrentSeq int
+}
+
+// Validators let the next fetch be conditional. They are only valid for the
+// extraction rules they were obtained with.
+type Validators struct {
+	ETag         string
+	LastModified string
+	RulesHash    string
+}
+
+// SourceInfo describes a source to create or update.
+type SourceInfo struct {
+	ID     string
+	Kind   string
+	Name   string
+	URL    string
+	Origin string
+}
+
+// UpsertSource creates the source or updates its description. A declared
+// source replaces an import-only one of the same id.
+func (db *DB) UpsertSource(ctx context.Context, s SourceInfo) error {
+	if s.Origin == "" {
+		s.Origin = OriginConfig
+	}
+	return db.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sources(id, kind, name, url, origin, created_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, name = excluded.name, url = excluded.url,
+			origin = CASE WHEN excluded.origin = 'config' THEN 'config' ELSE sources.origin END`,
+			s.ID, s.Kind, s.Name, s.URL, s.Origin, fmtTime(db.Now()))
+		if err != nil {
+			return fmt.Errorf("store: save source %s: %w", s.ID, err)
+		}
+		return nil
+	})
+}
+
+const sourceColumns = `s.id, s.kind, s.name, s.url, s.origin, s.created_at, s.etag, s.last_modified, s.rules_hash,
+	s.last_fetch_at, s.last_ok_at, s.last_change_at, s.error, s.error_kind, s.failing_since, s.failures,
+	(SELECT count(*) FROM versions v WHERE v.source_id = s.id),
+	(SELECT coalesce(max(seq), 0) FROM versions v WHERE v.source_id = s.id)`
+
+type scanner interface{ Scan(...any) error }
+
+func scanSource(r scanner) (Source, error) {
+	var (
+		s                              Source
+		created                        string
+		fetch, ok, change, failedSince sql.NullString
+	)
+	err := r.Scan(&s.ID, &s.Kind, &s.Name, &s.URL, &s.Origin, &created,
+		&s.Validators.ETag, &s.Validators.LastModified, &s.Validators.RulesHash,
+		&fetch, &ok, &change, &s.Error, &s.ErrorKind, &failedSince, &s.Failures, &s.Versions, &s.CurrentSeq)
+	if err != nil {
+		return s, err
+	}
+	s.CreatedAt = parseTime(created)
+	s.LastFetchAt, s.LastOKAt, s.LastChangeAt = parseNullTime(fetch), parseNullTime(ok), parseNullTime(change)
+	s.FailingSince = parseNullTime(failedSince)
+	return s, nil
+}
+
+// Sources lists every source in the database, ordered by id.
+func (db *DB) Sources(ctx context.Context) ([]Source, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+sourceColumns+` FROM sources s ORDER BY s.id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list sources: %w", err)
+	}
+	defer rows.Close()
+	var out []Source
+	for rows.Next() {
+		s, err := scanSource(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list sources: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Source returns one source; ErrNotFound when it does not exist.
+func (db *DB) Source(ctx context.Context, id string) (Source, error) {
+	s, err := scanSource(db.r.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, fmt.Errorf("store: source %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return s, fmt.Errorf("store: source %q: %w", id, err)
+	}
+	return s, nil
+}
+
+// markOK records a successful fetch on the source row.
+func markOK(ctx context.Context, tx *sql.Tx, id string, at time.Time, v *Validators, changed bool) error {
+	q := `UPDATE sources SET last_fetch_at = ?, last_ok_at = ?, error = '', error_kind = '', failing_since = NULL, failures = 0`
+	args := []any{fmtTime(at), fmtTime(at)}
+	if v != nil {
+		q += `, etag = ?, last_modified = ?, rules_hash = ?`
+		args = append(args, v.ETag, v.LastModified, v.RulesHash)
+	}
+	if changed {
+		q += `, last_change_at = ?`
+		args = append(args, fmtTime(at))
+	}
+	q += ` WHERE id = ?`
+	args = append(args, id)
+	res, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("store: update source %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: source %q: %w", id, ErrNotFound)
+	}
+	return nil
+}

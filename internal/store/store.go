@@ -1,0 +1,198 @@
+// Package store keeps tracker's history in SQLite: sources, raw snapshots,
+// versions of the cleaned text and the fetch log. Every SQL statement of the
+// program lives in this package.
+//
+// The database runs in WAL mode, so other processes (the CLI while the daemon
+// runs) can read while one writes. Writes go through a single connection and
+// take the write lock at BEGIN, so two writers queue on the busy timeout
+// instead of failing halfway through a transaction.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// ErrNotFound is returned when a requested source or version does not exist.
+var ErrNotFound = errors.New("not found")
+
+// DB is an open tracker database.
+type DB struct {
+	path string
+	r    *sql.DB // readers
+	w    *sql.DB // the one writer connection
+	// Now is the clock used for bookkeeping times.
+	Now   func() time.Time
+	blobs *blobCodec
+}
+
+// Open opens (creating if needed) the database at path and applies pending
+// migrations.
+func Open(ctx context.Context, dbPath string) (*DB, error) {
+	if dbPath == "" {
+		return nil, errors.New("store: no database path given")
+	}
+	pragmas := url.Values{}
+	for _, p := range []string{"busy_timeout(15000)", "journal_mode(WAL)", "foreign_keys(ON)", "synchronous(NORMAL)"} {
+		pragmas.Add("_pragma", p)
+	}
+	dsn := "file:" + dbPath + "?" + pragmas.Encode()
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dbPath, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	r, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s: %w", dbPath, err)
+	}
+	r.SetMaxOpenConns(4)
+	db := &DB{path: dbPath, r: r, w: w, Now: time.Now, blobs: newBlobCodec()}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	err1 := db.r.Close()
+	err2 := db.w.Close()
+	return errors.Join(err1, err2)
+}
+
+// Path is the file the database lives in.
+func (db *DB) Path() string { return db.path }
+
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`); err != nil {
+		return fmt.Errorf("store: migrate: %w (is %s a tracker database on a writable disk?)", err, db.path)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := path.Base(name)
+		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("store: migration %s has no number", base)
+		}
+		if err := db.applyMigration(ctx, n, base, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) applyMigration(ctx context.Context, n int, base, name string) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		var done int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, n).Scan(&done); err != nil {
+			return err
+		}
+		if done > 0 {
+			return nil
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return fmt.Errorf("store: migration %s: %w", base, err)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)`,
+			n, base, fmtTime(db.Now()))
+		return err
+	})
+}
+
+// write runs fn in a write transaction.
+func (db *DB) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// IntegrityCheck runs PRAGMA integrity_check and returns its findings, or nil
+// when the database is sound.
+func (db *DB) IntegrityCheck(ctx context.Context) error {
+	rows, err := db.r.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return fmt.Errorf("store: integrity check: %w", err)
+	}
+	defer rows.Close()
+	var msgs []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return err
+		}
+		if m != "ok" {
+			msgs = append(msgs, m)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(msgs) > 0 {
+		return fmt.Errorf("store: integrity check failed: %s", strings.Join(msgs, "; "))
+	}
+	return nil
+}
+
+// timeLayout sorts as text in chronological order (fixed width, UTC).
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) time.Time {
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		t, _ = time.Parse(time.RFC3339Nano, s)
+	}
+	return t
+}
+
+func parseNullTime(s sql.NullString) time.Time {
+	if !s.Valid {
+		return time.Time{}
+	}
+	return parseTime(s.String)
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return fmtTime(t)
+}
