@@ -1,0 +1,322 @@
+// Package sources checks declared sources: it fetches each one, extracts its
+// text according to its kind and records what changed in the store.
+//
+// A fetch becomes a new version only when the extracted text differs from the
+// current version. Every failure (network, HTTP status, block page, selector
+// that matches nothing, text too short) is recorded on the source's status and
+// never touches the stored versions.
+package sources
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"sync"
+	"time"
+
+	"tracker/internal/config"
+	"tracker/internal/sources/fetch"
+	"tracker/internal/sources/page"
+	"tracker/internal/store"
+)
+
+// Outcomes of a check.
+const (
+	New         = store.OutcomeNew
+	Unchanged   = store.OutcomeUnchanged
+	NotModified = store.OutcomeNotModified
+	Failed      = store.OutcomeFailed
+)
+
+// Result is what checking one source did.
+type Result struct {
+	SourceID string
+	Outcome  string
+	// Version is the new version, for New.
+	Version store.Version
+	// Kind and Err explain a failure.
+	Kind     string
+	Err      error
+	Duration time.Duration
+}
+
+// Checker checks sources.
+type Checker struct {
+	Config  *config.Config
+	DB      *store.DB
+	Fetcher *fetch.Fetcher
+	Log     *slog.Logger
+	Now     func() time.Time
+}
+
+// NewChecker wires a Checker with a Fetcher configured from cfg's settings.
+func NewChecker(cfg *config.Config, db *store.DB, log *slog.Logger) *Checker {
+	s := cfg.Settings
+	return &Checker{
+		Config: cfg,
+		DB:     db,
+		Log:    log,
+		Now:    time.Now,
+		Fetcher: fetch.New(fetch.Options{
+			UserAgent:      s.UserAgent,
+			ConnectTimeout: time.Duration(s.ConnectTimeout),
+			Timeout:        time.Duration(s.Timeout),
+			MaxBody:        int64(s.MaxBody),
+			MaxRedirects:   s.MaxRedirects,
+			Retries:        s.Retries,
+			Backoff:        fetch.ExponentialBackoff(time.Duration(s.RetryBackoff)),
+			HostDelay:      time.Duration(s.HostDelay),
+		}),
+	}
+}
+
+// Register makes sure every declared source exists in the database.
+func (c *Checker) Register(ctx context.Context) error {
+	for _, s := range c.Config.Sources {
+		if err := c.DB.UpsertSource(ctx, store.SourceInfo{ID: s.ID, Kind: s.Kind, Name: s.Name, URL: s.URL, Origin: store.OriginConfig}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckAll checks the given sources (all enabled ones when ids is empty) and
+// returns a result per source in the order of the configuration. Sources on
+// different hosts are checked in parallel, those on one host one at a time.
+func (c *Checker) CheckAll(ctx context.Context, ids []string, each func(Result)) ([]Result, error) {
+	var todo []*config.Source
+	if len(ids) == 0 {
+		for i := range c.Config.Sources {
+			if !c.Config.Sources[i].Disabled {
+				todo = append(todo, &c.Config.Sources[i])
+			}
+		}
+	} else {
+		for _, id := range ids {
+			s := c.Config.Source(id)
+			if s == nil {
+				return nil, fmt.Errorf("unknown source %q: see `tracker sources` for the declared ids", id)
+			}
+			todo = append(todo, s)
+		}
+	}
+	if err := c.Register(ctx); err != nil {
+		return nil, err
+	}
+
+	// Group by host, so one worker walks one host's sources in turn.
+	byHost := map[string][]int{}
+	var hosts []string
+	for i, s := range todo {
+		h := hostOf(s.URL)
+		if _, ok := byHost[h]; !ok {
+			hosts = append(hosts, h)
+		}
+		byHost[h] = append(byHost[h], i)
+	}
+	sort.SliceStable(hosts, func(i, j int) bool { return len(byHost[hosts[i]]) > len(byHost[hosts[j]]) })
+
+	results := make([]Result, len(todo))
+	work := make(chan string)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	workers := min(max(c.Config.Settings.Concurrency, 1), len(hosts))
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for h := range work {
+				for _, i := range byHost[h] {
+					if ctx.Err() != nil {
+						return
+					}
+					r := c.Check(ctx, todo[i])
+					results[i] = r
+					if each != nil {
+						mu.Lock()
+						each(r)
+						mu.Unlock()
+					}
+				}
+			}
+		}()
+	}
+	for _, h := range hosts {
+		select {
+		case work <- h:
+		case <-ctx.Done():
+		}
+	}
+	close(work)
+	wg.Wait()
+	return results, ctx.Err()
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Host
+}
+
+// RulesHash identifies the extraction rules of a source: validators and
+// comparisons are only meaningful under the same rules.
+func RulesHash(s *config.Source) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%q\x00%q", s.Kind, s.URL, []string(s.Select), []string(s.Remove))
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// Check fetches one source and records the outcome.
+func (c *Checker) Check(ctx context.Context, src *config.Source) Result {
+	start := time.Now()
+	r := c.check(ctx, src)
+	r.SourceID = src.ID
+	r.Duration = time.Since(start)
+	if c.Log != nil {
+		if r.Outcome == Failed {
+			c.Log.Warn("check failed", "source", src.ID, "kind", r.Kind, "err", r.Err, "duration", r.Duration)
+		} else {
+			c.Log.Info("checked", "source", src.ID, "outcome", r.Outcome, "seq", r.Version.Seq, "duration", r.Duration)
+		}
+	}
+	return r
+}
+
+func (c *Checker) check(ctx context.Context, src *config.Source) Result {
+	if src.Kind != config.KindPage {
+		return Result{Outcome: Failed, Kind: "config", Err: fmt.Errorf("source kind %q is not supported yet", src.Kind)}
+	}
+	x, err := page.Compile(page.Rules{Select: src.Select, Remove: src.Remove})
+	if err != nil {
+		return Result{Outcome: Failed, Kind: "config", Err: err}
+	}
+	cur, err := c.DB.CurrentVersion(ctx, src.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return Result{Outcome: Failed, Kind: "store", Err: err}
+	}
+	st, err := c.DB.Source(ctx, src.ID)
+	if err != nil {
+		return Result{Outcome: Failed, Kind: "store", Err: err}
+	}
+	rules := RulesHash(src)
+	req := fetch.Request{URL: src.URL, Header: src.Headers, Timeout: c.Config.EffectiveTimeout(src)}
+	// A conditional request is only safe when the last fetch succeeded under
+	// the same rules: a 304 then confirms exactly the current version.
+	if cur.Seq > 0 && st.Error == "" && st.Validators.RulesHash == rules {
+		req.ETag, req.LastModified = st.Validators.ETag, st.Validators.LastModified
+	}
+
+	at := c.now()
+	resp, err := c.Fetcher.Fetch(ctx, req)
+	if err != nil {
+		return c.fail(ctx, src, at, err)
+	}
+	val := &store.Validators{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), RulesHash: rules}
+	if resp.NotModified {
+		if val.ETag == "" {
+			val.ETag = req.ETag
+		}
+		if val.LastModified == "" {
+			val.LastModified = req.LastModified
+		}
+		if err := c.DB.Confirm(ctx, src.ID, at, store.OutcomeNotModified, val); err != nil {
+			return Result{Outcome: Failed, Kind: "store", Err: err}
+		}
+		return Result{Outcome: NotModified, Version: cur}
+	}
+
+	snap := &store.Snapshot{FetchedAt: at, URL: resp.URL, Status: resp.Status, Headers: keptHeaders(resp.Header), Body: resp.Body}
+	p, err := x.Extract(resp.Body, resp.Header.Get("Content-Type"))
+	if err != nil {
+		return c.failWith(ctx, src, at, kindOf(err), err, resp.Status, snap)
+	}
+	if words, least := store.CountWords(p.Text), c.Config.EffectiveMinWords(src); words < least {
+		err := fmt.Errorf("the extracted text has %d words, fewer than the %d expected (min_words): the page is probably incomplete or an error page", words, least)
+		return c.failWith(ctx, src, at, "too-short", err, resp.Status, snap)
+	}
+	if cur.Seq > 0 && store.Hash(p.Text) == cur.SHA256 {
+		if err := c.DB.Confirm(ctx, src.ID, at, store.OutcomeUnchanged, val); err != nil {
+			return Result{Outcome: Failed, Kind: "store", Err: err}
+		}
+		return Result{Outcome: Unchanged, Version: cur}
+	}
+	v, added, err := c.DB.AddVersion(ctx, store.NewVersion{
+		SourceID: src.ID, Text: p.Text, At: at, Snapshot: snap, ExpectSeq: cur.Seq,
+		Provenance: store.ProvenanceFetch, Validators: val,
+	})
+	if err != nil {
+		return Result{Outcome: Failed, Kind: "store", Err: err}
+	}
+	if !added {
+		return Result{Outcome: Unchanged, Version: cur}
+	}
+	return Result{Outcome: New, Version: v}
+}
+
+func (c *Checker) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func kindOf(err error) string {
+	var pe *page.Error
+	if errors.As(err, &pe) {
+		return pe.Kind
+	}
+	var fe *fetch.Error
+	if errors.As(err, &fe) {
+		return fe.Kind
+	}
+	return "error"
+}
+
+// fail records a fetch error, keeping the body the server sent, if any.
+func (c *Checker) fail(ctx context.Context, src *config.Source, at time.Time, err error) Result {
+	var fe *fetch.Error
+	if !errors.As(err, &fe) {
+		return Result{Outcome: Failed, Kind: "canceled", Err: err}
+	}
+	var snap *store.Snapshot
+	if len(fe.Body) > 0 {
+		snap = &store.Snapshot{FetchedAt: at, URL: fe.URL, Status: fe.Status, Headers: keptHeaders(fe.Header), Body: fe.Body}
+	}
+	kind := fe.Kind
+	if fe.Kind == fetch.KindHTTP && len(fe.Body) > 0 && (fe.Status == http.StatusForbidden || fe.Status == http.StatusServiceUnavailable) {
+		if reason := page.BlockReason(fe.Body, fe.Header.Get("Content-Type")); reason != "" {
+			kind = page.KindBlocked
+			err = fmt.Errorf("%w: %s", err, reason)
+		}
+	}
+	return c.failWith(ctx, src, at, kind, err, fe.Status, snap)
+}
+
+func (c *Checker) failWith(ctx context.Context, src *config.Source, at time.Time, kind string, err error, status int, snap *store.Snapshot) Result {
+	if serr := c.DB.RecordFailure(ctx, store.Failure{
+		SourceID: src.ID, At: at, Kind: kind, Reason: err.Error(), Status: status, Snapshot: snap,
+	}); serr != nil {
+		return Result{Outcome: Failed, Kind: "store", Err: errors.Join(err, serr)}
+	}
+	return Result{Outcome: Failed, Kind: kind, Err: err}
+}
+
+// keptHeaders are the response headers stored with a snapshot: those needed
+// to read the body again and to understand what the server said.
+func keptHeaders(h http.Header) map[string]string {
+	out := map[string]string{}
+	for _, k := range []string{"Content-Type", "Content-Language", "ETag", "Last-Modified", "Date", "Server", "Cache-Control", "Retry-After", "Location"} {
+		if v := h.Get(k); v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -1,0 +1,357 @@
+// Package fetch gets documents over HTTP the way a polite, patient client
+// should: bounded in time and size, conditional when the server allows it,
+// retrying what is transient, and never more than one request at a time to a
+// host.
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Options configure a Fetcher. Zero values take the defaults in brackets.
+type Options struct {
+	UserAgent      string        // ["tracker"]
+	ConnectTimeout time.Duration // TCP and TLS set-up [10s]
+	Timeout        time.Duration // one attempt, body included, when a request sets none [30s]
+	MaxBody        int64         // largest accepted body, after decompression [10 MiB]
+	MaxRedirects   int           // redirects followed; 0 follows none
+	Retries        int           // retries of a transient failure; 0 retries none
+	HostDelay      time.Duration // pause between requests to one host [0]
+	MaxRetryAfter  time.Duration // longest Retry-After honoured [2m]
+	// Backoff is the pause before retry n (from 1) [1s, 2s, 4s... ±20 %].
+	Backoff func(n int) time.Duration
+	// Transport replaces the HTTP transport (tests).
+	Transport http.RoundTripper
+	// Sleep waits for d or until ctx ends (tests make it instant).
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Fetcher fetches documents. It is safe for concurrent use.
+type Fetcher struct {
+	opt    Options
+	client *http.Client
+	hosts  *hostGate
+}
+
+// Request is one document to fetch.
+type Request struct {
+	URL    string
+	Header map[string]string
+	// ETag and LastModified make the request conditional.
+	ETag         string
+	LastModified string
+	// Timeout overrides Options.Timeout for each attempt.
+	Timeout time.Duration
+	// Accept overrides the default Accept header.
+	Accept string
+}
+
+// Response is a fetched document.
+type Response struct {
+	URL    string // final URL after redirects
+	Status int
+	Header http.Header
+	// Body is the raw body (transfer compression removed, charset untouched).
+	Body []byte
+	// NotModified is true when the server answered 304 to a conditional request.
+	NotModified bool
+	Attempts    int
+}
+
+// Error kinds.
+const (
+	KindTimeout     = "timeout"
+	KindNetwork     = "network"
+	KindHTTP        = "http"
+	KindTooLarge    = "too-large"
+	KindRedirect    = "redirect"
+	KindRateLimited = "rate-limited"
+)
+
+// Error is a failed fetch.
+type Error struct {
+	Kind   string
+	Status int
+	URL    string
+	Msg    string
+	// Body and Header are what the server sent with an error status, if anything.
+	Body     []byte
+	Header   http.Header
+	Attempts int
+	// Transient is true when trying again later may succeed.
+	Transient bool
+	Err       error
+}
+
+func (e *Error) Error() string {
+	s := e.Msg
+	if e.Attempts > 1 {
+		s += fmt.Sprintf(" (after %d attempts)", e.Attempts)
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+const defaultAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+// New returns a Fetcher.
+func New(opt Options) *Fetcher {
+	if opt.UserAgent == "" {
+		opt.UserAgent = "tracker"
+	}
+	if opt.ConnectTimeout <= 0 {
+		opt.ConnectTimeout = 10 * time.Second
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = 30 * time.Second
+	}
+	if opt.MaxBody <= 0 {
+		opt.MaxBody = 10 << 20
+	}
+	opt.MaxRedirects = max(opt.MaxRedirects, 0)
+	opt.Retries = max(opt.Retries, 0)
+	if opt.MaxRetryAfter <= 0 {
+		opt.MaxRetryAfter = 2 * time.Minute
+	}
+	if opt.Backoff == nil {
+		opt.Backoff = ExponentialBackoff(time.Second)
+	}
+	if opt.Sleep == nil {
+		opt.Sleep = sleep
+	}
+	tr := opt.Transport
+	if tr == nil {
+		dialer := &net.Dialer{Timeout: opt.ConnectTimeout, KeepAlive: 30 * time.Second}
+		tr = &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           dialer.DialContext,
+			TLSHandshakeTimeout:   opt.ConnectTimeout,
+			ResponseHeaderTimeout: opt.Timeout,
+			MaxIdleConnsPerHost:   2,
+			IdleConnTimeout:       90 * time.Second,
+			ForceAttemptHTTP2:     true,
+		}
+	}
+	f := &Fetcher{opt: opt, hosts: newHostGate(opt.HostDelay)}
+	f.client = &http.Client{
+		Transport: tr,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			for _, v := range via {
+				if v.URL.String() == req.URL.String() {
+					return &Error{Kind: KindRedirect, Msg: fmt.Sprintf("redirect loop: %s redirects back to itself; check the source's url", req.URL)}
+				}
+			}
+			if len(via) > opt.MaxRedirects {
+				if opt.MaxRedirects == 0 {
+					return &Error{Kind: KindRedirect, Msg: fmt.Sprintf("redirected to %s, and settings.max_redirects is 0; update the source's url", req.URL)}
+				}
+				return &Error{Kind: KindRedirect, Msg: fmt.Sprintf("more than %d redirects (last to %s); check the source's url", opt.MaxRedirects, req.URL)}
+			}
+			return nil
+		},
+	}
+	return f
+}
+
+// ExponentialBackoff waits first, then twice as long at each retry, ±20 %
+// so that many clients do not retry in step.
+func ExponentialBackoff(first time.Duration) func(n int) time.Duration {
+	return func(n int) time.Duration {
+		d := first << (n - 1)
+		return d + time.Duration((rand.Float64()-0.5)*0.4*float64(d))
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Fetch gets req.URL, retrying transient failures. The error is an *Error
+// unless ctx ended.
+func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
+	u, err := url.Parse(req.URL)
+	if err != nil || u.Host == "" {
+		return nil, &Error{Kind: KindNetwork, URL: req.URL, Msg: fmt.Sprintf("invalid url %q", req.URL), Err: err}
+	}
+	for attempt := 1; ; attempt++ {
+		resp, ferr := f.attempt(ctx, u.Host, req)
+		if ferr == nil {
+			resp.Attempts = attempt
+			return resp, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		ferr.Attempts = attempt
+		if !ferr.Transient || attempt > f.opt.Retries {
+			return nil, ferr
+		}
+		wait := f.opt.Backoff(attempt)
+		if ra, ok := retryAfter(ferr.Header, time.Now()); ok {
+			if ra > f.opt.MaxRetryAfter {
+				ferr.Msg += fmt.Sprintf("; the server asks to wait %s, longer than tracker waits within one check", ra.Round(time.Second))
+				return nil, ferr
+			}
+			wait = max(wait, ra)
+		}
+		if err := f.opt.Sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (f *Fetcher) attempt(ctx context.Context, host string, req Request) (*Response, *Error) {
+	release, err := f.hosts.acquire(ctx, host, f.opt.Sleep)
+	if err != nil {
+		return nil, &Error{Kind: KindNetwork, URL: req.URL, Msg: err.Error(), Err: err}
+	}
+	defer release()
+
+	timeout := req.Timeout
+	if timeout <= 0 {
+		timeout = f.opt.Timeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
+	if err != nil {
+		return nil, &Error{Kind: KindNetwork, URL: req.URL, Msg: err.Error(), Err: err}
+	}
+	hreq.Header.Set("User-Agent", f.opt.UserAgent)
+	accept := req.Accept
+	if accept == "" {
+		accept = defaultAccept
+	}
+	hreq.Header.Set("Accept", accept)
+	if req.ETag != "" {
+		hreq.Header.Set("If-None-Match", req.ETag)
+	}
+	if req.LastModified != "" {
+		hreq.Header.Set("If-Modified-Since", req.LastModified)
+	}
+	for k, v := range req.Header {
+		hreq.Header.Set(k, v)
+	}
+
+	resp, err := f.client.Do(hreq)
+	if err != nil {
+		return nil, classify(req.URL, timeout, err)
+	}
+	defer resp.Body.Close()
+	final := resp.Request.URL.String()
+
+	body, rerr := readCapped(resp.Body, f.opt.MaxBody)
+	if rerr != nil {
+		if errors.Is(rerr, errTooLarge) {
+			return nil, &Error{Kind: KindTooLarge, URL: final, Status: resp.StatusCode,
+				Msg: fmt.Sprintf("body larger than %s: raise settings.max_body if this page is really that large", sizeString(f.opt.MaxBody))}
+		}
+		e := classify(final, timeout, rerr)
+		e.Msg = "reading the body: " + e.Msg
+		return nil, e
+	}
+
+	switch {
+	case resp.StatusCode == http.StatusNotModified && (req.ETag != "" || req.LastModified != ""):
+		return &Response{URL: final, Status: resp.StatusCode, Header: resp.Header, NotModified: true}, nil
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return &Response{URL: final, Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
+	}
+	e := &Error{Kind: KindHTTP, URL: final, Status: resp.StatusCode, Body: body, Header: resp.Header,
+		Msg: fmt.Sprintf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		e.Kind, e.Transient = KindRateLimited, true
+		e.Msg += ": the site rate-limits tracker"
+	case resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode >= 500:
+		e.Transient = true
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		e.Msg += ": the page may have moved; check the source's url"
+	}
+	return nil, e
+}
+
+var errTooLarge = errors.New("body too large")
+
+func readCapped(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, errTooLarge
+	}
+	return b, nil
+}
+
+// classify turns a transport error into an *Error.
+func classify(rawURL string, timeout time.Duration, err error) *Error {
+	var fe *Error
+	if errors.As(err, &fe) {
+		fe.URL = rawURL
+		return fe
+	}
+	e := &Error{Kind: KindNetwork, URL: rawURL, Err: err, Transient: true}
+	var netErr net.Error
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		e.Kind = KindTimeout
+		e.Msg = fmt.Sprintf("timed out after %s", timeout)
+	case errors.As(err, &dnsErr):
+		e.Msg = fmt.Sprintf("cannot resolve %s: %v", dnsErr.Name, dnsErr.Err)
+		e.Transient = dnsErr.IsTemporary || dnsErr.IsTimeout
+	case errors.Is(err, syscall.ECONNREFUSED):
+		e.Msg = "connection refused"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		e.Msg = "connection closed by the server"
+	default:
+		e.Msg = err.Error()
+	}
+	return e
+}
+
+// retryAfter parses a Retry-After header: seconds or an HTTP date.
+func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+func sizeString(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
