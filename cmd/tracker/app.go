@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"tracker/internal/config"
+	"tracker/internal/store"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailed  = 1 // the command ran, but something it did failed
+	exitUsage   = 2 // bad flags, arguments or configuration
+	defaultConf = "sources.yaml"
+	defaultDB   = "tracker.db"
+)
+
+// app holds what every command shares: where output goes, the clock, and the
+// common flags.
+type app struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	now            func() time.Time
+
+	configPath string
+	dbPath     string
+	jsonOut    bool
+	verbose    bool
+	sourceIDs  stringList
+}
+
+type command struct {
+	name    string
+	args    string
+	summary string
+	run     func(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
+	flags   func(a *app, fs *flag.FlagSet)
+}
+
+func commands() []command {
+	return []command{
+		{name: "check", args: "[--source ID]...", summary: "fetch the sources once and record what changed", run: runCheck, flags: checkFlags},
+		{name: "sources", args: "[--json]", summary: "list the sources with their status", run: runSources},
+		{name: "history", args: "ID [--json]", summary: "list the versions of a source, oldest first", run: runHistory},
+		{name: "check-config", args: "", summary: "validate sources.yaml", run: runCheckConfig},
+	}
+}
+
+// Run runs the tracker command line and returns the exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now}
+	return a.run(ctx, args)
+}
+
+func (a *app) run(ctx context.Context, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		a.usage(a.stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		fs := flag.NewFlagSet("tracker "+c.name, flag.ContinueOnError)
+		fs.SetOutput(a.stderr)
+		fs.StringVar(&a.configPath, "config", a.env("TRACKER_CONFIG", defaultConf), "configuration `file` (env TRACKER_CONFIG)")
+		fs.StringVar(&a.dbPath, "db", a.env("TRACKER_DB", defaultDB), "SQLite database `file` (env TRACKER_DB)")
+		fs.BoolVar(&a.jsonOut, "json", false, "print JSON for scripts")
+		fs.BoolVar(&a.verbose, "v", false, "log what happens to stderr")
+		if c.flags != nil {
+			c.flags(a, fs)
+		}
+		fs.Usage = func() {
+			fmt.Fprintf(a.stderr, "usage: tracker %s %s\n\n%s.\n\nflags:\n", c.name, c.args, c.summary)
+			fs.PrintDefaults()
+		}
+		rest, err := parseInterspersed(fs, args[1:])
+		if err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return exitOK
+			}
+			return exitUsage
+		}
+		return c.run(ctx, a, fs, rest)
+	}
+	fmt.Fprintf(a.stderr, "tracker: unknown command %q\n\n", args[0])
+	a.usage(a.stderr)
+	return exitUsage
+}
+
+// parseInterspersed lets flags come after positional arguments, as in
+// `tracker history tiktok-terms --json`.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func (a *app) usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: tracker COMMAND [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Every command takes --config FILE (default ./sources.yaml) and --db FILE (default ./tracker.db).")
+	fmt.Fprintln(w, "Run `tracker COMMAND -h` for the flags of a command.")
+}
+
+func (a *app) env(key, def string) string {
+	if v := a.getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func (a *app) errorf(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "tracker: "+format+"\n", args...)
+}
+
+func (a *app) logger() *slog.Logger {
+	level := slog.LevelError
+	if a.verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// loadConfig reads the configuration, printing its problems.
+func (a *app) loadConfig() (*config.Config, bool) {
+	cfg, err := config.Load(a.configPath)
+	if err != nil {
+		a.errorf("%v", err)
+		return nil, false
+	}
+	return cfg, true
+}
+
+// openDB opens the database; when mustExist, a missing file is an error
+// rather than a new empty database.
+func (a *app) openDB(ctx context.Context, mustExist bool) (*store.DB, bool) {
+	if mustExist {
+		if _, err := os.Stat(a.dbPath); errors.Is(err, os.ErrNotExist) {
+			a.errorf("no database at %s: run `tracker check` first, or pass --db", a.dbPath)
+			return nil, false
+		}
+	}
+	db, err := store.Open(ctx, a.dbPath)
+	if err != nil {
+		a.errorf("%v", err)
+		return nil, false
+	}
+	db.Now = a.now
+	return db, true
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+func jsonTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+
+	"tracker/internal/sources"
+)
+
+func checkFlags(a *app, fs *flag.FlagSet) {
+	fs.Var(&a.sourceIDs, "source", "check only this source `ID` (repeatable)")
+}
+
+type checkJSON struct {
+	Source     string `json:"source"`
+	Outcome    string `json:"outcome"`
+	Seq        int    `json:"seq,omitempty"`
+	SameAs     *int   `json:"same_as,omitempty"`
+	Error      string `json:"error,omitempty"`
+	ErrorKind  string `json:"error_kind,omitempty"`
+	DurationMS int64  `json:"duration_ms"`
+}
+
+// runCheck fetches the sources once. Exit 0 when every source was fetched, 1
+// when some failed, 2 for a usage or configuration error.
+func runCheck(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+	if len(args) > 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	cfg, ok := a.loadConfig()
+	if !ok {
+		return exitUsage
+	}
+	for _, id := range a.sourceIDs {
+		if cfg.Source(id) == nil {
+			a.errorf("unknown source %q: see `tracker sources` for the declared ids", id)
+			return exitUsage
+		}
+	}
+	db, ok := a.openDB(ctx, false)
+	if !ok {
+		return exitFailed
+	}
+	defer db.Close()
+
+	checker := sources.NewChecker(cfg, db, a.logger())
+	checker.Now = a.now
+	width := 0
+	for _, s := range cfg.Sources {
+		width = max(width, len(s.ID))
+	}
+	failed := 0
+	var out []checkJSON
+	results, err := checker.CheckAll(ctx, a.sourceIDs, func(r sources.Result) {
+		if r.Outcome == sources.Failed {
+			failed++
+		}
+		if a.jsonOut {
+			out = append(out, toCheckJSON(r))
+			return
+		}
+		fmt.Fprintf(a.stdout, "%-*s  %s\n", width, r.SourceID, describe(r))
+	})
+	if err != nil {
+		a.errorf("%v", err)
+		return exitFailed
+	}
+	if a.jsonOut {
+		if out == nil {
+			out = []checkJSON{}
+		}
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return exitFailed
+		}
+	}
+	if len(results) == 0 {
+		a.errorf("no enabled sources to check in %s", cfg.Path)
+	}
+	if failed > 0 {
+		return exitFailed
+	}
+	return exitOK
+}
+
+func describe(r sources.Result) string {
+	switch r.Outcome {
+	case sources.New:
+		s := fmt.Sprintf("new version %d (%d words)", r.Version.Seq, r.Version.Words)
+		if r.Version.SameAs > 0 {
+			s += fmt.Sprintf(", identical to version %d", r.Version.SameAs)
+		}
+		return s
+	case sources.Unchanged:
+		return fmt.Sprintf("unchanged (version %d)", r.Version.Seq)
+	case sources.NotModified:
+		return fmt.Sprintf("unchanged (version %d, not modified)", r.Version.Seq)
+	}
+	return fmt.Sprintf("failed: %v", r.Err)
+}
+
+func toCheckJSON(r sources.Result) checkJSON {
+	j := checkJSON{Source: r.SourceID, Outcome: r.Outcome, Seq: r.Version.Seq, DurationMS: r.Duration.Milliseconds()}
+	if r.Version.SameAs > 0 {
+		j.SameAs = &r.Version.SameAs
+	}
+	if r.Err != nil {
+		j.Error, j.ErrorKind = r.Err.Error(), r.Kind
+		j.Seq = 0
+	}
+	return j
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"text/tabwriter"
+
+	"tracker/internal/store"
+)
+
+type versionJSON struct {
+	Source     string  `json:"source"`
+	Seq        int     `json:"seq"`
+	SHA256     string  `json:"sha256"`
+	FirstSeen  *string `json:"first_seen"`
+	LastSeen   *string `json:"last_seen"`
+	Words      int     `json:"words"`
+	SameAs     *int    `json:"same_as"`
+	Provenance string  `json:"provenance"`
+	OriginRef  string  `json:"origin_ref,omitempty"`
+	Technical  bool    `json:"technical"`
+}
+
+func toVersionJSON(v store.Version) versionJSON {
+	j := versionJSON{
+		Source: v.SourceID, Seq: v.Seq, SHA256: v.SHA256, FirstSeen: jsonTime(v.FirstSeen), LastSeen: jsonTime(v.LastSeen),
+		Words: v.Words, Provenance: v.Provenance, OriginRef: v.OriginRef, Technical: v.Technical,
+	}
+	if v.SameAs > 0 {
+		same := v.SameAs
+		j.SameAs = &same
+	}
+	return j
+}
+
+// runHistory lists the versions of one source, oldest first.
+func runHistory(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+	if len(args) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	db, ok := a.openDB(ctx, true)
+	if !ok {
+		return exitFailed
+	}
+	defer db.Close()
+	id := args[0]
+	if _, err := db.Source(ctx, id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			a.errorf("no source %q in %s: see `tracker sources`", id, a.dbPath)
+			return exitUsage
+		}
+		a.errorf("%v", err)
+		return exitFailed
+	}
+	versions, err := db.Versions(ctx, id)
+	if err != nil {
+		a.errorf("%v", err)
+		return exitFailed
+	}
+	if a.jsonOut {
+		out := make([]versionJSON, 0, len(versions))
+		for _, v := range versions {
+			out = append(out, toVersionJSON(v))
+		}
+		return a.printJSON(out)
+	}
+	if len(versions) == 0 {
+		fmt.Fprintf(a.stdout, "%s has no version yet\n", id)
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEQ\tFIRST SEEN\tLAST CONFIRMED\tWORDS\tSHA-256\tNOTE")
+	for _, v := range versions {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", v.Seq, fmtTime(v.FirstSeen), fmtTime(v.LastSeen), v.Words, v.SHA256[:12], versionNote(v))
+	}
+	tw.Flush()
+	return exitOK
+}
+
+func versionNote(v store.Version) string {
+	note := v.Provenance
+	if v.OriginRef != "" {
+		note += " " + v.OriginRef
+	}
+	if v.SameAs > 0 {
+		note += fmt.Sprintf("; identical to version %d", v.SameAs)
+	}
+	if v.Technical {
+		note += "; technical (extraction rules changed)"
+	}
+	return note
+}
+
+func (a *app) printJSON(v any) int {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		a.errorf("%v", err)
+		return exitFailed
+	}
+	return exitOK
+}
