@@ -26,13 +26,14 @@ const (
 	rawBelow = 64
 )
 
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 type blobCodec struct {
 	enc *zstd.Encoder
 	dec *zstd.Decoder
+
+	// delta is reused with a new dictionary for each blob: creating an
+	// encoder costs more than compressing a document.
+	deltaMu sync.Mutex
+	delta   *zstd.Encoder
 
 	mu    sync.Mutex
 	cache map[int64]*list.Element
@@ -46,16 +47,23 @@ type cached struct {
 	data []byte
 }
 
+// SpeedBetterCompression: on TikTok's history it stores 1.69 % of the raw
+// bytes against 1.61 % for SpeedBestCompression, at a fifth of the time.
 func newBlobCodec() *blobCodec {
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBestCompression), zstd.WithEncoderConcurrency(1))
+	opts := []zstd.EOption{zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithEncoderConcurrency(1)}
+	enc, err := zstd.NewWriter(nil, opts...)
 	if err != nil {
 		panic(err) // only invalid options fail
+	}
+	delta, err := zstd.NewWriter(nil, opts...)
+	if err != nil {
+		panic(err)
 	}
 	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
 	if err != nil {
 		panic(err)
 	}
-	return &blobCodec{enc: enc, dec: dec, cache: map[int64]*list.Element{}, limit: 64 << 20}
+	return &blobCodec{enc: enc, delta: delta, dec: dec, cache: map[int64]*list.Element{}, limit: 64 << 20}
 }
 
 func (c *blobCodec) get(id int64) ([]byte, bool) {
@@ -86,14 +94,13 @@ func (c *blobCodec) put(id int64, data []byte) {
 }
 
 // compressWith compresses content with dict as history.
-func compressWith(dict, content []byte) ([]byte, error) {
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBestCompression),
-		zstd.WithEncoderConcurrency(1), zstd.WithEncoderDictRaw(1, dict))
-	if err != nil {
+func (c *blobCodec) compressWith(dict, content []byte) ([]byte, error) {
+	c.deltaMu.Lock()
+	defer c.deltaMu.Unlock()
+	if err := c.delta.ResetWithOptions(nil, zstd.WithEncoderDictRaw(1, dict)); err != nil {
 		return nil, err
 	}
-	defer enc.Close()
-	return enc.EncodeAll(content, nil), nil
+	return c.delta.EncodeAll(content, nil), nil
 }
 
 func decompressWith(dict, data []byte) ([]byte, error) {
@@ -107,7 +114,7 @@ func decompressWith(dict, data []byte) ([]byte, error) {
 
 // putBlob stores content, compressed against the blob baseID when that pays,
 // and returns its id. Identical content is stored once.
-func (db *DB) putBlob(ctx context.Context, tx *sql.Tx, content []byte, baseID int64) (int64, error) {
+func (db *DB) putBlob(ctx context.Context, tx *txn, content []byte, baseID int64) (int64, error) {
 	sum := sha256.Sum256(content)
 	var id int64
 	err := tx.QueryRowContext(ctx, `SELECT id FROM blobs WHERE sha256 = ?`, sum[:]).Scan(&id)
@@ -131,7 +138,7 @@ func (db *DB) putBlob(ctx context.Context, tx *sql.Tx, content []byte, baseID in
 				if err != nil {
 					return 0, err
 				}
-				delta, err := compressWith(dict, content)
+				delta, err := db.blobs.compressWith(dict, content)
 				if err != nil {
 					return 0, fmt.Errorf("store: compress: %w", err)
 				}

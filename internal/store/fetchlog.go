@@ -31,7 +31,7 @@ type FetchLogEntry struct {
 // logFetch appends to the fetch log, extending the last run when the outcome
 // repeats, so a source checked every hour for years costs a row per change of
 // state rather than a row per fetch.
-func logFetch(ctx context.Context, tx *sql.Tx, sourceID string, at time.Time, outcome string, seq, status int, msg string) error {
+func logFetch(ctx context.Context, tx *txn, sourceID string, at time.Time, outcome string, seq, status int, msg string) error {
 	var (
 		id                 int64
 		lastOutcome, lastE string
@@ -62,7 +62,7 @@ func logFetch(ctx context.Context, tx *sql.Tx, sourceID string, at time.Time, ou
 // FetchLog returns the most recent runs of fetch outcomes of a source, newest
 // first.
 func (db *DB) FetchLog(ctx context.Context, sourceID string, limit int) ([]FetchLogEntry, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT source_id, outcome, version_seq, status, error, first_at, last_at, count
+	rows, err := db.rd.QueryContext(ctx, `SELECT source_id, outcome, version_seq, status, error, first_at, last_at, count
 		FROM fetch_log WHERE source_id = ? ORDER BY id DESC LIMIT ?`, sourceID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: fetch log of %s: %w", sourceID, err)
@@ -100,7 +100,7 @@ type Failure struct {
 // RecordFailure stores a failed fetch on the source's status and in the log,
 // with the received body for inspection. Stored versions are left untouched.
 func (db *DB) RecordFailure(ctx context.Context, f Failure) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, func(tx *txn) error {
 		if f.Snapshot != nil {
 			if f.Snapshot.Error == "" {
 				f.Snapshot.Error = f.Reason

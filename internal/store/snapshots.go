@@ -26,9 +26,13 @@ type Snapshot struct {
 	Error string
 }
 
-func (db *DB) insertSnapshot(ctx context.Context, tx *sql.Tx, sourceID string, s *Snapshot) (int64, error) {
+func (db *DB) insertSnapshot(ctx context.Context, tx *txn, sourceID string, s *Snapshot) (int64, error) {
+	// The dictionary is the previous snapshot of the same kind: a page is
+	// best compressed against the previous page, an error page against the
+	// previous error page.
 	var base sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT blob_id FROM snapshots WHERE source_id = ? ORDER BY id DESC LIMIT 1`, sourceID).Scan(&base)
+	err := tx.QueryRowContext(ctx, `SELECT blob_id FROM snapshots WHERE source_id = ? AND (error = '') = (? = '')
+		ORDER BY id DESC LIMIT 1`, sourceID, s.Error).Scan(&base)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("store: previous snapshot of %s: %w", sourceID, err)
 	}
@@ -59,7 +63,7 @@ func (db *DB) Snapshot(ctx context.Context, id int64) (Snapshot, error) {
 		headers string
 		blobID  int64
 	)
-	err := db.r.QueryRowContext(ctx, `SELECT id, source_id, fetched_at, url, status, headers, blob_id, error
+	err := db.rd.QueryRowContext(ctx, `SELECT id, source_id, fetched_at, url, status, headers, blob_id, error
 		FROM snapshots WHERE id = ?`, id).Scan(&s.ID, &s.SourceID, &fetched, &s.URL, &s.Status, &headers, &blobID, &s.Error)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, fmt.Errorf("store: snapshot %d: %w", id, ErrNotFound)
@@ -71,6 +75,6 @@ func (db *DB) Snapshot(ctx context.Context, id int64) (Snapshot, error) {
 	if err := json.Unmarshal([]byte(headers), &s.Headers); err != nil {
 		return s, fmt.Errorf("store: snapshot %d headers: %w", id, err)
 	}
-	s.Body, err = db.readBlob(ctx, db.r, blobID)
+	s.Body, err = db.readBlob(ctx, db.rd, blobID)
 	return s, err
 }

@@ -64,7 +64,7 @@ func (db *DB) UpsertSource(ctx context.Context, s SourceInfo) error {
 	if s.Origin == "" {
 		s.Origin = OriginConfig
 	}
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sources(id, kind, name, url, origin, created_at) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, name = excluded.name, url = excluded.url,
 			origin = CASE WHEN excluded.origin = 'config' THEN 'config' ELSE sources.origin END`,
@@ -103,7 +103,7 @@ func scanSource(r scanner) (Source, error) {
 
 // Sources lists every source in the database, ordered by id.
 func (db *DB) Sources(ctx context.Context) ([]Source, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+sourceColumns+` FROM sources s ORDER BY s.id`)
+	rows, err := db.rd.QueryContext(ctx, `SELECT `+sourceColumns+` FROM sources s ORDER BY s.id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list sources: %w", err)
 	}
@@ -121,7 +121,7 @@ func (db *DB) Sources(ctx context.Context) ([]Source, error) {
 
 // Source returns one source; ErrNotFound when it does not exist.
 func (db *DB) Source(ctx context.Context, id string) (Source, error) {
-	s, err := scanSource(db.r.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id = ?`, id))
+	s, err := scanSource(db.rd.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, fmt.Errorf("store: source %q: %w", id, ErrNotFound)
 	}
@@ -131,21 +131,20 @@ func (db *DB) Source(ctx context.Context, id string) (Source, error) {
 	return s, nil
 }
 
-// markOK records a successful fetch on the source row.
-func markOK(ctx context.Context, tx *sql.Tx, id string, at time.Time, v *Validators, changed bool) error {
-	q := `UPDATE sources SET last_fetch_at = ?, last_ok_at = ?, error = '', error_kind = '', failing_since = NULL, failures = 0`
-	args := []any{fmtTime(at), fmtTime(at)}
+// markOK records a successful fetch on the source row; v, when given,
+// replaces the validators, and changed sets the time of the last change.
+func markOK(ctx context.Context, tx *txn, id string, at time.Time, v *Validators, changed bool) error {
+	var val Validators
 	if v != nil {
-		q += `, etag = ?, last_modified = ?, rules_hash = ?`
-		args = append(args, v.ETag, v.LastModified, v.RulesHash)
+		val = *v
 	}
-	if changed {
-		q += `, last_change_at = ?`
-		args = append(args, fmtTime(at))
-	}
-	q += ` WHERE id = ?`
-	args = append(args, id)
-	res, err := tx.ExecContext(ctx, q, args...)
+	res, err := tx.ExecContext(ctx, `UPDATE sources SET last_fetch_at = ?1, last_ok_at = ?1, error = '', error_kind = '',
+		failing_since = NULL, failures = 0,
+		etag = CASE WHEN ?2 THEN ?3 ELSE etag END,
+		last_modified = CASE WHEN ?2 THEN ?4 ELSE last_modified END,
+		rules_hash = CASE WHEN ?2 THEN ?5 ELSE rules_hash END,
+		last_change_at = CASE WHEN ?6 THEN ?1 ELSE last_change_at END
+		WHERE id = ?7`, fmtTime(at), v != nil, val.ETag, val.LastModified, val.RulesHash, changed, id)
 	if err != nil {
 		return fmt.Errorf("store: update source %s: %w", id, err)
 	}

@@ -36,6 +36,8 @@ type DB struct {
 	path string
 	r    *sql.DB // readers
 	w    *sql.DB // the one writer connection
+	rd   reader
+	wc   *stmtCache
 	// Now is the clock used for bookkeeping times.
 	Now   func() time.Time
 	blobs *blobCodec
@@ -64,7 +66,7 @@ func Open(ctx context.Context, dbPath string) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", dbPath, err)
 	}
 	r.SetMaxOpenConns(4)
-	db := &DB{path: dbPath, r: r, w: w, Now: time.Now, blobs: newBlobCodec()}
+	db := &DB{path: dbPath, r: r, w: w, rd: reader{newStmtCache(r)}, wc: newStmtCache(w), Now: time.Now, blobs: newBlobCodec()}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -74,6 +76,8 @@ func Open(ctx context.Context, dbPath string) (*DB, error) {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.rd.c.close()
+	db.wc.close()
 	err1 := db.r.Close()
 	err2 := db.w.Close()
 	return errors.Join(err1, err2)
@@ -106,7 +110,7 @@ func (db *DB) migrate(ctx context.Context) error {
 }
 
 func (db *DB) applyMigration(ctx context.Context, n int, base, name string) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, func(tx *txn) error {
 		var done int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, n).Scan(&done); err != nil {
 			return err
@@ -118,7 +122,8 @@ func (db *DB) applyMigration(ctx context.Context, n int, base, name string) erro
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		// A migration holds several statements: not one to cache.
+		if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
 			return fmt.Errorf("store: migration %s: %w", base, err)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)`,
@@ -128,12 +133,14 @@ func (db *DB) applyMigration(ctx context.Context, n int, base, name string) erro
 }
 
 // write runs fn in a write transaction.
-func (db *DB) write(ctx context.Context, fn func(*sql.Tx) error) error {
+func (db *DB) write(ctx context.Context, fn func(*txn) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	t := &txn{tx: tx, c: db.wc}
+	defer t.warm(ctx)
+	if err := fn(t); err != nil {
 		tx.Rollback()
 		return err
 	}

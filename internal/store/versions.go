@@ -82,7 +82,7 @@ func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v Version, ok bool
 		nv.Provenance = ProvenanceFetch
 	}
 	sum := Hash(nv.Text)
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, func(tx *txn) error {
 		cur, err := currentVersion(ctx, tx, nv.SourceID)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
@@ -146,7 +146,7 @@ func statusOf(s *Snapshot) int {
 // Confirm records a fetch that found the current version unchanged
 // (OutcomeUnchanged) or was answered 304 (OutcomeNotModified).
 func (db *DB) Confirm(ctx context.Context, sourceID string, at time.Time, outcome string, v *Validators) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, func(tx *txn) error {
 		cur, err := currentVersion(ctx, tx, sourceID)
 		if err != nil {
 			return err
@@ -196,12 +196,12 @@ func scanVersion(r scanner) (Version, error) {
 // CurrentVersion returns the latest version of a source; ErrNotFound when it
 // has none.
 func (db *DB) CurrentVersion(ctx context.Context, sourceID string) (Version, error) {
-	return currentVersion(ctx, db.r, sourceID)
+	return currentVersion(ctx, db.rd, sourceID)
 }
 
 // Versions lists the versions of a source, oldest first.
 func (db *DB) Versions(ctx context.Context, sourceID string) ([]Version, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions WHERE source_id = ? ORDER BY seq`, sourceID)
+	rows, err := db.rd.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions WHERE source_id = ? ORDER BY seq`, sourceID)
 	if err != nil {
 		return nil, fmt.Errorf("store: versions of %s: %w", sourceID, err)
 	}
@@ -219,7 +219,7 @@ func (db *DB) Versions(ctx context.Context, sourceID string) ([]Version, error) 
 
 // Version returns version seq of a source; ErrNotFound when it does not exist.
 func (db *DB) Version(ctx context.Context, sourceID string, seq int) (Version, error) {
-	v, err := scanVersion(db.r.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM versions WHERE source_id = ? AND seq = ?`, sourceID, seq))
+	v, err := scanVersion(db.rd.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM versions WHERE source_id = ? AND seq = ?`, sourceID, seq))
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, fmt.Errorf("store: version %d of %s: %w", seq, sourceID, ErrNotFound)
 	}
@@ -232,7 +232,7 @@ func (db *DB) Version(ctx context.Context, sourceID string, seq int) (Version, e
 // VersionAt returns the version in force at t: the latest first seen at or
 // before t. ErrNotFound when the source had no version yet.
 func (db *DB) VersionAt(ctx context.Context, sourceID string, t time.Time) (Version, error) {
-	v, err := scanVersion(db.r.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM versions
+	v, err := scanVersion(db.rd.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM versions
 		WHERE source_id = ? AND first_seen <= ? ORDER BY seq DESC LIMIT 1`, sourceID, fmtTime(t)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, fmt.Errorf("store: version of %s at %s: %w", sourceID, t.UTC().Format(time.RFC3339), ErrNotFound)
@@ -253,7 +253,7 @@ func (db *DB) Text(ctx context.Context, v Version) (string, error) {
 		}
 		blobID = full.blobID
 	}
-	b, err := db.readBlob(ctx, db.r, blobID)
+	b, err := db.readBlob(ctx, db.rd, blobID)
 	if err != nil {
 		return "", err
 	}

@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// Statements are prepared once per pool and reused: parsing SQL costs more
+// than running these small queries, and a check pass runs thousands of them.
+type stmtCache struct {
+	mu    sync.Mutex
+	pool  *sql.DB
+	stmts map[string]*sql.Stmt
+}
+
+func newStmtCache(pool *sql.DB) *stmtCache {
+	return &stmtCache{pool: pool, stmts: map[string]*sql.Stmt{}}
+}
+
+func (c *stmtCache) lookup(query string) (*sql.Stmt, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, ok := c.stmts[query]
+	return st, ok
+}
+
+func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := c.lookup(query); ok {
+		return st, nil
+	}
+	// Prepare without the lock: waiting for a connection while holding it
+	// would block a transaction that holds the connection and looks up a
+	// statement.
+	st, err := c.pool.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stmts == nil { // closed meanwhile
+		return st, nil
+	}
+	if prev, ok := c.stmts[query]; ok {
+		st.Close()
+		return prev, nil
+	}
+	c.stmts[query] = st
+	return st, nil
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.stmts {
+		st.Close()
+	}
+	c.stmts = nil
+}
+
+// querier runs queries on a pool or in a transaction.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// reader runs cached statements on the read pool.
+type reader struct{ c *stmtCache }
+
+func (r reader) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := r.c.get(ctx, query)
+	if err != nil {
+		// Let the error surface from Scan, as database/sql does.
+		return r.c.pool.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (r reader) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := r.c.get(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// txn is a write transaction running cached statements. The writer pool has
+// one connection, held by the transaction, so a statement missing from the
+// cache is prepared on the transaction and cached after it ends.
+type txn struct {
+	tx     *sql.Tx
+	c      *stmtCache
+	misses []string
+}
+
+func (t *txn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := t.c.lookup(query); ok {
+		return t.tx.StmtContext(ctx, st), nil
+	}
+	t.misses = append(t.misses, query)
+	return t.tx.PrepareContext(ctx, query)
+}
+
+// warm prepares the statements a transaction missed, once it has ended.
+func (t *txn) warm(ctx context.Context) {
+	for _, q := range t.misses {
+		t.c.get(ctx, q)
+	}
+}
+
+func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (t *txn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return t.tx.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (t *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}

@@ -1,0 +1,261 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// MustOpen opens a database in a temporary directory, closed when the test ends.
+func MustOpen(tb testing.TB) *DB {
+	tb.Helper()
+	db, err := Open(context.Background(), filepath.Join(tb.TempDir(), "tracker.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+var t0 = time.Date(2026, 7, 14, 12, 0, 0, 0, time.UTC)
+
+func addSource(t *testing.T, db *DB, id string) {
+	t.Helper()
+	if err := db.UpsertSource(context.Background(), SourceInfo{ID: id, Kind: "page", Name: id, URL: "https://example.com/" + id}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func add(t *testing.T, db *DB, id, text string, at time.Time) Version {
+	t.Helper()
+	ctx := context.Background()
+	expect := 0
+	if cur, err := db.CurrentVersion(ctx, id); err == nil {
+		expect = cur.Seq
+	}
+	v, ok, err := db.AddVersion(ctx, NewVersion{SourceID: id, Text: text, At: at, ExpectSeq: expect,
+		Snapshot: &Snapshot{FetchedAt: at, URL: "https://example.com/" + id, Status: 200, Body: []byte("<html>" + text + "</html>")}})
+	if err != nil || !ok {
+		t.Fatalf("AddVersion: ok=%v err=%v", ok, err)
+	}
+	return v
+}
+
+func TestVersionsAndFlipFlops(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	addSource(t, db, "terms")
+	a, b := "Terms A. We collect data.", "Terms B. We collect and sell data."
+	v1 := add(t, db, "terms", a, t0)
+	v2 := add(t, db, "terms", b, t0.Add(24*time.Hour))
+	v3 := add(t, db, "terms", a, t0.Add(48*time.Hour))
+	v4 := add(t, db, "terms", b, t0.Add(72*time.Hour))
+	if v1.Seq != 1 || v2.Seq != 2 || v3.Seq != 3 || v4.Seq != 4 {
+		t.Fatalf("seqs %d %d %d %d", v1.Seq, v2.Seq, v3.Seq, v4.Seq)
+	}
+	if v1.SameAs != 0 || v2.SameAs != 0 || v3.SameAs != 1 || v4.SameAs != 2 {
+		t.Errorf("same_as %d %d %d %d, want 0 0 1 2", v1.SameAs, v2.SameAs, v3.SameAs, v4.SameAs)
+	}
+	if v1.Words != 5 || v2.Words != 7 {
+		t.Errorf("words %d %d", v1.Words, v2.Words)
+	}
+
+	// The same text again is not a version.
+	_, ok, err := db.AddVersion(ctx, NewVersion{SourceID: "terms", Text: b, At: t0.Add(96 * time.Hour), ExpectSeq: 4})
+	if err != nil || ok {
+		t.Errorf("re-adding the current text: ok=%v err=%v", ok, err)
+	}
+	// A stale caller is told so.
+	_, _, err = db.AddVersion(ctx, NewVersion{SourceID: "terms", Text: "C", At: t0, ExpectSeq: 2})
+	if !errors.Is(err, ErrConflict) {
+		t.Errorf("stale ExpectSeq: err %v, want ErrConflict", err)
+	}
+
+	for seq, want := range map[int]string{1: a, 2: b, 3: a, 4: b} {
+		v, err := db.Version(ctx, "terms", seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Text(ctx, v)
+		if err != nil || got != want {
+			t.Errorf("text of %d = %q, %v", seq, got, err)
+		}
+	}
+
+	at, err := db.VersionAt(ctx, "terms", t0.Add(30*time.Hour))
+	if err != nil || at.Seq != 2 {
+		t.Errorf("VersionAt day 1: seq %d, %v", at.Seq, err)
+	}
+	if _, err := db.VersionAt(ctx, "terms", t0.Add(-time.Hour)); !errors.Is(err, ErrNotFound) {
+		t.Errorf("VersionAt before the first version: %v", err)
+	}
+}
+
+func TestConfirmAndFetchLog(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	addSource(t, db, "p")
+	add(t, db, "p", "Privacy policy text.", t0)
+	val := &Validators{ETag: `"e1"`, RulesHash: "r1"}
+	for i := 1; i <= 5; i++ {
+		if err := db.Confirm(ctx, "p", t0.Add(time.Duration(i)*time.Hour), OutcomeUnchanged, val); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 6; i <= 8; i++ {
+		if err := db.Confirm(ctx, "p", t0.Add(time.Duration(i)*time.Hour), OutcomeNotModified, val); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.RecordFailure(ctx, Failure{SourceID: "p", At: t0.Add(9 * time.Hour), Kind: "http", Reason: "HTTP 503", Status: 503,
+		Snapshot: &Snapshot{FetchedAt: t0.Add(9 * time.Hour), Status: 503, Body: []byte("<h1>503</h1>")}}); err != nil {
+		t.Fatal(err)
+	}
+	log, err := db.FetchLog(ctx, "p", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range log {
+		got = append(got, fmt.Sprintf("%s×%d", e.Outcome, e.Count))
+	}
+	if strings.Join(got, " ") != "failed×1 not-modified×3 unchanged×5 new×1" {
+		t.Errorf("fetch log %v", got)
+	}
+	if !log[1].LastAt.Equal(t0.Add(8*time.Hour)) || !log[1].FirstAt.Equal(t0.Add(6*time.Hour)) {
+		t.Errorf("run times %v–%v", log[1].FirstAt, log[1].LastAt)
+	}
+
+	v, _ := db.CurrentVersion(ctx, "p")
+	if !v.LastSeen.Equal(t0.Add(8 * time.Hour)) {
+		t.Errorf("last_seen %v, want the last confirmation", v.LastSeen)
+	}
+	src, _ := db.Source(ctx, "p")
+	if src.Error != "HTTP 503" || src.ErrorKind != "http" || src.Failures != 1 || !src.FailingSince.Equal(t0.Add(9*time.Hour)) {
+		t.Errorf("source status %+v", src)
+	}
+	if src.Validators.ETag != `"e1"` || src.Versions != 1 {
+		t.Errorf("validators %+v versions %d", src.Validators, src.Versions)
+	}
+	// Recovery clears the failure.
+	if err := db.Confirm(ctx, "p", t0.Add(10*time.Hour), OutcomeUnchanged, nil); err != nil {
+		t.Fatal(err)
+	}
+	src, _ = db.Source(ctx, "p")
+	if src.Error != "" || src.Failures != 0 || !src.FailingSince.IsZero() {
+		t.Errorf("after recovery %+v", src)
+	}
+}
+
+func TestFailureKeepsBodyAndVersions(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	addSource(t, db, "t")
+	add(t, db, "t", "Terms.", t0)
+	body := []byte("<html><title>Access Denied</title></html>")
+	if err := db.RecordFailure(ctx, Failure{SourceID: "t", At: t0.Add(time.Hour), Kind: "blocked", Reason: "block page",
+		Status: 200, Snapshot: &Snapshot{FetchedAt: t0.Add(time.Hour), URL: "u", Status: 200, Body: body, Headers: map[string]string{"Content-Type": "text/html"}}}); err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := db.r.QueryRow(`SELECT max(id) FROM snapshots`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	s, err := db.Snapshot(ctx, id)
+	if err != nil || string(s.Body) != string(body) || s.Error != "block page" || s.Headers["Content-Type"] != "text/html" {
+		t.Errorf("failure snapshot %+v, %v", s, err)
+	}
+	vs, _ := db.Versions(ctx, "t")
+	if len(vs) != 1 {
+		t.Errorf("%d versions after a failure, want 1", len(vs))
+	}
+	if err := db.RecordFailure(ctx, Failure{SourceID: "nope", At: t0, Reason: "x"}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("failure of an unknown source: %v", err)
+	}
+}
+
+// Long histories decode through bounded chains of dictionary-compressed blobs.
+func TestBlobChains(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	addSource(t, db, "long")
+	base := strings.Repeat("Clause about personal data and how we use it. ", 200)
+	texts := make([]string, 80)
+	for i := range texts {
+		texts[i] = fmt.Sprintf("Version %d.\n%s\nLast updated %d.", i, base, i)
+		add(t, db, "long", texts[i], t0.Add(time.Duration(i)*time.Hour))
+	}
+	// A fresh handle has an empty cache: every chain is decoded from disk.
+	db2, err := Open(ctx, db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	var maxDepthSeen int
+	if err := db2.r.QueryRow(`SELECT max(depth) FROM blobs`).Scan(&maxDepthSeen); err != nil {
+		t.Fatal(err)
+	}
+	if maxDepthSeen > maxDepth {
+		t.Errorf("chain depth %d exceeds %d", maxDepthSeen, maxDepth)
+	}
+	for i, want := range texts {
+		v, err := db2.Version(ctx, "long", i+1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db2.Text(ctx, v)
+		if err != nil || got != want {
+			t.Fatalf("version %d: %v (len %d vs %d)", i+1, err, len(got), len(want))
+		}
+	}
+	var stored int
+	if err := db2.r.QueryRow(`SELECT sum(length(data)) FROM blobs`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, s := range texts {
+		total += 2 * len(s) // text and snapshot body
+	}
+	if stored*100 > total*2 {
+		t.Errorf("blobs take %d bytes for %d bytes of texts and bodies: more than 2 %%", stored, total)
+	}
+}
+
+func TestReopenKeepsSchemaAndData(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	addSource(t, db, "x")
+	add(t, db, "x", "Some text.", t0)
+	db.Close()
+	db2, err := Open(ctx, db.Path())
+	if err != nil {
+		t.Fatalf("reopening (migrations must be safe to re-run): %v", err)
+	}
+	defer db2.Close()
+	if err := db2.IntegrityCheck(ctx); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := db2.Versions(ctx, "x")
+	if err != nil || len(vs) != 1 {
+		t.Fatalf("%d versions, %v", len(vs), err)
+	}
+}
+
+func TestCountWords(t *testing.T) {
+	for in, want := range map[string]int{
+		"":                               0,
+		"We collect data.":               3,
+		"## 1. Your rights":              3,
+		"- TikTok’s users' e-mail":       3,
+		"Data | Purpose\nEmail | Login":  4,
+		"€5 — fee (per month), 2026-07.": 5,
+	} {
+		if got := CountWords(in); got != want {
+			t.Errorf("CountWords(%q) = %d, want %d", in, got, want)
+		}
+	}
+}
