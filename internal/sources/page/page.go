@@ -139,7 +139,7 @@ func (x *Extractor) Extract(body []byte, contentType string) (*Page, error) {
 		w.flush()
 	}
 	text := w.String()
-	if len(strings.Fields(text)) < 50 {
+	if hasFewerWords(text, 50) {
 		if reason := blockedByContent(utf8Body); reason != "" {
 			return nil, &Error{Kind: KindBlocked, Msg: reason}
 		}
@@ -183,6 +183,22 @@ func outermost(nodes []*html.Node) []*html.Node {
 		}
 	}
 	return out
+}
+
+// hasFewerWords reports whether text has fewer than n space-separated words,
+// without splitting all of a long text.
+func hasFewerWords(text string, n int) bool {
+	words, in := 0, false
+	for i := 0; i < len(text); i++ {
+		sp := text[i] == ' ' || text[i] == '\n'
+		if !sp && !in {
+			if words++; words >= n {
+				return false
+			}
+		}
+		in = !sp
+	}
+	return true
 }
 
 // jsShell reports whether a page is an empty shell filled in by scripts.

@@ -1,0 +1,177 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultSourcesFileIsValid(t *testing.T) {
+	cfg, err := Load(filepath.Join("..", "..", "sources.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, s := range cfg.Sources {
+		ids[s.ID] = true
+	}
+	for _, want := range []string{"tiktok-terms-us", "tiktok-terms-eea", "tiktok-privacy-us", "tiktok-privacy-eea", "tiktok-community-guidelines", "tiktok-copyright-policy"} {
+		if !ids[want] {
+			t.Errorf("the default sources.yaml lacks %s", want)
+		}
+	}
+}
+
+func TestParse(t *testing.T) {
+	cfg, err := Parse("s.yaml", []byte(`
+settings:
+  retries: 0
+  host_delay: 0s
+  max_body: 512KiB
+sources:
+  - id: tiktok-terms-eea
+    name: TikTok Terms of Service (EEA)
+    kind: page
+    url: https://www.tiktok.com/legal/terms-of-use?lang=en
+    select: "[data-testid=policy-card]"
+    remove: [".language-selection"]
+    headers: {Accept-Language: en}
+  - id: two
+    kind: page
+    url: http://127.0.0.1:8080/x
+    select: [article, main]
+    min_words: 0
+    timeout: 5s
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Settings
+	if s.Retries != 0 || s.HostDelay != 0 || s.MaxBody != 512<<10 {
+		t.Errorf("explicit settings not kept: %+v", s)
+	}
+	if s.Timeout != Duration(30*time.Second) || s.MaxRedirects != 5 || s.Concurrency != 4 || s.MinWords != 30 {
+		t.Errorf("defaults not applied: %+v", s)
+	}
+	one, two := &cfg.Sources[0], &cfg.Sources[1]
+	if one.Line != 7 || two.Line != 14 {
+		t.Errorf("lines %d %d, want 7 14", one.Line, two.Line)
+	}
+	if len(one.Select) != 1 || one.Remove[0] != ".language-selection" || one.Headers["Accept-Language"] != "en" {
+		t.Errorf("source one %+v", one)
+	}
+	if len(two.Select) != 2 || two.Name != "two" || cfg.EffectiveMinWords(two) != 0 || cfg.EffectiveMinWords(one) != 30 {
+		t.Errorf("source two %+v", two)
+	}
+	if cfg.EffectiveTimeout(two) != 5*time.Second || cfg.EffectiveTimeout(one) != 30*time.Second {
+		t.Errorf("timeouts %v %v", cfg.EffectiveTimeout(two), cfg.EffectiveTimeout(one))
+	}
+}
+
+func TestErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		yaml string
+		want []string
+	}{
+		{"unknown key in a source", `
+sources:
+  - id: a
+    kind: page
+    url: https://example.com
+    selct: article
+`, []string{`s.yaml:6: unknown key "selct" in source`}},
+		{"unknown top-level key", `
+source:
+  - id: a
+`, []string{`s.yaml:2: unknown key "source" in config`}},
+		{"duplicate id", `
+sources:
+  - id: a
+    kind: page
+    url: https://example.com/1
+    select: article
+  - id: a
+    kind: page
+    url: https://example.com/2
+    select: article
+`, []string{`s.yaml:7: duplicate source id "a" (first declared at line 3)`}},
+		{"duplicate key", `
+sources:
+  - id: a
+    id: b
+`, []string{`s.yaml:4: mapping key "id" already defined at line 3`}},
+		{"bad values", `
+sources:
+  - id: Bad_ID
+    kind: pdf
+    url: ftp://example.com
+  - kind: page
+    url: https://example.com
+    select: "[data-testid="
+`, []string{
+			`s.yaml:3: source "Bad_ID": id may only hold lowercase letters`,
+			`s.yaml:3: source "Bad_ID": kind "pdf" is not one of page, feed`,
+			`s.yaml:3: source "Bad_ID": url must be an absolute http:// or https:// address`,
+			`s.yaml:6: source #2: id is required`,
+			`s.yaml:6: source #2: select: invalid CSS selector "[data-testid="`,
+		}},
+		{"page without select", `
+sources:
+  - id: a
+    kind: page
+    url: https://example.com
+`, []string{`s.yaml:3: source "a": select is required for a page`}},
+		{"bad duration", `
+settings:
+  timeout: 30
+sources: []
+`, []string{`s.yaml:3: "30" is not a duration`}},
+		{"empty file", ``, []string{"the file is empty"}},
+		{"no sources", "settings: {}\n", []string{"no sources declared"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("s.yaml", []byte(tc.yaml))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error:\n%v\nlacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "sources.yaml"))
+	if err == nil || !strings.Contains(err.Error(), "does not exist") || !strings.Contains(err.Error(), "--config") {
+		t.Errorf("err %v should say the file is missing and what to do", err)
+	}
+}
+
+func TestByteSize(t *testing.T) {
+	for in, want := range map[string]int64{"10MiB": 10 << 20, "512 KiB": 512 << 10, "1000000": 1000000, "2mb": 2000000, "1.5MiB": 3 << 19} {
+		got, err := ParseByteSize(in)
+		if err != nil || got != want {
+			t.Errorf("ParseByteSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	if _, err := ParseByteSize("lots"); err == nil {
+		t.Error("ParseByteSize(lots): want an error")
+	}
+}
+
+func TestLoadFromFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sources.yaml")
+	if err := os.WriteFile(path, []byte("sources:\n  - {id: a, kind: page, url: 'https://e.com', select: p}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path)
+	if err != nil || cfg.Path != path || cfg.Sources[0].Line != 2 {
+		t.Fatalf("%v %+v", err, cfg)
+	}
+}

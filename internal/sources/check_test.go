@@ -1,0 +1,183 @@
+package sources
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"tracker/internal/config"
+	"tracker/internal/replay"
+	"tracker/internal/store"
+)
+
+func mustOpen(tb testing.TB) *store.DB {
+	tb.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "tracker.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+func mustConfig(tb testing.TB, yaml string) *config.Config {
+	tb.Helper()
+	cfg, err := config.Parse("sources.yaml", []byte(yaml))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cfg
+}
+
+func termsHistory(tb testing.TB) []replay.Version {
+	tb.Helper()
+	docs, err := replay.Load(replay.OTADir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return docs["Terms of Service"]
+}
+
+func newChecker(tb testing.TB, cfg *config.Config) *Checker {
+	c := NewChecker(cfg, mustOpen(tb), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return c
+}
+
+func checkOne(t *testing.T, c *Checker, id string) Result {
+	t.Helper()
+	rs, err := c.CheckAll(context.Background(), []string{id}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs[0]
+}
+
+func TestConditionalGet(t *testing.T) {
+	terms := termsHistory(t)
+	srv := replay.NewServer()
+	defer srv.Close()
+	srv.Handle("/t", replay.Conditional(replay.Document(terms[0].Markdown, 1), `"v1"`))
+	cfg := mustConfig(t, fmt.Sprintf("settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: t, kind: page, url: '%s/t', select: '[data-testid=policy-card]', remove: [.language-selection]}\n", srv.URL))
+	c := newChecker(t, cfg)
+
+	if r := checkOne(t, c, "t"); r.Outcome != New {
+		t.Fatalf("first check: %+v", r)
+	}
+	if r := checkOne(t, c, "t"); r.Outcome != NotModified || r.Version.Seq != 1 {
+		t.Fatalf("second check: %+v, want not-modified", r)
+	}
+	// New rules: the 304 would confirm text extracted under the old ones, so
+	// the fetch must be unconditional.
+	cfg.Sources[0].Remove = append(cfg.Sources[0].Remove, "h2")
+	if r := checkOne(t, c, "t"); r.Outcome != New || r.Version.Seq != 2 {
+		t.Fatalf("check after changing the rules: %+v, want a new version", r)
+	}
+	if r := checkOne(t, c, "t"); r.Outcome != NotModified {
+		t.Fatalf("check after that: %+v, want not-modified", r)
+	}
+	// After a failure the next fetch is unconditional too.
+	srv.Handle("/t", replay.Static(http.StatusServiceUnavailable, replay.Unavailable))
+	if r := checkOne(t, c, "t"); r.Outcome != Failed {
+		t.Fatalf("%+v", r)
+	}
+	srv.Handle("/t", replay.Conditional(replay.Document(terms[0].Markdown, 2), `"v1"`))
+	if r := checkOne(t, c, "t"); r.Outcome != Unchanged {
+		t.Fatalf("check after a failure: %+v, want a full fetch confirming the version", r)
+	}
+}
+
+func TestFailuresAreNeverVersions(t *testing.T) {
+	terms := termsHistory(t)
+	srv := replay.NewServer()
+	defer srv.Close()
+	cfg := mustConfig(t, fmt.Sprintf("settings: {retries: 0, host_delay: 0s, min_words: 200}\nsources:\n  - {id: t, kind: page, url: '%s/t', select: '[data-testid=policy-card]', remove: [.language-selection]}\n", srv.URL))
+	c := newChecker(t, cfg)
+	srv.Handle("/t", replay.Document(terms[5].Markdown, 1))
+	if r := checkOne(t, c, "t"); r.Outcome != New {
+		t.Fatalf("%+v", r)
+	}
+	short := []byte(`<html><body><div data-testid="policy-card"><p>We are updating our terms. Please come back later.</p></div></body></html>`)
+	for _, tc := range []struct {
+		name string
+		h    http.HandlerFunc
+		kind string
+	}{
+		{"403 block page", replay.Static(http.StatusForbidden, replay.AccessDenied), "blocked"},
+		{"200 block page", replay.Static(http.StatusOK, replay.AccessDenied), "blocked"},
+		{"challenge", replay.Static(http.StatusOK, replay.Challenge), "blocked"},
+		{"503", replay.Static(http.StatusServiceUnavailable, replay.Unavailable), "http"},
+		{"redesign", replay.Static(http.StatusOK, replay.Redesigned), "selector"},
+		{"placeholder text", replay.Static(http.StatusOK, short), "too-short"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv.Handle("/t", tc.h)
+			r := checkOne(t, c, "t")
+			if r.Outcome != Failed || r.Kind != tc.kind {
+				t.Fatalf("outcome %s kind %q err %v; want failed, %s", r.Outcome, r.Kind, r.Err, tc.kind)
+			}
+			st, _ := c.DB.Source(context.Background(), "t")
+			if st.Versions != 1 || st.ErrorKind != tc.kind || st.Error == "" {
+				t.Errorf("source after %s: %+v", tc.name, st)
+			}
+		})
+	}
+}
+
+// benchSources declares n sources spread over hosts local servers, all
+// serving the same unchanged page.
+func benchSources(b *testing.B, n, hosts int, conditional bool) *Checker {
+	terms := termsHistory(b)
+	var cfg strings.Builder
+	cfg.WriteString("settings: {retries: 0, host_delay: 0s, concurrency: 4}\nsources:\n")
+	for h := range hosts {
+		srv := replay.NewServer()
+		b.Cleanup(srv.Close)
+		for i := h; i < n; i += hosts {
+			path := fmt.Sprintf("/doc/%d", i)
+			handler := replay.Document(terms[i%len(terms)].Markdown, uint64(i))
+			if conditional {
+				handler = replay.Conditional(handler, fmt.Sprintf(`"%d"`, i))
+			}
+			srv.Handle(path, handler)
+			fmt.Fprintf(&cfg, "  - {id: doc-%d, kind: page, url: '%s%s', select: '[data-testid=policy-card]', remove: [.language-selection]}\n", i, srv.URL, path)
+		}
+	}
+	c := newChecker(b, mustConfig(b, cfg.String()))
+	c.Log = nil
+	if _, err := c.CheckAll(context.Background(), nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// BenchmarkCheckUnchanged is one pass over 200 unchanged sources on 4 local
+// hosts: each page is fetched and extracted, or answered 304.
+func BenchmarkCheckUnchanged(b *testing.B) {
+	for _, conditional := range []bool{false, true} {
+		name := "full"
+		if conditional {
+			name = "304"
+		}
+		b.Run(name, func(b *testing.B) {
+			c := benchSources(b, 200, 4, conditional)
+			want := Unchanged
+			if conditional {
+				want = NotModified
+			}
+			start := time.Now()
+			for b.Loop() {
+				rs, err := c.CheckAll(context.Background(), nil, nil)
+				if err != nil || rs[0].Outcome != want || rs[199].Outcome != want {
+					b.Fatalf("%v %+v", err, rs[0])
+				}
+			}
+			b.ReportMetric(float64(time.Since(start).Microseconds())/float64(b.N)/200, "µs/source")
+		})
+	}
+}
