@@ -1,0 +1,111 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"tracker/internal/replay"
+)
+
+func TestUsageErrors(t *testing.T) {
+	e := newEnv(t, "sources:\n  - {id: a, kind: page, url: 'http://127.0.0.1:1/', select: p}\n")
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
+		{[]string{"check", "--nope"}, exitUsage, "flag provided but not defined"},
+		{[]string{"check", "--source", "zzz"}, exitUsage, `unknown source "zzz"`},
+		{[]string{"history"}, exitUsage, "usage: tracker history ID"},
+		{[]string{"history", "a"}, exitFailed, "no database"},
+	} {
+		code, _, errOut := e.run(tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.msg) {
+			t.Errorf("tracker %s: exit %d, stderr %q; want %d and %q", strings.Join(tc.args, " "), code, errOut, tc.code, tc.msg)
+		}
+	}
+}
+
+func TestCheckConfig(t *testing.T) {
+	e := newEnv(t, "sources:\n  - id: a\n    kind: page\n    url: https://e.com\n    select: p\n  - id: a\n    kind: page\n    url: https://e.com/2\n    sellect: p\n")
+	code, out, errOut := e.run("check-config")
+	if code != exitFailed || !strings.Contains(errOut, `sources.yaml:9: unknown key "sellect"`) {
+		t.Errorf("exit %d stdout %q stderr %q", code, out, errOut)
+	}
+	// A broken configuration stops check with exit 2 before anything is fetched.
+	if code, _, _ := e.run("check"); code != exitUsage {
+		t.Errorf("check with a broken config: exit %d, want 2", code)
+	}
+	if _, err := os.Stat(e.db); err == nil {
+		t.Error("check with a broken config created a database")
+	}
+	if err := os.WriteFile(e.config, []byte("sources:\n  - {id: a, kind: page, url: 'https://e.com', select: p}\n  - {id: b, kind: page, url: 'https://e.com/b', select: p, disabled: true}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := e.mustRun(exitOK, "check-config"); !strings.Contains(out, "ok: 2 sources, 1 enabled") {
+		t.Errorf("check-config said %q", out)
+	}
+}
+
+// A check where one source fails exits 1, says why per source, and the
+// failure shows in `tracker sources`; the other sources are recorded.
+func TestCheckReportsEachSource(t *testing.T) {
+	docs, err := replay.Load(replay.OTADir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := replay.NewServer()
+	defer srv.Close()
+	terms := docs["Terms of Service"]
+	srv.Handle("/ok", replay.Document(terms[len(terms)-1].Markdown, 1))
+	srv.Handle("/denied", replay.Static(http.StatusOK, replay.AccessDenied))
+	e := newEnv(t, fmt.Sprintf(`
+settings: {retries: 0, host_delay: 0s}
+sources:
+  - {id: terms, kind: page, url: '%[1]s/ok', select: '[data-testid=policy-card]', remove: [.language-selection]}
+  - {id: blocked, kind: page, url: '%[1]s/denied', select: '[data-testid=policy-card]'}
+  - {id: gone, kind: page, url: '%[1]s/gone', select: article}
+  - {id: off, kind: page, url: '%[1]s/off', select: article, disabled: true}
+`, srv.URL))
+	out := e.mustRun(exitFailed, "check")
+	for _, want := range []string{
+		"terms    new version 1 (",
+		"blocked  failed: the site served a block or challenge page (titled \"Access Denied\")",
+		"gone     failed: HTTP 404 Not Found",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "off") {
+		t.Errorf("a disabled source was checked:\n%s", out)
+	}
+	var list []sourceJSON
+	e.runJSON(&list, "sources")
+	byID := map[string]sourceJSON{}
+	for _, s := range list {
+		byID[s.ID] = s
+	}
+	if s := byID["terms"]; s.Versions != 1 || s.Error != "" || s.LastChange == nil || s.LastFetch == nil {
+		t.Errorf("terms: %+v", s)
+	}
+	if s := byID["blocked"]; s.Versions != 0 || s.ErrorKind != "blocked" || s.Failures != 1 || s.FailingSince == nil {
+		t.Errorf("blocked: %+v", s)
+	}
+	if s := byID["off"]; !s.Disabled || s.LastFetch != nil {
+		t.Errorf("off: %+v", s)
+	}
+	text := e.mustRun(exitOK, "sources")
+	if !strings.Contains(text, "disabled") || !strings.Contains(text, "failing since") {
+		t.Errorf("sources:\n%s", text)
+	}
+	// Only the requested source is checked.
+	out = e.mustRun(exitOK, "check", "--source", "terms")
+	if strings.Join(strings.Fields(out), " ") != "terms unchanged (version 1)" {
+		t.Errorf("check --source terms: %q", out)
+	}
+}
