@@ -112,9 +112,12 @@ func decompressWith(dict, data []byte) ([]byte, error) {
 	return dec.DecodeAll(data, nil)
 }
 
-// putBlob stores content, compressed against the blob baseID when that pays,
-// and returns its id. Identical content is stored once.
-func (db *DB) putBlob(ctx context.Context, tx *txn, content []byte, baseID int64) (int64, error) {
+// putBlob stores content and returns its id. Identical content is stored
+// once. The content of the blobs in dicts (0 for none), concatenated, serves
+// as compression dictionary when that pays: the previous version of the same
+// document, and for a raw page the text extracted from it, so that a change
+// of wording is paid for once, not once in the text and again in the page.
+func (db *DB) putBlob(ctx context.Context, tx *txn, content []byte, dicts ...int64) (int64, error) {
 	sum := sha256.Sum256(content)
 	var id int64
 	err := tx.QueryRowContext(ctx, `SELECT id FROM blobs WHERE sha256 = ?`, sum[:]).Scan(&id)
@@ -125,34 +128,51 @@ func (db *DB) putBlob(ctx context.Context, tx *txn, content []byte, baseID int64
 		return 0, fmt.Errorf("store: find blob: %w", err)
 	}
 
-	codec, data, base, depth := codecRaw, content, sql.NullInt64{}, 0
+	codec, data, depth := codecRaw, content, 0
+	var refs [2]sql.NullInt64
 	if len(content) >= rawBelow {
 		codec, data = codecZstd, db.blobs.enc.EncodeAll(content, nil)
-		if baseID != 0 {
-			var baseDepth int
-			if err := tx.QueryRowContext(ctx, `SELECT depth FROM blobs WHERE id = ?`, baseID).Scan(&baseDepth); err != nil {
-				return 0, fmt.Errorf("store: base blob %d: %w", baseID, err)
+		var dict []byte
+		var used []int64
+		for _, d := range dicts {
+			if d == 0 || len(used) == len(refs) {
+				continue
 			}
-			if baseDepth < maxDepth {
-				dict, err := db.readBlob(ctx, tx, baseID)
-				if err != nil {
-					return 0, err
+			var dDepth int
+			if err := tx.QueryRowContext(ctx, `SELECT depth FROM blobs WHERE id = ?`, d).Scan(&dDepth); err != nil {
+				return 0, fmt.Errorf("store: dictionary blob %d: %w", d, err)
+			}
+			if dDepth >= maxDepth {
+				continue
+			}
+			b, err := db.readBlob(ctx, tx, d)
+			if err != nil {
+				return 0, err
+			}
+			dict = append(dict, b...)
+			used = append(used, d)
+			depth = max(depth, dDepth+1)
+		}
+		if len(used) > 0 {
+			delta, err := db.blobs.compressWith(dict, content)
+			if err != nil {
+				return 0, fmt.Errorf("store: compress: %w", err)
+			}
+			if len(delta) < len(data) {
+				data = delta
+				for i, u := range used {
+					refs[i] = sql.NullInt64{Int64: u, Valid: true}
 				}
-				delta, err := db.blobs.compressWith(dict, content)
-				if err != nil {
-					return 0, fmt.Errorf("store: compress: %w", err)
-				}
-				if len(delta) < len(data) {
-					data, base, depth = delta, sql.NullInt64{Int64: baseID, Valid: true}, baseDepth+1
-				}
+			} else {
+				depth = 0
 			}
 		}
 		if len(data) >= len(content) {
-			codec, data, base, depth = codecRaw, content, sql.NullInt64{}, 0
+			codec, data, depth, refs = codecRaw, content, 0, [2]sql.NullInt64{}
 		}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO blobs(sha256, size, codec, base_id, depth, data) VALUES (?, ?, ?, ?, ?, ?)`,
-		sum[:], len(content), codec, base, depth, data)
+	res, err := tx.ExecContext(ctx, `INSERT INTO blobs(sha256, size, codec, base_id, aux_id, depth, data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		sum[:], len(content), codec, refs[0], refs[1], depth, data)
 	if err != nil {
 		return 0, fmt.Errorf("store: save blob: %w", err)
 	}
@@ -170,12 +190,12 @@ func (db *DB) readBlob(ctx context.Context, q querier, id int64) ([]byte, error)
 		return data, nil
 	}
 	var (
-		codec int
-		base  sql.NullInt64
-		data  []byte
-		size  int
+		codec     int
+		base, aux sql.NullInt64
+		data      []byte
+		size      int
 	)
-	err := q.QueryRowContext(ctx, `SELECT codec, base_id, data, size FROM blobs WHERE id = ?`, id).Scan(&codec, &base, &data, &size)
+	err := q.QueryRowContext(ctx, `SELECT codec, base_id, aux_id, data, size FROM blobs WHERE id = ?`, id).Scan(&codec, &base, &aux, &data, &size)
 	if err != nil {
 		return nil, fmt.Errorf("store: read blob %d: %w", id, err)
 	}
@@ -184,9 +204,16 @@ func (db *DB) readBlob(ctx context.Context, q querier, id int64) ([]byte, error)
 	case codec == codecRaw:
 		out = data
 	case base.Valid:
-		dict, err := db.readBlob(ctx, q, base.Int64)
-		if err != nil {
-			return nil, err
+		var dict []byte
+		for _, d := range []sql.NullInt64{base, aux} {
+			if !d.Valid {
+				continue
+			}
+			b, err := db.readBlob(ctx, q, d.Int64)
+			if err != nil {
+				return nil, err
+			}
+			dict = append(dict, b...)
 		}
 		out, err = decompressWith(dict, data)
 		if err != nil {

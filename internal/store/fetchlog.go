@@ -105,7 +105,7 @@ func (db *DB) RecordFailure(ctx context.Context, f Failure) error {
 			if f.Snapshot.Error == "" {
 				f.Snapshot.Error = f.Reason
 			}
-			if _, err := db.insertSnapshot(ctx, tx, f.SourceID, f.Snapshot); err != nil {
+			if _, err := db.insertSnapshot(ctx, tx, f.SourceID, f.Snapshot, 0); err != nil {
 				return err
 			}
 		}

@@ -26,7 +26,9 @@ type Snapshot struct {
 	Error string
 }
 
-func (db *DB) insertSnapshot(ctx context.Context, tx *txn, sourceID string, s *Snapshot) (int64, error) {
+// insertSnapshot stores s; textBlob, when not 0, is the blob of the text
+// extracted from it, used as a second compression dictionary.
+func (db *DB) insertSnapshot(ctx context.Context, tx *txn, sourceID string, s *Snapshot, textBlob int64) (int64, error) {
 	// The dictionary is the previous snapshot of the same kind: a page is
 	// best compressed against the previous page, an error page against the
 	// previous error page.
@@ -36,7 +38,7 @@ func (db *DB) insertSnapshot(ctx context.Context, tx *txn, sourceID string, s *S
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("store: previous snapshot of %s: %w", sourceID, err)
 	}
-	blobID, err := db.putBlob(ctx, tx, s.Body, base.Int64)
+	blobID, err := db.putBlob(ctx, tx, s.Body, base.Int64, textBlob)
 	if err != nil {
 		return 0, err
 	}

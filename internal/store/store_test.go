@@ -211,6 +211,11 @@ func TestBlobChains(t *testing.T) {
 		if err != nil || got != want {
 			t.Fatalf("version %d: %v (len %d vs %d)", i+1, err, len(got), len(want))
 		}
+		// The page is compressed against its own text and the previous page.
+		snap, err := db2.Snapshot(ctx, v.SnapshotID)
+		if err != nil || string(snap.Body) != "<html>"+want+"</html>" {
+			t.Fatalf("snapshot of version %d: %v", i+1, err)
+		}
 	}
 	var stored int
 	if err := db2.r.QueryRow(`SELECT sum(length(data)) FROM blobs`).Scan(&stored); err != nil {

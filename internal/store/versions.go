@@ -93,17 +93,17 @@ func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v Version, ok bool
 		if cur.Seq > 0 && cur.SHA256 == sum {
 			return nil
 		}
+		blobID, err := db.putBlob(ctx, tx, []byte(nv.Text), cur.blobID)
+		if err != nil {
+			return err
+		}
 		var snapID sql.NullInt64
 		if nv.Snapshot != nil {
-			id, err := db.insertSnapshot(ctx, tx, nv.SourceID, nv.Snapshot)
+			id, err := db.insertSnapshot(ctx, tx, nv.SourceID, nv.Snapshot, blobID)
 			if err != nil {
 				return err
 			}
 			snapID = sql.NullInt64{Int64: id, Valid: true}
-		}
-		blobID, err := db.putBlob(ctx, tx, []byte(nv.Text), cur.blobID)
-		if err != nil {
-			return err
 		}
 		var sameAs sql.NullInt64
 		err = tx.QueryRowContext(ctx, `SELECT min(seq) FROM versions WHERE source_id = ? AND sha256 = ?`, nv.SourceID, sum).Scan(&sameAs)

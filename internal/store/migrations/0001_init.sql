@@ -20,14 +20,16 @@ CREATE TABLE sources (
     failures        INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 
--- Content-addressed compressed bytes. A blob may be compressed with another
--- blob's content as zstd dictionary (base_id); depth bounds the chain.
+-- Content-addressed compressed bytes. A blob may be compressed with the
+-- content of other blobs as zstd dictionary (base_id, then aux_id); depth
+-- bounds the chains to decode.
 CREATE TABLE blobs (
     id       INTEGER PRIMARY KEY,
     sha256   BLOB NOT NULL UNIQUE,
     size     INTEGER NOT NULL,
     codec    INTEGER NOT NULL,                -- 0 stored as is, 1 zstd
     base_id  INTEGER REFERENCES blobs(id),
+    aux_id   INTEGER REFERENCES blobs(id),
     depth    INTEGER NOT NULL,
     data     BLOB NOT NULL
 ) STRICT;
