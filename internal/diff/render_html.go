@@ -1,0 +1,161 @@
+package diff
+
+import (
+	"fmt"
+	"html"
+	"html/template"
+	"strings"
+)
+
+// The HTML renderers build markup by hand and escape every piece of version
+// text with esc, so the template.HTML they return holds no markup from the
+// page: a version containing <script> comes out as text. Styling is left to
+// the page through class names:
+//
+//	diff, diff-hunk, diff-hunk-header        containers and hunk headers
+//	diff-context, diff-changed, diff-added,  one per block kind
+//	diff-removed, diff-moved, diff-moved-away
+//	diff-cosmetic                            with diff-changed: formatting only
+//	diff-note                                "moved from line 5" notes
+//	diff-mark                                on <ins>/<del> holding no word
+//	diff-side-by-side, diff-old, diff-new    the two-column table
+
+// HTML renders the change inline: one <p> per paragraph, removed words in
+// <del> and added words in <ins>.
+func (r *Result) HTML() template.HTML {
+	var b strings.Builder
+	b.WriteString(`<div class="diff">` + "\n")
+	for _, h := range r.Hunks {
+		b.WriteString(`<div class="diff-hunk">` + "\n")
+		fmt.Fprintf(&b, `<div class="diff-hunk-header">%s</div>`+"\n", esc(hunkTitle(h)))
+		for _, bl := range h.Blocks {
+			fmt.Fprintf(&b, `<p class="%s">`, blockClass(bl))
+			switch bl.Kind {
+			case KindContext:
+				b.WriteString(esc(bl.New))
+			case KindRemoved:
+				b.WriteString("<del>" + esc(bl.Old) + "</del>")
+			case KindAdded:
+				b.WriteString("<ins>" + esc(bl.New) + "</ins>")
+			case KindChanged:
+				writeHTMLSpans(&b, bl.Spans, OpEqual)
+			case KindMoved:
+				fmt.Fprintf(&b, `<span class="diff-note">Moved from line %d</span> `, bl.MovedFrom)
+				writeMovedNew(&b, bl)
+			case KindMovedAway:
+				fmt.Fprintf(&b, `<span class="diff-note">Moved to line %d</span> `, bl.MovedTo)
+				b.WriteString(esc(firstWords(bl.Old, movedAwayWords)))
+			}
+			b.WriteString("</p>\n")
+		}
+		b.WriteString("</div>\n")
+	}
+	b.WriteString("</div>\n")
+	return template.HTML(b.String())
+}
+
+// SideBySideHTML renders the change as a two-column table, the old version
+// on the left and the new on the right, one row per paragraph and one
+// <tbody> per hunk.
+func (r *Result) SideBySideHTML() template.HTML {
+	var b strings.Builder
+	b.WriteString(`<table class="diff diff-side-by-side">` + "\n")
+	b.WriteString(`<thead><tr><th class="diff-old">Before</th><th class="diff-new">After</th></tr></thead>` + "\n")
+	for _, h := range r.Hunks {
+		b.WriteString(`<tbody class="diff-hunk">` + "\n")
+		fmt.Fprintf(&b, `<tr class="diff-hunk-header"><td class="diff-old">Line %d</td><td class="diff-new">Line %d</td></tr>`+"\n", h.OldStart, h.NewStart)
+		for _, bl := range h.Blocks {
+			fmt.Fprintf(&b, `<tr class="%s"><td class="diff-old">`, blockClass(bl))
+			switch bl.Kind {
+			case KindContext:
+				b.WriteString(esc(bl.Old) + `</td><td class="diff-new">` + esc(bl.New))
+			case KindRemoved:
+				b.WriteString("<del>" + esc(bl.Old) + `</del></td><td class="diff-new">`)
+			case KindAdded:
+				b.WriteString(`</td><td class="diff-new"><ins>` + esc(bl.New) + "</ins>")
+			case KindChanged:
+				writeHTMLSpans(&b, bl.Spans, OpDelete)
+				b.WriteString(`</td><td class="diff-new">`)
+				writeHTMLSpans(&b, bl.Spans, OpInsert)
+			case KindMoved:
+				fmt.Fprintf(&b, `<span class="diff-note">Moved from line %d</span></td><td class="diff-new">`, bl.MovedFrom)
+				writeMovedNew(&b, bl)
+			case KindMovedAway:
+				b.WriteString(esc(bl.Old))
+				fmt.Fprintf(&b, `</td><td class="diff-new"><span class="diff-note">Moved to line %d</span>`, bl.MovedTo)
+			}
+			b.WriteString("</td></tr>\n")
+		}
+		b.WriteString("</tbody>\n")
+	}
+	b.WriteString("</table>\n")
+	return template.HTML(b.String())
+}
+
+// writeMovedNew writes a moved paragraph at its new place, with its edits if
+// it was also edited.
+func writeMovedNew(b *strings.Builder, bl Block) {
+	if bl.Spans == nil {
+		b.WriteString(esc(bl.New))
+		return
+	}
+	writeHTMLSpans(b, bl.Spans, OpEqual)
+}
+
+// writeHTMLSpans writes spans; side OpEqual writes both deletions and
+// insertions (inline), OpDelete only the old side and OpInsert only the new.
+func writeHTMLSpans(b *strings.Builder, spans []Span, side string) {
+	for _, s := range spans {
+		switch {
+		case s.Op == OpEqual:
+			b.WriteString(esc(s.Text))
+		case s.Op == OpDelete && side != OpInsert:
+			writeHTMLEdit(b, "del", s.Text)
+		case s.Op == OpInsert && side != OpDelete:
+			writeHTMLEdit(b, "ins", s.Text)
+		}
+	}
+}
+
+func writeHTMLEdit(b *strings.Builder, tag, text string) {
+	lead, core, trail := splitSpace(text)
+	b.WriteString(esc(lead))
+	if hasWord(core) {
+		b.WriteString("<" + tag + ">")
+	} else {
+		b.WriteString("<" + tag + ` class="diff-mark">`)
+	}
+	b.WriteString(html.EscapeString(showEdit(core)) + "</" + tag + ">" + esc(trail))
+}
+
+// blockClass maps kinds to class names rather than deriving one, because a
+// Result may come back from stored JSON and its Kind must not reach the
+// markup unescaped.
+func blockClass(bl Block) string {
+	c, ok := kindClass[bl.Kind]
+	if !ok {
+		c = "diff-unknown"
+	}
+	if bl.Cosmetic {
+		c += " diff-cosmetic"
+	}
+	return c
+}
+
+var kindClass = map[string]string{
+	KindContext:   "diff-context",
+	KindAdded:     "diff-added",
+	KindRemoved:   "diff-removed",
+	KindChanged:   "diff-changed",
+	KindMoved:     "diff-moved",
+	KindMovedAway: "diff-moved-away",
+}
+
+func hunkTitle(h Hunk) string {
+	return fmt.Sprintf("Line %d (before), line %d (after)", h.OldStart, h.NewStart)
+}
+
+// esc escapes version text for HTML, after making hidden characters visible.
+func esc(s string) string {
+	return html.EscapeString(visible(s))
+}

@@ -1,0 +1,255 @@
+package diff
+
+import (
+	"iter"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// tokenize splits a paragraph into words, runs of whitespace and single
+// punctuation characters. Concatenating the tokens gives the paragraph back,
+// so spans built from tokens reproduce the text exactly.
+//
+// A word keeps an apostrophe between letters ("don’t") and a dot or comma
+// between digits ("1,000.50") because splitting those would make an edited
+// amount or contraction read as several unrelated edits. Han, Hiragana and
+// Katakana characters are one word each: those scripts do not separate words
+// with spaces, and one character per token is what keeps their diffs readable.
+func tokenize(s string) []string {
+	// Counting first costs less than regrowing the slice: a 1 MB line can
+	// hold a million tokens.
+	n := 0
+	for range tokens(s) {
+		n++
+	}
+	return slices.AppendSeq(make([]string, 0, n), tokens(s))
+}
+
+// tokens yields the tokens of s one by one, for callers that only count.
+func tokens(s string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for i := 0; i < len(s); {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			j := i + size
+			switch {
+			case unicode.IsSpace(r):
+				for j < len(s) {
+					r2, n := utf8.DecodeRuneInString(s[j:])
+					if !unicode.IsSpace(r2) {
+						break
+					}
+					j += n
+				}
+			case isIdeograph(r):
+				// one character is one word
+			case isWordRune(r):
+				j = wordEnd(s, j, unicode.IsDigit(r))
+			}
+			if !yield(s[i:j]) {
+				return
+			}
+			i = j
+		}
+	}
+}
+
+// wordEnd returns where the word that continues at j ends.
+func wordEnd(s string, j int, lastDigit bool) int {
+	for j < len(s) {
+		r, n := utf8.DecodeRuneInString(s[j:])
+		if isWordRune(r) && !isIdeograph(r) {
+			lastDigit = unicode.IsDigit(r)
+			j += n
+			continue
+		}
+		next, m := utf8.DecodeRuneInString(s[j+n:])
+		if m == 0 {
+			break
+		}
+		joins := (r == '\'' || r == '’') && unicode.IsLetter(next) ||
+			(r == '.' || r == ',') && lastDigit && unicode.IsDigit(next)
+		if !joins {
+			break
+		}
+		j += n
+	}
+	return j
+}
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+}
+
+func isIdeograph(r rune) bool {
+	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r)
+}
+
+// isWord reports whether a token counts as a word (as opposed to whitespace
+// or punctuation).
+func isWord(tok string) bool {
+	r, _ := utf8.DecodeRuneInString(tok)
+	return isWordRune(r)
+}
+
+func isSpace(tok string) bool {
+	r, _ := utf8.DecodeRuneInString(tok)
+	return unicode.IsSpace(r)
+}
+
+// countWords counts the word tokens of a text.
+func countWords(s string) int {
+	n := 0
+	for t := range tokens(s) {
+		if isWord(t) {
+			n++
+		}
+	}
+	return n
+}
+
+// foldWord is the form of a word used to decide whether a change is cosmetic
+// and how similar two paragraphs are: case and the apostrophe's typography do
+// not change what a word says.
+func foldWord(w string) string {
+	if strings.ContainsRune(w, '’') {
+		w = strings.ReplaceAll(w, "’", "'")
+	}
+	return strings.ToLower(w)
+}
+
+// wordCursor walks the word tokens of a run of paragraphs.
+type wordCursor struct {
+	ps     []*paragraph
+	pi, ti int
+}
+
+// next returns the next word, or false at the end.
+func (w *wordCursor) next() (string, bool) {
+	for w.pi < len(w.ps) {
+		toks := w.ps[w.pi].toks()
+		for w.ti < len(toks) {
+			t := toks[w.ti]
+			w.ti++
+			if isWord(t) {
+				return t, true
+			}
+		}
+		w.pi, w.ti = w.pi+1, 0
+	}
+	return "", false
+}
+
+// sameWords reports whether two runs of paragraphs say the same words in the
+// same order, ignoring case and the apostrophe's typography.
+func sameWords(a, b []*paragraph) bool {
+	ca, cb := wordCursor{ps: a}, wordCursor{ps: b}
+	for {
+		wa, okA := ca.next()
+		wb, okB := cb.next()
+		if okA != okB {
+			return false
+		}
+		if !okA {
+			return true
+		}
+		if wa != wb && foldWord(wa) != foldWord(wb) {
+			return false
+		}
+	}
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// normalizeSpace collapses runs of whitespace and trims the ends, the
+// comparison used to recognise a moved paragraph.
+func normalizeSpace(s string) string {
+	prevSpace := true // so that a leading space counts as irregular
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		space := c == ' '
+		if c >= utf8.RuneSelf || c != ' ' && asciiSpace(c) || space && prevSpace {
+			return strings.Join(strings.Fields(s), " ")
+		}
+		prevSpace = space
+	}
+	if prevSpace && len(s) > 0 {
+		return strings.TrimRight(s, " ")
+	}
+	return s
+}
+
+func asciiSpace(c byte) bool {
+	return c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// encoder gives each distinct string one rune, so that diff-match-patch,
+// which diffs runes, diffs whole lines or whole words.
+//
+// The runes avoid the surrogate range, which the library's string
+// conversions would turn into U+FFFD, making different tokens compare equal;
+// and, for words, they avoid ASCII letters, digits and whitespace, which the
+// library's semantic cleanup scores as word characters and boundaries: only
+// whitespace tokens are given whitespace runes, so that the cleanup aligns
+// edits on the gaps between words.
+type encoder struct {
+	ids   map[string]rune
+	next  rune
+	words bool   // tokens are words: give whitespace tokens whitespace runes
+	space []rune // whitespace runes still free for whitespace tokens other than " "
+}
+
+const firstRune = 0x100
+
+func newEncoder(words bool) *encoder {
+	return &encoder{ids: make(map[string]rune), next: firstRune, words: words, space: []rune{'\t', '\f'}}
+}
+
+// encode returns the runes for toks; ok is false when the rune space is
+// exhausted (about a million distinct tokens), which only adversarial input
+// reaches.
+func (e *encoder) encode(toks []string) (rs []rune, ok bool) {
+	rs = make([]rune, len(toks))
+	for i, t := range toks {
+		r, seen := e.ids[t]
+		if !seen {
+			if r, ok = e.alloc(t); !ok {
+				return nil, false
+			}
+			e.ids[t] = r
+		}
+		rs[i] = r
+	}
+	return rs, true
+}
+
+func (e *encoder) alloc(t string) (rune, bool) {
+	if e.words && t == " " {
+		return ' ', true
+	}
+	if e.words && len(e.space) > 0 && isSpace(t) {
+		r := e.space[0]
+		e.space = e.space[1:]
+		return r, true
+	}
+	r := e.next
+	if r >= 0xD800 && r <= 0xDFFF {
+		r = 0xE000
+	}
+	if r > unicode.MaxRune {
+		return 0, false
+	}
+	e.next = r + 1
+	return r, true
+}
