@@ -27,6 +27,7 @@ func (t *Taxonomy) ClassifyFragments(frags []Fragment) []Match {
 	type cand struct {
 		frag, start, end int
 		words            int
+		pattern          bool
 		seq              int
 	}
 	changed := make([][]cand, len(t.topics))
@@ -35,7 +36,7 @@ func (t *Taxonomy) ClassifyFragments(frags []Fragment) []Match {
 	seq := 0
 	for fi, f := range frags {
 		for _, h := range t.scan(f.Text, &sc) {
-			c := cand{frag: fi, start: int(h.start), end: int(h.end), words: int(h.words), seq: seq}
+			c := cand{frag: fi, start: int(h.start), end: int(h.end), words: int(h.words), pattern: h.pattern, seq: seq}
 			seq++
 			if overlaps(c.start, c.end, f.Changed) {
 				changed[h.topic] = append(changed[h.topic], c)
@@ -45,8 +46,16 @@ func (t *Taxonomy) ClassifyFragments(frags []Fragment) []Match {
 		}
 	}
 	evidence := func(cs []cand) []string {
-		// Most specific (most words) first, then in reading order.
+		// Vocabulary before pattern matches (which can be long but are
+		// the fallback), the most specific (most words) first, then in
+		// reading order.
 		slices.SortStableFunc(cs, func(a, b cand) int {
+			if a.pattern != b.pattern {
+				if b.pattern {
+					return -1
+				}
+				return 1
+			}
 			if c := cmp.Compare(b.words, a.words); c != 0 {
 				return c
 			}
@@ -128,6 +137,7 @@ type rawHit struct {
 	start, end int32
 	words      int32
 	exclude    bool
+	pattern    bool
 }
 
 // scratch holds buffers reused across the fragments of one call.
@@ -197,7 +207,7 @@ func (t *Taxonomy) scan(text string, sc *scratch) []rawHit {
 			// Count the words inside the match to rank it against phrases.
 			lo := sort.Search(len(toks), func(i int) bool { return int(toks[i].end) > loc[0] })
 			hi := sort.Search(len(toks), func(i int) bool { return int(toks[i].start) >= loc[1] })
-			hits = append(hits, rawHit{topic: int32(ti), start: int32(loc[0]), end: int32(loc[1]), words: int32(max(hi-lo, 1))})
+			hits = append(hits, rawHit{topic: int32(ti), start: int32(loc[0]), end: int32(loc[1]), words: int32(max(hi-lo, 1)), pattern: true})
 		}
 	}
 	sc.hits = hits

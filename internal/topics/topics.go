@@ -125,6 +125,25 @@ type phrase struct {
 	exclude bool
 }
 
+// Config is the topics section of sources.yaml, ready to be decoded by the
+// config package.
+type Config struct {
+	// NoDefaults drops every built-in topic: only Topics remain.
+	NoDefaults bool `yaml:"no_defaults"`
+	// Topics extend, replace or disable built-in topics, or add new ones.
+	Topics []Spec `yaml:"topics"`
+}
+
+// Compile compiles the built-in topics (unless NoDefaults) merged with the
+// configured ones.
+func (c Config) Compile() (*Taxonomy, error) {
+	var base []Spec
+	if !c.NoDefaults {
+		base = Defaults()
+	}
+	return Compile(base, c.Topics)
+}
+
 //go:embed taxonomy.yaml
 var defaultYAML []byte
 
@@ -180,6 +199,7 @@ func Compile(base, overrides []Spec) (*Taxonomy, error) {
 		index[s.ID] = len(specs)
 		specs = append(specs, clone(s))
 	}
+	builtIn := ids(specs)
 	seen := map[string]bool{}
 	disabled := map[string]bool{}
 	for _, o := range overrides {
@@ -195,7 +215,7 @@ func Compile(base, overrides []Spec) (*Taxonomy, error) {
 		i, ok := index[o.ID]
 		switch {
 		case o.Disabled && !ok:
-			errs = append(errs, fmt.Errorf("topics: topic %q: cannot disable a topic that is not built in (built-in ids: %s)", o.ID, ids(specs)))
+			errs = append(errs, fmt.Errorf("topics: topic %q: cannot disable a topic that is not built in (built-in ids: %s)", o.ID, builtIn))
 		case o.Disabled:
 			disabled[o.ID] = true
 		case !ok:
@@ -214,6 +234,9 @@ func Compile(base, overrides []Spec) (*Taxonomy, error) {
 			errs = append(errs, err)
 		}
 	}
+	if len(errs) == 0 && len(t.topics) == 0 {
+		errs = append(errs, errors.New("topics: no topic left to classify by; keep the built-in topics or configure at least one"))
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -228,6 +251,9 @@ func checkID(id, where string) error {
 }
 
 func ids(specs []Spec) string {
+	if len(specs) == 0 {
+		return "none"
+	}
 	var s []string
 	for _, sp := range specs {
 		s = append(s, sp.ID)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // testSpecs is a small taxonomy whose behaviour the table tests pin down
@@ -286,6 +288,47 @@ func TestOverrides(t *testing.T) {
 	})
 }
 
+func TestConfig(t *testing.T) {
+	src := []byte(`
+no_defaults: false
+topics:
+  - id: privacy
+    exclude: [privacy screen]
+  - id: ai
+    disabled: true
+  - id: tax
+    name: Tax
+    phrases: [value added tax]
+`)
+	var c Config
+	if err := yaml.Unmarshal(src, &c); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := c.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, tp := range tx.Topics() {
+		ids = append(ids, tp.ID)
+	}
+	if want := []string{Privacy, Consumer, IP, Minors, Moderation, "tax"}; !slices.Equal(ids, want) {
+		t.Errorf("topics = %v, want %v", ids, want)
+	}
+	var got []string
+	for _, m := range tx.Classify("Fit a privacy screen; value-added tax applies; our privacy policy changed.") {
+		got = append(got, m.Topic+":"+strings.Join(m.Evidence, "|"))
+	}
+	if want := []string{"privacy:privacy policy", "tax:value-added tax"}; !slices.Equal(got, want) {
+		t.Errorf("matches = %v, want %v", got, want)
+	}
+
+	c.NoDefaults = true
+	if _, err := c.Compile(); err == nil || !strings.Contains(err.Error(), `cannot disable a topic that is not built in`) {
+		t.Errorf("no_defaults with overrides of built-in topics: err = %v", err)
+	}
+}
+
 func TestCompileErrors(t *testing.T) {
 	ok := Spec{ID: "ok", Name: "OK", Terms: []string{"fine"}}
 	tests := []struct {
@@ -310,6 +353,7 @@ func TestCompileErrors(t *testing.T) {
 			[]string{`term "value added tax" is several words; list it under phrases`}},
 		{"empty phrase", nil, []Spec{{ID: "tax", Name: "Tax", Phrases: []string{" - "}}}, []string{`phrase " - " has no letters`}},
 		{"disable unknown", Defaults(), []Spec{{ID: "tax", Disabled: true}}, []string{`cannot disable a topic that is not built in`, "privacy, consumer"}},
+		{"nothing left", nil, nil, []string{"no topic left"}},
 		{"every problem reported", nil, []Spec{
 			{ID: "a", Name: "A", Patterns: []string{"("}},
 			{ID: "b", Name: "B"},
@@ -361,5 +405,26 @@ func TestRegulatorHeadlines(t *testing.T) {
 				t.Errorf("topics = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	tx := mustCompile(t, Defaults(), nil)
+	text := "We share your personal data and may terminate your account; you grant us a worldwide licence."
+	want := tx.Classify(text)
+	done := make(chan []Match)
+	for range 8 {
+		go func() {
+			var last []Match
+			for range 50 {
+				last = tx.Classify(text)
+			}
+			done <- last
+		}()
+	}
+	for range 8 {
+		if got := <-done; !reflect.DeepEqual(got, want) {
+			t.Errorf("concurrent Classify = %v, want %v", got, want)
+		}
 	}
 }
