@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
-	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 )
@@ -25,9 +24,10 @@ var xmlDeclEncoding = regexp.MustCompile(`^\s*<\?xml[^>]*?\sencoding\s*=\s*["'](
 // response; a CMS writes ISO-8859-1 in the prolog of a UTF-8 file), so the
 // bytes decide first: a body that is valid UTF-8 is taken as UTF-8, since
 // text in a single-byte charset with accented letters is practically never
-// valid UTF-8. Otherwise the XML declaration is trusted over the HTTP header
-// (the file's own author wrote it next to the bytes), and Windows-1252 is
-// the last resort. The result is always valid UTF-8.
+// valid UTF-8. Otherwise a non-UTF-8 charset named by the XML declaration
+// (the file's own author wrote it next to the bytes) or else by the HTTP
+// header decodes the body, and with neither the invalid bytes alone are read
+// as Windows-1252. The result is always valid UTF-8.
 func toUTF8(body []byte, contentType string) []byte {
 	switch {
 	case bytes.HasPrefix(body, utf8BOM):
@@ -60,24 +60,33 @@ func toUTF8(body []byte, contentType string) []byte {
 	if _, params, err := mime.ParseMediaType(contentType); err == nil {
 		headerCharset = params["charset"]
 	}
-	var enc encoding.Encoding
 	for _, label := range []string{declared, headerCharset} {
 		if label == "" || isUTF8Label(label) {
 			continue // the bytes already proved UTF-8 wrong
 		}
-		if e, _ := charset.Lookup(label); e != nil {
-			enc = e
-			break
+		if enc, _ := charset.Lookup(label); enc != nil {
+			if out, err := enc.NewDecoder().Bytes(body); err == nil {
+				return bytes.ToValidUTF8(out, []byte("\uFFFD"))
+			}
 		}
 	}
-	if enc == nil {
-		enc = charmap.Windows1252
+	return repairUTF8(body)
+}
+
+// repairUTF8 keeps the valid UTF-8 of body and reads each invalid byte as
+// Windows-1252: a UTF-8 feed with a few stray Latin-1 bytes (pasted text)
+// keeps both its accents and its curly quotes.
+func repairUTF8(body []byte) []byte {
+	out := make([]byte, 0, len(body)+len(body)/8)
+	for len(body) > 0 {
+		r, size := utf8.DecodeRune(body)
+		if r == utf8.RuneError && size == 1 {
+			r = charmap.Windows1252.DecodeByte(body[0])
+		}
+		out = utf8.AppendRune(out, r)
+		body = body[size:]
 	}
-	out, err := enc.NewDecoder().Bytes(body)
-	if err != nil {
-		out = body
-	}
-	return bytes.ToValidUTF8(out, []byte("\uFFFD"))
+	return out
 }
 
 func isUTF8Label(label string) bool {

@@ -58,15 +58,13 @@ type Item struct {
 }
 
 // Day returns the item's date as YYYY-MM-DD, or "" when it has none. For a
-// date-only item this is the date the feed gave, whatever the reader's zone.
+// date-only item this is the date the feed gave, whatever the reader's zone;
+// for a timed item it is the UTC date.
 func (it Item) Day() string {
 	if !it.HasDate {
 		return ""
 	}
-	if it.DateOnly {
-		return it.Published.UTC().Format(time.DateOnly)
-	}
-	return it.Published.Format(time.DateOnly)
+	return it.Published.UTC().Format(time.DateOnly)
 }
 
 // Feed is a parsed feed.
@@ -142,7 +140,7 @@ func (e *SyntaxError) Error() string {
 		where = fmt.Sprintf(" at line %d", e.Line)
 	}
 	msg := fmt.Sprintf("malformed %s feed%s: %v", e.Format, where, e.Err)
-	if strings.Contains(e.Err.Error(), "unexpected EOF") {
+	if m := e.Err.Error(); strings.Contains(m, "unexpected EOF") || strings.Contains(m, "unexpected end of JSON input") {
 		msg += " (the body looks truncated: the fetch may have been cut short)"
 	}
 	return msg

@@ -69,10 +69,12 @@ func decodeEntities(s string) string {
 	return entity.ReplaceAllStringFunc(s, html.UnescapeString)
 }
 
-// skipped elements have content that is never text for a reader.
+// skipped elements have content that is never text for a reader. head is
+// not among them: its end tag is optional, and skipping up to a missing one
+// would swallow the page.
 var skipped = map[atom.Atom]bool{
 	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true,
-	atom.Iframe: true, atom.Object: true, atom.Embed: true, atom.Svg: true,
+	atom.Iframe: true, atom.Object: true, atom.Svg: true,
 	atom.Math: true, atom.Title: true, atom.Select: true,
 	atom.Button: true, atom.Textarea: true,
 }
@@ -113,7 +115,7 @@ func stripHTML(s string) string {
 			name, _ := z.TagName()
 			a := atom.Lookup(name)
 			if skipped[a] {
-				if tt == nethtml.StartTagToken && !voidElement(a) {
+				if tt == nethtml.StartTagToken {
 					skip++
 				}
 				continue
@@ -149,10 +151,6 @@ func stripHTML(s string) string {
 			}
 		}
 	}
-}
-
-func voidElement(a atom.Atom) bool {
-	return a == atom.Embed
 }
 
 // normaliseLines collapses white space inside each line, trims lines and
