@@ -180,6 +180,7 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 		Title:  titleText(gf.Title),
 		Link:   resolve(base, gf.Link),
 		Format: format(gf.FeedType, gf.FeedVersion),
+		Items:  make([]Item, 0, len(gf.Items)),
 	}
 	var entries []*atom.Entry
 	if af, ok := gf.OriginalFeed().(*atom.Feed); ok && len(af.Entries) == len(gf.Items) {
@@ -255,8 +256,8 @@ func newItem(gi *gofeed.Item, entry *atom.Entry, base *url.URL) Item {
 	if link == "" && len(gi.Links) > 0 {
 		link = strings.TrimSpace(gi.Links[0])
 	}
-	// An RSS guid that is a URL is the item's permalink unless the feed
-	// says otherwise; feeds without <link> (OAIC) rely on that.
+	// An RSS guid that is a URL is almost always the item's permalink;
+	// feeds without <link> (OAIC) rely on that.
 	if link == "" && (strings.HasPrefix(it.GUID, "http://") || strings.HasPrefix(it.GUID, "https://")) {
 		link = it.GUID
 	}

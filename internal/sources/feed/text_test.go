@@ -15,6 +15,8 @@ func TestHTMLText(t *testing.T) {
 		{"plain text keeps its paragraphs", "First paragraph.\n\n  Second   paragraph.\n", "First paragraph.\nSecond paragraph."},
 		{"prose comparisons are not markup", "if a < b and c > d", "if a < b and c > d"},
 		{"bare ampersands stay", "AT&T and R&D", "AT&T and R&D"},
+		{"query strings in plain text stay", "see /search?a=1&not=2&copy=3", "see /search?a=1&not=2&copy=3"},
+		{"unknown angle-bracket words are prose", "Notice <Docket No. 12> issued", "Notice <Docket No. 12> issued"},
 		{"escaped markup in plain text is stripped", "&lt;p&gt;One&lt;/p&gt;&lt;p&gt;Two&lt;/p&gt;", "One\nTwo"},
 		{"unclosed script swallows only itself", "<p>Kept</p><script>var x = '<p>no</p>';", "Kept"},
 		{"style and comment dropped", "<style>.a{}</style><!-- note --><b>Bold</b> text", "Bold text"},
@@ -43,6 +45,7 @@ func TestTitleText(t *testing.T) {
 		{"markup in a title", "Court finds <em>unfair</em> terms", "Court finds unfair terms"},
 		{"double escape", "Women Swimmin&#39; for Hospicare", "Women Swimmin' for Hospicare"},
 		{"literal less-than", "Fees < $10 waived", "Fees < $10 waived"},
+		{"double-escaped markup", "&lt;b&gt;Order&lt;/b&gt; issued", "Order issued"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
