@@ -22,7 +22,7 @@ const (
 // readVersion reads a version from testdata in the version text format.
 func readVersion(tb testing.TB, name string) string {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name+".md"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "ota-tiktok", name+".md"))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func BenchmarkClassifyChange(b *testing.B) {
 // a document is first tracked.
 func BenchmarkClassifyVersion(b *testing.B) {
 	tx := mustCompile(b, Defaults(), nil)
-	data, err := os.ReadFile("testdata/tiktok/Privacy Policy/2025-10-29T18-24-29Z.md")
+	data, err := os.ReadFile(otaDir + "/Privacy Policy/2025-10-29T18-24-29Z.md")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func BenchmarkCompileDefaults(b *testing.B) {
 
 func benchVersion(b *testing.B, doc, name string) []string {
 	b.Helper()
-	data, err := os.ReadFile("testdata/tiktok/" + doc + "/" + name + ".md")
+	data, err := os.ReadFile(otaDir + "/" + doc + "/" + name + ".md")
 	if err != nil {
 		b.Fatal(err)
 	}

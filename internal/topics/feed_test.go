@@ -15,12 +15,12 @@ import (
 // measures precision and recall of the three core topics against hand labels.
 func TestFederalRegisterFeed(t *testing.T) {
 	tx := mustCompile(t, Defaults(), nil)
-	items := readFeed(t, "testdata/federal-register-documents-2025-08-04.rss")
+	items := readFeed(t, feedsDir+"/federal-register-documents-2025-08-04.rss")
 	if len(items) != 200 {
 		t.Fatalf("feed has %d items, want 200", len(items))
 	}
 	labels := map[string][]string{}
-	for _, r := range readTSV(t, "testdata/federal-register-labels.tsv", 3) {
+	for _, r := range readTSV(t, feedsDir+"/federal-register-labels.tsv", 3) {
 		if _, dup := labels[r[0]]; dup {
 			t.Fatalf("guid %s labelled twice", r[0])
 		}

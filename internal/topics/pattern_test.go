@@ -13,7 +13,7 @@ import (
 // built-in patterns and some awkward ones, on all the real test documents.
 func TestPrefilterAgreesWithRegexp(t *testing.T) {
 	var texts []string
-	files, err := filepath.Glob("testdata/tiktok/*/*.md")
+	files, err := filepath.Glob(otaDir + "/*/*.md")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no test documents: %v", err)
 	}
@@ -24,7 +24,7 @@ func TestPrefilterAgreesWithRegexp(t *testing.T) {
 		}
 		texts = append(texts, string(b))
 	}
-	for _, it := range readFeed(t, "testdata/federal-register-documents-2025-08-04.rss") {
+	for _, it := range readFeed(t, feedsDir+"/federal-register-documents-2025-08-04.rss") {
 		texts = append(texts, it.Title+"\n"+it.Description)
 	}
 	texts = append(texts, "_content removed", "éremoved content", "CONTENT WAS REMOVED", "ten 13-year-olds; 16 or older")

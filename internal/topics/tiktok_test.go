@@ -77,9 +77,16 @@ func TestTikTokChanges(t *testing.T) {
 	}
 }
 
+// The shared test data of the repository: TikTok's history (Open Terms
+// Archive, ODC-BY) and real regulator feeds.
+const (
+	otaDir   = "../../testdata/ota-tiktok/TikTok"
+	feedsDir = "../../testdata/feeds"
+)
+
 func readVersion(t *testing.T, doc, name string) []string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "tiktok", doc, name+".md"))
+	b, err := os.ReadFile(filepath.Join(otaDir, doc, name+".md"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,9 +20,15 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata/gol
 
 const frFeed = "feeds/federal-register-documents-2025-08-04.rss"
 
+// readTestdata reads a file of this package's testdata, or, for "feeds/…",
+// one of the real feeds shared by the repository's tests.
 func readTestdata(tb testing.TB, name string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	dir := "testdata"
+	if strings.HasPrefix(name, "feeds/") {
+		dir = filepath.Join("..", "..", "..", "testdata")
+	}
+	b, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
 		tb.Fatal(err)
 	}
