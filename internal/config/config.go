@@ -20,6 +20,8 @@ import (
 
 	"github.com/andybalholm/cascadia"
 	"go.yaml.in/yaml/v3"
+
+	"tracker/internal/topics"
 )
 
 // Source kinds.
@@ -34,6 +36,13 @@ type Config struct {
 	Path     string   `yaml:"-"`
 	Settings Settings `yaml:"settings"`
 	Sources  []Source `yaml:"sources"`
+	// Topics extend, replace or disable the built-in legal topics, or add
+	// new ones (see internal/topics/taxonomy.yaml).
+	Topics []topics.Spec `yaml:"topics"`
+
+	// Taxonomy is the compiled topics: the built-in ones (unless
+	// settings.no_default_topics) merged with Topics.
+	Taxonomy *topics.Taxonomy `yaml:"-"`
 }
 
 // Settings hold the defaults that apply to every source.
@@ -58,6 +67,9 @@ type Settings struct {
 	Concurrency int `yaml:"concurrency"`
 	// MinWords is the fewest words a page's extracted text may have.
 	MinWords int `yaml:"min_words"`
+	// NoDefaultTopics drops the built-in topics: only those of the topics
+	// section remain.
+	NoDefaultTopics bool `yaml:"no_default_topics"`
 }
 
 // Source is one declared document or feed.
@@ -191,7 +203,17 @@ func Parse(path string, data []byte) (*Config, error) {
 			cfg.Sources[i].Line = lines[i]
 		}
 	}
-	if probs := validate(cfg); len(probs) > 0 {
+	probs := validate(cfg)
+	base := topics.Defaults()
+	if cfg.Settings.NoDefaultTopics {
+		base = nil
+	}
+	tax, err := topics.Compile(base, cfg.Topics)
+	if err != nil {
+		probs = append(probs, Problem{Line: keyLine(&root, "topics"), Msg: err.Error()})
+	}
+	cfg.Taxonomy = tax
+	if len(probs) > 0 {
 		return nil, &Error{Path: path, Problems: probs}
 	}
 	return cfg, nil
@@ -200,7 +222,7 @@ func Parse(path string, data []byte) (*Config, error) {
 var (
 	idPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 	yamlLineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-	unknownRe  = regexp.MustCompile(`^field (\S+) not found in type config\.(\w+)$`)
+	unknownRe  = regexp.MustCompile(`^field (\S+) not found in type (?:config|topics)\.(\w+)$`)
 )
 
 // yamlError turns the YAML library's messages into "file:line: message".
@@ -231,13 +253,29 @@ func yamlError(path string, err error) error {
 func knownKeys(typ string) string {
 	switch typ {
 	case "Config":
-		return "settings, sources"
+		return "settings, sources, topics"
 	case "Settings":
-		return "user_agent, timeout, connect_timeout, max_body, max_redirects, retries, retry_backoff, host_delay, concurrency, min_words"
+		return "user_agent, timeout, connect_timeout, max_body, max_redirects, retries, retry_backoff, host_delay, concurrency, min_words, no_default_topics"
+	case "Spec":
+		return "id, name, terms, phrases, patterns, exclude, replace, disabled"
 	case "Source":
 		return "id, name, kind, url, select, remove, jurisdiction, document, headers, disabled, min_words, timeout, notes"
 	}
 	return "see README"
+}
+
+// keyLine returns the line of a top-level key, or 0.
+func keyLine(root *yaml.Node, key string) int {
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		return 0
+	}
+	m := root.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i].Line
+		}
+	}
+	return 0
 }
 
 // sourceLines returns the line of each item under the top-level sources key.

@@ -175,3 +175,42 @@ func TestLoadFromFile(t *testing.T) {
 		t.Fatalf("%v %+v", err, cfg)
 	}
 }
+
+func TestTopics(t *testing.T) {
+	base := "sources:\n  - {id: a, kind: page, url: 'https://e.com', select: p}\n"
+	cfg, err := Parse("s.yaml", []byte(base+`topics:
+  - id: privacy
+    phrases: [voiceprint]
+  - id: tax
+    name: Tax
+    terms: [vat]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cfg.Taxonomy.Classify("Your voiceprint is kept. Refunds are not available and VAT applies.")
+	var ids []string
+	for _, m := range got {
+		ids = append(ids, m.Topic)
+	}
+	if strings.Join(ids, ",") != "privacy,consumer,tax" {
+		t.Errorf("topics %v: privacy extended with voiceprint, tax added, built-in consumer kept", got)
+	}
+
+	cfg, err = Parse("s.yaml", []byte("settings: {no_default_topics: true}\n"+base+"topics:\n  - {id: tax, name: Tax, terms: [vat]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Taxonomy.Classify("personal data and VAT"); len(got) != 1 || got[0].Topic != "tax" {
+		t.Errorf("without defaults: %v", got)
+	}
+
+	_, err = Parse("s.yaml", []byte(base+"topics:\n  - id: bad\n    patterns: ['(']\n"))
+	if err == nil || !strings.Contains(err.Error(), "s.yaml:3:") || !strings.Contains(err.Error(), `topic "bad"`) {
+		t.Errorf("bad pattern: %v", err)
+	}
+	_, err = Parse("s.yaml", []byte(base+"topics:\n  - id: x\n    termz: [a]\n"))
+	if err == nil || !strings.Contains(err.Error(), `s.yaml:5: unknown key "termz" in spec`) {
+		t.Errorf("unknown key in a topic: %v", err)
+	}
+}

@@ -177,6 +177,14 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	return nil
 }
 
+// notFound turns sql.ErrNoRows into ErrNotFound, wrapped with what.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
 // timeLayout sorts as text in chronological order (fixed width, UTC).
 const timeLayout = "2006-01-02T15:04:05.000Z"
 

@@ -35,6 +35,8 @@ type Version struct {
 	Provenance string
 	OriginRef  string
 	Technical  bool
+	// RulesHash identifies the extraction rules that produced the text.
+	RulesHash string
 
 	blobID int64
 }
@@ -44,15 +46,21 @@ type NewVersion struct {
 	SourceID string
 	Text     string
 	At       time.Time
-	// Snapshot is the raw document the text was extracted from (nil for imports).
-	Snapshot *Snapshot
+	// Snapshot is the raw document the text was extracted from (nil for
+	// imports); SnapshotID instead refers to one already stored.
+	Snapshot   *Snapshot
+	SnapshotID int64
 	// ExpectSeq is the seq of the version the caller compared against (0 when
 	// the source had none).
 	ExpectSeq  int
 	Provenance string
 	OriginRef  string
 	Technical  bool
+	RulesHash  string
 	Validators *Validators
+	// Change describes the new version against the current one; it is
+	// recorded when the source already had a version.
+	Change *ChangeInfo
 }
 
 // Hash returns the hex SHA-256 of a text, as stored on versions.
@@ -97,7 +105,7 @@ func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v Version, ok bool
 		if err != nil {
 			return err
 		}
-		var snapID sql.NullInt64
+		snapID := sql.NullInt64{Int64: nv.SnapshotID, Valid: nv.SnapshotID != 0}
 		if nv.Snapshot != nil {
 			id, err := db.insertSnapshot(ctx, tx, nv.SourceID, nv.Snapshot, blobID)
 			if err != nil {
@@ -113,16 +121,27 @@ func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v Version, ok bool
 		v = Version{
 			SourceID: nv.SourceID, Seq: cur.Seq + 1, SHA256: sum, Words: CountWords(nv.Text),
 			FirstSeen: nv.At, LastSeen: nv.At, SameAs: int(sameAs.Int64), SnapshotID: snapID.Int64,
-			Provenance: nv.Provenance, OriginRef: nv.OriginRef, Technical: nv.Technical, blobID: blobID,
+			Provenance: nv.Provenance, OriginRef: nv.OriginRef, Technical: nv.Technical, RulesHash: nv.RulesHash, blobID: blobID,
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO versions(source_id, seq, sha256, blob_id, words, first_seen, last_seen,
-			same_as, snapshot_id, provenance, origin_ref, technical) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			same_as, snapshot_id, provenance, origin_ref, technical, rules_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			v.SourceID, v.Seq, v.SHA256, blobID, v.Words, fmtTime(v.FirstSeen), fmtTime(v.LastSeen),
-			sameAs, snapID, v.Provenance, v.OriginRef, v.Technical)
+			sameAs, snapID, v.Provenance, v.OriginRef, v.Technical, v.RulesHash)
 		if err != nil {
 			return fmt.Errorf("store: save version %d of %s: %w", v.Seq, v.SourceID, err)
 		}
-		if nv.Provenance != ProvenanceImport {
+		if cur.Seq > 0 && nv.Change != nil {
+			c := nv.Change
+			if err := insertChange(ctx, tx, Change{SourceID: v.SourceID, FromSeq: cur.Seq, ToSeq: v.Seq, DetectedAt: v.FirstSeen,
+				Importance: c.Importance, Technical: v.Technical, SameAs: v.SameAs, WordsAdded: c.WordsAdded,
+				WordsRemoved: c.WordsRemoved, Topics: c.Topics, Summary: c.Summary}); err != nil {
+				return err
+			}
+		}
+		if err := indexVersion(ctx, tx, v.SourceID, v.Seq, nv.Text); err != nil {
+			return err
+		}
+		if nv.Provenance == ProvenanceFetch {
 			if err := markOK(ctx, tx, nv.SourceID, nv.At, nv.Validators, true); err != nil {
 				return err
 			}
@@ -178,7 +197,7 @@ func currentVersion(ctx context.Context, q querier, sourceID string) (Version, e
 	return v, nil
 }
 
-const versionColumns = `source_id, seq, sha256, words, first_seen, last_seen, same_as, snapshot_id, provenance, origin_ref, technical, blob_id`
+const versionColumns = `source_id, seq, sha256, words, first_seen, last_seen, same_as, snapshot_id, provenance, origin_ref, technical, rules_hash, blob_id`
 
 func scanVersion(r scanner) (Version, error) {
 	var (
@@ -187,7 +206,7 @@ func scanVersion(r scanner) (Version, error) {
 		sameAs      sql.NullInt64
 		snap        sql.NullInt64
 	)
-	err := r.Scan(&v.SourceID, &v.Seq, &v.SHA256, &v.Words, &first, &last, &sameAs, &snap, &v.Provenance, &v.OriginRef, &v.Technical, &v.blobID)
+	err := r.Scan(&v.SourceID, &v.Seq, &v.SHA256, &v.Words, &first, &last, &sameAs, &snap, &v.Provenance, &v.OriginRef, &v.Technical, &v.RulesHash, &v.blobID)
 	v.FirstSeen, v.LastSeen = parseTime(first), parseTime(last)
 	v.SameAs, v.SnapshotID = int(sameAs.Int64), snap.Int64
 	return v, err
@@ -258,4 +277,29 @@ func (db *DB) Text(ctx context.Context, v Version) (string, error) {
 		return "", err
 	}
 	return string(b), nil
+}
+
+// SetRulesHash records that version seq of a source is also what the rules
+// identified by hash extract from its page.
+func (db *DB) SetRulesHash(ctx context.Context, sourceID string, seq int, hash string) error {
+	return db.write(ctx, func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `UPDATE versions SET rules_hash = ? WHERE source_id = ? AND seq = ?`, hash, sourceID, seq)
+		if err != nil {
+			return fmt.Errorf("store: update version %d of %s: %w", seq, sourceID, err)
+		}
+		return nil
+	})
+}
+
+// ExtendLastSeen records that version seq of a source was still in force at
+// t (an imported version holds until the next one was recorded).
+func (db *DB) ExtendLastSeen(ctx context.Context, sourceID string, seq int, t time.Time) error {
+	return db.write(ctx, func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `UPDATE versions SET last_seen = max(last_seen, ?) WHERE source_id = ? AND seq = ?`,
+			fmtTime(t), sourceID, seq)
+		if err != nil {
+			return fmt.Errorf("store: update version %d of %s: %w", seq, sourceID, err)
+		}
+		return nil
+	})
 }

@@ -63,6 +63,8 @@ CREATE TABLE versions (
     provenance   TEXT NOT NULL,              -- fetch | import | rebuild
     origin_ref   TEXT NOT NULL DEFAULT '',   -- e.g. the dataset file of an import
     technical    INTEGER NOT NULL DEFAULT 0,
+    -- The extraction rules that produced the text (see sources.RulesHash).
+    rules_hash   TEXT NOT NULL DEFAULT '',
     UNIQUE (source_id, seq)
 ) STRICT;
 CREATE INDEX versions_sha ON versions(source_id, sha256);
@@ -82,3 +84,40 @@ CREATE TABLE fetch_log (
     count        INTEGER NOT NULL DEFAULT 1
 ) STRICT;
 CREATE INDEX fetch_log_source ON fetch_log(source_id, id);
+
+-- The change from one version to the next, as classified when detected.
+CREATE TABLE changes (
+    id             INTEGER PRIMARY KEY,
+    source_id      TEXT NOT NULL REFERENCES sources(id),
+    from_seq       INTEGER NOT NULL,
+    to_seq         INTEGER NOT NULL,
+    detected_at    TEXT NOT NULL,
+    importance     TEXT NOT NULL,      -- cosmetic | minor | major
+    technical      INTEGER NOT NULL DEFAULT 0,
+    same_as        INTEGER,
+    words_added    INTEGER NOT NULL,
+    words_removed  INTEGER NOT NULL,
+    topics         TEXT NOT NULL DEFAULT '[]',   -- [{"topic": ID, "evidence": [...]}]
+    summary        TEXT NOT NULL DEFAULT '',
+    UNIQUE (source_id, to_seq)
+) STRICT;
+CREATE INDEX changes_detected ON changes(detected_at);
+
+-- Full-text search over every version: each distinct paragraph of a source
+-- is indexed once, with the runs of consecutive versions that contain it,
+-- so a long history costs its distinct text, not its length. Paragraph ids
+-- are sequential (FTS5 stores them delta-encoded); key is 63 bits of the
+-- SHA-256 of the source and the paragraph, to find a paragraph again.
+CREATE TABLE paragraphs (
+    id         INTEGER PRIMARY KEY,
+    source_id  TEXT NOT NULL REFERENCES sources(id),
+    key        INTEGER NOT NULL UNIQUE
+) STRICT;
+CREATE TABLE paragraph_runs (
+    paragraph_id  INTEGER NOT NULL REFERENCES paragraphs(id),
+    from_seq      INTEGER NOT NULL,
+    to_seq        INTEGER NOT NULL,
+    PRIMARY KEY (paragraph_id, from_seq)
+) STRICT, WITHOUT ROWID;
+CREATE VIRTUAL TABLE paragraphs_fts USING fts5(
+    text, content='', columnsize=0, tokenize='unicode61 remove_diacritics 2');

@@ -1,0 +1,162 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"tracker/internal/topics"
+)
+
+// Change is the change from one version of a source to the next, as
+// classified when it was detected.
+type Change struct {
+	SourceID     string
+	FromSeq      int
+	ToSeq        int
+	DetectedAt   time.Time
+	Importance   string
+	Technical    bool
+	SameAs       int
+	WordsAdded   int
+	WordsRemoved int
+	Topics       []topics.Match
+	Summary      string
+}
+
+// ChangeInfo is what the caller computed about a new version.
+type ChangeInfo struct {
+	Importance   string
+	WordsAdded   int
+	WordsRemoved int
+	Topics       []topics.Match
+	Summary      string
+}
+
+func insertChange(ctx context.Context, tx *txn, c Change) error {
+	tj, err := json.Marshal(nonNilMatches(c.Topics))
+	if err != nil {
+		return err
+	}
+	var sameAs any
+	if c.SameAs > 0 {
+		sameAs = c.SameAs
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO changes(source_id, from_seq, to_seq, detected_at, importance, technical,
+		same_as, words_added, words_removed, topics, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.SourceID, c.FromSeq, c.ToSeq, fmtTime(c.DetectedAt), c.Importance, c.Technical, sameAs,
+		c.WordsAdded, c.WordsRemoved, string(tj), c.Summary)
+	if err != nil {
+		return fmt.Errorf("store: save change %d→%d of %s: %w", c.FromSeq, c.ToSeq, c.SourceID, err)
+	}
+	return nil
+}
+
+func nonNilMatches(m []topics.Match) []topics.Match {
+	if m == nil {
+		return []topics.Match{}
+	}
+	return m
+}
+
+// ChangeFilter selects changes. Zero fields do not filter.
+type ChangeFilter struct {
+	Since, Until time.Time
+	SourceIDs    []string
+	Topic        string
+	// MinImportance keeps changes at least this important (see the changes
+	// package); "" keeps all.
+	MinImportance string
+	// Technical includes the changes due to new extraction rules.
+	Technical bool
+	Limit     int
+}
+
+var importanceRank = map[string]int{"cosmetic": 0, "minor": 1, "major": 2}
+
+// Changes lists the changes matching f, oldest first.
+func (db *DB) Changes(ctx context.Context, f ChangeFilter) ([]Change, error) {
+	q := `SELECT source_id, from_seq, to_seq, detected_at, importance, technical, same_as, words_added, words_removed, topics, summary
+		FROM changes c WHERE 1 = 1`
+	var args []any
+	if !f.Since.IsZero() {
+		q += ` AND detected_at >= ?`
+		args = append(args, fmtTime(f.Since))
+	}
+	if !f.Until.IsZero() {
+		q += ` AND detected_at <= ?`
+		args = append(args, fmtTime(f.Until))
+	}
+	if len(f.SourceIDs) > 0 {
+		q += ` AND source_id IN (?` + strings.Repeat(`, ?`, len(f.SourceIDs)-1) + `)`
+		for _, id := range f.SourceIDs {
+			args = append(args, id)
+		}
+	}
+	if f.Topic != "" {
+		q += ` AND EXISTS (SELECT 1 FROM json_each(c.topics) j WHERE json_extract(j.value, '$.topic') = ?)`
+		args = append(args, f.Topic)
+	}
+	if f.MinImportance != "" {
+		rank, ok := importanceRank[f.MinImportance]
+		if !ok {
+			return nil, fmt.Errorf("store: unknown importance %q: use cosmetic, minor or major", f.MinImportance)
+		}
+		q += ` AND (CASE importance WHEN 'cosmetic' THEN 0 WHEN 'minor' THEN 1 ELSE 2 END) >= ?`
+		args = append(args, rank)
+	}
+	if !f.Technical {
+		q += ` AND technical = 0`
+	}
+	q += ` ORDER BY detected_at, source_id, to_seq`
+	if f.Limit > 0 {
+		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
+	}
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list changes: %w", err)
+	}
+	defer rows.Close()
+	var out []Change
+	for rows.Next() {
+		c, err := scanChange(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list changes: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ChangeTo returns the change that produced version seq of a source.
+func (db *DB) ChangeTo(ctx context.Context, sourceID string, seq int) (Change, error) {
+	c, err := scanChange(db.rd.QueryRowContext(ctx, `SELECT source_id, from_seq, to_seq, detected_at, importance, technical,
+		same_as, words_added, words_removed, topics, summary FROM changes WHERE source_id = ? AND to_seq = ?`, sourceID, seq))
+	if err != nil {
+		return c, notFound(err, fmt.Sprintf("store: change to version %d of %s", seq, sourceID))
+	}
+	return c, nil
+}
+
+func scanChange(r scanner) (Change, error) {
+	var (
+		c        Change
+		detected string
+		sameAs   *int
+		tj       string
+	)
+	if err := r.Scan(&c.SourceID, &c.FromSeq, &c.ToSeq, &detected, &c.Importance, &c.Technical, &sameAs,
+		&c.WordsAdded, &c.WordsRemoved, &tj, &c.Summary); err != nil {
+		return c, err
+	}
+	c.DetectedAt = parseTime(detected)
+	if sameAs != nil {
+		c.SameAs = *sameAs
+	}
+	if err := json.Unmarshal([]byte(tj), &c.Topics); err != nil {
+		return c, fmt.Errorf("store: topics of change %d→%d of %s: %w", c.FromSeq, c.ToSeq, c.SourceID, err)
+	}
+	return c, nil
+}

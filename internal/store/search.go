@@ -1,0 +1,242 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// paragraphKey identifies a paragraph of a source: 63 bits of SHA-256 leave
+// a collision among a billion paragraphs at odds of one in ten billion.
+func paragraphKey(sourceID, p string) int64 {
+	h := sha256.New()
+	h.Write([]byte(sourceID))
+	h.Write([]byte{0})
+	h.Write([]byte(p))
+	return int64(binary.BigEndian.Uint64(h.Sum(nil)) >> 1)
+}
+
+// splitParagraphs returns the distinct non-empty lines of a version text.
+func splitParagraphs(text string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		l = strings.TrimSpace(l)
+		if l != "" && !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// indexVersion records which paragraphs version seq of a source holds,
+// indexing the paragraphs never seen before.
+func indexVersion(ctx context.Context, tx *txn, sourceID string, seq int, text string) error {
+	wrap := func(err error) error { return fmt.Errorf("store: index version %d of %s: %w", seq, sourceID, err) }
+	for _, p := range splitParagraphs(text) {
+		key := paragraphKey(sourceID, p)
+		var id int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM paragraphs WHERE key = ?`, key).Scan(&id)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			res, err := tx.ExecContext(ctx, `INSERT INTO paragraphs(source_id, key) VALUES (?, ?)`, sourceID, key)
+			if err != nil {
+				return wrap(err)
+			}
+			if id, err = res.LastInsertId(); err != nil {
+				return wrap(err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO paragraphs_fts(rowid, text) VALUES (?, ?)`, id, p); err != nil {
+				return wrap(err)
+			}
+		case err != nil:
+			return wrap(err)
+		default:
+			res, err := tx.ExecContext(ctx, `UPDATE paragraph_runs SET to_seq = ? WHERE paragraph_id = ? AND to_seq = ?`, seq, id, seq-1)
+			if err != nil {
+				return wrap(err)
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				continue
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO paragraph_runs(paragraph_id, from_seq, to_seq) VALUES (?, ?, ?)`, id, seq, seq); err != nil {
+			return wrap(err)
+		}
+	}
+	return nil
+}
+
+// SearchQuery is a full-text search over every version.
+type SearchQuery struct {
+	// Text is the phrase to find (case and accents ignored). With Raw, it is
+	// an FTS5 query ("data AND (sale OR sell)", "biometr*").
+	Text string
+	Raw  bool
+	// SourceIDs limits the search; empty searches every source.
+	SourceIDs []string
+	// At keeps only the paragraphs present in the version in force then.
+	At time.Time
+	// Limit caps the number of paragraphs returned (0: 200).
+	Limit int
+}
+
+// SearchHit is a paragraph that matched, with the versions holding it.
+type SearchHit struct {
+	SourceID string
+	Text     string
+	// Runs are the ranges of consecutive versions holding the paragraph.
+	Runs [][2]int
+	// FirstSeen is when the first version holding it was first seen;
+	// LastSeen when the last version holding it was last confirmed.
+	FirstSeen, LastSeen time.Time
+	// Current is true when the source's latest version holds it.
+	Current bool
+}
+
+// Versions lists every version number in the hit's runs.
+func (h SearchHit) Versions() []int {
+	var out []int
+	for _, r := range h.Runs {
+		for s := r[0]; s <= r[1]; s++ {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Search finds the paragraphs matching q in every version of every source.
+func (db *DB) Search(ctx context.Context, q SearchQuery) ([]SearchHit, error) {
+	match := q.Text
+	if !q.Raw {
+		match = `"` + strings.ReplaceAll(q.Text, `"`, `""`) + `"`
+	}
+	if strings.TrimSpace(q.Text) == "" {
+		return nil, fmt.Errorf("store: search: empty query")
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 200
+	}
+	query := `SELECT p.id, p.source_id, r.from_seq, r.to_seq FROM paragraphs_fts f
+		JOIN paragraphs p ON p.id = f.rowid JOIN paragraph_runs r ON r.paragraph_id = p.id
+		WHERE paragraphs_fts MATCH ?`
+	args := []any{match}
+	if len(q.SourceIDs) > 0 {
+		query += ` AND p.source_id IN (?` + strings.Repeat(`, ?`, len(q.SourceIDs)-1) + `)`
+		for _, id := range q.SourceIDs {
+			args = append(args, id)
+		}
+	}
+	query += ` ORDER BY p.source_id, p.id, r.from_seq`
+	rows, err := db.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		if strings.Contains(err.Error(), "fts5") {
+			return nil, fmt.Errorf("store: search: %q is not a valid search (%v)", q.Text, err)
+		}
+		return nil, fmt.Errorf("store: search: %w", err)
+	}
+	type key struct {
+		id  int64
+		src string
+	}
+	var order []key
+	runs := map[key][][2]int{}
+	for rows.Next() {
+		var k key
+		var from, to int
+		if err := rows.Scan(&k.id, &k.src, &from, &to); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if _, ok := runs[k]; !ok {
+			order = append(order, k)
+		}
+		runs[k] = append(runs[k], [2]int{from, to})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	versions := map[string][]Version{}
+	atSeq := map[string]int{}
+	var hits []SearchHit
+	for _, k := range order {
+		vs, ok := versions[k.src]
+		if !ok {
+			if vs, err = db.Versions(ctx, k.src); err != nil {
+				return nil, err
+			}
+			versions[k.src] = vs
+			if !q.At.IsZero() {
+				atSeq[k.src] = 0
+				for _, v := range vs {
+					if !v.FirstSeen.After(q.At) {
+						atSeq[k.src] = v.Seq
+					}
+				}
+			}
+		}
+		rs := runs[k]
+		if !q.At.IsZero() && !inRuns(rs, atSeq[k.src]) {
+			continue
+		}
+		first, last := rs[0][0], rs[len(rs)-1][1]
+		if first < 1 || last > len(vs) {
+			return nil, fmt.Errorf("store: search: paragraph index of %s is out of step with its versions", k.src)
+		}
+		hit := SearchHit{SourceID: k.src, Runs: rs, FirstSeen: vs[first-1].FirstSeen, LastSeen: vs[last-1].LastSeen,
+			Current: last == len(vs)}
+		text, err := db.paragraphText(ctx, vs[last-1], k.id)
+		if err != nil {
+			return nil, err
+		}
+		hit.Text = text
+		hits = append(hits, hit)
+		if len(hits) == limit {
+			break
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].SourceID != hits[j].SourceID {
+			return hits[i].SourceID < hits[j].SourceID
+		}
+		return hits[i].FirstSeen.Before(hits[j].FirstSeen)
+	})
+	return hits, nil
+}
+
+func inRuns(runs [][2]int, seq int) bool {
+	for _, r := range runs {
+		if seq >= r[0] && seq <= r[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// paragraphText finds paragraph id in version v.
+func (db *DB) paragraphText(ctx context.Context, v Version, id int64) (string, error) {
+	var key int64
+	if err := db.rd.QueryRowContext(ctx, `SELECT key FROM paragraphs WHERE id = ?`, id).Scan(&key); err != nil {
+		return "", fmt.Errorf("store: paragraph %d: %w", id, err)
+	}
+	text, err := db.Text(ctx, v)
+	if err != nil {
+		return "", err
+	}
+	for _, p := range splitParagraphs(text) {
+		if paragraphKey(v.SourceID, p) == key {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("store: paragraph %d is not in version %d of %s: the search index is damaged; run `tracker rebuild --index`", id, v.Seq, v.SourceID)
+}
