@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"tracker/internal/changes"
 	"tracker/internal/config"
 	"tracker/internal/sources/fetch"
 	"tracker/internal/sources/page"
@@ -40,6 +41,8 @@ type Result struct {
 	Outcome  string
 	// Version is the new version, for New.
 	Version store.Version
+	// Change describes a new version against the previous one.
+	Change *store.ChangeInfo
 	// Kind and Err explain a failure.
 	Kind     string
 	Err      error
@@ -207,6 +210,15 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 		return Result{Outcome: Failed, Kind: "store", Err: err}
 	}
 	rules := RulesHash(src)
+	if cur.Seq > 0 && cur.RulesHash != rules {
+		// New extraction rules: first re-extract the current version's page
+		// under them, so the fetch below is compared with like.
+		if v, err := c.rebuild(ctx, src, x, rules, cur); err != nil {
+			return Result{Outcome: Failed, Kind: "store", Err: err}
+		} else if v.Seq > 0 {
+			cur = v
+		}
+	}
 	req := fetch.Request{URL: src.URL, Header: src.Headers, Timeout: c.Config.EffectiveTimeout(src)}
 	// A conditional request is only safe when the last fetch succeeded under
 	// the same rules: a 304 then confirms exactly the current version.
@@ -248,17 +260,83 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 		}
 		return Result{Outcome: Unchanged, Version: cur}
 	}
-	v, added, err := c.DB.AddVersion(ctx, store.NewVersion{
+	nv := store.NewVersion{
 		SourceID: src.ID, Text: p.Text, At: at, Snapshot: snap, ExpectSeq: cur.Seq,
-		Provenance: store.ProvenanceFetch, Validators: val,
-	})
+		Provenance: store.ProvenanceFetch, RulesHash: rules, Validators: val,
+	}
+	if err := c.describe(ctx, &nv, cur); err != nil {
+		return Result{Outcome: Failed, Kind: "store", Err: err}
+	}
+	v, added, err := c.DB.AddVersion(ctx, nv)
 	if err != nil {
 		return Result{Outcome: Failed, Kind: "store", Err: err}
 	}
 	if !added {
 		return Result{Outcome: Unchanged, Version: cur}
 	}
-	return Result{Outcome: New, Version: v}
+	return Result{Outcome: New, Version: v, Change: nv.Change}
+}
+
+// describe computes the change that nv makes to the current version cur.
+func (c *Checker) describe(ctx context.Context, nv *store.NewVersion, cur store.Version) error {
+	if cur.Seq == 0 {
+		return nil
+	}
+	old, err := c.DB.Text(ctx, cur)
+	if err != nil {
+		return err
+	}
+	ch := changes.Analyze(old, nv.Text, c.Config.Taxonomy)
+	nv.Change = &store.ChangeInfo{
+		Importance: ch.Importance, WordsAdded: ch.Diff.WordsAdded, WordsRemoved: ch.Diff.WordsRemoved,
+		Topics: ch.Topics, Summary: ch.Diff.Summary(),
+	}
+	return nil
+}
+
+// rebuild re-extracts the page of version cur under the source's current
+// rules. When the text comes out different, it records it as a technical
+// version: the document did not change, tracker's reading of it did, and no
+// one is alerted. It returns the zero Version when there is nothing to do.
+func (c *Checker) rebuild(ctx context.Context, src *config.Source, x *page.Extractor, rules string, cur store.Version) (store.Version, error) {
+	if cur.SnapshotID == 0 {
+		return store.Version{}, nil
+	}
+	snap, err := c.DB.Snapshot(ctx, cur.SnapshotID)
+	if err != nil {
+		return store.Version{}, err
+	}
+	p, err := x.Extract(snap.Body, snap.Headers["Content-Type"])
+	if err != nil {
+		// The new rules do not fit the stored page; the next fetch tells.
+		return store.Version{}, nil
+	}
+	if store.Hash(p.Text) == cur.SHA256 {
+		return store.Version{}, c.DB.SetRulesHash(ctx, src.ID, cur.Seq, rules)
+	}
+	nv := store.NewVersion{
+		SourceID: src.ID, Text: p.Text, At: c.now(), SnapshotID: cur.SnapshotID, ExpectSeq: cur.Seq,
+		Provenance: store.ProvenanceRebuild, Technical: true, RulesHash: rules,
+	}
+	if err := c.describe(ctx, &nv, cur); err != nil {
+		return store.Version{}, err
+	}
+	v, _, err := c.DB.AddVersion(ctx, nv)
+	return v, err
+}
+
+// Rebuild re-extracts the current version of a source from its stored page
+// under the configured rules, without fetching. See rebuild.
+func (c *Checker) Rebuild(ctx context.Context, src *config.Source) (store.Version, error) {
+	x, err := page.Compile(page.Rules{Select: src.Select, Remove: src.Remove})
+	if err != nil {
+		return store.Version{}, err
+	}
+	cur, err := c.DB.CurrentVersion(ctx, src.ID)
+	if err != nil {
+		return store.Version{}, err
+	}
+	return c.rebuild(ctx, src, x, RulesHash(src), cur)
 }
 
 func (c *Checker) now() time.Time {

@@ -72,11 +72,19 @@ func TestConditionalGet(t *testing.T) {
 	if r := checkOne(t, c, "t"); r.Outcome != NotModified || r.Version.Seq != 1 {
 		t.Fatalf("second check: %+v, want not-modified", r)
 	}
-	// New rules: the 304 would confirm text extracted under the old ones, so
-	// the fetch must be unconditional.
+	// New rules: the stored page is re-extracted under them into a
+	// technical version, and the fetch, unconditional since a 304 would
+	// confirm text extracted under the old rules, finds it unchanged.
 	cfg.Sources[0].Remove = append(cfg.Sources[0].Remove, "h2")
-	if r := checkOne(t, c, "t"); r.Outcome != New || r.Version.Seq != 2 {
-		t.Fatalf("check after changing the rules: %+v, want a new version", r)
+	r := checkOne(t, c, "t")
+	if r.Outcome != Unchanged || r.Version.Seq != 2 || !r.Version.Technical || r.Version.Provenance != store.ProvenanceRebuild {
+		t.Fatalf("check after changing the rules: %+v, want unchanged against technical version 2", r)
+	}
+	if chs, err := c.DB.Changes(context.Background(), store.ChangeFilter{}); err != nil || len(chs) != 0 {
+		t.Errorf("the re-extraction was reported as a change of the document: %+v %v", chs, err)
+	}
+	if chs, _ := c.DB.Changes(context.Background(), store.ChangeFilter{Technical: true}); len(chs) != 1 || !chs[0].Technical {
+		t.Errorf("technical changes: %+v", chs)
 	}
 	if r := checkOne(t, c, "t"); r.Outcome != NotModified {
 		t.Fatalf("check after that: %+v, want not-modified", r)
