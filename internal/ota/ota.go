@@ -1,0 +1,302 @@
+// Package ota imports Open Terms Archive datasets: years of recorded
+// versions of the terms of hundreds of services, so that history queries work
+// back to 2020 from the first day.
+//
+// A dataset (the unzipped release) holds one Markdown file per version:
+// <Service>/<Terms type>/<YYYY-MM-DDTHH-MM-SSZ>.md, named by the time (UTC)
+// the version was recorded. Each file goes through the same extraction as a
+// fetched page, so imported and fetched versions compare like with like, and
+// consecutive versions give changes exactly as fetched ones do.
+package ota
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"tracker/internal/changes"
+	"tracker/internal/sources/page"
+	"tracker/internal/store"
+	"tracker/internal/topics"
+)
+
+// File is one recorded version in a dataset.
+type File struct {
+	Service    string
+	Terms      string
+	RecordedAt time.Time
+	// Path is relative to the dataset directory, with forward slashes.
+	Path string
+}
+
+// Document is "Service/Terms type", how a dataset names a document.
+func (f File) Document() string { return f.Service + "/" + f.Terms }
+
+const fileTime = "2006-01-02T15-04-05Z"
+
+// Scan lists the versions in a dataset directory, grouped by document and
+// oldest first. Files that do not follow the layout are reported, not
+// guessed at.
+func Scan(dir string) ([]File, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("ota: %w", err)
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("ota: %s is not a directory: unzip the dataset release first", dir)
+	}
+	var files []File
+	var odd []string
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(d.Name(), ".md") {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, path)
+		parts := strings.Split(filepath.ToSlash(rel), "/")
+		if len(parts) != 3 {
+			odd = append(odd, rel)
+			return nil
+		}
+		at, err := time.Parse(fileTime, strings.TrimSuffix(parts[2], ".md"))
+		if err != nil {
+			odd = append(odd, rel)
+			return nil
+		}
+		files = append(files, File{Service: parts[0], Terms: parts[1], RecordedAt: at, Path: filepath.ToSlash(rel)})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ota: read %s: %w", dir, err)
+	}
+	if len(files) == 0 {
+		msg := fmt.Sprintf("ota: no version in %s: expected <Service>/<Terms type>/<YYYY-MM-DDTHH-MM-SSZ>.md", dir)
+		if len(odd) > 0 {
+			msg += fmt.Sprintf(" (found %s, which does not follow it)", odd[0])
+		}
+		return nil, errors.New(msg)
+	}
+	sort.Slice(files, func(i, j int) bool {
+		if files[i].Document() != files[j].Document() {
+			return files[i].Document() < files[j].Document()
+		}
+		return files[i].RecordedAt.Before(files[j].RecordedAt)
+	})
+	return files, nil
+}
+
+// Options select and map what is imported.
+type Options struct {
+	// Services and Terms keep only these (all when empty).
+	Services []string
+	Terms    []string
+	// Map sends a document ("Service/Terms type") to a source id; other
+	// documents become import-only sources named after them.
+	Map map[string]string
+	// Declared reports whether a source id is declared in sources.yaml.
+	Declared func(id string) bool
+	// Taxonomy classifies the changes.
+	Taxonomy *topics.Taxonomy
+	// Progress, when set, is told of each document's result.
+	Progress func(DocResult)
+}
+
+// DocResult is what importing one document did.
+type DocResult struct {
+	Document string
+	SourceID string
+	// ImportOnly is true when the source is not declared in sources.yaml.
+	ImportOnly bool
+	Added      int // new versions
+	Same       int // files whose text equals the version before them
+	Known      int // files already imported
+	// Rejected lists files older than versions already in the history; they
+	// are not imported, since that would rewrite it.
+	Rejected []string
+	// Failed lists files that could not be read as documents, with why.
+	Failed []string
+}
+
+var slugRe = regexp.MustCompile(`[^a-z0-9]+`)
+
+// SourceID is the id of an import-only source for a document:
+// "TikTok/Terms of Service" → "tiktok-terms-of-service".
+func SourceID(service, terms string) string {
+	return strings.Trim(slugRe.ReplaceAllString(strings.ToLower(service+" "+terms), "-"), "-")
+}
+
+// Import records the dataset's versions in db. It is idempotent: files
+// already imported are skipped, and a newer dataset adds only its new files.
+func Import(ctx context.Context, db *store.DB, dir string, opt Options) ([]DocResult, error) {
+	files, err := Scan(dir)
+	if err != nil {
+		return nil, err
+	}
+	files = filter(files, opt)
+	if len(files) == 0 {
+		return nil, fmt.Errorf("ota: no document of %s matches --service %v --terms %v", dir, opt.Services, opt.Terms)
+	}
+	dataset := filepath.Base(filepath.Clean(dir))
+	x, err := page.Compile(page.Rules{Select: []string{"body"}})
+	if err != nil {
+		return nil, err
+	}
+	var results []DocResult
+	for start := 0; start < len(files); {
+		end := start
+		for end < len(files) && files[end].Document() == files[start].Document() {
+			end++
+		}
+		r, err := importDoc(ctx, db, dir, dataset, x, files[start:end], opt)
+		if err != nil {
+			return results, err
+		}
+		results = append(results, r)
+		if opt.Progress != nil {
+			opt.Progress(r)
+		}
+		start = end
+	}
+	return results, nil
+}
+
+func filter(files []File, opt Options) []File {
+	keep := func(list []string, v string) bool {
+		if len(list) == 0 {
+			return true
+		}
+		for _, x := range list {
+			if strings.EqualFold(x, v) {
+				return true
+			}
+		}
+		return false
+	}
+	var out []File
+	for _, f := range files {
+		if keep(opt.Services, f.Service) && keep(opt.Terms, f.Terms) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func importDoc(ctx context.Context, db *store.DB, dir, dataset string, x *page.Extractor, files []File, opt Options) (DocResult, error) {
+	doc := files[0].Document()
+	r := DocResult{Document: doc, SourceID: opt.Map[doc]}
+	if r.SourceID == "" {
+		r.SourceID = SourceID(files[0].Service, files[0].Terms)
+	}
+	r.ImportOnly = opt.Declared == nil || !opt.Declared(r.SourceID)
+	if r.ImportOnly {
+		if err := db.UpsertSource(ctx, store.SourceInfo{ID: r.SourceID, Kind: "page", Name: files[0].Service + " " + files[0].Terms,
+			Origin: store.OriginImport}); err != nil {
+			return r, err
+		}
+	} else if _, err := db.Source(ctx, r.SourceID); errors.Is(err, store.ErrNotFound) {
+		return r, fmt.Errorf("ota: source %s is declared but not yet in the database: run `tracker check --source %s` or `tracker sources` first", r.SourceID, r.SourceID)
+	}
+
+	history, err := db.Versions(ctx, r.SourceID)
+	if err != nil {
+		return r, err
+	}
+	imported := map[string]bool{}
+	var latest store.Version
+	for _, v := range history {
+		if v.Provenance == store.ProvenanceImport {
+			imported[trimDataset(v.OriginRef)] = true
+		}
+		latest = v
+	}
+	var curText string
+	if latest.Seq > 0 {
+		if curText, err = db.Text(ctx, latest); err != nil {
+			return r, err
+		}
+	}
+	for _, f := range files {
+		if imported[f.Path] {
+			r.Known++
+			continue
+		}
+		if latest.Seq > 0 && !f.RecordedAt.After(latest.FirstSeen) {
+			if latest.Provenance == store.ProvenanceImport && allImported(history) {
+				// Older than what an earlier import recorded: that import
+				// saw this file and found its text unchanged.
+				r.Known++
+				continue
+			}
+			r.Rejected = append(r.Rejected, f.Path)
+			continue
+		}
+		md, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		if err != nil {
+			return r, fmt.Errorf("ota: %w", err)
+		}
+		html, err := page.FromMarkdown(md)
+		if err != nil {
+			r.Failed = append(r.Failed, fmt.Sprintf("%s: %v", f.Path, err))
+			continue
+		}
+		p, err := x.Extract(html, "text/html; charset=utf-8")
+		if err != nil {
+			r.Failed = append(r.Failed, fmt.Sprintf("%s: %v", f.Path, err))
+			continue
+		}
+		if latest.Seq > 0 && p.Text == curText {
+			r.Same++
+			if err := db.ExtendLastSeen(ctx, r.SourceID, latest.Seq, f.RecordedAt); err != nil {
+				return r, err
+			}
+			continue
+		}
+		nv := store.NewVersion{
+			SourceID: r.SourceID, Text: p.Text, At: f.RecordedAt, ExpectSeq: latest.Seq,
+			Provenance: store.ProvenanceImport, OriginRef: dataset + "/" + f.Path,
+		}
+		if latest.Seq > 0 {
+			ch := changes.Analyze(curText, p.Text, opt.Taxonomy)
+			nv.Change = &store.ChangeInfo{Importance: ch.Importance, WordsAdded: ch.Diff.WordsAdded,
+				WordsRemoved: ch.Diff.WordsRemoved, Topics: ch.Topics, Summary: ch.Diff.Summary()}
+			if err := db.ExtendLastSeen(ctx, r.SourceID, latest.Seq, f.RecordedAt); err != nil {
+				return r, err
+			}
+		}
+		v, _, err := db.AddVersion(ctx, nv)
+		if err != nil {
+			return r, err
+		}
+		latest, curText = v, p.Text
+		history = append(history, v)
+		r.Added++
+	}
+	return r, nil
+}
+
+func allImported(vs []store.Version) bool {
+	for _, v := range vs {
+		if v.Provenance != store.ProvenanceImport {
+			return false
+		}
+	}
+	return true
+}
+
+// trimDataset drops the dataset name from an origin reference, so that a
+// newer release of the same dataset (another directory name) is recognised.
+func trimDataset(ref string) string {
+	if i := strings.IndexByte(ref, '/'); i >= 0 {
+		return ref[i+1:]
+	}
+	return ref
+}

@@ -1,0 +1,195 @@
+package ota_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"tracker/internal/ota"
+	"tracker/internal/replay"
+	"tracker/internal/store"
+	"tracker/internal/topics"
+)
+
+func openDB(tb testing.TB) *store.DB {
+	tb.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "tracker.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+func taxonomy(tb testing.TB) *topics.Taxonomy {
+	tax, err := topics.Compile(topics.Defaults(), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tax
+}
+
+func TestScan(t *testing.T) {
+	files, err := ota.Scan(replay.OTADir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 128 {
+		t.Fatalf("%d files, want 128", len(files))
+	}
+	if f := files[0]; f.Document() != "TikTok/Copyright Claims Policy" || f.RecordedAt.Format(time.RFC3339) != "2020-08-11T08:30:29Z" {
+		t.Errorf("first file %+v", f)
+	}
+	for i := 1; i < len(files); i++ {
+		a, b := files[i-1], files[i]
+		if a.Document() == b.Document() && !a.RecordedAt.Before(b.RecordedAt) {
+			t.Errorf("%s not before %s", a.Path, b.Path)
+		}
+	}
+}
+
+func TestScanErrors(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "TikTok"), 0o755)
+	os.WriteFile(filepath.Join(dir, "TikTok", "terms.md"), []byte("# Terms"), 0o644)
+	_, err := ota.Scan(dir)
+	if err == nil || !strings.Contains(err.Error(), "<Service>/<Terms type>/<YYYY-MM-DDTHH-MM-SSZ>.md") || !strings.Contains(err.Error(), "TikTok/terms.md") {
+		t.Errorf("err %v", err)
+	}
+	if _, err := ota.Scan(filepath.Join(dir, "nope")); err == nil {
+		t.Error("missing dir: no error")
+	}
+	if _, err := ota.Scan(filepath.Join(dir, "TikTok", "terms.md")); err == nil || !strings.Contains(err.Error(), "unzip") {
+		t.Errorf("a file instead of a directory: %v", err)
+	}
+}
+
+func TestImportFilters(t *testing.T) {
+	db := openDB(t)
+	rs, err := ota.Import(context.Background(), db, replay.OTADir(), ota.Options{Terms: []string{"copyright claims policy"}, Taxonomy: taxonomy(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || rs[0].SourceID != "tiktok-copyright-claims-policy" || rs[0].Added != 12 || rs[0].Same != 7 || !rs[0].ImportOnly {
+		t.Errorf("results %+v", rs)
+	}
+	chs, err := db.Changes(context.Background(), store.ChangeFilter{})
+	if err != nil || len(chs) != 11 {
+		t.Fatalf("%d changes, %v; want 11 between 12 versions", len(chs), err)
+	}
+	if _, err := ota.Import(context.Background(), db, replay.OTADir(), ota.Options{Services: []string{"Instagram"}}); err == nil {
+		t.Error("a filter matching nothing must say so")
+	}
+}
+
+// importHistory imports the whole TikTok dataset.
+func importHistory(tb testing.TB) *store.DB {
+	db := openDB(tb)
+	if _, err := ota.Import(context.Background(), db, replay.OTADir(), ota.Options{Taxonomy: taxonomy(tb)}); err != nil {
+		tb.Fatal(err)
+	}
+	return db
+}
+
+// BenchmarkSearchAllVersions searches a phrase in every version of the three
+// documents (104 versions, 2020–2026).
+func BenchmarkSearchAllVersions(b *testing.B) {
+	db := importHistory(b)
+	for _, q := range []string{"personal data", "TikTok Inc in the US", "refund"} {
+		b.Run(strings.ReplaceAll(q, " ", "_"), func(b *testing.B) {
+			for b.Loop() {
+				hits, err := db.Search(context.Background(), store.SearchQuery{Text: q})
+				if err != nil || len(hits) == 0 {
+					b.Fatal(err, len(hits))
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkImportTikTok imports the 128 files of the dataset.
+func BenchmarkImportTikTok(b *testing.B) {
+	for b.Loop() {
+		importHistory(b)
+	}
+}
+
+// BenchmarkImport10k generates a dataset of 10,000 versions (20 documents of
+// 500 versions, each a few edits away from the one before, starting from
+// TikTok's real texts) and imports it. Run with -benchtime=1x.
+func BenchmarkImport10k(b *testing.B) {
+	dir := generate(b, 20, 500)
+	for b.Loop() {
+		db := openDB(b)
+		start := time.Now()
+		rs, err := ota.Import(context.Background(), db, dir, ota.Options{Taxonomy: taxonomy(b)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		elapsed := time.Since(start)
+		added := 0
+		for _, r := range rs {
+			added += r.Added
+		}
+		st, err := db.Stats(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(added), "versions")
+		b.ReportMetric(elapsed.Seconds(), "s/import")
+		b.ReportMetric(float64(st.FileBytes)/(1<<20), "MiB-db")
+		b.ReportMetric(float64(st.VersionBytes)/(1<<20), "MiB-text")
+	}
+}
+
+// generate writes a synthetic dataset: docs documents of n versions each.
+func generate(b *testing.B, docs, n int) string {
+	b.Helper()
+	seeds, err := replay.Load(replay.OTADir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var bases [][]string
+	for _, vs := range seeds {
+		bases = append(bases, strings.Split(string(vs[len(vs)-1].Markdown), "\n"))
+	}
+	dir := b.TempDir()
+	rnd := rand.New(rand.NewPCG(1, 2))
+	words := strings.Fields("personal data refund subscription licence copyright minors appeal content advertising partners location")
+	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	for d := range docs {
+		lines := append([]string(nil), bases[d%len(bases)]...)
+		docDir := filepath.Join(dir, fmt.Sprintf("Service %02d", d), "Terms of Service")
+		if err := os.MkdirAll(docDir, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		for v := range n {
+			for range 1 + rnd.IntN(3) {
+				i := rnd.IntN(len(lines))
+				switch rnd.IntN(3) {
+				case 0: // edit a word
+					f := strings.Fields(lines[i])
+					if len(f) > 0 {
+						f[rnd.IntN(len(f))] = words[rnd.IntN(len(words))]
+						lines[i] = strings.Join(f, " ")
+					}
+				case 1: // add a sentence
+					lines = append(lines[:i], append([]string{"", "We may update this clause about " + words[rnd.IntN(len(words))] + " at any time.", ""}, lines[i:]...)...)
+				case 2: // drop a line
+					lines = append(lines[:i], lines[i+1:]...)
+				}
+			}
+			at := start.Add(time.Duration(v) * 6 * time.Hour)
+			name := filepath.Join(docDir, at.Format("2006-01-02T15-04-05Z")+".md")
+			if err := os.WriteFile(name, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
