@@ -13,6 +13,7 @@ import (
 
 	"tracker/internal/config"
 	"tracker/internal/store"
+	"tracker/internal/topics"
 )
 
 // Exit codes.
@@ -36,6 +37,11 @@ type app struct {
 	jsonOut    bool
 	verbose    bool
 	sourceIDs  stringList
+	at         string
+	raw        bool
+	changes    changeFlags
+	diff       diffFlags
+	imp        importFlags
 }
 
 type command struct {
@@ -51,6 +57,12 @@ func commands() []command {
 		{name: "check", args: "[--source ID]...", summary: "fetch the sources once and record what changed", run: runCheck, flags: checkFlags},
 		{name: "sources", args: "[--json]", summary: "list the sources with their status", run: runSources},
 		{name: "history", args: "ID [--json]", summary: "list the versions of a source, oldest first", run: runHistory},
+		{name: "changes", args: "[--since D] [--until D] [--source ID] [--topic T] [--min-importance I] [--json]", summary: "list the changes of the documents, oldest first", run: runChanges, flags: changesFlags},
+		{name: "diff", args: "ID [--from D|SEQ] [--to D|SEQ] [--format text|html|json]", summary: "show what changed between two versions", run: runDiff, flags: diffCmdFlags},
+		{name: "show", args: "ID [--at D] [--json]", summary: "print the text of a document as it stood at a date", run: runShow, flags: showFlags},
+		{name: "search", args: "QUERY [--source ID] [--at D] [--json]", summary: "find a phrase in every version of every document", run: runSearch, flags: searchFlags},
+		{name: "rebuild", args: "[--source ID]...", summary: "re-extract the current versions from their stored pages after selectors changed", run: runRebuild, flags: rebuildFlags},
+		{name: "import", args: "ota DIR [--service NAME]... [--terms TYPE]... [--map \"Service/Terms type=SOURCE_ID\"]...", summary: "import an Open Terms Archive dataset's history", run: runImport, flags: importCmdFlags},
 		{name: "check-config", args: "", summary: "validate sources.yaml", run: runCheckConfig},
 	}
 }
@@ -155,6 +167,29 @@ func (a *app) loadConfig() (*config.Config, bool) {
 		return nil, false
 	}
 	return cfg, true
+}
+
+// configOrDefaults reads the configuration when the file exists, for
+// commands that work without one (the built-in topics then apply).
+type configOrDefaults struct{ *config.Config }
+
+func (c configOrDefaults) taxonomy() *topics.Taxonomy {
+	if c.Config != nil {
+		return c.Taxonomy
+	}
+	tax, err := topics.Compile(topics.Defaults(), nil)
+	if err != nil {
+		panic(err) // the built-in taxonomy is tested
+	}
+	return tax
+}
+
+func (a *app) optionalConfig() (configOrDefaults, error) {
+	if _, err := os.Stat(a.configPath); errors.Is(err, os.ErrNotExist) {
+		return configOrDefaults{}, nil
+	}
+	cfg, err := config.Load(a.configPath)
+	return configOrDefaults{cfg}, err
 }
 
 // openDB opens the database; when mustExist, a missing file is an error

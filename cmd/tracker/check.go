@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"strings"
 
 	"tracker/internal/sources"
 )
@@ -93,6 +94,18 @@ func describe(r sources.Result) string {
 		s := fmt.Sprintf("new version %d (%d words)", r.Version.Seq, r.Version.Words)
 		if r.Version.SameAs > 0 {
 			s += fmt.Sprintf(", identical to version %d", r.Version.SameAs)
+		}
+		if c := r.Change; c != nil {
+			s += fmt.Sprintf(": %s, +%d −%d words", c.Importance, c.WordsAdded, c.WordsRemoved)
+			var ts []string
+			for _, m := range c.Topics {
+				if !m.Context {
+					ts = append(ts, m.Topic)
+				}
+			}
+			if len(ts) > 0 {
+				s += ", " + strings.Join(ts, ", ")
+			}
 		}
 		return s
 	case sources.Unchanged:

@@ -109,3 +109,45 @@ sources:
 		t.Errorf("check --source terms: %q", out)
 	}
 }
+
+// New selectors: tracker rebuild re-extracts the current version from its
+// stored page; the difference is a technical version, never a change of the
+// document.
+func TestRebuild(t *testing.T) {
+	docs, err := replay.Load(replay.OTADir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := replay.NewServer()
+	defer srv.Close()
+	terms := docs["Terms of Service"]
+	srv.Handle("/tos", replay.Document(terms[len(terms)-1].Markdown, 1))
+	conf := "settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: tos, kind: page, url: '" + srv.URL + "/tos', select: '[data-testid=policy-card]', remove: [%s]}\n"
+	e := newEnv(t, fmt.Sprintf(conf, ".language-selection"))
+	e.mustRun(exitOK, "check")
+	if out := e.mustRun(exitOK, "rebuild"); strings.TrimSpace(out) != "tos  unchanged" {
+		t.Errorf("rebuild without new selectors: %q", out)
+	}
+	// The operator drops the "In short" summaries, set in italics.
+	if err := os.WriteFile(e.config, []byte(fmt.Sprintf(conf, ".language-selection, em")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := e.mustRun(exitOK, "rebuild"); !strings.Contains(out, "tos  technical version 2") {
+		t.Errorf("rebuild: %q", out)
+	}
+	var list []changeJSON
+	e.runJSON(&list, "changes")
+	if len(list) != 0 {
+		t.Errorf("the new selectors were reported as a change of the document: %+v", list)
+	}
+	e.runJSON(&list, "changes", "--technical")
+	if len(list) != 1 || !list[0].Technical || list[0].ToSeq != 2 || list[0].WordsRemoved == 0 {
+		t.Errorf("technical changes: %+v", list)
+	}
+	if out := e.mustRun(exitOK, "history", "tos"); !strings.Contains(out, "rebuild; technical (extraction rules changed)") {
+		t.Errorf("history:\n%s", out)
+	}
+	if out := e.mustRun(exitOK, "check"); !strings.Contains(out, "unchanged (version 2)") {
+		t.Errorf("check after the rebuild: %q", out)
+	}
+}

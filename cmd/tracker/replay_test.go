@@ -233,8 +233,8 @@ func TestReplayTikTokHistory(t *testing.T) {
 	// Years of history must stay small. What the history costs is the
 	// compressed texts and raw pages: at most 5 % of the bytes of the
 	// versions (a git pack of the versions alone is about 3–4 %). The file
-	// adds SQLite's pages and per-row bookkeeping, a fixed cost that weighs
-	// heavily on a 4 MB history and little on a long one.
+	// adds the full-text index of every distinct paragraph (about 7 %) and
+	// SQLite's pages and per-row bookkeeping.
 	db, err := store.Open(context.Background(), e.db)
 	if err != nil {
 		t.Fatal(err)
@@ -251,8 +251,8 @@ func TestReplayTikTokHistory(t *testing.T) {
 	if blobs > 5 {
 		t.Errorf("texts and pages take %.2f %% of the bytes of the versions, more than 5 %%", blobs)
 	}
-	if file > 10 {
-		t.Errorf("the database file is %.2f %% of the bytes of the versions, more than 10 %%", file)
+	if file > 20 {
+		t.Errorf("the database file is %.2f %% of the bytes of the versions, more than 20 %%", file)
 	}
 	list := e.mustRun(exitOK, "sources")
 	if strings.Contains(list, "failing") {

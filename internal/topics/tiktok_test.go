@@ -13,7 +13,7 @@ import (
 // and compares the topics found in the changed words with hand labels.
 func TestTikTokChanges(t *testing.T) {
 	tx := mustCompile(t, Defaults(), nil)
-	rows := readTSV(t, "testdata/tiktok-changes.tsv", 5)
+	rows := readTSV(t, "../../testdata/tiktok-change-labels.tsv", 5)
 	if len(rows) < 10 {
 		t.Fatalf("only %d labelled changes; the labels need at least ten", len(rows))
 	}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"html/template"
+	"strings"
+
+	"tracker/internal/changes"
+	"tracker/internal/diff"
+	"tracker/internal/store"
+	"tracker/internal/topics"
+)
+
+type diffFlags struct {
+	from, to, format string
+}
+
+func diffCmdFlags(a *app, fs *flag.FlagSet) {
+	fs.StringVar(&a.diff.from, "from", "", "the old version: a `seq` or a date (default: the one before --to)")
+	fs.StringVar(&a.diff.to, "to", "", "the new version: a `seq` or a date (default: the latest)")
+	fs.StringVar(&a.diff.format, "format", "text", "output `format`: text, html or json (--json is json)")
+}
+
+type diffJSON struct {
+	Source       string         `json:"source"`
+	From         versionJSON    `json:"from"`
+	To           versionJSON    `json:"to"`
+	Importance   string         `json:"importance"`
+	Cosmetic     bool           `json:"cosmetic"`
+	WordsAdded   int            `json:"words_added"`
+	WordsRemoved int            `json:"words_removed"`
+	Topics       []topics.Match `json:"topics"`
+	Summary      string         `json:"summary"`
+	Hunks        []diff.Hunk    `json:"hunks"`
+	Approximate  bool           `json:"approximate"`
+}
+
+// runDiff compares any two versions of a source.
+func runDiff(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+	if len(args) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	format := a.diff.format
+	if a.jsonOut {
+		format = "json"
+	}
+	if format != "text" && format != "html" && format != "json" {
+		a.errorf("--format: %q is not one of text, html, json", format)
+		return exitUsage
+	}
+	id := args[0]
+	cfg, err := a.optionalConfig()
+	if err != nil {
+		a.errorf("%v", err)
+		return exitUsage
+	}
+	db, ok := a.openDB(ctx, true)
+	if !ok {
+		return exitFailed
+	}
+	defer db.Close()
+	if code := a.sourceMustExist(ctx, db, id); code != exitOK {
+		return code
+	}
+	to, err := db.CurrentVersion(ctx, id)
+	if err != nil {
+		a.errorf("%s has no version yet", id)
+		return exitFailed
+	}
+	if a.diff.to != "" {
+		if to, err = resolveVersion(ctx, db, id, a.diff.to); err != nil {
+			a.errorf("--to: %v", err)
+			return exitUsage
+		}
+	}
+	var from store.Version
+	if a.diff.from != "" {
+		if from, err = resolveVersion(ctx, db, id, a.diff.from); err != nil {
+			a.errorf("--from: %v", err)
+			return exitUsage
+		}
+	} else if to.Seq > 1 {
+		if from, err = db.Version(ctx, id, to.Seq-1); err != nil {
+			a.errorf("%v", err)
+			return exitFailed
+		}
+	} else {
+		a.errorf("%s has only one version: nothing to compare it with", id)
+		return exitUsage
+	}
+	oldText, err := db.Text(ctx, from)
+	if err != nil {
+		a.errorf("%v", err)
+		return exitFailed
+	}
+	newText, err := db.Text(ctx, to)
+	if err != nil {
+		a.errorf("%v", err)
+		return exitFailed
+	}
+	ch := changes.Analyze(oldText, newText, cfg.taxonomy())
+
+	switch format {
+	case "json":
+		return a.printJSON(diffJSON{
+			Source: id, From: toVersionJSON(from), To: toVersionJSON(to), Importance: ch.Importance,
+			Cosmetic: ch.Diff.Cosmetic, WordsAdded: ch.Diff.WordsAdded, WordsRemoved: ch.Diff.WordsRemoved,
+			Topics: nonNil(ch.Topics), Summary: ch.Diff.Summary(), Hunks: ch.Diff.Hunks, Approximate: ch.Diff.Approximate,
+		})
+	case "html":
+		if err := diffPage.Execute(a.stdout, diffPageData{Source: id, From: from, To: to, Change: ch,
+			Topics: topicNotes(ch.Topics), Body: ch.Diff.HTML()}); err != nil {
+			a.errorf("%v", err)
+			return exitFailed
+		}
+		return exitOK
+	}
+	fmt.Fprintf(a.stdout, "%s: %s → %s\n", id, versionRef(from), versionRef(to))
+	fmt.Fprintf(a.stdout, "%s: %s\n", ch.Importance, ch.Diff.Summary())
+	for _, n := range topicNotes(ch.Topics) {
+		fmt.Fprintf(a.stdout, "  %s\n", n)
+	}
+	if !ch.Diff.Changed() {
+		return exitOK
+	}
+	fmt.Fprintln(a.stdout)
+	style := diff.Plain
+	if a.colour() {
+		style = diff.ANSI
+	}
+	fmt.Fprint(a.stdout, ch.Diff.Text(style))
+	return exitOK
+}
+
+func nonNil(ms []topics.Match) []topics.Match {
+	if ms == nil {
+		return []topics.Match{}
+	}
+	return ms
+}
+
+type diffPageData struct {
+	Source   string
+	From, To store.Version
+	Change   changes.Change
+	Topics   []string
+	Body     template.HTML
+}
+
+var diffPage = template.Must(template.New("diff").Funcs(template.FuncMap{"when": fmtTime, "join": strings.Join}).Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Source}}: version {{.From.Seq}} → {{.To.Seq}}</title>
+<style>
+body{font:16px/1.5 system-ui,sans-serif;max-width:50em;margin:2em auto;padding:0 1em;color:#222}
+del{background:#fdd;color:#900}ins{background:#dfd;color:#060;text-decoration:none}
+.meta{color:#555}.diff p{margin:.4em 0}
+</style></head><body>
+<h1>{{.Source}}</h1>
+<p class="meta">Version {{.From.Seq}} (first seen {{when .From.FirstSeen}}, SHA-256 {{.From.SHA256}})<br>
+→ version {{.To.Seq}} (first seen {{when .To.FirstSeen}}, SHA-256 {{.To.SHA256}})</p>
+<p><strong>{{.Change.Importance}}</strong>: {{.Change.Diff.Summary}}</p>
+{{if .Topics}}<ul>{{range .Topics}}<li>{{.}}</li>{{end}}</ul>{{end}}
+<div class="diff">{{.Body}}</div>
+</body></html>
+`))

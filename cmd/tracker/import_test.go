@@ -1,0 +1,338 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"tracker/internal/replay"
+)
+
+// importedEnv is a database holding the whole TikTok history (128 files of
+// three documents), imported from the dataset in testdata.
+func importedEnv(t *testing.T) *env {
+	t.Helper()
+	e := newEnv(t, "sources:\n  - {id: unrelated, kind: page, url: 'https://example.com', select: article}\n")
+	out := e.mustRun(exitOK, "import", "ota", replay.OTADir())
+	for _, want := range []string{
+		"TikTok/Terms of Service → tiktok-terms-of-service (import-only source): 22 versions added",
+		"TikTok/Privacy Policy → tiktok-privacy-policy (import-only source): 70 versions added",
+		"TikTok/Copyright Claims Policy → tiktok-copyright-claims-policy (import-only source): 12 versions added",
+	} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("import output lacks %q:\n%s", want, out)
+		}
+	}
+	return e
+}
+
+// manifest reads testdata's manifest: document → recorded times, oldest first.
+func manifest(t *testing.T) map[string][]time.Time {
+	t.Helper()
+	f, err := os.Open(filepath.Join(replay.OTADir(), "manifest.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string][]time.Time{}
+	sc := bufio.NewScanner(f)
+	sc.Scan()
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		at, err := time.Parse(time.RFC3339, cols[3])
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[cols[1]] = append(out[cols[1]], at)
+	}
+	return out
+}
+
+func TestImportHistory(t *testing.T) {
+	e := importedEnv(t)
+	recorded := manifest(t)["Terms of Service"]
+
+	// Every version carries the real date it was recorded and its origin.
+	var history []versionJSON
+	e.runJSON(&history, "history", "tiktok-terms-of-service")
+	if len(history) != 22 {
+		t.Fatalf("%d versions", len(history))
+	}
+	isRecorded := map[string]bool{}
+	for _, at := range recorded {
+		isRecorded[at.Format(time.RFC3339)] = true
+	}
+	for i, v := range history {
+		if !isRecorded[*v.FirstSeen] || v.Provenance != "import" || !strings.HasPrefix(v.OriginRef, "ota-tiktok/TikTok/Terms of Service/") {
+			t.Errorf("version %d: first seen %s, provenance %s %s", v.Seq, *v.FirstSeen, v.Provenance, v.OriginRef)
+		}
+		if i > 0 && *v.FirstSeen <= *history[i-1].FirstSeen {
+			t.Errorf("versions out of order at %d", v.Seq)
+		}
+	}
+	if *history[0].FirstSeen != "2020-07-29T13:32:40Z" || *history[21].FirstSeen != "2026-07-23T00:56:42Z" {
+		t.Errorf("first and last versions dated %s and %s", *history[0].FirstSeen, *history[21].FirstSeen)
+	}
+	text := e.mustRun(exitOK, "history", "tiktok-terms-of-service")
+	if !strings.Contains(text, "import ota-tiktok/TikTok/Terms of Service/2020-07-29T13-32-40Z.md") {
+		t.Errorf("history does not cite where versions come from:\n%s", text)
+	}
+
+	// The terms in force on 2023-06-01 are those recorded on 2023-05-05.
+	out := e.mustRun(exitOK, "show", "tiktok-terms-of-service", "--at", "2023-06-01")
+	if !strings.Contains(out, "first seen 2023-05-05 00:42 UTC") || !strings.Contains(out, "Last updated: November 2022") ||
+		strings.Contains(out, "Last updated: August 2023") {
+		t.Errorf("show --at 2023-06-01:\n%.600s", out)
+	}
+	if code, _, errOut := e.run("show", "tiktok-terms-of-service", "--at", "2019-01-01"); code == exitOK || !strings.Contains(errOut, "no version yet on 2019-01-01") {
+		t.Errorf("show before the first version: exit %d, %q", code, errOut)
+	}
+
+	// The diff between a 2021 and a 2025 version names the changed words.
+	// The version recorded 2025-10-07 changed a link target only, so the
+	// text in force at the end of 2025 is the one recorded 2025-08-12.
+	out = e.mustRun(exitOK, "diff", "tiktok-terms-of-service", "--from", "2021-06-30", "--to", "2025-12-31")
+	for _, want := range []string{
+		"version 6 (first seen 2021-06-15 16:35 UTC) → version 18 (first seen 2025-08-12 18:17 UTC)",
+		"Last updated: [-July 2020-]{+August 2025+}",
+		"- (If you are a user having your residence in the EEA, the United Kingdom or Switzerland)",
+		"+ (These terms apply if you live or have your principal place of business in the European Economic Area, Switzerland or the UK)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("diff lacks %q:\n%.1500s", want, out)
+		}
+	}
+	var dj struct {
+		From, To   versionJSON
+		Importance string `json:"importance"`
+		Added      int    `json:"words_added"`
+		Hunks      []any  `json:"hunks"`
+	}
+	e.runJSON(&dj, "diff", "tiktok-terms-of-service", "--from", "8", "--to", "20")
+	if dj.From.Seq != 8 || dj.To.Seq != 20 || dj.Importance != "major" || dj.Added < 1000 || len(dj.Hunks) == 0 {
+		t.Errorf("diff --json: from %d to %d, %s, +%d, %d hunks", dj.From.Seq, dj.To.Seq, dj.Importance, dj.Added, len(dj.Hunks))
+	}
+}
+
+func TestImportSearch(t *testing.T) {
+	e := importedEnv(t)
+	// "TikTok Inc in the US" was in the Privacy Policy from its first
+	// recorded version (2020-07-29) until the version recorded 2021-07-15,
+	// replaced on 2021-10-18.
+	var hits []struct {
+		Source    string   `json:"source"`
+		Text      string   `json:"text"`
+		Versions  []int    `json:"versions"`
+		Runs      [][2]int `json:"runs"`
+		FirstSeen string   `json:"first_seen"`
+		LastSeen  string   `json:"last_seen"`
+		Current   bool     `json:"current"`
+	}
+	e.runJSON(&hits, "search", "tiktok inc in the US")
+	if len(hits) == 0 {
+		t.Fatal("no hit")
+	}
+	first, last := hits[0].FirstSeen, hits[0].LastSeen
+	for _, h := range hits {
+		if h.Source != "tiktok-privacy-policy" || h.Current || !strings.Contains(h.Text, "TikTok Inc in the US") {
+			t.Errorf("hit %+v", h)
+		}
+		first, last = min(first, h.FirstSeen), max(last, h.LastSeen)
+	}
+	if first != "2020-07-29T13:32:39Z" || last != "2021-10-18T12:05:02Z" {
+		t.Errorf("first seen %s, last seen %s; want 2020-07-29T13:32:39Z and 2021-10-18T12:05:02Z", first, last)
+	}
+	out := e.mustRun(exitOK, "search", "TikTok Inc in the US", "--at", "2021-01-01")
+	if !strings.Contains(out, "tiktok-privacy-policy") {
+		t.Errorf("search --at 2021-01-01:\n%s", out)
+	}
+	out = e.mustRun(exitOK, "search", "TikTok Inc in the US", "--at", "2022-01-01")
+	if !strings.Contains(out, "is in no version") {
+		t.Errorf("search --at 2022-01-01 found it:\n%s", out)
+	}
+	// Mentioned since 2023-08-07, in a paragraph reworded on 2025-06-25
+	// and still in force.
+	out = e.mustRun(exitOK, "search", "Commercial Music Library", "--source", "tiktok-terms-of-service")
+	if !strings.Contains(out, "versions 11–15  first seen 2023-08-07 00:45 UTC, last seen 2025-06-25 06:16 UTC") ||
+		!strings.Contains(out, "versions 16–22  first seen 2025-06-25 06:16 UTC, still in force") {
+		t.Errorf("search Commercial Music Library:\n%s", out)
+	}
+	if code, _, errOut := e.run("search", "data AND (", "--fts"); code != exitUsage || !strings.Contains(errOut, "not a valid search") {
+		t.Errorf("bad FTS query: exit %d %q", code, errOut)
+	}
+}
+
+// The hand labels of real changes (testdata/tiktok-change-labels.tsv) hold
+// through the whole pipeline: extraction, diff and classification. A label
+// lists the topics the change speaks about: each must be found, in the
+// changed words or in the sentence around them, and no other topic may be
+// found in the changed words.
+func TestImportedChangesMatchHandLabels(t *testing.T) {
+	e := importedEnv(t)
+	var all []changeJSON
+	e.runJSON(&all, "changes")
+	type key struct{ source, at string }
+	byKey := map[key]changeJSON{}
+	for _, c := range all {
+		byKey[key{c.Source, *c.DetectedAt}] = c
+	}
+	f, err := os.Open(filepath.Join(replay.TestdataDir(), "tiktok-change-labels.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	checked := 0
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || strings.HasPrefix(line, "document\t") || line == "" {
+			continue
+		}
+		cols := strings.Split(line, "\t")
+		doc, newFile, labels := cols[0], cols[2], cols[3]
+		at, err := time.Parse("2006-01-02T15-04-05Z", newFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, found := byKey[key{"tiktok-" + strings.ToLower(strings.ReplaceAll(doc, " ", "-")), at.Format(time.RFC3339)}]
+		got, context := map[string]bool{}, map[string]bool{}
+		for _, m := range c.Topics {
+			if m.Context {
+				context[m.Topic] = true
+			} else {
+				got[m.Topic] = true
+			}
+		}
+		var want []string
+		if labels != "" {
+			want = strings.Split(labels, ",")
+		}
+		if !found {
+			// Only a change of links or Markdown alone gives the same text.
+			if len(want) > 0 {
+				t.Errorf("%s %s: labelled %v, but no change was recorded", doc, newFile, want)
+			}
+			continue
+		}
+		checked++
+		for _, w := range want {
+			if !got[w] && !context[w] {
+				t.Errorf("%s %s: labelled %s, classified %v (%s)", doc, newFile, w, c.Topics, cols[4])
+			}
+			delete(got, w)
+		}
+		for extra := range got {
+			t.Errorf("%s %s: classified %s, not labelled (%s); evidence %v", doc, newFile, extra, cols[4], c.Topics)
+		}
+		if len(want) == 0 && c.Importance == "major" {
+			t.Errorf("%s %s: no topic labelled, but importance major (+%d −%d)", doc, newFile, c.WordsAdded, c.WordsRemoved)
+		}
+	}
+	if checked < 10 {
+		t.Errorf("only %d labelled changes were checked", checked)
+	}
+}
+
+func TestImportIsIdempotent(t *testing.T) {
+	src := filepath.Join(replay.OTADir(), "TikTok", "Terms of Service")
+	files, err := filepath.Glob(filepath.Join(src, "*.md"))
+	if err != nil || len(files) < 3 {
+		t.Fatal(files, err)
+	}
+	// A first release of the dataset lacks the last two versions.
+	older := filepath.Join(t.TempDir(), "release-1")
+	dir := filepath.Join(older, "TikTok", "Terms of Service")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files[:len(files)-2] {
+		b, _ := os.ReadFile(f)
+		os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644)
+	}
+	e := newEnv(t, "sources:\n  - {id: tos, kind: page, url: 'https://example.com/tos', select: article}\n")
+	e.mustRun(exitOK, "check-config")
+	mapping := "TikTok/Terms of Service=tos"
+	out := e.mustRun(exitOK, "import", "ota", older, "--map", mapping)
+	if !strings.Contains(out, "→ tos (declared source): 20 versions added") {
+		t.Fatalf("first import: %s", out)
+	}
+	out = e.mustRun(exitOK, "import", "ota", older, "--map", mapping)
+	if !strings.Contains(out, "0 versions added, 26 already imported, 0 unchanged") {
+		t.Errorf("second import of the same dataset: %s", out)
+	}
+	out = e.mustRun(exitOK, "import", "ota", replay.OTADir(), "--map", mapping, "--terms", "Terms of Service")
+	if !strings.Contains(out, "2 versions added") {
+		t.Errorf("newer release: %s", out)
+	}
+	list := e.mustRun(exitOK, "sources")
+	if strings.Contains(list, "import-only") || !strings.Contains(list, "tos ") {
+		t.Errorf("a mapped document became an import-only source:\n%s", list)
+	}
+	if code, _, errOut := e.run("import", "ota", older, "--map", "TikTok/Terms of Service=nope"); code != exitUsage || !strings.Contains(errOut, "nope is not declared") {
+		t.Errorf("mapping to an unknown source: exit %d %q", code, errOut)
+	}
+}
+
+// Imported versions never rewrite what tracker fetched itself.
+func TestImportOlderThanFetchedIsRejected(t *testing.T) {
+	docs, err := replay.Load(replay.OTADir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms := docs["Terms of Service"]
+	srv := replay.NewServer()
+	defer srv.Close()
+	srv.Handle("/tos", replay.Document(terms[len(terms)-1].Markdown, 1))
+	e := newEnv(t, "settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: tos, kind: page, url: '"+srv.URL+"/tos', select: '[data-testid=policy-card]', remove: [.language-selection]}\n")
+	e.mustRun(exitOK, "check")
+	code, out, _ := e.run("import", "ota", replay.OTADir(), "--map", "TikTok/Terms of Service=tos", "--terms", "Terms of Service")
+	if code != exitFailed || !strings.Contains(out, "28 files rejected: they are older than versions tracker already holds") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	var history []versionJSON
+	e.runJSON(&history, "history", "tos")
+	if len(history) != 1 || history[0].Provenance != "fetch" {
+		t.Errorf("history after a rejected import: %+v", history)
+	}
+}
+
+func TestChangesFilters(t *testing.T) {
+	e := importedEnv(t)
+	var list []changeJSON
+	e.runJSON(&list, "changes", "--source", "tiktok-terms-of-service", "--min-importance", "major")
+	if len(list) == 0 {
+		t.Fatal("no major change of the terms")
+	}
+	for _, c := range list {
+		if c.Source != "tiktok-terms-of-service" || c.Importance != "major" {
+			t.Errorf("%+v", c)
+		}
+	}
+	e.runJSON(&list, "changes", "--until", "2020-12-31")
+	for _, c := range list {
+		if *c.DetectedAt > "2020-12-31T23:59:59Z" {
+			t.Errorf("change detected %s listed --until 2020-12-31", *c.DetectedAt)
+		}
+	}
+	e.runJSON(&list, "changes", "--since", "2025-01-01", "--topic", "ip")
+	found := false
+	for _, c := range list {
+		found = found || (c.Source == "tiktok-copyright-claims-policy" && *c.DetectedAt == "2025-03-27T06:17:25Z")
+	}
+	if !found {
+		t.Errorf("the 2025-03-27 rewrite of the Copyright Claims Policy is not listed under ip: %+v", list)
+	}
+	if code, _, errOut := e.run("changes", "--min-importance", "huge"); code != exitUsage || !strings.Contains(errOut, "cosmetic, minor, major") {
+		t.Errorf("exit %d %q", code, errOut)
+	}
+	if code, _, errOut := e.run("changes", "--since", "last week"); code != exitUsage || !strings.Contains(errOut, "YYYY-MM-DD") {
+		t.Errorf("exit %d %q", code, errOut)
+	}
+	out := e.mustRun(exitOK, "changes", "--source", "tiktok-privacy-policy", "--since", "2026-05-20", "--until", "2026-05-20")
+	if !strings.Contains(out, "back to version") {
+		t.Errorf("the May 2026 flip-flop does not say it returns to an earlier version:\n%s", out)
+	}
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"tracker/internal/store"
+)
+
+// parseDate reads a date given as YYYY-MM-DD or RFC 3339. A bare date means
+// the start of that day (UTC), or its end when endOfDay: "until 2025-01-31"
+// includes the 31st, and "at 2023-06-01" is the text as it stood that day.
+func parseDate(s string, endOfDay bool) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date: write it as YYYY-MM-DD or RFC 3339 (2025-01-31T12:00:00Z)", s)
+	}
+	if endOfDay {
+		d = d.Add(24*time.Hour - time.Millisecond)
+	}
+	return d, nil
+}
+
+// resolveVersion reads a version reference: a number is a seq, anything
+// else a date (the version in force at the end of that day).
+func resolveVersion(ctx context.Context, db *store.DB, id, ref string) (store.Version, error) {
+	if seq, err := strconv.Atoi(ref); err == nil {
+		v, err := db.Version(ctx, id, seq)
+		if errors.Is(err, store.ErrNotFound) {
+			return v, fmt.Errorf("%s has no version %d: see `tracker history %s`", id, seq, id)
+		}
+		return v, err
+	}
+	at, err := parseDate(ref, true)
+	if err != nil {
+		return store.Version{}, err
+	}
+	v, err := db.VersionAt(ctx, id, at)
+	if errors.Is(err, store.ErrNotFound) {
+		return v, fmt.Errorf("%s had no version yet on %s: see `tracker history %s`", id, ref, id)
+	}
+	return v, err
+}
+
+// sourceMustExist reports a clear error for an unknown source id.
+func (a *app) sourceMustExist(ctx context.Context, db *store.DB, id string) int {
+	if _, err := db.Source(ctx, id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			a.errorf("no source %q in %s: see `tracker sources`", id, a.dbPath)
+			return exitUsage
+		}
+		a.errorf("%v", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+// colour reports whether output should use ANSI colours: a terminal, and
+// NO_COLOR unset.
+func (a *app) colour() bool {
+	if a.getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := a.stdout.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// versionRef cites a version: "version 12 (first seen 2023-05-05 00:42 UTC)".
+func versionRef(v store.Version) string {
+	return fmt.Sprintf("version %d (first seen %s)", v.Seq, fmtTime(v.FirstSeen))
+}
+
+// seqRuns writes runs of versions as "3–7, 12".
+func seqRuns(runs [][2]int) string {
+	parts := make([]string, len(runs))
+	for i, r := range runs {
+		if r[0] == r[1] {
+			parts[i] = strconv.Itoa(r[0])
+		} else {
+			parts[i] = fmt.Sprintf("%d–%d", r[0], r[1])
+		}
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"tracker/internal/store"
+)
+
+func searchFlags(a *app, fs *flag.FlagSet) {
+	fs.Var(&a.sourceIDs, "source", "only this source `ID` (repeatable)")
+	fs.StringVar(&a.at, "at", "", "only the texts in force at this `date`")
+	fs.BoolVar(&a.raw, "fts", false, "read QUERY as an FTS5 query (AND, OR, NOT, NEAR, prefix*) instead of a phrase")
+}
+
+type searchJSON struct {
+	Source    string   `json:"source"`
+	Text      string   `json:"text"`
+	Versions  []int    `json:"versions"`
+	Runs      [][2]int `json:"runs"`
+	FirstSeen *string  `json:"first_seen"`
+	LastSeen  *string  `json:"last_seen"`
+	Current   bool     `json:"current"`
+}
+
+// runSearch finds a phrase in every version of every source.
+func runSearch(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+	if len(args) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	q := store.SearchQuery{Text: args[0], Raw: a.raw, SourceIDs: a.sourceIDs}
+	if a.at != "" {
+		at, err := parseDate(a.at, true)
+		if err != nil {
+			a.errorf("--at: %v", err)
+			return exitUsage
+		}
+		q.At = at
+	}
+	db, ok := a.openDB(ctx, true)
+	if !ok {
+		return exitFailed
+	}
+	defer db.Close()
+	hits, err := db.Search(ctx, q)
+	if err != nil {
+		a.errorf("%v", err)
+		return exitUsage
+	}
+	if a.jsonOut {
+		out := make([]searchJSON, 0, len(hits))
+		for _, h := range hits {
+			out = append(out, searchJSON{Source: h.SourceID, Text: h.Text, Versions: h.Versions(), Runs: h.Runs,
+				FirstSeen: jsonTime(h.FirstSeen), LastSeen: jsonTime(h.LastSeen), Current: h.Current})
+		}
+		return a.printJSON(out)
+	}
+	if len(hits) == 0 {
+		fmt.Fprintf(a.stdout, "%q is in no version\n", args[0])
+		return exitOK
+	}
+	for _, h := range hits {
+		state := "still in force"
+		if !h.Current {
+			state = "last seen " + fmtTime(h.LastSeen)
+		}
+		fmt.Fprintf(a.stdout, "%s  versions %s  first seen %s, %s\n  %s\n", h.SourceID, seqRuns(h.Runs),
+			fmtTime(h.FirstSeen), state, excerpt(h.Text, args[0], 30))
+	}
+	return exitOK
+}
+
+// excerpt shortens a paragraph to about words words around the first
+// occurrence of query (case ignored).
+func excerpt(text, query string, words int) string {
+	fields := strings.Fields(text)
+	if len(fields) <= words {
+		return text
+	}
+	at := strings.Index(strings.ToLower(text), strings.ToLower(strings.Trim(query, `"*`)))
+	center := 0
+	if at >= 0 {
+		center = len(strings.Fields(text[:at]))
+	}
+	start := max(0, min(center-words/2, len(fields)-words))
+	end := min(len(fields), start+words)
+	out := strings.Join(fields[start:end], " ")
+	if start > 0 {
+		out = "…" + out
+	}
+	if end < len(fields) {
+		out += "…"
+	}
+	if !utf8.ValidString(out) {
+		return text
+	}
+	return out
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+)
+
+func showFlags(a *app, fs *flag.FlagSet) {
+	fs.StringVar(&a.at, "at", "", "the text in force at this `date` (YYYY-MM-DD: the end of that day; default: now)")
+}
+
+type showJSON struct {
+	versionJSON
+	Text string `json:"text"`
+}
+
+// runShow prints the text of a source in force at a moment.
+func runShow(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+	if len(args) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	id := args[0]
+	db, ok := a.openDB(ctx, true)
+	if !ok {
+		return exitFailed
+	}
+	defer db.Close()
+	if code := a.sourceMustExist(ctx, db, id); code != exitOK {
+		return code
+	}
+	ref := a.at
+	if ref == "" {
+		ref = a.now().UTC().Format("2006-01-02T15:04:05Z")
+	}
+	v, err := resolveVersion(ctx, db, id, ref)
+	if err != nil {
+		a.errorf("%v", err)
+		return exitFailed
+	}
+	text, err := db.Text(ctx, v)
+	if err != nil {
+		a.errorf("%v", err)
+		return exitFailed
+	}
+	if a.jsonOut {
+		return a.printJSON(showJSON{toVersionJSON(v), text})
+	}
+	fmt.Fprintf(a.stdout, "%s, version %d\nfirst seen %s, last confirmed %s\nSHA-256 %s (%s)\n\n%s\n",
+		id, v.Seq, fmtTime(v.FirstSeen), fmtTime(v.LastSeen), v.SHA256, versionNote(v), strings.TrimRight(text, "\n"))
+	return exitOK
+}
