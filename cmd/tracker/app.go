@@ -42,6 +42,7 @@ type app struct {
 	changes    changeFlags
 	diff       diffFlags
 	imp        importFlags
+	items      itemsFlags
 }
 
 type command struct {
@@ -59,6 +60,7 @@ func commands() []command {
 		{name: "history", args: "ID [--json]", summary: "list the versions of a source, oldest first", run: runHistory},
 		{name: "changes", args: "[--since D] [--until D] [--source ID] [--topic T] [--min-importance I] [--json]", summary: "list the changes of the documents, oldest first", run: runChanges, flags: changesFlags},
 		{name: "diff", args: "ID [--from D|SEQ] [--to D|SEQ] [--format text|html|json]", summary: "show what changed between two versions", run: runDiff, flags: diffCmdFlags},
+		{name: "items", args: "[--source ID] [--since D] [--topic T] [--json]", summary: "list the regulator items, the most recent first", run: runItems, flags: itemsCmdFlags},
 		{name: "show", args: "ID [--at D] [--json]", summary: "print the text of a document as it stood at a date", run: runShow, flags: showFlags},
 		{name: "search", args: "QUERY [--source ID] [--at D] [--json]", summary: "find a phrase in every version of every document", run: runSearch, flags: searchFlags},
 		{name: "rebuild", args: "[--source ID]...", summary: "re-extract the current versions from their stored pages after selectors changed", run: runRebuild, flags: rebuildFlags},

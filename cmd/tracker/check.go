@@ -89,6 +89,37 @@ func runCheck(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 }
 
 func describe(r sources.Result) string {
+	s := describeOutcome(r)
+	if r.Notice != "" {
+		s += " (" + r.Notice + ")"
+	}
+	return s
+}
+
+func describeItems(c sources.ItemCounts) string {
+	if c.Baseline {
+		return fmt.Sprintf("first fetch: %d items stored as the baseline, not announced", c.New)
+	}
+	var parts []string
+	if c.New > 0 {
+		parts = append(parts, fmt.Sprintf("%d new items", c.New))
+	}
+	if c.Updated > 0 {
+		parts = append(parts, fmt.Sprintf("%d updated", c.Updated))
+	}
+	if len(parts) == 0 {
+		return "no new item"
+	}
+	return fmt.Sprintf("%s (%d kept by the filters)", strings.Join(parts, ", "), c.Kept)
+}
+
+func describeOutcome(r sources.Result) string {
+	if r.Outcome != sources.Failed && r.Feed {
+		if r.Outcome == sources.NotModified {
+			return "no new item (not modified)"
+		}
+		return describeItems(r.Items)
+	}
 	switch r.Outcome {
 	case sources.New:
 		s := fmt.Sprintf("new version %d (%d words)", r.Version.Seq, r.Version.Words)

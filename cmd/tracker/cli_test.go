@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -149,5 +151,70 @@ func TestRebuild(t *testing.T) {
 	}
 	if out := e.mustRun(exitOK, "check"); !strings.Contains(out, "unchanged (version 2)") {
 		t.Errorf("check after the rebuild: %q", out)
+	}
+}
+
+func TestFeedCommands(t *testing.T) {
+	fr, err := os.ReadFile(filepath.Join(replay.TestdataDir(), "feeds", "federal-register-documents-2025-08-04.rss"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The feed at first without its two Privacy Act notices, then with them.
+	cut := func(b []byte, title string) []byte {
+		out := b
+		for {
+			i := bytes.Index(out, []byte("<title>"+title))
+			if i < 0 {
+				return out
+			}
+			start := bytes.LastIndex(out[:i], []byte("<item>"))
+			end := i + bytes.Index(out[i:], []byte("</item>")) + len("</item>")
+			out = append(append([]byte(nil), out[:start]...), out[end:]...)
+		}
+	}
+	srv := replay.NewServer()
+	defer srv.Close()
+	srv.Handle("/fr", replay.Static(http.StatusOK, cut(fr, "Privacy Act of 1974")))
+	e := newEnv(t, "settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: federal-register, name: Federal Register, kind: feed, url: '"+srv.URL+"/fr', topics: [privacy, consumer, ip]}\n")
+	if out := e.mustRun(exitOK, "check"); !strings.Contains(out, "first fetch: 198 items stored as the baseline, not announced") {
+		t.Errorf("first check: %q", out)
+	}
+	srv.Handle("/fr", replay.Static(http.StatusOK, fr))
+	if out := e.mustRun(exitOK, "check"); !strings.Contains(out, "2 new items (2 kept by the filters)") {
+		t.Errorf("second check: %q", out)
+	}
+	var items []itemJSON
+	e.runJSON(&items, "items")
+	if len(items) != 2 {
+		t.Fatalf("%d items announced, want the 2 new ones: %+v", len(items), items)
+	}
+	for _, it := range items {
+		if it.Source != "federal-register" || it.Title != "Privacy Act of 1974; System of Records" || it.Published != "2025-08-01" ||
+			!it.DateOnly || it.FirstSeen == nil || it.Updated || len(it.Topics) == 0 || it.Topics[0].Topic != "privacy" ||
+			!strings.HasPrefix(it.Key, "https://www.federalregister.gov/documents/2025/08/01/") || it.Link == "" {
+			t.Errorf("item %+v", it)
+		}
+	}
+	var raw []map[string]any
+	e.runJSON(&raw, "items", "--topic", "privacy")
+	for _, field := range []string{"source", "key", "title", "link", "published", "first_seen", "updated", "topics"} {
+		if _, ok := raw[0][field]; !ok {
+			t.Errorf("items --json lacks %q", field)
+		}
+	}
+	e.runJSON(&items, "items", "--all", "--topic", "ip")
+	if len(items) != 2 {
+		t.Errorf("--all --topic ip: %d items, want the 2 ITC Section 337 notices", len(items))
+	}
+	e.runJSON(&items, "items", "--topic", "consumer")
+	if len(items) != 0 {
+		t.Errorf("--topic consumer: %+v", items)
+	}
+	out := e.mustRun(exitOK, "search", "system of records")
+	if !strings.Contains(out, "Regulator items:") || !strings.Contains(out, "2025-08-01  federal-register  Privacy Act of 1974; System of Records") {
+		t.Errorf("search:\n%s", out)
+	}
+	if out := e.mustRun(exitOK, "items"); !strings.Contains(out, `privacy: "System of Records"`) {
+		t.Errorf("items:\n%s", out)
 	}
 }

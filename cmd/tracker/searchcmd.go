@@ -16,14 +16,21 @@ func searchFlags(a *app, fs *flag.FlagSet) {
 	fs.BoolVar(&a.raw, "fts", false, "read QUERY as an FTS5 query (AND, OR, NOT, NEAR, prefix*) instead of a phrase")
 }
 
+// searchJSON is a hit: a paragraph of a document (kind "document"), with
+// the versions holding it, or a regulator item (kind "item").
 type searchJSON struct {
+	Kind      string   `json:"kind"`
 	Source    string   `json:"source"`
 	Text      string   `json:"text"`
-	Versions  []int    `json:"versions"`
-	Runs      [][2]int `json:"runs"`
+	Versions  []int    `json:"versions,omitempty"`
+	Runs      [][2]int `json:"runs,omitempty"`
 	FirstSeen *string  `json:"first_seen"`
-	LastSeen  *string  `json:"last_seen"`
+	LastSeen  *string  `json:"last_seen,omitempty"`
 	Current   bool     `json:"current"`
+	Key       string   `json:"key,omitempty"`
+	Title     string   `json:"title,omitempty"`
+	Link      string   `json:"link,omitempty"`
+	Published string   `json:"published,omitempty"`
 }
 
 // runSearch finds a phrase in every version of every source.
@@ -51,16 +58,27 @@ func runSearch(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 		a.errorf("%v", err)
 		return exitUsage
 	}
+	var items []store.Item
+	if q.At.IsZero() {
+		if items, err = db.SearchItems(ctx, q.Text, q.Raw, q.SourceIDs, 100); err != nil {
+			a.errorf("%v", err)
+			return exitUsage
+		}
+	}
 	if a.jsonOut {
-		out := make([]searchJSON, 0, len(hits))
+		out := make([]searchJSON, 0, len(hits)+len(items))
 		for _, h := range hits {
-			out = append(out, searchJSON{Source: h.SourceID, Text: h.Text, Versions: h.Versions(), Runs: h.Runs,
+			out = append(out, searchJSON{Kind: "document", Source: h.SourceID, Text: h.Text, Versions: h.Versions(), Runs: h.Runs,
 				FirstSeen: jsonTime(h.FirstSeen), LastSeen: jsonTime(h.LastSeen), Current: h.Current})
+		}
+		for _, it := range items {
+			out = append(out, searchJSON{Kind: "item", Source: it.SourceID, Text: it.Text, Key: it.Key, Title: it.Title,
+				Link: it.Link, Published: published(it), FirstSeen: jsonTime(it.FirstSeen), Current: true})
 		}
 		return a.printJSON(out)
 	}
-	if len(hits) == 0 {
-		fmt.Fprintf(a.stdout, "%q is in no version\n", args[0])
+	if len(hits)+len(items) == 0 {
+		fmt.Fprintf(a.stdout, "%q is in no version and no item\n", args[0])
 		return exitOK
 	}
 	for _, h := range hits {
@@ -70,6 +88,12 @@ func runSearch(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 		}
 		fmt.Fprintf(a.stdout, "%s  versions %s  first seen %s, %s\n  %s\n", h.SourceID, seqRuns(h.Runs),
 			fmtTime(h.FirstSeen), state, excerpt(h.Text, args[0], 30))
+	}
+	if len(items) > 0 {
+		fmt.Fprintf(a.stdout, "\nRegulator items:\n")
+	}
+	for _, it := range items {
+		fmt.Fprintf(a.stdout, "%s  %s  %s\n  %s\n", published(it)[:10], it.SourceID, it.Title, it.Link)
 	}
 	return exitOK
 }

@@ -22,6 +22,7 @@ type sourceJSON struct {
 	Document     string  `json:"document,omitempty"`
 	Versions     int     `json:"versions"`
 	CurrentSeq   int     `json:"current_seq"`
+	Items        int     `json:"items"`
 	LastFetch    *string `json:"last_fetch"`
 	LastOK       *string `json:"last_ok"`
 	LastChange   *string `json:"last_change"`
@@ -29,6 +30,7 @@ type sourceJSON struct {
 	ErrorKind    string  `json:"error_kind"`
 	FailingSince *string `json:"failing_since"`
 	Failures     int     `json:"failures"`
+	Notice       string  `json:"notice,omitempty"`
 }
 
 // runSources lists declared and stored sources with their status.
@@ -56,9 +58,13 @@ func runSources(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		return a.printJSON(list)
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tVERSIONS\tLAST FETCH\tLAST CHANGE\tSTATUS")
+	fmt.Fprintln(tw, "ID\tKIND\tHISTORY\tLAST FETCH\tLAST CHANGE\tSTATUS")
 	for _, s := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", s.ID, s.Kind, s.Versions, fmtStr(s.LastFetch), fmtStr(s.LastChange), status(s))
+		history := fmt.Sprintf("%d versions", s.Versions)
+		if s.Kind == "feed" {
+			history = fmt.Sprintf("%d items", s.Items)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Kind, history, fmtStr(s.LastFetch), fmtStr(s.LastChange), status(s))
 	}
 	tw.Flush()
 	return exitOK
@@ -76,6 +82,8 @@ func status(s sourceJSON) string {
 		return fmt.Sprintf("failing since %s (%d attempts): %s", fmtStr(s.FailingSince), s.Failures, s.Error)
 	case s.LastFetch == nil:
 		return "never checked"
+	case s.Notice != "":
+		return "ok; " + s.Notice
 	}
 	return "ok"
 }
@@ -119,8 +127,8 @@ func mergeSources(cfg *config.Config, stored []store.Source) []sourceJSON {
 func toSourceJSON(s store.Source) sourceJSON {
 	return sourceJSON{
 		ID: s.ID, Name: s.Name, Kind: s.Kind, URL: s.URL, Origin: s.Origin,
-		Versions: s.Versions, CurrentSeq: s.CurrentSeq,
+		Versions: s.Versions, CurrentSeq: s.CurrentSeq, Items: s.Items,
 		LastFetch: jsonTime(s.LastFetchAt), LastOK: jsonTime(s.LastOKAt), LastChange: jsonTime(s.LastChangeAt),
-		Error: s.Error, ErrorKind: s.ErrorKind, FailingSince: jsonTime(s.FailingSince), Failures: s.Failures,
+		Error: s.Error, ErrorKind: s.ErrorKind, FailingSince: jsonTime(s.FailingSince), Failures: s.Failures, Notice: s.Notice,
 	}
 }

@@ -97,6 +97,20 @@ type Source struct {
 	// Notes are free text for the people maintaining the file.
 	Notes string `yaml:"notes"`
 
+	// Feeds only. Include keeps the items that mention one of these words
+	// or phrases; Topics keeps those classified with one of these topics
+	// (with neither, every item is kept). Exclude then drops the items
+	// that mention one of its words or phrases.
+	Include []string `yaml:"include"`
+	Topics  []string `yaml:"topics"`
+	Exclude []string `yaml:"exclude"`
+	// Enrich fetches the page each new item links to and adds its main
+	// text to the item, so classification sees more than a title.
+	// EnrichSelect names the main text with CSS selectors; without it the
+	// largest block of text is taken.
+	Enrich       bool       `yaml:"enrich"`
+	EnrichSelect StringList `yaml:"enrich_select"`
+
 	// Line is where the source is declared in the file.
 	Line int `yaml:"-"`
 }
@@ -213,6 +227,15 @@ func Parse(path string, data []byte) (*Config, error) {
 		probs = append(probs, Problem{Line: keyLine(&root, "topics"), Msg: err.Error()})
 	}
 	cfg.Taxonomy = tax
+	if tax != nil {
+		for _, src := range cfg.Sources {
+			for _, id := range src.Topics {
+				if tax.Name(id) == "" {
+					probs = append(probs, Problem{Line: src.Line, Msg: fmt.Sprintf("source %q: topics: %q is not a topic (known: %s)", src.ID, id, topicIDs(tax))})
+				}
+			}
+		}
+	}
 	if len(probs) > 0 {
 		return nil, &Error{Path: path, Problems: probs}
 	}
@@ -259,9 +282,17 @@ func knownKeys(typ string) string {
 	case "Spec":
 		return "id, name, terms, phrases, patterns, exclude, replace, disabled"
 	case "Source":
-		return "id, name, kind, url, select, remove, jurisdiction, document, headers, disabled, min_words, timeout, notes"
+		return "id, name, kind, url, select, remove, jurisdiction, document, headers, disabled, min_words, timeout, notes, include, topics, exclude, enrich, enrich_select"
 	}
 	return "see README"
+}
+
+func topicIDs(tax *topics.Taxonomy) string {
+	var ids []string
+	for _, t := range tax.Topics() {
+		ids = append(ids, t.ID)
+	}
+	return strings.Join(ids, ", ")
 }
 
 // keyLine returns the line of a top-level key, or 0.
@@ -354,6 +385,15 @@ func validate(cfg *Config) []Problem {
 		}
 		if src.Kind == KindPage && len(src.Select) == 0 {
 			add(src.Line, "%s: select is required for a page: the CSS selector of the legally relevant part", where)
+		}
+		if src.Kind == KindFeed && (len(src.Select) > 0 || len(src.Remove) > 0) {
+			add(src.Line, "%s: select and remove apply to pages; for a feed use include, topics, exclude or enrich_select", where)
+		}
+		if src.Kind == KindPage && (len(src.Include)+len(src.Topics)+len(src.Exclude) > 0 || src.Enrich || len(src.EnrichSelect) > 0) {
+			add(src.Line, "%s: include, topics, exclude and enrich apply to feeds", where)
+		}
+		if len(src.EnrichSelect) > 0 {
+			src.Enrich = true
 		}
 		for _, list := range []struct {
 			key  string

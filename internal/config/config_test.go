@@ -22,6 +22,41 @@ func TestDefaultSourcesFileIsValid(t *testing.T) {
 			t.Errorf("the default sources.yaml lacks %s", want)
 		}
 	}
+	regulators := map[string]bool{}
+	for _, s := range cfg.Sources {
+		for _, r := range []string{"ftc", "federal-register", "edpb", "ico", "cnil", "cma", "copyright"} {
+			if strings.Contains(s.ID, r) && (s.Kind == KindFeed || s.ID == "ico-news") {
+				regulators[r] = true
+			}
+		}
+	}
+	// A page rendered by JavaScript is declared but disabled, saying why,
+	// rather than pretending to work.
+	raw, err := os.ReadFile(cfg.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(raw), "\n")
+	for _, s := range cfg.Sources {
+		if !s.Disabled {
+			continue
+		}
+		why := ""
+		for _, l := range lines[s.Line:] {
+			if strings.Contains(l, "disabled: true") {
+				why = l
+				break
+			}
+		}
+		if !strings.Contains(why, "needs a browser") {
+			t.Errorf("%s is disabled without saying it needs a browser: %q", s.ID, why)
+		}
+	}
+	for _, r := range []string{"ftc", "federal-register", "edpb", "ico", "cnil", "cma", "copyright"} {
+		if !regulators[r] {
+			t.Errorf("the default watch list follows no %s source", r)
+		}
+	}
 }
 
 func TestParse(t *testing.T) {

@@ -43,6 +43,12 @@ type Result struct {
 	Version store.Version
 	// Change describes a new version against the previous one.
 	Change *store.ChangeInfo
+	// Feed is true for a feed source; Items tells what it brought.
+	Feed  bool
+	Items ItemCounts
+	// Notice is something the operator should know about a successful
+	// fetch, such as a permanent redirect.
+	Notice string
 	// Kind and Err explain a failure.
 	Kind     string
 	Err      error
@@ -56,6 +62,8 @@ type Checker struct {
 	Fetcher *fetch.Fetcher
 	Log     *slog.Logger
 	Now     func() time.Time
+
+	filters sync.Map // source id → *itemFilter
 }
 
 // NewChecker wires a Checker with a Fetcher configured from cfg's settings.
@@ -194,8 +202,8 @@ func (c *Checker) Check(ctx context.Context, src *config.Source) Result {
 }
 
 func (c *Checker) check(ctx context.Context, src *config.Source) Result {
-	if src.Kind != config.KindPage {
-		return Result{Outcome: Failed, Kind: "config", Err: fmt.Errorf("source kind %q is not supported yet", src.Kind)}
+	if src.Kind == config.KindFeed {
+		return c.checkFeed(ctx, src)
 	}
 	x, err := page.Compile(page.Rules{Select: src.Select, Remove: src.Remove})
 	if err != nil {
@@ -245,6 +253,7 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 		return Result{Outcome: NotModified, Version: cur}
 	}
 
+	notice := c.notice(ctx, src, resp)
 	snap := &store.Snapshot{FetchedAt: at, URL: resp.URL, Status: resp.Status, Headers: keptHeaders(resp.Header), Body: resp.Body}
 	p, err := x.Extract(resp.Body, resp.Header.Get("Content-Type"))
 	if err != nil {
@@ -258,7 +267,7 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 		if err := c.DB.Confirm(ctx, src.ID, at, store.OutcomeUnchanged, val); err != nil {
 			return Result{Outcome: Failed, Kind: "store", Err: err}
 		}
-		return Result{Outcome: Unchanged, Version: cur}
+		return Result{Outcome: Unchanged, Version: cur, Notice: notice}
 	}
 	nv := store.NewVersion{
 		SourceID: src.ID, Text: p.Text, At: at, Snapshot: snap, ExpectSeq: cur.Seq,
@@ -274,7 +283,20 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 	if !added {
 		return Result{Outcome: Unchanged, Version: cur}
 	}
-	return Result{Outcome: New, Version: v, Change: nv.Change}
+	return Result{Outcome: New, Version: v, Change: nv.Change, Notice: notice}
+}
+
+// notice records, or clears, what the operator should know about a
+// successful fetch: a permanent redirect means the url should be updated.
+func (c *Checker) notice(ctx context.Context, src *config.Source, resp *fetch.Response) string {
+	n := ""
+	if resp.MovedTo != "" {
+		n = fmt.Sprintf("moved permanently to %s: update the url in %s", resp.MovedTo, c.Config.Path)
+	}
+	if err := c.DB.SetNotice(ctx, src.ID, n); err != nil && c.Log != nil {
+		c.Log.Warn("saving the notice failed", "source", src.ID, "err", err)
+	}
+	return n
 }
 
 // describe computes the change that nv makes to the current version cur.

@@ -33,12 +33,16 @@ type Source struct {
 	ErrorKind    string
 	FailingSince time.Time
 	Failures     int
+	// Notice is what the operator should know about successful fetches.
+	Notice string
 
 	Validators Validators
 
 	// Versions is how many versions are stored; CurrentSeq the latest one.
 	Versions   int
 	CurrentSeq int
+	// Items is how many items a feed source has.
+	Items int
 }
 
 // Validators let the next fetch be conditional. They are only valid for the
@@ -77,9 +81,10 @@ func (db *DB) UpsertSource(ctx context.Context, s SourceInfo) error {
 }
 
 const sourceColumns = `s.id, s.kind, s.name, s.url, s.origin, s.created_at, s.etag, s.last_modified, s.rules_hash,
-	s.last_fetch_at, s.last_ok_at, s.last_change_at, s.error, s.error_kind, s.failing_since, s.failures,
+	s.last_fetch_at, s.last_ok_at, s.last_change_at, s.error, s.error_kind, s.failing_since, s.failures, s.notice,
 	(SELECT count(*) FROM versions v WHERE v.source_id = s.id),
-	(SELECT coalesce(max(seq), 0) FROM versions v WHERE v.source_id = s.id)`
+	(SELECT coalesce(max(seq), 0) FROM versions v WHERE v.source_id = s.id),
+	(SELECT count(*) FROM items i WHERE i.source_id = s.id)`
 
 type scanner interface{ Scan(...any) error }
 
@@ -91,7 +96,7 @@ func scanSource(r scanner) (Source, error) {
 	)
 	err := r.Scan(&s.ID, &s.Kind, &s.Name, &s.URL, &s.Origin, &created,
 		&s.Validators.ETag, &s.Validators.LastModified, &s.Validators.RulesHash,
-		&fetch, &ok, &change, &s.Error, &s.ErrorKind, &failedSince, &s.Failures, &s.Versions, &s.CurrentSeq)
+		&fetch, &ok, &change, &s.Error, &s.ErrorKind, &failedSince, &s.Failures, &s.Notice, &s.Versions, &s.CurrentSeq, &s.Items)
 	if err != nil {
 		return s, err
 	}
@@ -152,4 +157,28 @@ func markOK(ctx context.Context, tx *txn, id string, at time.Time, v *Validators
 		return fmt.Errorf("store: source %q: %w", id, ErrNotFound)
 	}
 	return nil
+}
+
+// SetNotice records what the operator should know about a source's
+// successful fetches ("" clears it).
+func (db *DB) SetNotice(ctx context.Context, id, notice string) error {
+	return db.write(ctx, func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `UPDATE sources SET notice = ? WHERE id = ? AND notice != ?`, notice, id, notice)
+		if err != nil {
+			return fmt.Errorf("store: update source %s: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// SetValidators replaces the validators of a source.
+func (db *DB) SetValidators(ctx context.Context, id string, v Validators) error {
+	return db.write(ctx, func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `UPDATE sources SET etag = ?, last_modified = ?, rules_hash = ? WHERE id = ?`,
+			v.ETag, v.LastModified, v.RulesHash, id)
+		if err != nil {
+			return fmt.Errorf("store: update source %s: %w", id, err)
+		}
+		return nil
+	})
 }

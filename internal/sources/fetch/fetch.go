@@ -68,7 +68,13 @@ type Response struct {
 	// NotModified is true when the server answered 304 to a conditional request.
 	NotModified bool
 	Attempts    int
+	// MovedTo is the final URL when a redirect on the way was permanent
+	// (301 or 308): the source's url should be updated.
+	MovedTo string
 }
+
+// moved collects whether a request was redirected permanently.
+type movedKey struct{}
 
 // Error kinds.
 const (
@@ -149,6 +155,10 @@ func New(opt Options) *Fetcher {
 	f.client = &http.Client{
 		Transport: tr,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if p, ok := req.Context().Value(movedKey{}).(*bool); ok && req.Response != nil &&
+				(req.Response.StatusCode == http.StatusMovedPermanently || req.Response.StatusCode == http.StatusPermanentRedirect) {
+				*p = true
+			}
 			for _, v := range via {
 				if v.URL.String() == req.URL.String() {
 					return &Error{Kind: KindRedirect, Msg: fmt.Sprintf("redirect loop: %s redirects back to itself; check the source's url", req.URL)}
@@ -233,6 +243,8 @@ func (f *Fetcher) attempt(ctx context.Context, host string, req Request) (*Respo
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	var moved bool
+	ctx = context.WithValue(ctx, movedKey{}, &moved)
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
 	if err != nil {
 		return nil, &Error{Kind: KindNetwork, URL: req.URL, Msg: err.Error(), Err: err}
@@ -275,7 +287,11 @@ func (f *Fetcher) attempt(ctx context.Context, host string, req Request) (*Respo
 	case resp.StatusCode == http.StatusNotModified && (req.ETag != "" || req.LastModified != ""):
 		return &Response{URL: final, Status: resp.StatusCode, Header: resp.Header, NotModified: true}, nil
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		return &Response{URL: final, Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
+		r := &Response{URL: final, Status: resp.StatusCode, Header: resp.Header, Body: body}
+		if moved {
+			r.MovedTo = final
+		}
+		return r, nil
 	}
 	e := &Error{Kind: KindHTTP, URL: final, Status: resp.StatusCode, Body: body, Header: resp.Header,
 		Msg: fmt.Sprintf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))}

@@ -17,7 +17,10 @@ CREATE TABLE sources (
     error           TEXT NOT NULL DEFAULT '',
     error_kind      TEXT NOT NULL DEFAULT '',
     failing_since   TEXT,
-    failures        INTEGER NOT NULL DEFAULT 0
+    failures        INTEGER NOT NULL DEFAULT 0,
+    -- What the operator should know about successful fetches (a permanent
+    -- redirect).
+    notice          TEXT NOT NULL DEFAULT ''
 ) STRICT;
 
 -- Content-addressed compressed bytes. A blob may be compressed with the
@@ -121,3 +124,52 @@ CREATE TABLE paragraph_runs (
 ) STRICT, WITHOUT ROWID;
 CREATE VIRTUAL TABLE paragraphs_fts USING fts5(
     text, content='', columnsize=0, tokenize='unicode61 remove_diacritics 2');
+
+-- Items of feed sources: each stored once under a stable key. An item whose
+-- content changes later is updated, its earlier revision kept.
+CREATE TABLE items (
+    id          INTEGER PRIMARY KEY,
+    source_id   TEXT NOT NULL REFERENCES sources(id),
+    key         TEXT NOT NULL,
+    guid        TEXT NOT NULL DEFAULT '',
+    title       TEXT NOT NULL,
+    link        TEXT NOT NULL DEFAULT '',
+    author      TEXT NOT NULL DEFAULT '',
+    categories  TEXT NOT NULL DEFAULT '[]',
+    text        TEXT NOT NULL DEFAULT '',
+    page_text   TEXT NOT NULL DEFAULT '',     -- main text of the linked page, when enriched
+    published   TEXT,                         -- NULL when the feed gave no date
+    date_only   INTEGER NOT NULL DEFAULT 0,
+    date_raw    TEXT NOT NULL DEFAULT '',
+    hash        TEXT NOT NULL,
+    first_seen  TEXT NOT NULL,
+    updated_at  TEXT,                         -- when its content last changed
+    revision    INTEGER NOT NULL DEFAULT 1,
+    baseline    INTEGER NOT NULL DEFAULT 0,   -- in the feed at its first fetch: not announced
+    kept        INTEGER NOT NULL DEFAULT 1,   -- passed the source's filters
+    topics      TEXT NOT NULL DEFAULT '[]',
+    UNIQUE (source_id, key)
+) STRICT;
+CREATE INDEX items_first_seen ON items(first_seen);
+CREATE INDEX items_updated ON items(updated_at) WHERE updated_at IS NOT NULL;
+
+CREATE TABLE item_revisions (
+    item_id     INTEGER NOT NULL REFERENCES items(id),
+    revision    INTEGER NOT NULL,
+    title       TEXT NOT NULL,
+    link        TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    hash        TEXT NOT NULL,
+    seen_at     TEXT NOT NULL,                -- when this revision was first seen
+    PRIMARY KEY (item_id, revision)
+) STRICT, WITHOUT ROWID;
+
+CREATE VIRTUAL TABLE items_fts USING fts5(
+    title, text, page_text, content='items', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
+    INSERT INTO items_fts(rowid, title, text, page_text) VALUES (new.id, new.title, new.text, new.page_text);
+END;
+CREATE TRIGGER items_fts_update AFTER UPDATE OF title, text, page_text ON items BEGIN
+    INSERT INTO items_fts(items_fts, rowid, title, text, page_text) VALUES ('delete', old.id, old.title, old.text, old.page_text);
+    INSERT INTO items_fts(rowid, title, text, page_text) VALUES (new.id, new.title, new.text, new.page_text);
+END;

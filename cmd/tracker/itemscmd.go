@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+
+	"tracker/internal/sources/feed"
+	"tracker/internal/store"
+	"tracker/internal/topics"
+)
+
+type itemsFlags struct {
+	since, until, topic string
+	all                 bool
+	limit               int
+}
+
+func itemsCmdFlags(a *app, fs *flag.FlagSet) {
+	fs.Var(&a.sourceIDs, "source", "only this feed `ID` (repeatable)")
+	fs.StringVar(&a.items.since, "since", "", "items first seen or updated on or after this `date`")
+	fs.StringVar(&a.items.until, "until", "", "items first seen on or before this `date`")
+	fs.StringVar(&a.items.topic, "topic", "", "only items about this `topic`")
+	fs.BoolVar(&a.items.all, "all", false, "include the items the feeds' filters leave out and those already there at a feed's first fetch")
+	fs.IntVar(&a.items.limit, "limit", 0, "at most this many items (0: all)")
+}
+
+type itemJSON struct {
+	Source     string         `json:"source"`
+	Key        string         `json:"key"`
+	Title      string         `json:"title"`
+	Link       string         `json:"link"`
+	Author     string         `json:"author,omitempty"`
+	Published  string         `json:"published"`
+	DateOnly   bool           `json:"date_only"`
+	FirstSeen  *string        `json:"first_seen"`
+	Updated    bool           `json:"updated"`
+	UpdatedAt  *string        `json:"updated_at"`
+	Revision   int            `json:"revision"`
+	Topics     []topics.Match `json:"topics"`
+	Kept       bool           `json:"kept"`
+	Baseline   bool           `json:"baseline"`
+	Summary    string         `json:"summary"`
+	Categories []string       `json:"categories,omitempty"`
+}
+
+// published shows a date-only item as a date, never shifted by a time zone.
+func published(it store.Item) string {
+	if it.DateOnly {
+		return it.Published.UTC().Format("2006-01-02")
+	}
+	return it.Published.UTC().Format("2006-01-02T15:04:05Z07:00")
+}
+
+func toItemJSON(it store.Item) itemJSON {
+	return itemJSON{
+		Source: it.SourceID, Key: it.Key, Title: it.Title, Link: it.Link, Author: it.Author, Published: published(it),
+		DateOnly: it.DateOnly, FirstSeen: jsonTime(it.FirstSeen), Updated: it.Revision > 1, UpdatedAt: jsonTime(it.UpdatedAt),
+		Revision: it.Revision, Topics: nonNil(it.Topics), Kept: it.Kept, Baseline: it.Baseline,
+		Summary: feed.Summary(strings.TrimSpace(it.Text+" "+it.PageText), 280), Categories: it.Categories,
+	}
+}
+
+// runItems lists the regulator items, the most recent first.
+func runItems(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+	if len(args) > 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	f := store.ItemFilter{SourceIDs: a.sourceIDs, Topic: a.items.topic, All: a.items.all, Limit: a.items.limit}
+	var err error
+	if a.items.since != "" {
+		if f.Since, err = parseDate(a.items.since, false); err != nil {
+			a.errorf("--since: %v", err)
+			return exitUsage
+		}
+	}
+	if a.items.until != "" {
+		if f.Until, err = parseDate(a.items.until, true); err != nil {
+			a.errorf("--until: %v", err)
+			return exitUsage
+		}
+	}
+	db, ok := a.openDB(ctx, true)
+	if !ok {
+		return exitFailed
+	}
+	defer db.Close()
+	items, err := db.Items(ctx, f)
+	if err != nil {
+		a.errorf("%v", err)
+		return exitFailed
+	}
+	if a.jsonOut {
+		out := make([]itemJSON, 0, len(items))
+		for _, it := range items {
+			out = append(out, toItemJSON(it))
+		}
+		return a.printJSON(out)
+	}
+	if len(items) == 0 {
+		fmt.Fprintln(a.stdout, "no item matches")
+		return exitOK
+	}
+	for _, it := range items {
+		fmt.Fprintf(a.stdout, "%s  %s  %s\n", published(it)[:10], it.SourceID, it.Title)
+		var notes []string
+		if it.Revision > 1 {
+			notes = append(notes, fmt.Sprintf("updated %s", fmtTime(it.UpdatedAt)))
+		}
+		if !it.Kept {
+			notes = append(notes, "left out by the filters")
+		}
+		if it.Baseline {
+			notes = append(notes, "already in the feed at its first fetch")
+		}
+		notes = append(notes, topicNotes(it.Topics)...)
+		if len(notes) > 0 {
+			fmt.Fprintf(a.stdout, "    %s\n", strings.Join(notes, "; "))
+		}
+		if it.Link != "" {
+			fmt.Fprintf(a.stdout, "    %s\n", it.Link)
+		}
+	}
+	return exitOK
+}

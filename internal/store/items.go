@@ -1,0 +1,347 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"tracker/internal/topics"
+)
+
+// Item is an entry of a feed source.
+type Item struct {
+	ID         int64
+	SourceID   string
+	Key        string
+	GUID       string
+	Title      string
+	Link       string
+	Author     string
+	Categories []string
+	Text       string
+	// PageText is the main text of the linked page, when the source enriches
+	// its items.
+	PageText string
+	// Published is the item's date, zero when the feed gave none; DateOnly
+	// says it is a calendar date, not a moment.
+	Published time.Time
+	DateOnly  bool
+	DateRaw   string
+	Hash      string
+	FirstSeen time.Time
+	// UpdatedAt is when the item's content last changed, zero if never.
+	UpdatedAt time.Time
+	Revision  int
+	// Baseline items were in the feed at its first fetch: they are history,
+	// not news, and are never announced.
+	Baseline bool
+	// Kept is false when the source's filters leave the item out.
+	Kept   bool
+	Topics []topics.Match
+}
+
+// ItemRevision is an earlier content of an updated item.
+type ItemRevision struct {
+	Revision int
+	Title    string
+	Link     string
+	Text     string
+	Hash     string
+	SeenAt   time.Time
+}
+
+// ItemState is what a check needs to know of a stored item.
+type ItemState struct {
+	ID       int64
+	Hash     string
+	Revision int
+}
+
+// ItemStates returns the stored items of a source by key.
+func (db *DB) ItemStates(ctx context.Context, sourceID string) (map[string]ItemState, error) {
+	rows, err := db.rd.QueryContext(ctx, `SELECT key, id, hash, revision FROM items WHERE source_id = ?`, sourceID)
+	if err != nil {
+		return nil, fmt.Errorf("store: items of %s: %w", sourceID, err)
+	}
+	defer rows.Close()
+	out := map[string]ItemState{}
+	for rows.Next() {
+		var k string
+		var s ItemState
+		if err := rows.Scan(&k, &s.ID, &s.Hash, &s.Revision); err != nil {
+			return nil, err
+		}
+		out[k] = s
+	}
+	return out, rows.Err()
+}
+
+// FeedFetch is a successful fetch of a feed, with what it brought.
+type FeedFetch struct {
+	SourceID string
+	At       time.Time
+	// Snapshot is the raw feed; stored when items are new or updated.
+	Snapshot   *Snapshot
+	Validators *Validators
+	// New items are inserted; Updated ones (found by Key) get the new
+	// content, their previous revision kept.
+	New     []Item
+	Updated []Item
+}
+
+// SaveFeedFetch records a feed fetch in one transaction.
+func (db *DB) SaveFeedFetch(ctx context.Context, f FeedFetch) error {
+	return db.write(ctx, func(tx *txn) error {
+		changed := len(f.New)+len(f.Updated) > 0
+		status := 0
+		if f.Snapshot != nil {
+			status = f.Snapshot.Status
+			if changed {
+				if _, err := db.insertSnapshot(ctx, tx, f.SourceID, f.Snapshot, 0); err != nil {
+					return err
+				}
+			}
+		}
+		for _, it := range f.New {
+			if err := insertItem(ctx, tx, f.SourceID, it); err != nil {
+				return err
+			}
+		}
+		for _, it := range f.Updated {
+			if err := updateItem(ctx, tx, f.SourceID, it, f.At); err != nil {
+				return err
+			}
+		}
+		if err := markOK(ctx, tx, f.SourceID, f.At, f.Validators, changed); err != nil {
+			return err
+		}
+		outcome := OutcomeUnchanged
+		if changed {
+			outcome = OutcomeNew
+		} else if status == 304 {
+			outcome = OutcomeNotModified
+		}
+		return logFetch(ctx, tx, f.SourceID, f.At, outcome, 0, status, "")
+	})
+}
+
+func jsonOf(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "null"
+	}
+	return string(b)
+}
+
+func insertItem(ctx context.Context, tx *txn, sourceID string, it Item) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO items(source_id, key, guid, title, link, author, categories, text, page_text,
+		published, date_only, date_raw, hash, first_seen, revision, baseline, kept, topics)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+		sourceID, it.Key, it.GUID, it.Title, it.Link, it.Author, jsonOf(nonNilStrings(it.Categories)), it.Text, it.PageText,
+		nullTime(it.Published), it.DateOnly, it.DateRaw, it.Hash, fmtTime(it.FirstSeen), it.Baseline, it.Kept,
+		jsonOf(nonNilMatches(it.Topics)))
+	if err != nil {
+		return fmt.Errorf("store: save item %q of %s: %w", it.Key, sourceID, err)
+	}
+	return nil
+}
+
+func updateItem(ctx context.Context, tx *txn, sourceID string, it Item, at time.Time) error {
+	var (
+		id        int64
+		rev       int
+		old       ItemRevision
+		firstSeen string
+		updated   sql.NullString
+	)
+	err := tx.QueryRowContext(ctx, `SELECT id, revision, title, link, text, hash, first_seen, updated_at FROM items
+		WHERE source_id = ? AND key = ?`, sourceID, it.Key).Scan(&id, &rev, &old.Title, &old.Link, &old.Text, &old.Hash, &firstSeen, &updated)
+	if err != nil {
+		return notFound(err, fmt.Sprintf("store: item %q of %s", it.Key, sourceID))
+	}
+	seen := firstSeen
+	if updated.Valid {
+		seen = updated.String
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO item_revisions(item_id, revision, title, link, text, hash, seen_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, rev, old.Title, old.Link, old.Text, old.Hash, seen); err != nil {
+		return fmt.Errorf("store: keep revision %d of item %q: %w", rev, it.Key, err)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE items SET guid = ?, title = ?, link = ?, author = ?, categories = ?, text = ?,
+		page_text = CASE WHEN ? != '' THEN ? ELSE page_text END, published = ?, date_only = ?, date_raw = ?, hash = ?,
+		updated_at = ?, revision = revision + 1, kept = ?, topics = ? WHERE id = ?`,
+		it.GUID, it.Title, it.Link, it.Author, jsonOf(nonNilStrings(it.Categories)), it.Text, it.PageText, it.PageText,
+		nullTime(it.Published), it.DateOnly, it.DateRaw, it.Hash, fmtTime(at), it.Kept, jsonOf(nonNilMatches(it.Topics)), id)
+	if err != nil {
+		return fmt.Errorf("store: update item %q of %s: %w", it.Key, sourceID, err)
+	}
+	return nil
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// ItemFilter selects items. Zero fields do not filter.
+type ItemFilter struct {
+	SourceIDs []string
+	// Since and Until bound when items were first seen or updated.
+	Since, Until time.Time
+	Topic        string
+	// All includes the items left out by the sources' filters and the
+	// baseline (the items already in a feed at its first fetch).
+	All   bool
+	Limit int
+}
+
+const itemColumns = `id, source_id, key, guid, title, link, author, categories, text, page_text, published, date_only,
+	date_raw, hash, first_seen, updated_at, revision, baseline, kept, topics`
+
+// Items lists items, the most recently seen first.
+func (db *DB) Items(ctx context.Context, f ItemFilter) ([]Item, error) {
+	q := `SELECT ` + itemColumns + ` FROM items i WHERE 1 = 1`
+	var args []any
+	if len(f.SourceIDs) > 0 {
+		q += ` AND source_id IN (?` + strings.Repeat(`, ?`, len(f.SourceIDs)-1) + `)`
+		for _, id := range f.SourceIDs {
+			args = append(args, id)
+		}
+	}
+	if !f.Since.IsZero() {
+		q += ` AND (first_seen >= ? OR updated_at >= ?)`
+		args = append(args, fmtTime(f.Since), fmtTime(f.Since))
+	}
+	if !f.Until.IsZero() {
+		q += ` AND first_seen <= ?`
+		args = append(args, fmtTime(f.Until))
+	}
+	if f.Topic != "" {
+		q += ` AND EXISTS (SELECT 1 FROM json_each(i.topics) j WHERE json_extract(j.value, '$.topic') = ?)`
+		args = append(args, f.Topic)
+	}
+	if !f.All {
+		q += ` AND kept = 1 AND baseline = 0`
+	}
+	q += ` ORDER BY coalesce(updated_at, first_seen) DESC, coalesce(published, first_seen) DESC, id DESC`
+	if f.Limit > 0 {
+		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
+	}
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list items: %w", err)
+	}
+	defer rows.Close()
+	var out []Item
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list items: %w", err)
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+func scanItem(r scanner) (Item, error) {
+	var (
+		it                   Item
+		cats, tj, first      string
+		published, updatedAt sql.NullString
+	)
+	err := r.Scan(&it.ID, &it.SourceID, &it.Key, &it.GUID, &it.Title, &it.Link, &it.Author, &cats, &it.Text, &it.PageText,
+		&published, &it.DateOnly, &it.DateRaw, &it.Hash, &first, &updatedAt, &it.Revision, &it.Baseline, &it.Kept, &tj)
+	if err != nil {
+		return it, err
+	}
+	it.Published, it.FirstSeen, it.UpdatedAt = parseNullTime(published), parseTime(first), parseNullTime(updatedAt)
+	if err := json.Unmarshal([]byte(cats), &it.Categories); err != nil {
+		return it, err
+	}
+	if err := json.Unmarshal([]byte(tj), &it.Topics); err != nil {
+		return it, err
+	}
+	return it, nil
+}
+
+// ItemRevisions lists the earlier contents of an item, oldest first.
+func (db *DB) ItemRevisions(ctx context.Context, itemID int64) ([]ItemRevision, error) {
+	rows, err := db.rd.QueryContext(ctx, `SELECT revision, title, link, text, hash, seen_at FROM item_revisions
+		WHERE item_id = ? ORDER BY revision`, itemID)
+	if err != nil {
+		return nil, fmt.Errorf("store: revisions of item %d: %w", itemID, err)
+	}
+	defer rows.Close()
+	var out []ItemRevision
+	for rows.Next() {
+		var r ItemRevision
+		var seen string
+		if err := rows.Scan(&r.Revision, &r.Title, &r.Link, &r.Text, &r.Hash, &seen); err != nil {
+			return nil, err
+		}
+		r.SeenAt = parseTime(seen)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// SearchItems finds items whose title or text holds the phrase (or, with
+// raw, matches the FTS5 query), most recent first.
+func (db *DB) SearchItems(ctx context.Context, text string, raw bool, sourceIDs []string, limit int) ([]Item, error) {
+	match := text
+	if !raw {
+		match = `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
+	}
+	if limit <= 0 {
+		limit = 200
+	}
+	q := `SELECT ` + itemColumns + ` FROM items i WHERE i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)`
+	args := []any{match}
+	if len(sourceIDs) > 0 {
+		q += ` AND source_id IN (?` + strings.Repeat(`, ?`, len(sourceIDs)-1) + `)`
+		for _, id := range sourceIDs {
+			args = append(args, id)
+		}
+	}
+	q += fmt.Sprintf(` ORDER BY coalesce(published, first_seen) DESC LIMIT %d`, limit)
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		if strings.Contains(err.Error(), "fts5") {
+			return nil, fmt.Errorf("store: search: %q is not a valid search (%v)", text, err)
+		}
+		return nil, fmt.Errorf("store: search items: %w", err)
+	}
+	defer rows.Close()
+	var out []Item
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// RefilterItems recomputes whether each item of a source is kept and its
+// topics, after the source's filters or the topics changed.
+func (db *DB) RefilterItems(ctx context.Context, sourceID string, fn func(Item) (kept bool, ts []topics.Match)) error {
+	items, err := db.Items(ctx, ItemFilter{SourceIDs: []string{sourceID}, All: true})
+	if err != nil {
+		return err
+	}
+	return db.write(ctx, func(tx *txn) error {
+		for _, it := range items {
+			kept, ts := fn(it)
+			if _, err := tx.ExecContext(ctx, `UPDATE items SET kept = ?, topics = ? WHERE id = ?`, kept, jsonOf(nonNilMatches(ts)), it.ID); err != nil {
+				return fmt.Errorf("store: refilter item %q of %s: %w", it.Key, sourceID, err)
+			}
+		}
+		return nil
+	})
+}
