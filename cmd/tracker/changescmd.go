@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"tracker/internal/api"
 	"tracker/internal/changes"
 	"tracker/internal/store"
 	"tracker/internal/topics"
@@ -25,35 +26,6 @@ func changesFlags(a *app, fs *flag.FlagSet) {
 	fs.StringVar(&a.changes.minImportance, "min-importance", "", "only changes at least this `important`: cosmetic, minor or major")
 	fs.BoolVar(&a.changes.technical, "technical", false, "include the technical changes due to new extraction rules")
 	fs.IntVar(&a.changes.limit, "limit", 0, "at most this many changes (0: all)")
-}
-
-type changeJSON struct {
-	Source       string         `json:"source"`
-	FromSeq      int            `json:"from_seq"`
-	ToSeq        int            `json:"to_seq"`
-	DetectedAt   *string        `json:"detected_at"`
-	Importance   string         `json:"importance"`
-	Technical    bool           `json:"technical"`
-	SameAs       *int           `json:"same_as"`
-	WordsAdded   int            `json:"words_added"`
-	WordsRemoved int            `json:"words_removed"`
-	Topics       []topics.Match `json:"topics"`
-	Summary      string         `json:"summary"`
-}
-
-func toChangeJSON(c store.Change) changeJSON {
-	j := changeJSON{
-		Source: c.SourceID, FromSeq: c.FromSeq, ToSeq: c.ToSeq, DetectedAt: jsonTime(c.DetectedAt), Importance: c.Importance,
-		Technical: c.Technical, WordsAdded: c.WordsAdded, WordsRemoved: c.WordsRemoved, Topics: c.Topics, Summary: c.Summary,
-	}
-	if j.Topics == nil {
-		j.Topics = []topics.Match{}
-	}
-	if c.SameAs > 0 {
-		same := c.SameAs
-		j.SameAs = &same
-	}
-	return j
 }
 
 // runChanges lists the recorded changes, oldest first.
@@ -94,9 +66,9 @@ func runChanges(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		return exitFailed
 	}
 	if a.jsonOut {
-		out := make([]changeJSON, 0, len(list))
+		out := make([]api.Change, 0, len(list))
 		for _, c := range list {
-			out = append(out, toChangeJSON(c))
+			out = append(out, api.NewChange(c))
 		}
 		return a.printJSON(out)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"tracker/internal/api"
 	"tracker/internal/replay"
 )
 
@@ -86,9 +87,9 @@ sources:
 	if strings.Contains(out, "off") {
 		t.Errorf("a disabled source was checked:\n%s", out)
 	}
-	var list []sourceJSON
+	var list []api.Source
 	e.runJSON(&list, "sources")
-	byID := map[string]sourceJSON{}
+	byID := map[string]api.Source{}
 	for _, s := range list {
 		byID[s.ID] = s
 	}
@@ -137,7 +138,7 @@ func TestRebuild(t *testing.T) {
 	if out := e.mustRun(exitOK, "rebuild"); !strings.Contains(out, "tos  technical version 2") {
 		t.Errorf("rebuild: %q", out)
 	}
-	var list []changeJSON
+	var list []api.Change
 	e.runJSON(&list, "changes")
 	if len(list) != 0 {
 		t.Errorf("the new selectors were reported as a change of the document: %+v", list)
@@ -183,7 +184,7 @@ func TestFeedCommands(t *testing.T) {
 	if out := e.mustRun(exitOK, "check"); !strings.Contains(out, "2 new items (2 kept by the filters)") {
 		t.Errorf("second check: %q", out)
 	}
-	var items []itemJSON
+	var items []api.Item
 	e.runJSON(&items, "items")
 	if len(items) != 2 {
 		t.Fatalf("%d items announced, want the 2 new ones: %+v", len(items), items)

@@ -7,10 +7,10 @@ import (
 	"html/template"
 	"strings"
 
+	"tracker/internal/api"
 	"tracker/internal/changes"
 	"tracker/internal/diff"
 	"tracker/internal/store"
-	"tracker/internal/topics"
 )
 
 type diffFlags struct {
@@ -21,20 +21,6 @@ func diffCmdFlags(a *app, fs *flag.FlagSet) {
 	fs.StringVar(&a.diff.from, "from", "", "the old version: a `seq` or a date (default: the one before --to)")
 	fs.StringVar(&a.diff.to, "to", "", "the new version: a `seq` or a date (default: the latest)")
 	fs.StringVar(&a.diff.format, "format", "text", "output `format`: text, html or json (--json is json)")
-}
-
-type diffJSON struct {
-	Source       string         `json:"source"`
-	From         versionJSON    `json:"from"`
-	To           versionJSON    `json:"to"`
-	Importance   string         `json:"importance"`
-	Cosmetic     bool           `json:"cosmetic"`
-	WordsAdded   int            `json:"words_added"`
-	WordsRemoved int            `json:"words_removed"`
-	Topics       []topics.Match `json:"topics"`
-	Summary      string         `json:"summary"`
-	Hunks        []diff.Hunk    `json:"hunks"`
-	Approximate  bool           `json:"approximate"`
 }
 
 // runDiff compares any two versions of a source.
@@ -105,11 +91,7 @@ func runDiff(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 
 	switch format {
 	case "json":
-		return a.printJSON(diffJSON{
-			Source: id, From: toVersionJSON(from), To: toVersionJSON(to), Importance: ch.Importance,
-			Cosmetic: ch.Diff.Cosmetic, WordsAdded: ch.Diff.WordsAdded, WordsRemoved: ch.Diff.WordsRemoved,
-			Topics: nonNil(ch.Topics), Summary: ch.Diff.Summary(), Hunks: ch.Diff.Hunks, Approximate: ch.Diff.Approximate,
-		})
+		return a.printJSON(api.NewDiff(from, to, ch))
 	case "html":
 		if err := diffPage.Execute(a.stdout, diffPageData{Source: id, From: from, To: to, Change: ch,
 			Topics: topicNotes(ch.Topics), Body: ch.Diff.HTML()}); err != nil {
@@ -133,13 +115,6 @@ func runDiff(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 	}
 	fmt.Fprint(a.stdout, ch.Diff.Text(style))
 	return exitOK
-}
-
-func nonNil(ms []topics.Match) []topics.Match {
-	if ms == nil {
-		return []topics.Match{}
-	}
-	return ms
 }
 
 type diffPageData struct {

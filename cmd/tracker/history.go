@@ -8,33 +8,9 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"tracker/internal/api"
 	"tracker/internal/store"
 )
-
-type versionJSON struct {
-	Source     string  `json:"source"`
-	Seq        int     `json:"seq"`
-	SHA256     string  `json:"sha256"`
-	FirstSeen  *string `json:"first_seen"`
-	LastSeen   *string `json:"last_seen"`
-	Words      int     `json:"words"`
-	SameAs     *int    `json:"same_as"`
-	Provenance string  `json:"provenance"`
-	OriginRef  string  `json:"origin_ref,omitempty"`
-	Technical  bool    `json:"technical"`
-}
-
-func toVersionJSON(v store.Version) versionJSON {
-	j := versionJSON{
-		Source: v.SourceID, Seq: v.Seq, SHA256: v.SHA256, FirstSeen: jsonTime(v.FirstSeen), LastSeen: jsonTime(v.LastSeen),
-		Words: v.Words, Provenance: v.Provenance, OriginRef: v.OriginRef, Technical: v.Technical,
-	}
-	if v.SameAs > 0 {
-		same := v.SameAs
-		j.SameAs = &same
-	}
-	return j
-}
 
 // runHistory lists the versions of one source, oldest first.
 func runHistory(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
@@ -62,9 +38,9 @@ func runHistory(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		return exitFailed
 	}
 	if a.jsonOut {
-		out := make([]versionJSON, 0, len(versions))
+		out := make([]api.Version, 0, len(versions))
 		for _, v := range versions {
-			out = append(out, toVersionJSON(v))
+			out = append(out, api.NewVersion(v))
 		}
 		return a.printJSON(out)
 	}

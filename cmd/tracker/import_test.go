@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"tracker/internal/api"
 	"tracker/internal/replay"
 )
 
@@ -56,7 +57,7 @@ func TestImportHistory(t *testing.T) {
 	recorded := manifest(t)["Terms of Service"]
 
 	// Every version carries the real date it was recorded and its origin.
-	var history []versionJSON
+	var history []api.Version
 	e.runJSON(&history, "history", "tiktok-terms-of-service")
 	if len(history) != 22 {
 		t.Fatalf("%d versions", len(history))
@@ -106,7 +107,7 @@ func TestImportHistory(t *testing.T) {
 		}
 	}
 	var dj struct {
-		From, To   versionJSON
+		From, To   api.Version
 		Importance string `json:"importance"`
 		Added      int    `json:"words_added"`
 		Hunks      []any  `json:"hunks"`
@@ -172,10 +173,10 @@ func TestImportSearch(t *testing.T) {
 // found in the changed words.
 func TestImportedChangesMatchHandLabels(t *testing.T) {
 	e := importedEnv(t)
-	var all []changeJSON
+	var all []api.Change
 	e.runJSON(&all, "changes")
 	type key struct{ source, at string }
-	byKey := map[key]changeJSON{}
+	byKey := map[key]api.Change{}
 	for _, c := range all {
 		byKey[key{c.Source, *c.DetectedAt}] = c
 	}
@@ -292,7 +293,7 @@ func TestImportOlderThanFetchedIsRejected(t *testing.T) {
 	if code != exitFailed || !strings.Contains(out, "28 files rejected: they are older than versions tracker already holds") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
-	var history []versionJSON
+	var history []api.Version
 	e.runJSON(&history, "history", "tos")
 	if len(history) != 1 || history[0].Provenance != "fetch" {
 		t.Errorf("history after a rejected import: %+v", history)
@@ -301,7 +302,7 @@ func TestImportOlderThanFetchedIsRejected(t *testing.T) {
 
 func TestChangesFilters(t *testing.T) {
 	e := importedEnv(t)
-	var list []changeJSON
+	var list []api.Change
 	e.runJSON(&list, "changes", "--source", "tiktok-terms-of-service", "--min-importance", "major")
 	if len(list) == 0 {
 		t.Fatal("no major change of the terms")

@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	"tracker/internal/sources/feed"
+	"tracker/internal/api"
 	"tracker/internal/store"
-	"tracker/internal/topics"
 )
 
 type itemsFlags struct {
@@ -24,42 +23,6 @@ func itemsCmdFlags(a *app, fs *flag.FlagSet) {
 	fs.StringVar(&a.items.topic, "topic", "", "only items about this `topic`")
 	fs.BoolVar(&a.items.all, "all", false, "include the items the feeds' filters leave out and those already there at a feed's first fetch")
 	fs.IntVar(&a.items.limit, "limit", 0, "at most this many items (0: all)")
-}
-
-type itemJSON struct {
-	Source     string         `json:"source"`
-	Key        string         `json:"key"`
-	Title      string         `json:"title"`
-	Link       string         `json:"link"`
-	Author     string         `json:"author,omitempty"`
-	Published  string         `json:"published"`
-	DateOnly   bool           `json:"date_only"`
-	FirstSeen  *string        `json:"first_seen"`
-	Updated    bool           `json:"updated"`
-	UpdatedAt  *string        `json:"updated_at"`
-	Revision   int            `json:"revision"`
-	Topics     []topics.Match `json:"topics"`
-	Kept       bool           `json:"kept"`
-	Baseline   bool           `json:"baseline"`
-	Summary    string         `json:"summary"`
-	Categories []string       `json:"categories,omitempty"`
-}
-
-// published shows a date-only item as a date, never shifted by a time zone.
-func published(it store.Item) string {
-	if it.DateOnly {
-		return it.Published.UTC().Format("2006-01-02")
-	}
-	return it.Published.UTC().Format("2006-01-02T15:04:05Z07:00")
-}
-
-func toItemJSON(it store.Item) itemJSON {
-	return itemJSON{
-		Source: it.SourceID, Key: it.Key, Title: it.Title, Link: it.Link, Author: it.Author, Published: published(it),
-		DateOnly: it.DateOnly, FirstSeen: jsonTime(it.FirstSeen), Updated: it.Revision > 1, UpdatedAt: jsonTime(it.UpdatedAt),
-		Revision: it.Revision, Topics: nonNil(it.Topics), Kept: it.Kept, Baseline: it.Baseline,
-		Summary: feed.Summary(strings.TrimSpace(it.Text+" "+it.PageText), 280), Categories: it.Categories,
-	}
 }
 
 // runItems lists the regulator items, the most recent first.
@@ -93,9 +56,9 @@ func runItems(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 		return exitFailed
 	}
 	if a.jsonOut {
-		out := make([]itemJSON, 0, len(items))
+		out := make([]api.Item, 0, len(items))
 		for _, it := range items {
-			out = append(out, toItemJSON(it))
+			out = append(out, api.NewItem(it))
 		}
 		return a.printJSON(out)
 	}
@@ -104,7 +67,7 @@ func runItems(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 		return exitOK
 	}
 	for _, it := range items {
-		fmt.Fprintf(a.stdout, "%s  %s  %s\n", published(it)[:10], it.SourceID, it.Title)
+		fmt.Fprintf(a.stdout, "%s  %s  %s\n", api.Published(it)[:10], it.SourceID, it.Title)
 		var notes []string
 		if it.Revision > 1 {
 			notes = append(notes, fmt.Sprintf("updated %s", fmtTime(it.UpdatedAt)))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"tracker/internal/api"
 	"tracker/internal/store"
 )
 
@@ -14,23 +15,6 @@ func searchFlags(a *app, fs *flag.FlagSet) {
 	fs.Var(&a.sourceIDs, "source", "only this source `ID` (repeatable)")
 	fs.StringVar(&a.at, "at", "", "only the texts in force at this `date`")
 	fs.BoolVar(&a.raw, "fts", false, "read QUERY as an FTS5 query (AND, OR, NOT, NEAR, prefix*) instead of a phrase")
-}
-
-// searchJSON is a hit: a paragraph of a document (kind "document"), with
-// the versions holding it, or a regulator item (kind "item").
-type searchJSON struct {
-	Kind      string   `json:"kind"`
-	Source    string   `json:"source"`
-	Text      string   `json:"text"`
-	Versions  []int    `json:"versions,omitempty"`
-	Runs      [][2]int `json:"runs,omitempty"`
-	FirstSeen *string  `json:"first_seen"`
-	LastSeen  *string  `json:"last_seen,omitempty"`
-	Current   bool     `json:"current"`
-	Key       string   `json:"key,omitempty"`
-	Title     string   `json:"title,omitempty"`
-	Link      string   `json:"link,omitempty"`
-	Published string   `json:"published,omitempty"`
 }
 
 // runSearch finds a phrase in every version of every source.
@@ -66,14 +50,12 @@ func runSearch(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 		}
 	}
 	if a.jsonOut {
-		out := make([]searchJSON, 0, len(hits)+len(items))
+		out := make([]api.SearchHit, 0, len(hits)+len(items))
 		for _, h := range hits {
-			out = append(out, searchJSON{Kind: "document", Source: h.SourceID, Text: h.Text, Versions: h.Versions(), Runs: h.Runs,
-				FirstSeen: jsonTime(h.FirstSeen), LastSeen: jsonTime(h.LastSeen), Current: h.Current})
+			out = append(out, api.DocumentHit(h))
 		}
 		for _, it := range items {
-			out = append(out, searchJSON{Kind: "item", Source: it.SourceID, Text: it.Text, Key: it.Key, Title: it.Title,
-				Link: it.Link, Published: published(it), FirstSeen: jsonTime(it.FirstSeen), Current: true})
+			out = append(out, api.ItemHit(it))
 		}
 		return a.printJSON(out)
 	}
@@ -93,7 +75,7 @@ func runSearch(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 		fmt.Fprintf(a.stdout, "\nRegulator items:\n")
 	}
 	for _, it := range items {
-		fmt.Fprintf(a.stdout, "%s  %s  %s\n  %s\n", published(it)[:10], it.SourceID, it.Title, it.Link)
+		fmt.Fprintf(a.stdout, "%s  %s  %s\n  %s\n", api.Published(it)[:10], it.SourceID, it.Title, it.Link)
 	}
 	return exitOK
 }

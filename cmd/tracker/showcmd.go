@@ -5,15 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+
+	"tracker/internal/api"
 )
 
 func showFlags(a *app, fs *flag.FlagSet) {
 	fs.StringVar(&a.at, "at", "", "the text in force at this `date` (YYYY-MM-DD: the end of that day; default: now)")
-}
-
-type showJSON struct {
-	versionJSON
-	Text string `json:"text"`
 }
 
 // runShow prints the text of a source in force at a moment.
@@ -46,7 +43,7 @@ func runShow(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 		return exitFailed
 	}
 	if a.jsonOut {
-		return a.printJSON(showJSON{toVersionJSON(v), text})
+		return a.printJSON(api.Shown{Version: api.NewVersion(v), Text: text})
 	}
 	fmt.Fprintf(a.stdout, "%s, version %d\nfirst seen %s, last confirmed %s\nSHA-256 %s (%s)\n\n%s\n",
 		id, v.Seq, fmtTime(v.FirstSeen), fmtTime(v.LastSeen), v.SHA256, versionNote(v), strings.TrimRight(text, "\n"))

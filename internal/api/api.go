@@ -1,0 +1,273 @@
+// Package api defines the JSON form of what tracker reports: sources,
+// versions, changes, diffs, items and search hits. The command line's --json
+// output and the web interface's JSON API both use it, so a script gets the
+// same fields from either. Field names are a contract: add, never rename.
+package api
+
+import (
+	"strings"
+	"time"
+
+	"tracker/internal/changes"
+	"tracker/internal/config"
+	"tracker/internal/diff"
+	"tracker/internal/sources/feed"
+	"tracker/internal/store"
+	"tracker/internal/topics"
+)
+
+// Time writes t as RFC 3339 in UTC, or null when zero.
+func Time(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+func nonNil(ms []topics.Match) []topics.Match {
+	if ms == nil {
+		return []topics.Match{}
+	}
+	return ms
+}
+
+func intOrNull(n int) *int {
+	if n <= 0 {
+		return nil
+	}
+	return &n
+}
+
+// Source is a source with its status.
+type Source struct {
+	ID           string  `json:"id"`
+	Name         string  `json:"name"`
+	Kind         string  `json:"kind"`
+	URL          string  `json:"url"`
+	Origin       string  `json:"origin"`
+	Declared     bool    `json:"declared"`
+	Disabled     bool    `json:"disabled"`
+	Jurisdiction string  `json:"jurisdiction,omitempty"`
+	Document     string  `json:"document,omitempty"`
+	Versions     int     `json:"versions"`
+	CurrentSeq   int     `json:"current_seq"`
+	Items        int     `json:"items"`
+	LastFetch    *string `json:"last_fetch"`
+	LastOK       *string `json:"last_ok"`
+	LastChange   *string `json:"last_change"`
+	Error        string  `json:"error"`
+	ErrorKind    string  `json:"error_kind"`
+	FailingSince *string `json:"failing_since"`
+	Failures     int     `json:"failures"`
+	Notice       string  `json:"notice,omitempty"`
+}
+
+// NewSource describes a stored source.
+func NewSource(s store.Source) Source {
+	return Source{
+		ID: s.ID, Name: s.Name, Kind: s.Kind, URL: s.URL, Origin: s.Origin,
+		Versions: s.Versions, CurrentSeq: s.CurrentSeq, Items: s.Items,
+		LastFetch: Time(s.LastFetchAt), LastOK: Time(s.LastOKAt), LastChange: Time(s.LastChangeAt),
+		Error: s.Error, ErrorKind: s.ErrorKind, FailingSince: Time(s.FailingSince), Failures: s.Failures, Notice: s.Notice,
+	}
+}
+
+// Sources lists the declared sources in configuration order, then those only
+// in the database (import-only, or removed from the configuration). cfg may
+// be nil.
+func Sources(cfg *config.Config, stored []store.Source) []Source {
+	byID := map[string]store.Source{}
+	for _, s := range stored {
+		byID[s.ID] = s
+	}
+	out := []Source{}
+	seen := map[string]bool{}
+	if cfg != nil {
+		for _, c := range cfg.Sources {
+			s, ok := byID[c.ID]
+			if !ok {
+				s = store.Source{ID: c.ID}
+			}
+			j := NewSource(s)
+			j.Name, j.Kind, j.URL, j.Declared, j.Disabled = c.Name, c.Kind, c.URL, true, c.Disabled
+			j.Origin = store.OriginConfig
+			j.Jurisdiction, j.Document = c.Jurisdiction, c.Document
+			out = append(out, j)
+			seen[c.ID] = true
+		}
+	}
+	for _, s := range stored {
+		if !seen[s.ID] {
+			out = append(out, NewSource(s))
+		}
+	}
+	return out
+}
+
+// Status says in a few words how a source is doing.
+func (s Source) Status() string {
+	switch {
+	case s.Origin == store.OriginImport && !s.Declared:
+		return "import-only (not fetched)"
+	case !s.Declared:
+		return "not in the configuration any more"
+	case s.Disabled:
+		return "disabled"
+	case s.Error != "":
+		since := "-"
+		if s.FailingSince != nil {
+			since = strings.Replace((*s.FailingSince)[:16], "T", " ", 1)
+		}
+		return "failing since " + since + ": " + s.Error
+	case s.LastFetch == nil:
+		return "never checked"
+	case s.Notice != "":
+		return "ok; " + s.Notice
+	}
+	return "ok"
+}
+
+// Version is one version of a document.
+type Version struct {
+	Source     string  `json:"source"`
+	Seq        int     `json:"seq"`
+	SHA256     string  `json:"sha256"`
+	FirstSeen  *string `json:"first_seen"`
+	LastSeen   *string `json:"last_seen"`
+	Words      int     `json:"words"`
+	SameAs     *int    `json:"same_as"`
+	Provenance string  `json:"provenance"`
+	OriginRef  string  `json:"origin_ref,omitempty"`
+	Technical  bool    `json:"technical"`
+}
+
+// NewVersion describes a stored version.
+func NewVersion(v store.Version) Version {
+	return Version{
+		Source: v.SourceID, Seq: v.Seq, SHA256: v.SHA256, FirstSeen: Time(v.FirstSeen), LastSeen: Time(v.LastSeen),
+		Words: v.Words, SameAs: intOrNull(v.SameAs), Provenance: v.Provenance, OriginRef: v.OriginRef, Technical: v.Technical,
+	}
+}
+
+// Shown is a version with its text.
+type Shown struct {
+	Version
+	Text string `json:"text"`
+}
+
+// Change is the change from one version to the next.
+type Change struct {
+	Source       string         `json:"source"`
+	FromSeq      int            `json:"from_seq"`
+	ToSeq        int            `json:"to_seq"`
+	DetectedAt   *string        `json:"detected_at"`
+	Importance   string         `json:"importance"`
+	Technical    bool           `json:"technical"`
+	SameAs       *int           `json:"same_as"`
+	WordsAdded   int            `json:"words_added"`
+	WordsRemoved int            `json:"words_removed"`
+	Topics       []topics.Match `json:"topics"`
+	Summary      string         `json:"summary"`
+}
+
+// NewChange describes a stored change.
+func NewChange(c store.Change) Change {
+	return Change{
+		Source: c.SourceID, FromSeq: c.FromSeq, ToSeq: c.ToSeq, DetectedAt: Time(c.DetectedAt), Importance: c.Importance,
+		Technical: c.Technical, SameAs: intOrNull(c.SameAs), WordsAdded: c.WordsAdded, WordsRemoved: c.WordsRemoved,
+		Topics: nonNil(c.Topics), Summary: c.Summary,
+	}
+}
+
+// Diff is what changed between any two versions.
+type Diff struct {
+	Source       string         `json:"source"`
+	From         Version        `json:"from"`
+	To           Version        `json:"to"`
+	Importance   string         `json:"importance"`
+	Cosmetic     bool           `json:"cosmetic"`
+	WordsAdded   int            `json:"words_added"`
+	WordsRemoved int            `json:"words_removed"`
+	Topics       []topics.Match `json:"topics"`
+	Summary      string         `json:"summary"`
+	Hunks        []diff.Hunk    `json:"hunks"`
+	Approximate  bool           `json:"approximate"`
+}
+
+// NewDiff describes the change from version from to version to.
+func NewDiff(from, to store.Version, ch changes.Change) Diff {
+	return Diff{
+		Source: to.SourceID, From: NewVersion(from), To: NewVersion(to), Importance: ch.Importance,
+		Cosmetic: ch.Diff.Cosmetic, WordsAdded: ch.Diff.WordsAdded, WordsRemoved: ch.Diff.WordsRemoved,
+		Topics: nonNil(ch.Topics), Summary: ch.Diff.Summary(), Hunks: ch.Diff.Hunks, Approximate: ch.Diff.Approximate,
+	}
+}
+
+// Item is an entry of a regulator's feed.
+type Item struct {
+	Source     string         `json:"source"`
+	Key        string         `json:"key"`
+	Title      string         `json:"title"`
+	Link       string         `json:"link"`
+	Author     string         `json:"author,omitempty"`
+	Published  string         `json:"published"`
+	DateOnly   bool           `json:"date_only"`
+	FirstSeen  *string        `json:"first_seen"`
+	Updated    bool           `json:"updated"`
+	UpdatedAt  *string        `json:"updated_at"`
+	Revision   int            `json:"revision"`
+	Topics     []topics.Match `json:"topics"`
+	Kept       bool           `json:"kept"`
+	Baseline   bool           `json:"baseline"`
+	Summary    string         `json:"summary"`
+	Categories []string       `json:"categories,omitempty"`
+}
+
+// Published writes an item's date: a date-only item as a date, never
+// shifted by a time zone, a dated one in RFC 3339.
+func Published(it store.Item) string {
+	if it.DateOnly {
+		return it.Published.UTC().Format("2006-01-02")
+	}
+	return it.Published.UTC().Format(time.RFC3339)
+}
+
+// NewItem describes a stored item.
+func NewItem(it store.Item) Item {
+	return Item{
+		Source: it.SourceID, Key: it.Key, Title: it.Title, Link: it.Link, Author: it.Author, Published: Published(it),
+		DateOnly: it.DateOnly, FirstSeen: Time(it.FirstSeen), Updated: it.Revision > 1, UpdatedAt: Time(it.UpdatedAt),
+		Revision: it.Revision, Topics: nonNil(it.Topics), Kept: it.Kept, Baseline: it.Baseline,
+		Summary: feed.Summary(strings.TrimSpace(it.Text+" "+it.PageText), 280), Categories: it.Categories,
+	}
+}
+
+// SearchHit is a paragraph of a document (kind "document"), with the
+// versions holding it, or a regulator item (kind "item").
+type SearchHit struct {
+	Kind      string   `json:"kind"`
+	Source    string   `json:"source"`
+	Text      string   `json:"text"`
+	Versions  []int    `json:"versions,omitempty"`
+	Runs      [][2]int `json:"runs,omitempty"`
+	FirstSeen *string  `json:"first_seen"`
+	LastSeen  *string  `json:"last_seen,omitempty"`
+	Current   bool     `json:"current"`
+	Key       string   `json:"key,omitempty"`
+	Title     string   `json:"title,omitempty"`
+	Link      string   `json:"link,omitempty"`
+	Published string   `json:"published,omitempty"`
+}
+
+// DocumentHit describes a paragraph found in the versions of a document.
+func DocumentHit(h store.SearchHit) SearchHit {
+	return SearchHit{Kind: "document", Source: h.SourceID, Text: h.Text, Versions: h.Versions(), Runs: h.Runs,
+		FirstSeen: Time(h.FirstSeen), LastSeen: Time(h.LastSeen), Current: h.Current}
+}
+
+// ItemHit describes an item found by a search.
+func ItemHit(it store.Item) SearchHit {
+	return SearchHit{Kind: "item", Source: it.SourceID, Text: it.Text, Key: it.Key, Title: it.Title,
+		Link: it.Link, Published: Published(it), FirstSeen: Time(it.FirstSeen), Current: true}
+}
