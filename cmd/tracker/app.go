@@ -43,6 +43,7 @@ type app struct {
 	diff       diffFlags
 	imp        importFlags
 	items      itemsFlags
+	digest     digestFlags
 }
 
 type command struct {
@@ -64,6 +65,8 @@ func commands() []command {
 		{name: "show", args: "ID [--at D] [--json]", summary: "print the text of a document as it stood at a date", run: runShow, flags: showFlags},
 		{name: "search", args: "QUERY [--source ID] [--at D] [--json]", summary: "find a phrase in every version of every document", run: runSearch, flags: searchFlags},
 		{name: "rebuild", args: "[--source ID]...", summary: "re-extract the current versions from their stored pages after selectors changed", run: runRebuild, flags: rebuildFlags},
+		{name: "digest", args: "--preview|--send [--recipient R] [--out FILE]", summary: "preview or send the digests that are due", run: runDigest, flags: digestCmdFlags},
+		{name: "digests", args: "[--json]", summary: "list the digests sent, when, to whom, in which state", run: runDigests},
 		{name: "import", args: "ota DIR [--service NAME]... [--terms TYPE]... [--map \"Service/Terms type=SOURCE_ID\"]...", summary: "import an Open Terms Archive dataset's history", run: runImport, flags: importCmdFlags},
 		{name: "check-config", args: "", summary: "validate sources.yaml", run: runCheckConfig},
 	}

@@ -271,3 +271,31 @@ func ItemHit(it store.Item) SearchHit {
 	return SearchHit{Kind: "item", Source: it.SourceID, Text: it.Text, Key: it.Key, Title: it.Title,
 		Link: it.Link, Published: Published(it), FirstSeen: Time(it.FirstSeen), Current: true}
 }
+
+// Digest is a digest and what became of it.
+type Digest struct {
+	ID          int64   `json:"id"`
+	Recipient   string  `json:"recipient"`
+	WindowStart *string `json:"window_start"`
+	WindowEnd   *string `json:"window_end"`
+	MessageID   string  `json:"message_id"`
+	Subject     string  `json:"subject"`
+	State       string  `json:"state"`
+	Attempts    int     `json:"attempts"`
+	LastError   string  `json:"last_error,omitempty"`
+	CreatedAt   *string `json:"created_at"`
+	SentAt      *string `json:"sent_at"`
+	Transport   string  `json:"transport,omitempty"`
+	DeliveredTo string  `json:"delivered_to,omitempty"`
+	Changes     int     `json:"changes"`
+	Items       int     `json:"items"`
+}
+
+// NewDigest describes a stored digest.
+func NewDigest(d store.Digest) Digest {
+	return Digest{
+		ID: d.ID, Recipient: d.Recipient, WindowStart: Time(d.WindowStart), WindowEnd: Time(d.WindowEnd), MessageID: d.MessageID,
+		Subject: d.Subject, State: d.State, Attempts: d.Attempts, LastError: d.LastError, CreatedAt: Time(d.CreatedAt),
+		SentAt: Time(d.SentAt), Transport: d.Transport, DeliveredTo: d.DeliveredTo, Changes: d.Changes, Items: d.Items,
+	}
+}

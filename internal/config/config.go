@@ -39,6 +39,9 @@ type Config struct {
 	// Topics extend, replace or disable the built-in legal topics, or add
 	// new ones (see internal/topics/taxonomy.yaml).
 	Topics []topics.Spec `yaml:"topics"`
+	// Mail says how digests are sent; Recipients who receive them.
+	Mail       Mail        `yaml:"mail"`
+	Recipients []Recipient `yaml:"recipients"`
 
 	// Taxonomy is the compiled topics: the built-in ones (unless
 	// settings.no_default_topics) merged with Topics.
@@ -113,6 +116,81 @@ type Source struct {
 
 	// Line is where the source is declared in the file.
 	Line int `yaml:"-"`
+}
+
+// Mail configures the digests.
+type Mail struct {
+	// From is the sender: "Tracker <tracker@example.com>".
+	From string `yaml:"from"`
+	// SubjectPrefix starts every subject ("TikTok terms: 2 privacy
+	// changes, ...").
+	SubjectPrefix string `yaml:"subject_prefix"`
+	// BaseURL is where the web pages are served; digests link to them.
+	BaseURL string `yaml:"base_url"`
+	// Outbox is where digests are written as .eml files when no SMTP
+	// server is configured.
+	Outbox string `yaml:"outbox"`
+	// Templates is a directory whose subject.tmpl, digest.txt.tmpl and
+	// digest.html.tmpl, when present, replace the built-in ones.
+	Templates string `yaml:"templates"`
+	// Schedule is when the daemon sends digests, a cron expression in each
+	// recipient's time zone.
+	Schedule string `yaml:"schedule"`
+	SMTP     SMTP   `yaml:"smtp"`
+}
+
+// SMTP is the mail server. With no Host, digests go to the outbox.
+type SMTP struct {
+	Host string `yaml:"host"`
+	Port int    `yaml:"port"`
+	// TLS is "starttls" (required; the default), "tls" (implicit TLS, port
+	// 465) or "none" (a local relay).
+	TLS      string `yaml:"tls"`
+	Username string `yaml:"username"`
+	// PasswordEnv names the environment variable holding the password: it
+	// never comes from this file.
+	PasswordEnv string   `yaml:"password_env"`
+	Timeout     Duration `yaml:"timeout"`
+}
+
+// Recipient is a compliance officer who receives digests.
+type Recipient struct {
+	Name    string `yaml:"name"`
+	Address string `yaml:"address"`
+	// Topics and Sources narrow the digest; empty means all.
+	Topics  []string `yaml:"topics"`
+	Sources []string `yaml:"sources"`
+	// TimeZone is an IANA name (Europe/Paris); dates are shown in it and
+	// the schedule follows it. Default UTC.
+	TimeZone string `yaml:"time_zone"`
+	// SkipEmpty opts out of the short digest sent for a quiet week.
+	SkipEmpty bool `yaml:"skip_empty"`
+	// MinImportance is the least important change shown: minor (the
+	// default) or major; cosmetic shows everything.
+	MinImportance string `yaml:"min_importance"`
+
+	// Location is TimeZone loaded.
+	Location *time.Location `yaml:"-"`
+	Line     int            `yaml:"-"`
+}
+
+// Recipient returns the recipient with the given address or name, or nil.
+func (c *Config) Recipient(who string) *Recipient {
+	for i := range c.Recipients {
+		r := &c.Recipients[i]
+		if strings.EqualFold(r.Address, who) || strings.EqualFold(r.Name, who) {
+			return r
+		}
+	}
+	return nil
+}
+
+var defaultMail = Mail{
+	From:          "tracker <tracker@localhost>",
+	SubjectPrefix: "TikTok terms",
+	Outbox:        "outbox",
+	Schedule:      "0 8 * * 1",
+	SMTP:          SMTP{TLS: "starttls", PasswordEnv: "TRACKER_SMTP_PASSWORD", Timeout: Duration(30 * time.Second)},
 }
 
 // Defaults used when sources.yaml leaves a setting out.
@@ -198,7 +276,7 @@ func (e *Error) Error() string {
 func Parse(path string, data []byte) (*Config, error) {
 	// Defaults first: the file overrides only the keys it sets, so an explicit
 	// zero (retries: 0, host_delay: 0s) means zero.
-	cfg := &Config{Path: path, Settings: defaultSettings}
+	cfg := &Config{Path: path, Settings: defaultSettings, Mail: defaultMail}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil {
@@ -211,10 +289,16 @@ func Parse(path string, data []byte) (*Config, error) {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, yamlError(path, err)
 	}
-	lines := sourceLines(&root)
+	lines := itemLines(&root, "sources")
 	for i := range cfg.Sources {
 		if i < len(lines) {
 			cfg.Sources[i].Line = lines[i]
+		}
+	}
+	lines = itemLines(&root, "recipients")
+	for i := range cfg.Recipients {
+		if i < len(lines) {
+			cfg.Recipients[i].Line = lines[i]
 		}
 	}
 	probs := validate(cfg)
@@ -227,6 +311,7 @@ func Parse(path string, data []byte) (*Config, error) {
 		probs = append(probs, Problem{Line: keyLine(&root, "topics"), Msg: err.Error()})
 	}
 	cfg.Taxonomy = tax
+	probs = append(probs, validateMail(cfg, keyLine(&root, "mail"))...)
 	if tax != nil {
 		for _, src := range cfg.Sources {
 			for _, id := range src.Topics {
@@ -235,8 +320,16 @@ func Parse(path string, data []byte) (*Config, error) {
 				}
 			}
 		}
+		for _, r := range cfg.Recipients {
+			for _, id := range r.Topics {
+				if tax.Name(id) == "" {
+					probs = append(probs, Problem{Line: r.Line, Msg: fmt.Sprintf("recipient %s: topics: %q is not a topic (known: %s)", r.Address, id, topicIDs(tax))})
+				}
+			}
+		}
 	}
 	if len(probs) > 0 {
+		sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
 		return nil, &Error{Path: path, Problems: probs}
 	}
 	return cfg, nil
@@ -276,7 +369,13 @@ func yamlError(path string, err error) error {
 func knownKeys(typ string) string {
 	switch typ {
 	case "Config":
-		return "settings, sources, topics"
+		return "settings, sources, topics, mail, recipients"
+	case "Mail":
+		return "from, subject_prefix, base_url, outbox, templates, schedule, smtp"
+	case "SMTP":
+		return "host, port, tls, username, password_env, timeout (the password itself comes from the environment variable named by password_env)"
+	case "Recipient":
+		return "name, address, topics, sources, time_zone, skip_empty, min_importance"
 	case "Settings":
 		return "user_agent, timeout, connect_timeout, max_body, max_redirects, retries, retry_backoff, host_delay, concurrency, min_words, no_default_topics"
 	case "Spec":
@@ -309,8 +408,8 @@ func keyLine(root *yaml.Node, key string) int {
 	return 0
 }
 
-// sourceLines returns the line of each item under the top-level sources key.
-func sourceLines(root *yaml.Node) []int {
+// itemLines returns the line of each item of the top-level list key.
+func itemLines(root *yaml.Node, key string) []int {
 	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
 		return nil
 	}
@@ -319,7 +418,7 @@ func sourceLines(root *yaml.Node) []int {
 		return nil
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value != "sources" || m.Content[i+1].Kind != yaml.SequenceNode {
+		if m.Content[i].Value != key || m.Content[i+1].Kind != yaml.SequenceNode {
 			continue
 		}
 		var lines []int

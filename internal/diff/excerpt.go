@@ -12,7 +12,27 @@ type ExcerptOptions struct {
 	Hunks   int // hunks shown (default 3); the others are counted
 	Words   int // words shown per hunk, context included (default 50)
 	Context int // words of unchanged text kept around a change (default 10)
+	// Inline writes inline styles instead of class names, for e-mail
+	// clients that drop style sheets.
+	Inline bool
 }
+
+// excerptStyle holds the attributes of the elements of an HTML excerpt.
+type excerptStyle struct{ list, line, note, more, del, ins, mark string }
+
+var (
+	classStyle = excerptStyle{list: ` class="diff-excerpt"`, line: ` class="diff-line"`, note: ` class="diff-note"`,
+		more: ` class="diff-more"`, mark: ` class="diff-mark"`}
+	inlineStyle = excerptStyle{
+		list: ` style="margin:6px 0;padding-left:18px"`,
+		line: ` style="color:#6b6b6b"`,
+		note: ` style="color:#6b6b6b;font-style:italic"`,
+		more: ` style="color:#6b6b6b;list-style:none"`,
+		del:  ` style="background:#fde2e2;color:#8f1d1d;text-decoration:line-through"`,
+		ins:  ` style="background:#dff3df;color:#1b5e20;text-decoration:none;font-weight:600"`,
+		mark: ` style="background:#fff3c4"`,
+	}
+)
 
 func (o ExcerptOptions) withDefaults() ExcerptOptions {
 	if o.Hunks <= 0 {
@@ -87,10 +107,14 @@ func (r *Result) ExcerptText(opt ExcerptOptions) string {
 // <del> and <ins> as in HTML.
 func (r *Result) ExcerptHTML(opt ExcerptOptions) template.HTML {
 	ex, more := r.excerpts(opt.withDefaults())
+	st := classStyle
+	if opt.Inline {
+		st = inlineStyle
+	}
 	var b strings.Builder
-	b.WriteString(`<ul class="diff-excerpt">` + "\n")
+	b.WriteString(`<ul` + st.list + `>` + "\n")
 	for _, e := range ex {
-		b.WriteString(`<li><span class="diff-line">` + esc(e.label))
+		b.WriteString(`<li><span` + st.line + `>` + esc(e.label))
 		if e.cosmetic {
 			b.WriteString(" (formatting only)")
 		}
@@ -100,21 +124,21 @@ func (r *Result) ExcerptHTML(opt ExcerptOptions) template.HTML {
 			case OpEqual:
 				b.WriteString(esc(p.text))
 			case OpDelete:
-				writeHTMLEdit(&b, "del", p.text)
+				writeHTMLEditAttr(&b, "del", st.del, st.mark, p.text)
 			case OpInsert:
-				writeHTMLEdit(&b, "ins", p.text)
+				writeHTMLEditAttr(&b, "ins", st.ins, st.mark, p.text)
 			case pieceCut:
 				b.WriteString("…")
 			case pieceSep:
 				b.WriteString(" … ")
 			case pieceNote:
-				b.WriteString(`<span class="diff-note">` + esc(p.text) + "</span> ")
+				b.WriteString(`<span` + st.note + `>` + esc(p.text) + "</span> ")
 			}
 		}
 		b.WriteString("</li>\n")
 	}
 	if more > 0 {
-		fmt.Fprintf(&b, `<li class="diff-more">%s not shown</li>`+"\n", plural(more, "more change", "more changes"))
+		fmt.Fprintf(&b, `<li%s>%s not shown</li>`+"\n", st.more, plural(more, "more change", "more changes"))
 	}
 	b.WriteString("</ul>\n")
 	return template.HTML(b.String())

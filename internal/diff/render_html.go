@@ -118,12 +118,18 @@ func writeHTMLSpans(b *strings.Builder, spans []Span, side string) {
 }
 
 func writeHTMLEdit(b *strings.Builder, tag, text string) {
+	writeHTMLEditAttr(b, tag, "", ` class="diff-mark"`, text)
+}
+
+// writeHTMLEditAttr writes an edit with attr on its tag, or markAttr when it
+// holds no word (whitespace or punctuation made visible).
+func writeHTMLEditAttr(b *strings.Builder, tag, attr, markAttr, text string) {
 	lead, core, trail := splitSpace(text)
 	b.WriteString(esc(lead))
 	if hasWord(core) {
-		b.WriteString("<" + tag + ">")
+		b.WriteString("<" + tag + attr + ">")
 	} else {
-		b.WriteString("<" + tag + ` class="diff-mark">`)
+		b.WriteString("<" + tag + markAttr + ">")
 	}
 	b.WriteString(html.EscapeString(showEdit(core)) + "</" + tag + ">" + esc(trail))
 }

@@ -173,3 +173,27 @@ CREATE TRIGGER items_fts_update AFTER UPDATE OF title, text, page_text ON items 
     INSERT INTO items_fts(items_fts, rowid, title, text, page_text) VALUES ('delete', old.id, old.title, old.text, old.page_text);
     INSERT INTO items_fts(rowid, title, text, page_text) VALUES (new.id, new.title, new.text, new.page_text);
 END;
+
+-- Digests: rendered and recorded before the first attempt to send them, so
+-- that nothing is sent twice and a failed week is covered by the next one.
+CREATE TABLE digests (
+    id            INTEGER PRIMARY KEY,
+    recipient     TEXT NOT NULL,          -- the address
+    window_start  TEXT NOT NULL,
+    window_end    TEXT NOT NULL,
+    message_id    TEXT NOT NULL UNIQUE,
+    subject       TEXT NOT NULL,
+    state         TEXT NOT NULL,          -- pending | sent | failed | uncertain | superseded | skipped
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT NOT NULL DEFAULT '',
+    created_at    TEXT NOT NULL,
+    sent_at       TEXT,
+    transport     TEXT NOT NULL DEFAULT '',   -- smtp | outbox
+    delivered_to  TEXT NOT NULL DEFAULT '',   -- the outbox file, or the SMTP server
+    changes       INTEGER NOT NULL DEFAULT 0,
+    items         INTEGER NOT NULL DEFAULT 0,
+    text_blob     INTEGER NOT NULL REFERENCES blobs(id),
+    html_blob     INTEGER NOT NULL REFERENCES blobs(id),
+    superseded_by INTEGER REFERENCES digests(id)
+) STRICT;
+CREATE INDEX digests_recipient ON digests(recipient, window_end);

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"tracker/internal/api"
+	"tracker/internal/mailpit"
+	"tracker/internal/replay"
+)
+
+// version reads one file of the TikTok dataset.
+func otaFile(t *testing.T, doc, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(replay.OTADir(), "TikTok", doc, name+".md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// withoutItems drops the items whose title starts with one of titles.
+func withoutItems(feed []byte, titles ...string) []byte {
+	out := feed
+	for _, title := range titles {
+		for {
+			i := bytes.Index(out, []byte("<title>"+title))
+			if i < 0 {
+				break
+			}
+			start := bytes.LastIndex(out[:i], []byte("<item>"))
+			end := i + bytes.Index(out[i:], []byte("</item>")) + len("</item>")
+			out = append(append([]byte(nil), out[:start]...), out[end:]...)
+		}
+	}
+	return out
+}
+
+// TestDigestsThroughSMTP replays three weeks of TikTok's documents and a
+// regulator feed, and mails the digests through a real SMTP server
+// (Mailpit), reading them back through its API.
+func TestDigestsThroughSMTP(t *testing.T) {
+	mp := mailpit.Start(t)
+	srv := replay.NewServer()
+	defer srv.Close()
+	fr, err := os.ReadFile(filepath.Join(replay.TestdataDir(), "feeds", "federal-register-documents-2025-08-04.rss"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveTerms := func(name string) {
+		srv.Handle("/terms", replay.Document(otaFile(t, "Terms of Service", name), uint64(len(name))))
+	}
+	servePrivacy := func(name string) {
+		srv.Handle("/privacy", replay.Document(otaFile(t, "Privacy Policy", name), uint64(len(name))))
+	}
+	serveTerms("2025-06-25T06-16-50Z")
+	servePrivacy("2026-05-20T12-57-53Z")
+	srv.Handle("/fr", replay.Static(http.StatusOK, withoutItems(fr, "Privacy Act of 1974", "Certain Dermatological")))
+
+	e := newEnv(t, fmt.Sprintf(`
+settings: {retries: 0, host_delay: 0s}
+mail:
+  from: "Tracker <tracker@example.com>"
+  base_url: http://tracker.example.com
+  smtp: {host: 127.0.0.1, port: %d, tls: none, timeout: 5s}
+recipients:
+  - {name: Ada Lovelace, address: ada@example.com}
+  - {name: Grace Hopper, address: grace@example.com, topics: [ip]}
+  - {name: Hal Abelson, address: hal@example.com, topics: [privacy], time_zone: America/New_York}
+sources:
+  - {id: tiktok-terms-eea, name: TikTok Terms of Service (EEA), kind: page, url: '%[2]s/terms', select: '[data-testid=policy-card]', remove: [.language-selection]}
+  - {id: tiktok-privacy-eea, name: TikTok Privacy Policy (EEA), kind: page, url: '%[2]s/privacy', select: article, remove: [.language-selection]}
+  - {id: federal-register, name: Federal Register, kind: feed, url: '%[2]s/fr', topics: [privacy, consumer, ip]}
+`, mp.SMTPPort, srv.URL))
+	at := func(s string) {
+		tm, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Set(tm)
+	}
+
+	// Week of 1 June: the baseline, then the UK paragraph appears in the
+	// privacy policy and the regulator publishes four relevant notices.
+	at("2026-06-01T09:00:00Z")
+	e.mustRun(exitOK, "check")
+	at("2026-06-03T10:00:00Z")
+	servePrivacy("2026-05-31T00-55-08Z")
+	srv.Handle("/fr", replay.Static(http.StatusOK, fr))
+	if out := e.mustRun(exitOK, "check"); !strings.Contains(out, "tiktok-privacy-eea  new version 2") || !strings.Contains(out, "4 new items (4 kept by the filters)") {
+		t.Fatalf("week 1 check:\n%s", out)
+	}
+
+	// Monday 8 June, 09:00 UTC: Ada's and Grace's digests of the week are
+	// due. In New York it is 05:00: Hal's latest scheduled digest is the
+	// one of the week before (his first, quiet: tracker only started then).
+	at("2026-06-08T09:00:00Z")
+	e.mustRun(exitOK, "digest", "--send")
+	ada := mp.To("ada@example.com")
+	grace := mp.To("grace@example.com")
+	hal := mp.To("hal@example.com")
+	if len(ada) != 1 || len(grace) != 1 || len(hal) != 1 {
+		t.Fatalf("messages: ada %d, grace %d, hal %d", len(ada), len(grace), len(hal))
+	}
+	if !strings.Contains(hal[0].Subject, "nothing changed — week of 2026-05-25") || !strings.Contains(hal[0].Text, "Nothing changed this week in privacy") {
+		t.Errorf("Hal's first digest: %s\n%s", hal[0].Subject, hal[0].Text)
+	}
+	if want := "TikTok terms: 1 privacy change, 4 regulator items — week of 2026-06-01"; ada[0].Subject != want {
+		t.Errorf("Ada's subject %q, want %q", ada[0].Subject, want)
+	}
+	for _, part := range []string{ada[0].Text, ada[0].HTML} {
+		for _, want := range []string{"TikTok Privacy Policy (EEA)", "We are changing how we show ads to UK users",
+			"Privacy Act of 1974; System of Records", "Certain Dermatological Treatment Devices",
+			"http://tracker.example.com/sources/tiktok-privacy-eea/diff?from=1"} {
+			if !strings.Contains(part, want) {
+				t.Errorf("Ada's digest lacks %q", want)
+			}
+		}
+	}
+	// Grace follows intellectual property only: the ITC patent notices.
+	if g := grace[0]; !strings.Contains(g.Text, "Certain Dermatological Treatment Devices") || strings.Contains(g.Text, "Privacy Act of 1974") ||
+		strings.Contains(g.Text, "UK users") || !strings.Contains(g.Subject, "2 regulator items") {
+		t.Errorf("Grace's digest (%s):\n%s", g.Subject, g.Text)
+	}
+
+	// Running again sends nothing new; at 13:00 UTC Hal's is due.
+	e.mustRun(exitOK, "digest", "--send")
+	at("2026-06-08T13:00:00Z")
+	e.mustRun(exitOK, "digest", "--send")
+	if n := len(mp.Messages()); n != 4 {
+		t.Errorf("%d messages after three runs, want 4: one per recipient and week", n)
+	}
+	hal = mp.To("hal@example.com")
+	if len(hal) != 2 || !strings.Contains(hal[0].Text, "UK users") || strings.Contains(hal[0].Text, "Certain Dermatological") {
+		t.Errorf("Hal's digest: %+v", hal)
+	} else if !strings.Contains(hal[0].Text, "Mon 1 Jun 2026 08:00 – Mon 8 Jun 2026 08:00 (America/New_York)") {
+		t.Errorf("Hal's digest is not in New York time:\n%.300s", hal[0].Text)
+	}
+
+	// Week of 8 June: the terms change. On Monday 15 June the SMTP server
+	// is down: the run fails, saying why.
+	at("2026-06-10T10:00:00Z")
+	serveTerms("2025-07-28T18-17-16Z")
+	e.mustRun(exitOK, "check")
+	mp.Stop()
+	at("2026-06-15T09:00:00Z")
+	code, out, _ := e.run("digest", "--send", "--recipient", "ada@example.com")
+	if code != exitFailed || !strings.Contains(out, "cannot reach the SMTP server 127.0.0.1:") {
+		t.Errorf("with the server down: exit %d\n%s", code, out)
+	}
+
+	// Week of 15 June: the terms change again. The server is back on 22
+	// June: one digest covers both weeks.
+	at("2026-06-17T10:00:00Z")
+	serveTerms("2026-07-14T12-52-49Z")
+	e.mustRun(exitOK, "check")
+	mp.Restart()
+	at("2026-06-22T09:00:00Z")
+	e.mustRun(exitOK, "digest", "--send", "--recipient", "ada@example.com")
+	ada = mp.To("ada@example.com")
+	if len(ada) != 2 {
+		t.Fatalf("%d messages for Ada, want 2", len(ada))
+	}
+	latest := ada[0]
+	if !strings.Contains(latest.Subject, "week of 2026-06-08") || !strings.Contains(latest.Text, "Mon 8 Jun 2026 08:00 – Mon 22 Jun 2026 08:00") ||
+		!strings.Contains(latest.Text, "version 1 → 2") || !strings.Contains(latest.Text, "version 2 → 3") {
+		t.Errorf("the catch-up digest does not cover both weeks (%s):\n%s", latest.Subject, latest.Text)
+	}
+	var digests []api.Digest
+	e.runJSON(&digests, "digests")
+	states := map[string]int{}
+	for _, d := range digests {
+		states[d.State]++
+	}
+	if states["sent"] != 5 || states["superseded"] != 1 || states["failed"] != 0 {
+		t.Errorf("digests: %v", states)
+	}
+	if out := e.mustRun(exitOK, "digests"); !strings.Contains(out, "superseded") || !strings.Contains(out, "ada@example.com") {
+		t.Errorf("tracker digests:\n%s", out)
+	}
+}
+
+func TestDigestPreview(t *testing.T) {
+	e := importedEnv(t)
+	at, _ := time.Parse(time.RFC3339, "2026-06-05T12:00:00Z")
+	e.clock.Set(at)
+	html := filepath.Join(e.dir, "preview.html")
+	code, out, errOut := e.run("digest", "--preview", "--out", html)
+	if code != exitOK || !strings.HasPrefix(out, "Subject: TikTok terms: ") || !strings.Contains(errOut, "HTML written to") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	b, err := os.ReadFile(html)
+	if err != nil || !bytes.Contains(b, []byte("<!DOCTYPE html>")) {
+		t.Errorf("preview HTML: %v", err)
+	}
+	if code, _, errOut := e.run("digest", "--send"); code != exitUsage || !strings.Contains(errOut, "no recipients") {
+		t.Errorf("send without recipients: %d %q", code, errOut)
+	}
+	if code, _, _ := e.run("digest"); code != exitUsage {
+		t.Errorf("digest without --preview or --send: %d", code)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "outbox")); err == nil {
+		t.Error("a preview wrote to the outbox")
+	}
+}

@@ -1,0 +1,89 @@
+package config
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// CronParser reads the schedules of sources.yaml: five fields (minute hour
+// day-of-month month day-of-week) or descriptors such as @daily and
+// @every 6h.
+var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+func validateMail(cfg *Config, mailLine int) []Problem {
+	var probs []Problem
+	add := func(line int, format string, args ...any) {
+		probs = append(probs, Problem{Line: line, Msg: fmt.Sprintf(format, args...)})
+	}
+	m := &cfg.Mail
+	if _, err := mail.ParseAddress(m.From); err != nil {
+		add(mailLine, "mail: from: %q is not an address: write it like \"Tracker <tracker@example.com>\"", m.From)
+	}
+	if m.BaseURL != "" {
+		if u, err := url.Parse(m.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add(mailLine, "mail: base_url must be an http:// or https:// address, got %q", m.BaseURL)
+		}
+	}
+	if _, err := CronParser.Parse(m.Schedule); err != nil || strings.HasPrefix(m.Schedule, "@every") {
+		add(mailLine, "mail: schedule %q: digests follow a calendar: write a cron expression like \"0 8 * * 1\" (Mondays at 08:00, in each recipient's time zone)", m.Schedule)
+	}
+	switch m.SMTP.TLS {
+	case "starttls", "tls", "none":
+	default:
+		add(mailLine, "mail: smtp: tls is one of starttls, tls, none; got %q", m.SMTP.TLS)
+	}
+	if m.SMTP.Port < 0 || m.SMTP.Port > 65535 {
+		add(mailLine, "mail: smtp: port %d is not a port", m.SMTP.Port)
+	}
+	if m.SMTP.Port == 0 {
+		m.SMTP.Port = map[string]int{"tls": 465, "starttls": 587, "none": 25}[m.SMTP.TLS]
+	}
+	if m.SMTP.Timeout <= 0 {
+		add(mailLine, "mail: smtp: timeout must be positive")
+	}
+	seen := map[string]int{}
+	for i := range cfg.Recipients {
+		r := &cfg.Recipients[i]
+		who := fmt.Sprintf("recipient #%d", i+1)
+		if a, err := mail.ParseAddress(r.Address); err != nil {
+			add(r.Line, "%s: address %q is not an e-mail address", who, r.Address)
+		} else {
+			r.Address = a.Address
+			who = "recipient " + r.Address
+			if r.Name == "" {
+				r.Name = a.Name
+			}
+		}
+		if first, dup := seen[r.Address]; dup {
+			add(r.Line, "%s is declared twice (first at line %d)", who, first)
+		}
+		seen[r.Address] = r.Line
+		r.Location = time.UTC
+		if r.TimeZone != "" {
+			loc, err := time.LoadLocation(r.TimeZone)
+			if err != nil {
+				add(r.Line, "%s: time_zone %q is not a time zone: use an IANA name such as Europe/Paris", who, r.TimeZone)
+			} else {
+				r.Location = loc
+			}
+		}
+		switch r.MinImportance {
+		case "":
+			r.MinImportance = "minor"
+		case "cosmetic", "minor", "major":
+		default:
+			add(r.Line, "%s: min_importance is one of cosmetic, minor, major; got %q", who, r.MinImportance)
+		}
+		for _, id := range r.Sources {
+			if cfg.Source(id) == nil {
+				add(r.Line, "%s: sources: %q is not a declared source", who, id)
+			}
+		}
+	}
+	return probs
+}

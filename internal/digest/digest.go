@@ -1,0 +1,478 @@
+// Package digest builds, renders and mails the weekly digest: what changed in
+// the documents and what regulators published during a window, grouped by
+// legal topic and then by document or regulator, for one recipient.
+//
+// A digest must be complete (nothing that changed in the recipient's topics
+// is left out), trustworthy (no noise, evidence for every claim) and never
+// sent twice. Each digest is rendered and recorded with its Message-ID before
+// the first attempt to send it; see Sender.
+package digest
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"tracker/internal/api"
+	"tracker/internal/changes"
+	"tracker/internal/config"
+	"tracker/internal/diff"
+	"tracker/internal/sources/feed"
+	"tracker/internal/store"
+	"tracker/internal/topics"
+)
+
+// Digest is what one recipient reads for one window, ready for templates.
+type Digest struct {
+	Recipient config.Recipient
+	// Start and End bound the window: [Start, End).
+	Start, End time.Time
+	// WeekOf is the window's first day in the recipient's time zone.
+	WeekOf string
+	// Period says the window in words, in the recipient's time zone.
+	Period  string
+	Prefix  string
+	BaseURL string
+
+	// Headline sums up the digest for the subject: "2 privacy changes,
+	// 5 regulator items".
+	Headline         string
+	DocumentsChanged int
+	Changes          int
+	Items            int
+	SourcesChecked   int
+	// Hidden counts the changes below the recipient's importance (cosmetic
+	// ones by default): counted, not shown.
+	Hidden int
+	// Sections hold the changes and items by topic, in taxonomy order, then
+	// those with no topic of the recipient's ("Other").
+	Sections []Section
+	// Health lists the sources that failed during the window.
+	Health []Health
+	// Quiet is true when nothing changed and no item came.
+	Quiet bool
+}
+
+// Section is one topic's changes and items.
+type Section struct {
+	Topic      string
+	Name       string
+	Documents  []Document
+	Regulators []Regulator
+}
+
+// Document is the changes of one document within a section.
+type Document struct {
+	SourceID string
+	Name     string
+	Changes  []Change
+}
+
+// Change is one change as the digest shows it.
+type Change struct {
+	When       string
+	Importance string
+	FromSeq    int
+	ToSeq      int
+	Summary    string
+	Topics     []Evidence
+	Excerpt    string
+	// ExcerptHTML is the diff package's excerpt: escaped text with <del>
+	// and <ins>, built from stored text, never from raw markup.
+	ExcerptHTML template.HTML
+	DiffURL     string
+	// Note says when the change returns to an earlier version, or that the
+	// document went back and forth.
+	Note string
+}
+
+// Evidence is a topic with the words that justify it.
+type Evidence struct {
+	Topic   string
+	Name    string
+	Words   []string
+	Context bool
+}
+
+// Regulator is the items of one feed within a section.
+type Regulator struct {
+	SourceID string
+	Name     string
+	Items    []Item
+}
+
+// Item is a regulator item as the digest shows it.
+type Item struct {
+	Title   string
+	Date    string
+	Link    string
+	Excerpt string
+	Topics  []Evidence
+	Updated bool
+}
+
+// Health is a source that failed during the window.
+type Health struct {
+	SourceID string
+	Name     string
+	Reason   string
+	Since    string
+	Failures int
+	// Recovered is true when the source works again.
+	Recovered bool
+	// SelectorLost is true when the page no longer has the selected part.
+	SelectorLost bool
+}
+
+// Builder gathers what a digest shows. It keeps the excerpts it computed,
+// so that one run for a hundred recipients diffs each change once.
+type Builder struct {
+	DB     *store.DB
+	Config *config.Config
+
+	excerpts map[changeKey]Change
+}
+
+type changeKey struct {
+	source   string
+	from, to int
+}
+
+func (b *Builder) sourceName(id string) string {
+	if s := b.Config.Source(id); s != nil && s.Name != "" {
+		return s.Name
+	}
+	return id
+}
+
+func (b *Builder) topicName(id string) string {
+	if n := b.Config.Taxonomy.Name(id); n != "" {
+		return n
+	}
+	return id
+}
+
+func follows(list []string, v string) bool {
+	if len(list) == 0 {
+		return true
+	}
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// section picks the topic a change or item is filed under: its first topic
+// found in the changed words that the recipient follows, else its first
+// followed topic found around them; "" when it has none the recipient
+// follows. ok is false when the recipient follows topics and none matched.
+func section(r *config.Recipient, ms []topics.Match) (topic string, ok bool) {
+	for _, ctx := range []bool{false, true} {
+		for _, m := range ms {
+			if m.Context == ctx && follows(r.Topics, m.Topic) {
+				return m.Topic, true
+			}
+		}
+	}
+	return "", len(r.Topics) == 0
+}
+
+func (b *Builder) evidence(ms []topics.Match) []Evidence {
+	out := make([]Evidence, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, Evidence{Topic: m.Topic, Name: b.topicName(m.Topic), Words: m.Evidence, Context: m.Context})
+	}
+	return out
+}
+
+// Build gathers the digest of recipient r for the window [start, end).
+func (b *Builder) Build(ctx context.Context, r *config.Recipient, start, end time.Time) (*Digest, error) {
+	loc := r.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	d := &Digest{
+		Recipient: *r, Start: start, End: end, Prefix: b.Config.Mail.SubjectPrefix, BaseURL: strings.TrimRight(b.Config.Mail.BaseURL, "/"),
+		WeekOf: start.In(loc).Format("2006-01-02"),
+		Period: fmt.Sprintf("%s – %s (%s)", start.In(loc).Format("Mon 2 Jan 2006 15:04"), end.In(loc).Format("Mon 2 Jan 2006 15:04"), loc),
+	}
+	sections := map[string]*Section{}
+	get := func(topic string) *Section {
+		s, ok := sections[topic]
+		if !ok {
+			name := "Other changes and news"
+			if topic != "" {
+				name = b.topicName(topic)
+			}
+			s = &Section{Topic: topic, Name: name}
+			sections[topic] = s
+		}
+		return s
+	}
+	topicCount := map[string]int{}
+
+	chs, err := b.DB.Changes(ctx, store.ChangeFilter{Since: start, Until: end.Add(-time.Millisecond), SourceIDs: r.Sources})
+	if err != nil {
+		return nil, err
+	}
+	docs := map[string]bool{}
+	for _, group := range bySource(chs) {
+		for _, c := range collapse(group) {
+			if changes.Rank(c.Importance) < changes.Rank(r.MinImportance) {
+				d.Hidden++
+				continue
+			}
+			topic, ok := section(r, c.Topics)
+			if !ok {
+				continue
+			}
+			entry, err := b.change(ctx, c, loc, d.BaseURL)
+			if err != nil {
+				return nil, err
+			}
+			s := get(topic)
+			if n := len(s.Documents); n == 0 || s.Documents[n-1].SourceID != c.SourceID {
+				s.Documents = append(s.Documents, Document{SourceID: c.SourceID, Name: b.sourceName(c.SourceID)})
+			}
+			s.Documents[len(s.Documents)-1].Changes = append(s.Documents[len(s.Documents)-1].Changes, entry)
+			d.Changes++
+			docs[c.SourceID] = true
+			if topic != "" {
+				topicCount[topic]++
+			}
+		}
+	}
+	d.DocumentsChanged = len(docs)
+
+	items, err := b.DB.Items(ctx, store.ItemFilter{Since: start, SourceIDs: r.Sources})
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(items, func(i, j int) bool {
+		if items[i].SourceID != items[j].SourceID {
+			return items[i].SourceID < items[j].SourceID
+		}
+		return items[i].Published.After(items[j].Published)
+	})
+	for _, it := range items {
+		inWindow := func(t time.Time) bool { return !t.IsZero() && !t.Before(start) && t.Before(end) }
+		if !inWindow(it.FirstSeen) && !inWindow(it.UpdatedAt) {
+			continue
+		}
+		topic, ok := section(r, it.Topics)
+		if !ok {
+			continue
+		}
+		s := get(topic)
+		if n := len(s.Regulators); n == 0 || s.Regulators[n-1].SourceID != it.SourceID {
+			s.Regulators = append(s.Regulators, Regulator{SourceID: it.SourceID, Name: b.sourceName(it.SourceID)})
+		}
+		date := api.Published(it)[:10]
+		s.Regulators[len(s.Regulators)-1].Items = append(s.Regulators[len(s.Regulators)-1].Items, Item{
+			Title: it.Title, Date: date, Link: it.Link, Excerpt: feed.Summary(strings.TrimSpace(it.Text+" "+it.PageText), 240),
+			Topics: b.evidence(it.Topics), Updated: it.Revision > 1 && inWindow(it.UpdatedAt),
+		})
+		d.Items++
+	}
+
+	for _, t := range b.Config.Taxonomy.Topics() {
+		if s, ok := sections[t.ID]; ok {
+			d.Sections = append(d.Sections, *s)
+		}
+	}
+	if s, ok := sections[""]; ok {
+		d.Sections = append(d.Sections, *s)
+	}
+
+	if d.Health, err = b.health(ctx, r, start, end, loc); err != nil {
+		return nil, err
+	}
+	if d.SourcesChecked, err = b.DB.SourcesCheckedBetween(ctx, start, end); err != nil {
+		return nil, err
+	}
+	d.Quiet = d.Changes == 0 && d.Items == 0
+	d.Headline = headline(topicCount, b, d)
+	return d, nil
+}
+
+func headline(count map[string]int, b *Builder, d *Digest) string {
+	if d.Quiet {
+		return "nothing changed"
+	}
+	var parts []string
+	other := d.Changes
+	for _, t := range b.Config.Taxonomy.Topics() {
+		if n := count[t.ID]; n > 0 && len(parts) < 3 {
+			parts = append(parts, plural(n, t.ID+" change", t.ID+" changes"))
+			other -= n
+		}
+	}
+	if other > 0 {
+		if len(parts) == 0 {
+			parts = append(parts, plural(other, "document change", "document changes"))
+		} else {
+			parts = append(parts, plural(other, "other change", "other changes"))
+		}
+	}
+	if d.Items > 0 || len(parts) == 0 {
+		parts = append(parts, plural(d.Items, "regulator item", "regulator items"))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// change renders one change with its excerpt.
+func (b *Builder) change(ctx context.Context, c store.Change, loc *time.Location, baseURL string) (Change, error) {
+	k := changeKey{c.SourceID, c.FromSeq, c.ToSeq}
+	e, ok := b.excerpts[k]
+	if !ok {
+		var err error
+		if e, err = b.excerpt(ctx, c); err != nil {
+			return Change{}, err
+		}
+		if b.excerpts == nil {
+			b.excerpts = map[changeKey]Change{}
+		}
+		b.excerpts[k] = e
+	}
+	e.When = c.DetectedAt.In(loc).Format("Mon 2 Jan 2006 15:04")
+	e.Importance, e.Summary, e.Topics = c.Importance, c.Summary, b.evidence(c.Topics)
+	if baseURL != "" {
+		e.DiffURL = fmt.Sprintf("%s/sources/%s/diff?from=%d&to=%d", baseURL, url.PathEscape(c.SourceID), c.FromSeq, c.ToSeq)
+	}
+	if c.SameAs > 0 {
+		e.Note = fmt.Sprintf("back to the text of version %d", c.SameAs)
+	}
+	return e, nil
+}
+
+// excerpt diffs the two versions of a change.
+func (b *Builder) excerpt(ctx context.Context, c store.Change) (Change, error) {
+	from, err := b.DB.Version(ctx, c.SourceID, c.FromSeq)
+	if err != nil {
+		return Change{}, err
+	}
+	to, err := b.DB.Version(ctx, c.SourceID, c.ToSeq)
+	if err != nil {
+		return Change{}, err
+	}
+	old, err := b.DB.Text(ctx, from)
+	if err != nil {
+		return Change{}, err
+	}
+	new, err := b.DB.Text(ctx, to)
+	if err != nil {
+		return Change{}, err
+	}
+	dr := diff.Compare(old, new, diff.Options{})
+	return Change{
+		FromSeq: c.FromSeq, ToSeq: c.ToSeq,
+		Excerpt:     dr.ExcerptText(diff.ExcerptOptions{Hunks: 4}),
+		ExcerptHTML: dr.ExcerptHTML(diff.ExcerptOptions{Hunks: 4, Inline: true}),
+	}, nil
+}
+
+// bySource splits changes by source, each oldest first, sources in the order
+// of their first change.
+func bySource(chs []store.Change) [][]store.Change {
+	idx := map[string]int{}
+	var out [][]store.Change
+	for _, c := range chs {
+		i, ok := idx[c.SourceID]
+		if !ok {
+			i = len(out)
+			idx[c.SourceID] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], c)
+	}
+	return out
+}
+
+// collapse folds a document going back and forth between texts it already
+// had into one change: the first, with a note saying how often it alternated.
+// A compliance officer needs to know it flip-flops, not to read it ten times.
+func collapse(chs []store.Change) []store.Change {
+	var out []store.Change
+	for i := 0; i < len(chs); i++ {
+		c := chs[i]
+		j := i + 1
+		for j < len(chs) && chs[j].SameAs > 0 && chs[j].FromSeq == chs[j-1].ToSeq {
+			j++
+		}
+		if j-i >= 3 {
+			last := chs[j-1]
+			c.Summary = fmt.Sprintf("%s; then went back and forth %d more times, now at version %d (%s)",
+				c.Summary, j-i-1, last.ToSeq, last.DetectedAt.UTC().Format("2006-01-02 15:04 UTC"))
+			c.Topics = mergeTopics(chs[i:j])
+			out = append(out, c)
+			i = j - 1
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func mergeTopics(chs []store.Change) []topics.Match {
+	var out []topics.Match
+	seen := map[string]int{}
+	for _, c := range chs {
+		for _, m := range c.Topics {
+			if i, ok := seen[m.Topic]; ok {
+				if out[i].Context && !m.Context {
+					out[i] = m
+				}
+				continue
+			}
+			seen[m.Topic] = len(out)
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// health lists the sources that failed during the window, once each.
+func (b *Builder) health(ctx context.Context, r *config.Recipient, start, end time.Time, loc *time.Location) ([]Health, error) {
+	runs, err := b.DB.FailuresBetween(ctx, start, end)
+	if err != nil {
+		return nil, err
+	}
+	var out []Health
+	idx := map[string]int{}
+	for _, f := range runs {
+		if !follows(r.Sources, f.SourceID) {
+			continue
+		}
+		i, ok := idx[f.SourceID]
+		if !ok {
+			i = len(out)
+			idx[f.SourceID] = i
+			out = append(out, Health{SourceID: f.SourceID, Name: b.sourceName(f.SourceID), Since: f.FirstAt.In(loc).Format("Mon 2 Jan 15:04")})
+		}
+		h := &out[i]
+		h.Failures += f.Count
+		h.Reason = f.Error
+		h.SelectorLost = h.SelectorLost || strings.Contains(f.Error, "matched nothing")
+	}
+	for i := range out {
+		st, err := b.DB.Source(ctx, out[i].SourceID)
+		if err != nil {
+			return nil, err
+		}
+		out[i].Recovered = st.Error == ""
+	}
+	return out, nil
+}

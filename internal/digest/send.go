@@ -1,0 +1,246 @@
+package digest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"tracker/internal/config"
+	"tracker/internal/store"
+)
+
+// Sender sends each recipient the digest that is due, exactly once.
+//
+// The window of a digest runs from the end of the last digest sent to the
+// recipient (or 7 days before, the first time) to the latest scheduled time:
+// a digest missed or failed one week is covered by the next one, and running
+// the sender twice sends nothing new. Each digest is rendered and recorded
+// with its Message-ID (derived from the recipient and the window) before the
+// first attempt: pending → sent, failed (retried at the next run, its window
+// widened when the next one is due) or uncertain (the connection dropped
+// after the server had the message: never resent automatically).
+type Sender struct {
+	DB        *store.DB
+	Config    *config.Config
+	Mailer    Mailer
+	Templates *Templates
+	Now       func() time.Time
+	Log       *slog.Logger
+}
+
+// NewSender wires a Sender: SMTP when mail.smtp.host is set, otherwise .eml
+// files in the outbox directory.
+func NewSender(cfg *config.Config, db *store.DB, getenv func(string) string, log *slog.Logger) (*Sender, error) {
+	tmpl, err := LoadTemplates(cfg.Mail.Templates)
+	if err != nil {
+		return nil, err
+	}
+	var m Mailer = &OutboxMailer{Dir: cfg.Mail.Outbox}
+	if cfg.Mail.SMTP.Host != "" {
+		if m, err = NewSMTPMailer(cfg.Mail.SMTP, getenv); err != nil {
+			return nil, err
+		}
+	}
+	return &Sender{DB: db, Config: cfg, Mailer: m, Templates: tmpl, Now: time.Now, Log: log}, nil
+}
+
+// States beyond the store's: a quiet week for a recipient who opted out of
+// empty digests is recorded, so the next window starts after it.
+const stateSkipped = "skipped"
+
+// Window returns the window of the digest due for r at now. due is false
+// when the latest scheduled time is not after the end of the last digest.
+func (s *Sender) Window(ctx context.Context, r *config.Recipient, now time.Time) (start, end time.Time, due bool, err error) {
+	sched, err := config.CronParser.Parse(s.Config.Mail.Schedule)
+	if err != nil {
+		return start, end, false, fmt.Errorf("digest: mail.schedule: %w", err)
+	}
+	end = LastScheduled(sched, now.In(location(r)))
+	start, err = s.windowStart(ctx, r, end)
+	return start, end, end.After(start), err
+}
+
+// LastScheduled returns the latest time of sched at or before now (or now
+// minus 8 days when the schedule has not run in that time).
+func LastScheduled(sched cron.Schedule, now time.Time) time.Time {
+	last := now.Add(-8 * 24 * time.Hour)
+	for t := sched.Next(last); !t.After(now); t = sched.Next(t) {
+		last = t
+	}
+	return last.UTC()
+}
+
+func (s *Sender) windowStart(ctx context.Context, r *config.Recipient, end time.Time) (time.Time, error) {
+	last, err := s.DB.LastSentDigest(ctx, r.Address)
+	switch {
+	case err == nil:
+		return last.WindowEnd, nil
+	case errors.Is(err, store.ErrNotFound):
+		return end.Add(-7 * 24 * time.Hour), nil
+	}
+	return time.Time{}, err
+}
+
+func location(r *config.Recipient) *time.Location {
+	if r.Location != nil {
+		return r.Location
+	}
+	return time.UTC
+}
+
+// MessageID derives the Message-ID of a digest from its recipient and
+// window: the same digest always has the same id.
+func MessageID(from, recipient string, start, end time.Time) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(recipient) + "\x00" + start.UTC().Format(time.RFC3339Nano) + "\x00" + end.UTC().Format(time.RFC3339Nano)))
+	domain := "tracker.invalid"
+	if a, err := mail.ParseAddress(from); err == nil {
+		if i := strings.LastIndexByte(a.Address, '@'); i >= 0 {
+			domain = a.Address[i+1:]
+		}
+	}
+	return "digest." + hex.EncodeToString(sum[:12]) + "@" + domain
+}
+
+// Outcome is what sending did for one recipient.
+type Outcome struct {
+	Recipient string
+	// Digest is the recorded digest, when there is one.
+	Digest store.Digest
+	// Skipped says why nothing was sent ("" when something was).
+	Skipped string
+	Err     error
+}
+
+// Preview builds and renders what the next digest of r would hold if it
+// were sent now, without recording or sending anything.
+func (s *Sender) Preview(ctx context.Context, r *config.Recipient) (*Digest, Rendered, error) {
+	end := s.now()
+	start, err := s.windowStart(ctx, r, end)
+	if err != nil {
+		return nil, Rendered{}, err
+	}
+	b := &Builder{DB: s.DB, Config: s.Config}
+	d, err := b.Build(ctx, r, start, end)
+	if err != nil {
+		return nil, Rendered{}, err
+	}
+	out, err := s.Templates.Render(d)
+	return d, out, err
+}
+
+func (s *Sender) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// SendDue sends each recipient the digest that is due (all recipients when
+// rs is empty).
+func (s *Sender) SendDue(ctx context.Context, rs []*config.Recipient) []Outcome {
+	if len(rs) == 0 {
+		for i := range s.Config.Recipients {
+			rs = append(rs, &s.Config.Recipients[i])
+		}
+	}
+	var out []Outcome
+	b := &Builder{DB: s.DB, Config: s.Config}
+	for _, r := range rs {
+		o := s.sendOne(ctx, b, r)
+		o.Recipient = r.Address
+		if s.Log != nil {
+			switch {
+			case o.Err != nil:
+				s.Log.Error("digest not sent", "recipient", r.Address, "err", o.Err)
+			case o.Skipped != "":
+				s.Log.Info("no digest sent", "recipient", r.Address, "why", o.Skipped)
+			default:
+				s.Log.Info("digest sent", "recipient", r.Address, "message_id", o.Digest.MessageID, "to", o.Digest.DeliveredTo)
+			}
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) Outcome {
+	now := s.now()
+	start, end, due, err := s.Window(ctx, r, now)
+	if err != nil {
+		return Outcome{Err: err}
+	}
+	if !due {
+		return Outcome{Skipped: fmt.Sprintf("not due: the last digest covers until %s", end.In(location(r)).Format("Mon 2 Jan 2006 15:04 MST"))}
+	}
+	id := MessageID(s.Config.Mail.From, r.Address, start, end)
+	d, err := s.DB.DigestByMessageID(ctx, id)
+	switch {
+	case err == nil:
+		switch d.State {
+		case store.DigestSent, stateSkipped:
+			return Outcome{Digest: d, Skipped: "already sent"}
+		case store.DigestUncertain:
+			return Outcome{Digest: d, Skipped: "uncertain: the connection dropped after the server had it; check whether it arrived (not resent automatically)"}
+		}
+		if err := s.DB.DigestBodies(ctx, &d); err != nil {
+			return Outcome{Err: err}
+		}
+		return s.attempt(ctx, r, d)
+	case !errors.Is(err, store.ErrNotFound):
+		return Outcome{Err: err}
+	}
+
+	dg, err := b.Build(ctx, r, start, end)
+	if err != nil {
+		return Outcome{Err: err}
+	}
+	rendered, err := s.Templates.Render(dg)
+	if err != nil {
+		return Outcome{Err: err}
+	}
+	rec := store.Digest{
+		Recipient: r.Address, WindowStart: start, WindowEnd: end, MessageID: id, Subject: rendered.Subject,
+		CreatedAt: now, Changes: dg.Changes, Items: dg.Items, Text: rendered.Text, HTML: rendered.HTML,
+	}
+	if rec, err = s.DB.CreateDigest(ctx, rec); err != nil {
+		return Outcome{Err: err}
+	}
+	if dg.Quiet && r.SkipEmpty {
+		err := s.DB.RecordDigestAttempt(ctx, rec.ID, store.DigestAttempt{State: stateSkipped, At: now})
+		rec.State = stateSkipped
+		return Outcome{Digest: rec, Skipped: "quiet week: the recipient opted out of empty digests", Err: err}
+	}
+	return s.attempt(ctx, r, rec)
+}
+
+// attempt sends a recorded digest and records the outcome.
+func (s *Sender) attempt(ctx context.Context, r *config.Recipient, d store.Digest) Outcome {
+	msg := Message{From: s.Config.Mail.From, ToName: r.Name, To: r.Address, Subject: d.Subject, Text: d.Text, HTML: d.HTML,
+		MessageID: d.MessageID, Date: d.CreatedAt}
+	to, err := s.Mailer.Send(ctx, msg)
+	a := store.DigestAttempt{State: store.DigestSent, At: s.now(), Transport: s.Mailer.Transport(), DeliveredTo: to}
+	if err != nil {
+		a.State, a.Error = store.DigestFailed, err.Error()
+		var se *SendError
+		if errors.As(err, &se) && se.Uncertain {
+			a.State = store.DigestUncertain
+		}
+	}
+	if rerr := s.DB.RecordDigestAttempt(ctx, d.ID, a); rerr != nil {
+		return Outcome{Digest: d, Err: errors.Join(err, rerr)}
+	}
+	d.State, d.LastError, d.Transport, d.DeliveredTo = a.State, a.Error, a.Transport, a.DeliveredTo
+	d.Attempts++
+	if a.State == store.DigestSent || a.State == store.DigestUncertain {
+		d.SentAt = a.At
+	}
+	return Outcome{Digest: d, Err: err}
+}

@@ -1,0 +1,200 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"tracker/internal/config"
+	"tracker/internal/store"
+)
+
+// fakeMailer records what it sends and fails as told.
+type fakeMailer struct {
+	mu   sync.Mutex
+	sent []Message
+	fail error
+}
+
+func (f *fakeMailer) Transport() string { return "fake" }
+
+func (f *fakeMailer) Send(ctx context.Context, m Message) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return "", f.fail
+	}
+	f.sent = append(f.sent, m)
+	return "fake server", nil
+}
+
+// adaMonday is Monday 27 July 2026 08:00 in Paris, when Ada's digest is due.
+var adaMonday = time.Date(2026, 7, 27, 6, 0, 0, 0, time.UTC)
+
+func sender(t *testing.T, cfg *config.Config, db *store.DB, m Mailer, now *time.Time) *Sender {
+	t.Helper()
+	tmpl, err := LoadTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Sender{DB: db, Config: cfg, Mailer: m, Templates: tmpl, Now: func() time.Time { return *now }}
+}
+
+func outcome(t *testing.T, os []Outcome, who string) Outcome {
+	t.Helper()
+	for _, o := range os {
+		if o.Recipient == who {
+			return o
+		}
+	}
+	t.Fatalf("no outcome for %s", who)
+	return Outcome{}
+}
+
+func TestSendExactlyOnce(t *testing.T) {
+	cfg, db := fixture(t)
+	m := &fakeMailer{}
+	now := monday.Add(3 * time.Hour) // Monday 11:00 UTC: the Monday 08:00 digest is due
+	s := sender(t, cfg, db, m, &now)
+	ctx := context.Background()
+
+	out := s.SendDue(ctx, nil)
+	ada := outcome(t, out, "ada@example.com")
+	if ada.Err != nil || ada.Digest.State != store.DigestSent || len(m.sent) != 1 {
+		t.Fatalf("first run: %+v, %d sent", ada, len(m.sent))
+	}
+	if !ada.Digest.WindowEnd.Equal(adaMonday) || !ada.Digest.WindowStart.Equal(adaMonday.Add(-7*24*time.Hour)) {
+		t.Errorf("window %v – %v", ada.Digest.WindowStart, ada.Digest.WindowEnd)
+	}
+	msg := m.sent[0]
+	if msg.To != "ada@example.com" || !strings.Contains(msg.Subject, "2 privacy changes") || !strings.HasPrefix(msg.MessageID, "digest.") ||
+		!strings.HasSuffix(msg.MessageID, "@example.com") || !strings.Contains(msg.HTML, "Privacy and data protection") {
+		t.Errorf("message %+v", msg.Subject)
+	}
+	// Grace follows ip only, opted out of empty digests: nothing to send,
+	// but her quiet week is recorded so the next window starts after it.
+	if g := outcome(t, out, "grace@example.com"); g.Skipped == "" || g.Digest.State != stateSkipped {
+		t.Errorf("grace: %+v", g)
+	}
+
+	// Running again, even hours later, sends nothing new.
+	now = now.Add(5 * time.Hour)
+	out = s.SendDue(ctx, nil)
+	if o := outcome(t, out, "ada@example.com"); o.Skipped == "" || len(m.sent) != 1 {
+		t.Errorf("second run: %+v, %d sent", o, len(m.sent))
+	}
+	list, _ := db.Digests(ctx, "ada@example.com", 0)
+	if len(list) != 1 {
+		t.Errorf("%d digests recorded for ada", len(list))
+	}
+}
+
+// A failed week is covered by the next digest; nothing falls between two.
+func TestFailedDigestIsCoveredNextTime(t *testing.T) {
+	cfg, db := fixture(t)
+	m := &fakeMailer{fail: &SendError{Err: errors.New("cannot reach the SMTP server 127.0.0.1:2525: connection refused")}}
+	now := monday.Add(time.Hour)
+	s := sender(t, cfg, db, m, &now)
+	ctx := context.Background()
+	r := []*config.Recipient{cfg.Recipient("ada@example.com")}
+
+	o := s.SendDue(ctx, r)[0]
+	if o.Err == nil || o.Digest.State != store.DigestFailed || !strings.Contains(o.Err.Error(), "connection refused") {
+		t.Fatalf("%+v", o)
+	}
+	// Later the same day the server is back: the same digest is retried.
+	m.fail = nil
+	now = now.Add(2 * time.Hour)
+	o = s.SendDue(ctx, r)[0]
+	if o.Err != nil || o.Digest.State != store.DigestSent || o.Digest.Attempts != 2 || len(m.sent) != 1 {
+		t.Fatalf("retry: %+v (%d sent)", o, len(m.sent))
+	}
+
+	// The next week fails, and the one after covers both.
+	m.fail = &SendError{Err: errors.New("refused")}
+	now = monday.Add(7*24*time.Hour + time.Hour)
+	if o := s.SendDue(ctx, r)[0]; o.Digest.State != store.DigestFailed {
+		t.Fatalf("%+v", o)
+	}
+	m.fail = nil
+	now = monday.Add(14*24*time.Hour + time.Hour)
+	o = s.SendDue(ctx, r)[0]
+	if o.Err != nil || !o.Digest.WindowStart.Equal(adaMonday) || !o.Digest.WindowEnd.Equal(adaMonday.Add(14*24*time.Hour)) {
+		t.Fatalf("catch-up digest: %+v", o)
+	}
+	list, _ := db.Digests(ctx, "ada@example.com", 0)
+	states := map[string]int{}
+	for _, d := range list {
+		states[d.State]++
+	}
+	if states[store.DigestSent] != 2 || states[store.DigestSuperseded] != 1 {
+		t.Errorf("digest states %v", states)
+	}
+}
+
+// A connection lost after the server had the message is never resent
+// automatically: the operator is told.
+func TestUncertainIsNotResent(t *testing.T) {
+	cfg, db := fixture(t)
+	m := &fakeMailer{fail: &SendError{Uncertain: true, Err: errors.New("connection reset after DATA")}}
+	now := monday.Add(time.Hour)
+	s := sender(t, cfg, db, m, &now)
+	r := []*config.Recipient{cfg.Recipient("ada@example.com")}
+	if o := s.SendDue(context.Background(), r)[0]; o.Digest.State != store.DigestUncertain || o.Err == nil {
+		t.Fatalf("%+v", o)
+	}
+	m.fail = nil
+	now = now.Add(time.Hour)
+	if o := s.SendDue(context.Background(), r)[0]; o.Skipped == "" || len(m.sent) != 0 {
+		t.Errorf("%+v, %d sent", o, len(m.sent))
+	}
+	list, _ := db.Digests(context.Background(), "ada@example.com", 0)
+	if len(list) != 1 || list[0].State != store.DigestUncertain || !strings.Contains(list[0].LastError, "connection reset") {
+		t.Errorf("digests %+v", list)
+	}
+}
+
+func TestOutbox(t *testing.T) {
+	cfg, db := fixture(t)
+	dir := filepath.Join(t.TempDir(), "outbox")
+	now := monday.Add(time.Hour)
+	s := sender(t, cfg, db, &OutboxMailer{Dir: dir}, &now)
+	o := s.SendDue(context.Background(), []*config.Recipient{cfg.Recipient("ada@example.com")})[0]
+	if o.Err != nil || o.Digest.Transport != "outbox" {
+		t.Fatalf("%+v", o)
+	}
+	b, err := os.ReadFile(o.Digest.DeliveredTo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eml := string(b)
+	for _, want := range []string{"Message-ID: <" + o.Digest.MessageID + ">", "To: \"Ada Lovelace\" <ada@example.com>",
+		"Content-Type: multipart/alternative", "Content-Type: text/plain", "Content-Type: text/html", "Auto-Submitted: auto-generated"} {
+		if !strings.Contains(eml, want) {
+			t.Errorf("the .eml lacks %q", want)
+		}
+	}
+	if strings.Index(eml, "Content-Type: text/plain") > strings.Index(eml, "Content-Type: text/html") {
+		t.Error("HTML before plain text: plain text must come first")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("%d files in the outbox (a temporary file left behind?)", len(entries))
+	}
+}
+
+func TestWindowFollowsTheSchedule(t *testing.T) {
+	cfg, db := fixture(t)
+	now := time.Date(2026, 7, 29, 15, 0, 0, 0, time.UTC) // a Wednesday
+	s := sender(t, cfg, db, &fakeMailer{}, &now)
+	r := cfg.Recipient("ada@example.com") // Europe/Paris: Monday 08:00 is 06:00 UTC in summer
+	start, end, due, err := s.Window(context.Background(), r, now)
+	if err != nil || !due || !end.Equal(time.Date(2026, 7, 27, 6, 0, 0, 0, time.UTC)) || !start.Equal(end.Add(-7*24*time.Hour)) {
+		t.Errorf("window %v – %v due %v err %v", start, end, due, err)
+	}
+}

@@ -1,0 +1,222 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Digest states.
+const (
+	DigestPending    = "pending"    // recorded, not yet handed to a server
+	DigestSent       = "sent"       // accepted by the server, or written to the outbox
+	DigestFailed     = "failed"     // not accepted: retried, with a wider window, next time
+	DigestUncertain  = "uncertain"  // the connection dropped after the message was handed over
+	DigestSuperseded = "superseded" // a failed digest replaced by one covering its window
+)
+
+// Digest is a rendered digest and what became of it.
+type Digest struct {
+	ID          int64
+	Recipient   string
+	WindowStart time.Time
+	WindowEnd   time.Time
+	MessageID   string
+	Subject     string
+	State       string
+	Attempts    int
+	LastError   string
+	CreatedAt   time.Time
+	SentAt      time.Time
+	Transport   string
+	DeliveredTo string
+	Changes     int
+	Items       int
+	// Text and HTML are the rendered bodies (loaded by DigestBodies).
+	Text, HTML   string
+	SupersededBy int64
+
+	textBlob, htmlBlob int64
+}
+
+const digestColumns = `id, recipient, window_start, window_end, message_id, subject, state, attempts, last_error,
+	created_at, sent_at, transport, delivered_to, changes, items, text_blob, html_blob, superseded_by`
+
+func scanDigest(r scanner) (Digest, error) {
+	var (
+		d                   Digest
+		start, end, created string
+		sent                sql.NullString
+		superseded          sql.NullInt64
+	)
+	err := r.Scan(&d.ID, &d.Recipient, &start, &end, &d.MessageID, &d.Subject, &d.State, &d.Attempts, &d.LastError,
+		&created, &sent, &d.Transport, &d.DeliveredTo, &d.Changes, &d.Items, &d.textBlob, &d.htmlBlob, &superseded)
+	d.WindowStart, d.WindowEnd, d.CreatedAt, d.SentAt = parseTime(start), parseTime(end), parseTime(created), parseNullTime(sent)
+	d.SupersededBy = superseded.Int64
+	return d, err
+}
+
+// LastSentDigest returns the latest digest sent to a recipient (ErrNotFound
+// when none was).
+func (db *DB) LastSentDigest(ctx context.Context, recipient string) (Digest, error) {
+	d, err := scanDigest(db.rd.QueryRowContext(ctx, `SELECT `+digestColumns+` FROM digests
+		WHERE recipient = ? AND state IN ('sent', 'uncertain', 'skipped') ORDER BY window_end DESC LIMIT 1`, recipient))
+	if err != nil {
+		return d, notFound(err, "store: last digest of "+recipient)
+	}
+	return d, nil
+}
+
+// DigestByMessageID returns the digest with that Message-ID.
+func (db *DB) DigestByMessageID(ctx context.Context, id string) (Digest, error) {
+	d, err := scanDigest(db.rd.QueryRowContext(ctx, `SELECT `+digestColumns+` FROM digests WHERE message_id = ?`, id))
+	if err != nil {
+		return d, notFound(err, "store: digest "+id)
+	}
+	return d, nil
+}
+
+// CreateDigest records a rendered digest as pending, before any attempt to
+// send it, and marks the recipient's failed digests as superseded by it: its
+// window covers theirs.
+func (db *DB) CreateDigest(ctx context.Context, d Digest) (Digest, error) {
+	err := db.write(ctx, func(tx *txn) error {
+		textID, err := db.putBlob(ctx, tx, []byte(d.Text))
+		if err != nil {
+			return err
+		}
+		htmlID, err := db.putBlob(ctx, tx, []byte(d.HTML), textID)
+		if err != nil {
+			return err
+		}
+		d.State, d.textBlob, d.htmlBlob = DigestPending, textID, htmlID
+		res, err := tx.ExecContext(ctx, `INSERT INTO digests(recipient, window_start, window_end, message_id, subject, state,
+			created_at, changes, items, text_blob, html_blob) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.Recipient, fmtTime(d.WindowStart), fmtTime(d.WindowEnd), d.MessageID, d.Subject, d.State,
+			fmtTime(d.CreatedAt), d.Changes, d.Items, textID, htmlID)
+		if err != nil {
+			return fmt.Errorf("store: record digest for %s: %w", d.Recipient, err)
+		}
+		if d.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE digests SET state = 'superseded', superseded_by = ?
+			WHERE recipient = ? AND state IN ('failed', 'pending') AND id != ? AND window_start >= ?`,
+			d.ID, d.Recipient, d.ID, fmtTime(d.WindowStart))
+		return err
+	})
+	return d, err
+}
+
+// DigestBodies loads the rendered text and HTML of a digest.
+func (db *DB) DigestBodies(ctx context.Context, d *Digest) error {
+	t, err := db.readBlob(ctx, db.rd, d.textBlob)
+	if err != nil {
+		return err
+	}
+	h, err := db.readBlob(ctx, db.rd, d.htmlBlob)
+	if err != nil {
+		return err
+	}
+	d.Text, d.HTML = string(t), string(h)
+	return nil
+}
+
+// DigestAttempt is the outcome of one attempt to send a digest.
+type DigestAttempt struct {
+	State       string
+	Error       string
+	At          time.Time
+	Transport   string
+	DeliveredTo string
+}
+
+// RecordDigestAttempt records how an attempt to send a digest ended.
+func (db *DB) RecordDigestAttempt(ctx context.Context, id int64, a DigestAttempt) error {
+	return db.write(ctx, func(tx *txn) error {
+		var sent any
+		if a.State == DigestSent || a.State == DigestUncertain {
+			sent = fmtTime(a.At)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE digests SET state = ?, last_error = ?, attempts = attempts + 1, sent_at = ?,
+			transport = ?, delivered_to = ? WHERE id = ?`, a.State, a.Error, sent, a.Transport, a.DeliveredTo, id)
+		if err != nil {
+			return fmt.Errorf("store: record digest %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("store: digest %d: %w", id, ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// Digests lists digests, the most recent first; recipient "" lists all.
+func (db *DB) Digests(ctx context.Context, recipient string, limit int) ([]Digest, error) {
+	q := `SELECT ` + digestColumns + ` FROM digests`
+	var args []any
+	if recipient != "" {
+		q += ` WHERE recipient = ?`
+		args = append(args, recipient)
+	}
+	q += ` ORDER BY created_at DESC, id DESC`
+	if limit > 0 {
+		q += fmt.Sprintf(` LIMIT %d`, limit)
+	}
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list digests: %w", err)
+	}
+	defer rows.Close()
+	var out []Digest
+	for rows.Next() {
+		d, err := scanDigest(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list digests: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// FailureRun is a run of failed fetches of a source.
+type FailureRun struct {
+	SourceID        string
+	Error           string
+	FirstAt, LastAt time.Time
+	Count           int
+}
+
+// FailuresBetween lists the runs of failed fetches that overlap [start, end).
+func (db *DB) FailuresBetween(ctx context.Context, start, end time.Time) ([]FailureRun, error) {
+	rows, err := db.rd.QueryContext(ctx, `SELECT source_id, error, first_at, last_at, count FROM fetch_log
+		WHERE outcome = 'failed' AND first_at < ? AND last_at >= ? ORDER BY source_id, first_at`, fmtTime(end), fmtTime(start))
+	if err != nil {
+		return nil, fmt.Errorf("store: failures: %w", err)
+	}
+	defer rows.Close()
+	var out []FailureRun
+	for rows.Next() {
+		var f FailureRun
+		var first, last string
+		if err := rows.Scan(&f.SourceID, &f.Error, &first, &last, &f.Count); err != nil {
+			return nil, err
+		}
+		f.FirstAt, f.LastAt = parseTime(first), parseTime(last)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// SourcesCheckedBetween counts the sources fetched at least once in
+// [start, end).
+func (db *DB) SourcesCheckedBetween(ctx context.Context, start, end time.Time) (int, error) {
+	var n int
+	err := db.rd.QueryRowContext(ctx, `SELECT count(DISTINCT source_id) FROM fetch_log WHERE first_at < ? AND last_at >= ?`,
+		fmtTime(end), fmtTime(start)).Scan(&n)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("store: sources checked: %w", err)
+	}
+	return n, nil
+}
