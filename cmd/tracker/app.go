@@ -44,6 +44,7 @@ type app struct {
 	imp        importFlags
 	items      itemsFlags
 	digest     digestFlags
+	runf       runFlags
 }
 
 type command struct {
@@ -56,6 +57,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{name: "run", args: "[--listen ADDR] [--log-format text|json]", summary: "run the daemon: sources and digests on their schedules", run: runRun, flags: runCmdFlags},
 		{name: "check", args: "[--source ID]...", summary: "fetch the sources once and record what changed", run: runCheck, flags: checkFlags},
 		{name: "sources", args: "[--json]", summary: "list the sources with their status", run: runSources},
 		{name: "history", args: "ID [--json]", summary: "list the versions of a source, oldest first", run: runHistory},
@@ -68,6 +70,7 @@ func commands() []command {
 		{name: "digest", args: "--preview|--send [--recipient R] [--out FILE]", summary: "preview or send the digests that are due", run: runDigest, flags: digestCmdFlags},
 		{name: "digests", args: "[--json]", summary: "list the digests sent, when, to whom, in which state", run: runDigests},
 		{name: "import", args: "ota DIR [--service NAME]... [--terms TYPE]... [--map \"Service/Terms type=SOURCE_ID\"]...", summary: "import an Open Terms Archive dataset's history", run: runImport, flags: importCmdFlags},
+		{name: "backup", args: "FILE", summary: "write a consistent copy of the database, even while the daemon runs", run: runBackup},
 		{name: "check-config", args: "", summary: "validate sources.yaml", run: runCheckConfig},
 	}
 }

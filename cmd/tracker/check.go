@@ -49,6 +49,15 @@ func runCheck(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 
 	checker := sources.NewChecker(cfg, db, a.logger())
 	checker.Now = a.now
+	// Recipients are followed from the first run that knows them.
+	var addrs []string
+	for _, r := range cfg.Recipients {
+		addrs = append(addrs, r.Address)
+	}
+	if err := db.EnrollRecipients(ctx, addrs, a.now()); err != nil {
+		a.errorf("%v", err)
+		return exitFailed
+	}
 	width := 0
 	for _, s := range cfg.Sources {
 		width = max(width, len(s.ID))

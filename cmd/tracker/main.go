@@ -7,11 +7,16 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // recipients' time zones, even where the system has none
 )
 
 func main() {
+	os.Exit(runMain())
+}
+
+// runMain runs the command line until it ends or SIGINT or SIGTERM stop it.
+func runMain() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	defer stop()
+	return Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 }

@@ -16,7 +16,7 @@ import (
 // it as a real process (to kill it, or to run two at once).
 func TestMain(m *testing.M) {
 	if os.Getenv("TRACKER_TEST_AS_MAIN") == "1" {
-		os.Exit(Run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+		os.Exit(runMain())
 	}
 	os.Exit(m.Run())
 }

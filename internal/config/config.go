@@ -73,6 +73,20 @@ type Settings struct {
 	// NoDefaultTopics drops the built-in topics: only those of the topics
 	// section remain.
 	NoDefaultTopics bool `yaml:"no_default_topics"`
+
+	// Schedule is when tracker run checks a page, FeedSchedule a feed,
+	// unless the source says otherwise: a cron expression (minute hour
+	// day-of-month month day-of-week) or @every 6h, @daily...
+	Schedule     string `yaml:"schedule"`
+	FeedSchedule string `yaml:"feed_schedule"`
+	// Jitter spreads the sources over up to this long after their
+	// scheduled time, so a hundred sources never hit the network at the
+	// same second.
+	Jitter Duration `yaml:"jitter"`
+	// AlertAfter is how long a source may fail before it is reported.
+	AlertAfter Duration `yaml:"alert_after"`
+	// ShutdownGrace is how long in-flight work may finish after SIGTERM.
+	ShutdownGrace Duration `yaml:"shutdown_grace"`
 }
 
 // Source is one declared document or feed.
@@ -97,6 +111,8 @@ type Source struct {
 	MinWords *int `yaml:"min_words"`
 	// Timeout overrides Settings.Timeout for this source.
 	Timeout Duration `yaml:"timeout"`
+	// Schedule overrides Settings.Schedule (or FeedSchedule) for this source.
+	Schedule string `yaml:"schedule"`
 	// Notes are free text for the people maintaining the file.
 	Notes string `yaml:"notes"`
 
@@ -205,6 +221,22 @@ var defaultSettings = Settings{
 	HostDelay:      Duration(2 * time.Second),
 	Concurrency:    4,
 	MinWords:       30,
+	Schedule:       "@every 6h",
+	FeedSchedule:   "@every 1h",
+	Jitter:         Duration(10 * time.Minute),
+	AlertAfter:     Duration(24 * time.Hour),
+	ShutdownGrace:  Duration(30 * time.Second),
+}
+
+// EffectiveSchedule is the schedule that applies to s.
+func (c *Config) EffectiveSchedule(s *Source) string {
+	switch {
+	case s.Schedule != "":
+		return s.Schedule
+	case s.Kind == KindFeed:
+		return c.Settings.FeedSchedule
+	}
+	return c.Settings.Schedule
 }
 
 // EffectiveMinWords is the minimum word count that applies to s.
@@ -377,11 +409,11 @@ func knownKeys(typ string) string {
 	case "Recipient":
 		return "name, address, topics, sources, time_zone, skip_empty, min_importance"
 	case "Settings":
-		return "user_agent, timeout, connect_timeout, max_body, max_redirects, retries, retry_backoff, host_delay, concurrency, min_words, no_default_topics"
+		return "user_agent, timeout, connect_timeout, max_body, max_redirects, retries, retry_backoff, host_delay, concurrency, min_words, no_default_topics, schedule, feed_schedule, jitter, alert_after, shutdown_grace"
 	case "Spec":
 		return "id, name, terms, phrases, patterns, exclude, replace, disabled"
 	case "Source":
-		return "id, name, kind, url, select, remove, jurisdiction, document, headers, disabled, min_words, timeout, notes, include, topics, exclude, enrich, enrich_select"
+		return "id, name, kind, url, select, remove, jurisdiction, document, headers, disabled, min_words, timeout, schedule, notes, include, topics, exclude, enrich, enrich_select"
 	}
 	return "see README"
 }
@@ -451,6 +483,14 @@ func validate(cfg *Config) []Problem {
 	if s.Concurrency < 1 {
 		add(0, "settings: concurrency must be at least 1")
 	}
+	if s.Jitter < 0 || s.AlertAfter < 0 || s.ShutdownGrace < 0 {
+		add(0, "settings: jitter, alert_after and shutdown_grace must not be negative")
+	}
+	for key, sched := range map[string]string{"schedule": s.Schedule, "feed_schedule": s.FeedSchedule} {
+		if _, err := CronParser.Parse(sched); err != nil {
+			add(0, "settings: %s %q: %v (write a cron expression like \"0 */6 * * *\" or @every 6h)", key, sched, err)
+		}
+	}
 	if len(cfg.Sources) == 0 {
 		add(0, "no sources declared: add at least one under 'sources:'")
 	}
@@ -509,6 +549,11 @@ func validate(cfg *Config) []Problem {
 		}
 		if src.Timeout < 0 {
 			add(src.Line, "%s: timeout must not be negative", where)
+		}
+		if src.Schedule != "" {
+			if _, err := CronParser.Parse(src.Schedule); err != nil {
+				add(src.Line, "%s: schedule %q: %v (write a cron expression like \"0 */6 * * *\" or @every 6h)", where, src.Schedule, err)
+			}
 		}
 		for k := range src.Headers {
 			if strings.TrimSpace(k) == "" || strings.ContainsAny(k, " :\r\n") {

@@ -82,6 +82,11 @@ func fixture(t testing.TB) (*config.Config, *store.DB) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
+	// The recipients were enrolled long before: their first digest is a
+	// full week.
+	if err := db.EnrollRecipients(ctx, []string{"ada@example.com", "grace@example.com"}, monday.Add(-60*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.RecordFailure(ctx, store.Failure{SourceID: "ftc", At: monday.Add(-2 * 24 * time.Hour), Kind: "http",
 		Reason: "HTTP 503 Service Unavailable (after 4 attempts)", Status: 503}); err != nil {
 		t.Fatal(err)

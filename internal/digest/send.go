@@ -56,16 +56,38 @@ func NewSender(cfg *config.Config, db *store.DB, getenv func(string) string, log
 // empty digests is recorded, so the next window starts after it.
 const stateSkipped = "skipped"
 
+// FirstDigestAfter is how long a new recipient is followed before the first
+// scheduled digest: a first digest of a few hours would say nothing.
+const FirstDigestAfter = 24 * time.Hour
+
+// Enroll records the recipients tracker has not seen before: their first
+// digest covers from now.
+func (s *Sender) Enroll(ctx context.Context) error {
+	var addrs []string
+	for _, r := range s.Config.Recipients {
+		addrs = append(addrs, r.Address)
+	}
+	return s.DB.EnrollRecipients(ctx, addrs, s.now())
+}
+
 // Window returns the window of the digest due for r at now. due is false
-// when the latest scheduled time is not after the end of the last digest.
+// when the latest scheduled time is not after the end of the last digest, or
+// for a new recipient, less than a day after tracker first ran with them.
 func (s *Sender) Window(ctx context.Context, r *config.Recipient, now time.Time) (start, end time.Time, due bool, err error) {
 	sched, err := config.CronParser.Parse(s.Config.Mail.Schedule)
 	if err != nil {
 		return start, end, false, fmt.Errorf("digest: mail.schedule: %w", err)
 	}
 	end = LastScheduled(sched, now.In(location(r)))
-	start, err = s.windowStart(ctx, r, end)
-	return start, end, end.After(start), err
+	start, first, err := s.windowStart(ctx, r, end)
+	if err != nil {
+		return start, end, false, err
+	}
+	due = end.After(start)
+	if first && end.Sub(start) < FirstDigestAfter {
+		due = false
+	}
+	return start, end, due, nil
 }
 
 // LastScheduled returns the latest time of sched at or before now (or now
@@ -78,15 +100,34 @@ func LastScheduled(sched cron.Schedule, now time.Time) time.Time {
 	return last.UTC()
 }
 
-func (s *Sender) windowStart(ctx context.Context, r *config.Recipient, end time.Time) (time.Time, error) {
+// windowStart is the end of the last digest sent to r; for a first digest
+// (first is true), when r was enrolled, or a week before end when that was
+// long ago.
+func (s *Sender) windowStart(ctx context.Context, r *config.Recipient, end time.Time) (start time.Time, first bool, err error) {
 	last, err := s.DB.LastSentDigest(ctx, r.Address)
 	switch {
 	case err == nil:
-		return last.WindowEnd, nil
-	case errors.Is(err, store.ErrNotFound):
-		return end.Add(-7 * 24 * time.Hour), nil
+		return last.WindowEnd, false, nil
+	case !errors.Is(err, store.ErrNotFound):
+		return time.Time{}, false, err
 	}
-	return time.Time{}, err
+	enrolled, err := s.DB.Enrolled(ctx, r.Address)
+	if errors.Is(err, store.ErrNotFound) {
+		enrolled = s.now()
+		err = s.DB.EnrollRecipients(ctx, []string{r.Address}, enrolled)
+	}
+	if err != nil {
+		return time.Time{}, true, err
+	}
+	// From the enrolment; a week when that was long ago. A new recipient's
+	// first scheduled time may come a few hours short of a day after the
+	// enrolment (FirstDigestAfter): the first digest then covers those
+	// hours too, so nothing falls before it.
+	start = end.Add(-7 * 24 * time.Hour)
+	if end.Sub(enrolled) <= 7*24*time.Hour+FirstDigestAfter {
+		start = enrolled
+	}
+	return start, true, nil
 }
 
 func location(r *config.Recipient) *time.Location {
@@ -123,7 +164,7 @@ type Outcome struct {
 // were sent now, without recording or sending anything.
 func (s *Sender) Preview(ctx context.Context, r *config.Recipient) (*Digest, Rendered, error) {
 	end := s.now()
-	start, err := s.windowStart(ctx, r, end)
+	start, err := s.previewStart(ctx, r, end)
 	if err != nil {
 		return nil, Rendered{}, err
 	}
@@ -134,6 +175,19 @@ func (s *Sender) Preview(ctx context.Context, r *config.Recipient) (*Digest, Ren
 	}
 	out, err := s.Templates.Render(d)
 	return d, out, err
+}
+
+// previewStart is where the next digest of r starts: the end of the last
+// one sent, or a week ago.
+func (s *Sender) previewStart(ctx context.Context, r *config.Recipient, end time.Time) (time.Time, error) {
+	last, err := s.DB.LastSentDigest(ctx, r.Address)
+	switch {
+	case err == nil:
+		return last.WindowEnd, nil
+	case errors.Is(err, store.ErrNotFound):
+		return end.Add(-7 * 24 * time.Hour), nil
+	}
+	return time.Time{}, err
 }
 
 func (s *Sender) now() time.Time {

@@ -220,3 +220,25 @@ func (db *DB) SourcesCheckedBetween(ctx context.Context, start, end time.Time) (
 	}
 	return n, nil
 }
+
+// EnrollRecipients records the recipients tracker has not seen before as
+// enrolled at t.
+func (db *DB) EnrollRecipients(ctx context.Context, addresses []string, t time.Time) error {
+	return db.write(ctx, func(tx *txn) error {
+		for _, a := range addresses {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO recipients(address, enrolled_at) VALUES (?, ?)`, a, fmtTime(t)); err != nil {
+				return fmt.Errorf("store: enroll %s: %w", a, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Enrolled returns when a recipient was enrolled (ErrNotFound: never).
+func (db *DB) Enrolled(ctx context.Context, address string) (time.Time, error) {
+	var s string
+	if err := db.rd.QueryRowContext(ctx, `SELECT enrolled_at FROM recipients WHERE address = ?`, address).Scan(&s); err != nil {
+		return time.Time{}, notFound(err, "store: recipient "+address)
+	}
+	return parseTime(s), nil
+}

@@ -35,6 +35,8 @@ type Source struct {
 	Failures     int
 	// Notice is what the operator should know about successful fetches.
 	Notice string
+	// AlertedAt is when the current failure was reported (zero: not yet).
+	AlertedAt time.Time
 
 	Validators Validators
 
@@ -81,7 +83,7 @@ func (db *DB) UpsertSource(ctx context.Context, s SourceInfo) error {
 }
 
 const sourceColumns = `s.id, s.kind, s.name, s.url, s.origin, s.created_at, s.etag, s.last_modified, s.rules_hash,
-	s.last_fetch_at, s.last_ok_at, s.last_change_at, s.error, s.error_kind, s.failing_since, s.failures, s.notice,
+	s.last_fetch_at, s.last_ok_at, s.last_change_at, s.error, s.error_kind, s.failing_since, s.failures, s.notice, s.alerted_at,
 	(SELECT count(*) FROM versions v WHERE v.source_id = s.id),
 	(SELECT coalesce(max(seq), 0) FROM versions v WHERE v.source_id = s.id),
 	(SELECT count(*) FROM items i WHERE i.source_id = s.id)`
@@ -93,16 +95,17 @@ func scanSource(r scanner) (Source, error) {
 		s                              Source
 		created                        string
 		fetch, ok, change, failedSince sql.NullString
+		alerted                        sql.NullString
 	)
 	err := r.Scan(&s.ID, &s.Kind, &s.Name, &s.URL, &s.Origin, &created,
 		&s.Validators.ETag, &s.Validators.LastModified, &s.Validators.RulesHash,
-		&fetch, &ok, &change, &s.Error, &s.ErrorKind, &failedSince, &s.Failures, &s.Notice, &s.Versions, &s.CurrentSeq, &s.Items)
+		&fetch, &ok, &change, &s.Error, &s.ErrorKind, &failedSince, &s.Failures, &s.Notice, &alerted, &s.Versions, &s.CurrentSeq, &s.Items)
 	if err != nil {
 		return s, err
 	}
 	s.CreatedAt = parseTime(created)
 	s.LastFetchAt, s.LastOKAt, s.LastChangeAt = parseNullTime(fetch), parseNullTime(ok), parseNullTime(change)
-	s.FailingSince = parseNullTime(failedSince)
+	s.FailingSince, s.AlertedAt = parseNullTime(failedSince), parseNullTime(alerted)
 	return s, nil
 }
 
@@ -177,6 +180,17 @@ func (db *DB) SetValidators(ctx context.Context, id string, v Validators) error 
 		_, err := tx.ExecContext(ctx, `UPDATE sources SET etag = ?, last_modified = ?, rules_hash = ? WHERE id = ?`,
 			v.ETag, v.LastModified, v.RulesHash, id)
 		if err != nil {
+			return fmt.Errorf("store: update source %s: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// SetAlerted records when a source's failure was reported; the zero time
+// clears it once the source recovered.
+func (db *DB) SetAlerted(ctx context.Context, id string, at time.Time) error {
+	return db.write(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE sources SET alerted_at = ? WHERE id = ?`, nullTime(at), id); err != nil {
 			return fmt.Errorf("store: update source %s: %w", id, err)
 		}
 		return nil

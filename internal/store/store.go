@@ -177,6 +177,16 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	return nil
 }
 
+// Backup writes a consistent copy of the database to path while others keep
+// reading and writing it (VACUUM INTO: never copy the file of a live
+// database). path must not exist.
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if _, err := db.w.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("store: back up to %s: %w", path, err)
+	}
+	return nil
+}
+
 // notFound turns sql.ErrNoRows into ErrNotFound, wrapped with what.
 func notFound(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {

@@ -20,7 +20,9 @@ CREATE TABLE sources (
     failures        INTEGER NOT NULL DEFAULT 0,
     -- What the operator should know about successful fetches (a permanent
     -- redirect).
-    notice          TEXT NOT NULL DEFAULT ''
+    notice          TEXT NOT NULL DEFAULT '',
+    -- When the daemon reported the current failure, so it reports it once.
+    alerted_at      TEXT
 ) STRICT;
 
 -- Content-addressed compressed bytes. A blob may be compressed with the
@@ -197,3 +199,10 @@ CREATE TABLE digests (
     superseded_by INTEGER REFERENCES digests(id)
 ) STRICT;
 CREATE INDEX digests_recipient ON digests(recipient, window_end);
+
+-- Recipients, from when tracker first ran with them in its configuration:
+-- a first digest covers from then, not a week tracker never watched.
+CREATE TABLE recipients (
+    address      TEXT PRIMARY KEY,
+    enrolled_at  TEXT NOT NULL
+) STRICT, WITHOUT ROWID;

@@ -1,0 +1,308 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"tracker/internal/replay"
+	"tracker/internal/store"
+)
+
+// daemonProc is a `tracker run` process.
+type daemonProc struct {
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	logs bytes.Buffer
+	done chan struct{}
+}
+
+func startDaemon(t *testing.T, e *env, args ...string) *daemonProc {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"run", "--log-format", "json"}, args...)...)
+	cmd.Env = append(os.Environ(), "TRACKER_TEST_AS_MAIN=1", "TRACKER_CONFIG="+e.config, "TRACKER_DB="+e.db)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &daemonProc{cmd: cmd, done: make(chan struct{})}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.logs.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
+		}
+		cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-p.done
+	})
+	return p
+}
+
+func (p *daemonProc) log() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.logs.String()
+}
+
+// waitLog waits until the logs contain s.
+func (p *daemonProc) waitLog(t *testing.T, s string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if strings.Contains(p.log(), s) {
+			return
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("the daemon exited (%v) before logging %q:\n%s", p.cmd.ProcessState, s, p.log())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("no %q in the logs after %v:\n%s", s, timeout, p.log())
+}
+
+func (p *daemonProc) wait(t *testing.T, timeout time.Duration) int {
+	t.Helper()
+	select {
+	case <-p.done:
+		return p.cmd.ProcessState.ExitCode()
+	case <-time.After(timeout):
+		t.Fatalf("the daemon did not exit within %v:\n%s", timeout, p.log())
+	}
+	return -1
+}
+
+func integrity(t *testing.T, path string) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("the database does not open: %v", err)
+	}
+	if err := db.IntegrityCheck(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func daemonConfig(srv string, n int, extra string) string {
+	var b strings.Builder
+	b.WriteString("settings: {retries: 0, host_delay: 0s, jitter: 0s, shutdown_grace: 10s, concurrency: 4}\nsources:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - {id: doc-%02d, kind: page, url: '%s/doc/%d', select: article, remove: [.language-selection], schedule: '@every 1s'%s}\n", i, srv, i, extra)
+	}
+	return b.String()
+}
+
+// SIGTERM stops new work, lets the check under way finish and exits 0 with
+// the database consistent.
+func TestDaemonSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs tracker processes")
+	}
+	docs, _ := replay.Load(replay.OTADir())
+	md := docs["Privacy Policy"][40].Markdown
+	srv := replay.NewServer()
+	defer srv.Close()
+	started := make(chan struct{}, 10)
+	srv.Handle("/doc/0", func(w http.ResponseWriter, r *http.Request) {
+		started <- struct{}{}
+		time.Sleep(1500 * time.Millisecond) // a slow site
+		replay.Document(md, 1)(w, r)
+	})
+	e := newEnv(t, daemonConfig(srv.URL, 1, ""))
+	p := startDaemon(t, e)
+	select {
+	case <-started:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no check started:\n%s", p.log())
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.wait(t, 15*time.Second); code != 0 {
+		t.Fatalf("exit %d after SIGTERM:\n%s", code, p.log())
+	}
+	logs := p.log()
+	if !strings.Contains(logs, "waiting for the work under way") || !strings.Contains(logs, `"msg":"stopped"`) {
+		t.Errorf("logs:\n%s", logs)
+	}
+	db := integrity(t, e.db)
+	defer db.Close()
+	if vs, _ := db.Versions(context.Background(), "doc-00"); len(vs) != 1 {
+		t.Errorf("the check under way at SIGTERM was not allowed to finish: %d versions", len(vs))
+	}
+}
+
+// SIGKILL at any moment leaves a database that opens, passes the integrity
+// check and holds every version the daemon logged.
+func TestDaemonSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs tracker processes")
+	}
+	docs, _ := replay.Load(replay.OTADir())
+	history := docs["Privacy Policy"]
+	srv := replay.NewServer()
+	defer srv.Close()
+	const n = 12
+	var mu sync.Mutex
+	round := 0
+	for i := range n {
+		srv.Handle(fmt.Sprintf("/doc/%d", i), func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			v := history[(round*7+i*5)%len(history)]
+			mu.Unlock()
+			replay.Document(v.Markdown, uint64(i))(w, r)
+		})
+	}
+	e := newEnv(t, daemonConfig(srv.URL, n, ""))
+	rnd := rand.New(rand.NewPCG(3, 5))
+	for r := range 6 {
+		mu.Lock()
+		round = r
+		mu.Unlock()
+		p := startDaemon(t, e)
+		time.Sleep(time.Duration(600+rnd.IntN(2000)) * time.Millisecond)
+		p.cmd.Process.Signal(syscall.SIGKILL)
+		p.wait(t, 10*time.Second)
+
+		db := integrity(t, e.db)
+		logged := 0
+		for _, line := range strings.Split(p.log(), "\n") {
+			var l struct {
+				Msg, Source, Outcome string
+				Seq                  int
+			}
+			if json.Unmarshal([]byte(line), &l) != nil || l.Msg != "checked" || l.Outcome != "new" {
+				continue
+			}
+			logged++
+			if _, err := db.Version(context.Background(), l.Source, l.Seq); err != nil {
+				t.Errorf("round %d: version %d of %s was logged, then lost: %v", r, l.Seq, l.Source, err)
+			}
+		}
+		db.Close()
+		t.Logf("round %d: %d new versions logged before SIGKILL", r, logged)
+	}
+}
+
+// One daemon per database: a second one refuses to start, while the other
+// commands keep working.
+func TestSecondDaemonRefuses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs tracker processes")
+	}
+	srv := replay.NewServer()
+	defer srv.Close()
+	srv.Handle("/doc/0", replay.Static(200, []byte("<html><body><article>"+strings.Repeat("Terms of service. ", 40)+"</article></body></html>")))
+	e := newEnv(t, daemonConfig(srv.URL, 1, ""))
+	first := startDaemon(t, e)
+	first.waitLog(t, `"msg":"checked"`, 20*time.Second)
+	second := startDaemon(t, e)
+	if code := second.wait(t, 10*time.Second); code != exitFailed || !strings.Contains(second.log(), "another tracker run is already using") {
+		t.Errorf("second daemon: exit %d\n%s", code, second.log())
+	}
+	if out := e.mustRun(exitOK, "sources"); !strings.Contains(out, "doc-00") {
+		t.Errorf("tracker sources while the daemon runs:\n%s", out)
+	}
+	backup := e.dir + "/backup.db"
+	if out := e.mustRun(exitOK, "backup", backup); !strings.Contains(out, "backed up") {
+		t.Errorf("backup: %s", out)
+	}
+	bdb := integrity(t, backup)
+	if vs, _ := bdb.Versions(context.Background(), "doc-00"); len(vs) != 1 {
+		t.Errorf("the backup holds %d versions", len(vs))
+	}
+	bdb.Close()
+	first.cmd.Process.Signal(syscall.SIGTERM)
+	if code := first.wait(t, 15*time.Second); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
+
+// SIGHUP with a broken configuration keeps the running one; with a valid
+// one, takes it.
+func TestSIGHUPReload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs tracker processes")
+	}
+	srv := replay.NewServer()
+	defer srv.Close()
+	page := []byte("<html><body><article>" + strings.Repeat("Terms of service. ", 40) + "</article></body></html>")
+	srv.Handle("/doc/0", replay.Static(200, page))
+	srv.Handle("/doc/1", replay.Static(200, page))
+	e := newEnv(t, daemonConfig(srv.URL, 1, ""))
+	p := startDaemon(t, e)
+	p.waitLog(t, `"msg":"checked"`, 20*time.Second)
+
+	os.WriteFile(e.config, []byte("sources:\n  - {id: doc-00, kind: pgae}\n"), 0o644)
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	p.waitLog(t, "configuration not reloaded: the running one is kept", 10*time.Second)
+	before := srv.Hits("/doc/0")
+	time.Sleep(2500 * time.Millisecond)
+	if after := srv.Hits("/doc/0"); after <= before {
+		t.Errorf("no check after the rejected reload (%d → %d)", before, after)
+	}
+
+	os.WriteFile(e.config, []byte(daemonConfig(srv.URL, 2, "")), 0o644)
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	p.waitLog(t, "configuration reloaded", 10*time.Second)
+	deadline := time.Now().Add(10 * time.Second)
+	for srv.Hits("/doc/1") == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if srv.Hits("/doc/1") == 0 {
+		t.Errorf("the source added by the reload was never checked:\n%s", p.log())
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.wait(t, 15*time.Second)
+}
+
+// --listen serves /healthz and /metrics.
+func TestDaemonListen(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs tracker processes")
+	}
+	srv := replay.NewServer()
+	defer srv.Close()
+	srv.Handle("/doc/0", replay.Static(200, []byte("<html><body><article>"+strings.Repeat("Terms of service. ", 40)+"</article></body></html>")))
+	e := newEnv(t, daemonConfig(srv.URL, 1, ""))
+	p := startDaemon(t, e, "--listen", "127.0.0.1:0")
+	p.waitLog(t, `"msg":"serving"`, 20*time.Second)
+	var addr string
+	for _, line := range strings.Split(p.log(), "\n") {
+		var l struct{ Msg, Addr string }
+		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "serving" {
+			addr = l.Addr
+		}
+	}
+	p.waitLog(t, `"msg":"checked"`, 20*time.Second)
+	for path, want := range map[string]string{"/healthz": `"status":"ok"`, "/metrics": `tracker_checks_total{outcome="new",source="doc-00"} 1`} {
+		resp, err := http.Get(addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %q:\n%.500s", path, want, b)
+		}
+	}
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"tracker/internal/daemon"
+)
+
+type runFlags struct {
+	listen    string
+	logFormat string
+	logLevel  string
+}
+
+func runCmdFlags(a *app, fs *flag.FlagSet) {
+	fs.StringVar(&a.runf.listen, "listen", "", "serve /healthz and /metrics on this `address` (e.g. 127.0.0.1:8080)")
+	fs.StringVar(&a.runf.logFormat, "log-format", "text", "log `format`: text or json")
+	fs.StringVar(&a.runf.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
+}
+
+// runRun runs the daemon: the sources on their schedules, the digests on
+// theirs, until SIGINT or SIGTERM; SIGHUP reloads the configuration.
+func runRun(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+	if len(args) > 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(a.runf.logLevel)); err != nil {
+		a.errorf("--log-level: %q is not one of debug, info, warn, error", a.runf.logLevel)
+		return exitUsage
+	}
+	var handler slog.Handler
+	switch a.runf.logFormat {
+	case "text":
+		handler = slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level})
+	case "json":
+		handler = slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: level})
+	default:
+		a.errorf("--log-format: %q is not text or json", a.runf.logFormat)
+		return exitUsage
+	}
+	log := slog.New(handler)
+	cfg, ok := a.loadConfig()
+	if !ok {
+		return exitUsage
+	}
+	unlock, err := daemon.Lock(a.dbPath)
+	if err != nil {
+		a.errorf("%v", err)
+		return exitFailed
+	}
+	defer unlock()
+	db, ok := a.openDB(ctx, false)
+	if !ok {
+		return exitFailed
+	}
+	defer db.Close()
+	d, err := daemon.New(daemon.Options{ConfigPath: a.configPath, DB: db, Log: log, Getenv: a.getenv}, cfg)
+	if err != nil {
+		a.errorf("%v", err)
+		return exitFailed
+	}
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				d.Reload()
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	if a.runf.listen != "" {
+		ln, err := net.Listen("tcp", a.runf.listen)
+		if err != nil {
+			a.errorf("--listen %s: %v", a.runf.listen, err)
+			return exitFailed
+		}
+		srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("http server stopped", "err", err)
+			}
+		}()
+		log.Info("serving", "addr", "http://"+ln.Addr().String(), "paths", strings.Join([]string{"/healthz", "/metrics"}, " "))
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			srv.Shutdown(sctx)
+		}()
+	}
+	if err := d.Run(ctx); err != nil {
+		a.errorf("%v", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+// runBackup writes a consistent copy of the database while the daemon runs.
+func runBackup(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+	if len(args) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	if _, err := os.Stat(args[0]); err == nil {
+		a.errorf("%s exists: choose a new file for the backup", args[0])
+		return exitUsage
+	}
+	db, ok := a.openDB(ctx, true)
+	if !ok {
+		return exitFailed
+	}
+	defer db.Close()
+	if err := db.Backup(ctx, args[0]); err != nil {
+		a.errorf("%v", err)
+		return exitFailed
+	}
+	fmt.Fprintf(a.stdout, "backed up %s to %s\n", a.dbPath, args[0])
+	return exitOK
+}

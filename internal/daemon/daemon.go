@@ -1,0 +1,388 @@
+// Package daemon runs tracker unattended: it checks each source on its
+// schedule, sends the digests on theirs, reports sources that keep failing,
+// reloads its configuration on request and stops cleanly.
+//
+// Schedules are robfig/cron/v3 schedules (cron expressions and @every
+// durations); the daemon computes their next times itself, on an injectable
+// clock, so tests can run weeks in seconds.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"tracker/internal/config"
+	"tracker/internal/digest"
+	"tracker/internal/sources"
+	"tracker/internal/store"
+)
+
+// Options configure a Daemon.
+type Options struct {
+	// ConfigPath is re-read on Reload.
+	ConfigPath string
+	DB         *store.DB
+	Log        *slog.Logger
+	Clock      Clock
+	Getenv     func(string) string
+	// Prepare, when set, adjusts each new checker and sender (tests use it
+	// to shorten waits).
+	Prepare func(*sources.Checker, *digest.Sender)
+}
+
+// Daemon is the scheduler.
+type Daemon struct {
+	opt     Options
+	metrics *Metrics
+
+	mu      sync.Mutex
+	cfg     *config.Config
+	checker *sources.Checker
+	sender  *digest.Sender
+	jobs    []*job
+	running map[string]bool // sources being checked
+	slots   chan struct{}   // checks under way
+	wake    chan struct{}
+
+	digestMu sync.Mutex // one digest run at a time
+	work     sync.WaitGroup
+}
+
+// job is a source to check, or a recipient's digest to send, at next.
+type job struct {
+	source    *config.Source
+	recipient *config.Recipient
+	sched     cron.Schedule
+	jitter    time.Duration
+	loc       *time.Location
+	next      time.Time
+}
+
+func (j *job) name() string {
+	if j.source != nil {
+		return "source " + j.source.ID
+	}
+	return "digest for " + j.recipient.Address
+}
+
+// New prepares a daemon for cfg.
+func New(opt Options, cfg *config.Config) (*Daemon, error) {
+	if opt.Clock == nil {
+		opt.Clock = RealClock{}
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Getenv == nil {
+		opt.Getenv = func(string) string { return "" }
+	}
+	d := &Daemon{opt: opt, metrics: NewMetrics(), running: map[string]bool{}, wake: make(chan struct{}, 1)}
+	if err := d.apply(cfg); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Metrics are the daemon's Prometheus metrics.
+func (d *Daemon) Metrics() *Metrics { return d.metrics }
+
+// apply makes cfg the running configuration.
+func (d *Daemon) apply(cfg *config.Config) error {
+	checker := sources.NewChecker(cfg, d.opt.DB, d.opt.Log)
+	checker.Now = d.opt.Clock.Now
+	sender, err := digest.NewSender(cfg, d.opt.DB, d.opt.Getenv, d.opt.Log)
+	if err != nil {
+		return err
+	}
+	sender.Now = d.opt.Clock.Now
+	if d.opt.Prepare != nil {
+		d.opt.Prepare(checker, sender)
+	}
+	if err := checker.Register(context.Background()); err != nil {
+		return err
+	}
+	if err := sender.Enroll(context.Background()); err != nil {
+		return err
+	}
+	jobs, err := d.plan(cfg)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.cfg, d.checker, d.sender, d.jobs = cfg, checker, sender, jobs
+	d.mu.Unlock()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Reload re-reads the configuration file. An invalid file is rejected and
+// the running configuration kept.
+func (d *Daemon) Reload() error {
+	cfg, err := config.Load(d.opt.ConfigPath)
+	if err != nil {
+		d.opt.Log.Error("configuration not reloaded: the running one is kept", "path", d.opt.ConfigPath, "err", err)
+		d.metrics.reloads.WithLabelValues("rejected").Inc()
+		return err
+	}
+	if err := d.apply(cfg); err != nil {
+		d.opt.Log.Error("configuration not reloaded: the running one is kept", "path", d.opt.ConfigPath, "err", err)
+		d.metrics.reloads.WithLabelValues("rejected").Inc()
+		return err
+	}
+	d.metrics.reloads.WithLabelValues("ok").Inc()
+	d.opt.Log.Info("configuration reloaded", "path", d.opt.ConfigPath, "sources", len(cfg.Sources), "recipients", len(cfg.Recipients))
+	return nil
+}
+
+// jitterOf spreads sources deterministically over [0, max): a source keeps
+// its place from one run to the next.
+func jitterOf(id string, max time.Duration) time.Duration {
+	if max <= 0 {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return time.Duration(h.Sum64() % uint64(max))
+}
+
+// plan computes when each source and each digest runs next.
+func (d *Daemon) plan(cfg *config.Config) ([]*job, error) {
+	ctx := context.Background()
+	now := d.opt.Clock.Now()
+	var jobs []*job
+	for i := range cfg.Sources {
+		src := &cfg.Sources[i]
+		if src.Disabled {
+			continue
+		}
+		sched, err := config.CronParser.Parse(cfg.EffectiveSchedule(src))
+		if err != nil {
+			return nil, fmt.Errorf("daemon: source %s: %w", src.ID, err)
+		}
+		// The jitter is at most a quarter of the interval: an hourly feed
+		// is not pushed half an hour late.
+		n1 := sched.Next(now)
+		jmax := min(time.Duration(cfg.Settings.Jitter), sched.Next(n1).Sub(n1)/4)
+		j := &job{source: src, sched: sched, jitter: jitterOf(src.ID, jmax)}
+		st, err := d.opt.DB.Source(ctx, src.ID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		switch {
+		case st.LastFetchAt.IsZero() || !sched.Next(st.LastFetchAt).After(now):
+			// Never checked, or overdue (the daemon was down): soon after
+			// start, spread over a minute.
+			j.next = now.Add(jitterOf(src.ID, min(time.Minute, jmax+time.Second)))
+		default:
+			j.next = sched.Next(st.LastFetchAt).Add(j.jitter)
+		}
+		jobs = append(jobs, j)
+	}
+	dsched, err := config.CronParser.Parse(cfg.Mail.Schedule)
+	if err != nil {
+		return nil, fmt.Errorf("daemon: mail.schedule: %w", err)
+	}
+	for i := range cfg.Recipients {
+		r := &cfg.Recipients[i]
+		loc := r.Location
+		if loc == nil {
+			loc = time.UTC
+		}
+		jobs = append(jobs, &job{recipient: r, sched: dsched, loc: loc, next: dsched.Next(now.In(loc))})
+	}
+	return jobs, nil
+}
+
+// Run runs until ctx ends, then lets in-flight work finish for the
+// configured grace period and cancels what remains.
+func (d *Daemon) Run(ctx context.Context) error {
+	d.mu.Lock()
+	cfg := d.cfg
+	d.mu.Unlock()
+	d.opt.Log.Info("tracker running", "sources", len(cfg.Sources), "recipients", len(cfg.Recipients), "db", d.opt.DB.Path())
+
+	// Work gets its own context: stopping the daemon first stops new work,
+	// and cancels in-flight work only when the grace period is over.
+	workCtx, cancelWork := context.WithCancel(context.Background())
+	defer cancelWork()
+	// A digest missed while the daemon was down is sent now.
+	d.sendDigests(workCtx, nil)
+
+	for {
+		d.mu.Lock()
+		sort.SliceStable(d.jobs, func(i, k int) bool { return d.jobs[i].next.Before(d.jobs[k].next) })
+		var next *job
+		if len(d.jobs) > 0 {
+			next = d.jobs[0]
+		}
+		d.mu.Unlock()
+
+		var wait <-chan time.Time
+		if next != nil {
+			wait = d.opt.Clock.After(next.next.Sub(d.opt.Clock.Now()))
+		}
+		select {
+		case <-ctx.Done():
+			return d.stop(cancelWork)
+		case <-d.wake:
+			continue
+		case <-wait:
+		}
+		d.dispatch(workCtx, next)
+	}
+}
+
+func (d *Daemon) stop(cancelWork context.CancelFunc) error {
+	d.mu.Lock()
+	grace := time.Duration(d.cfg.Settings.ShutdownGrace)
+	d.mu.Unlock()
+	d.opt.Log.Info("stopping: no new work; waiting for the work under way", "grace", grace)
+	done := make(chan struct{})
+	go func() { d.work.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		d.opt.Log.Warn("grace period over: cancelling the work under way")
+		cancelWork()
+		<-done
+	}
+	d.opt.Log.Info("stopped")
+	return nil
+}
+
+// dispatch starts a due job and schedules its next run.
+func (d *Daemon) dispatch(ctx context.Context, j *job) {
+	now := d.opt.Clock.Now()
+	d.mu.Lock()
+	stale := true
+	for _, x := range d.jobs {
+		if x == j {
+			stale = false
+		}
+	}
+	if stale || j.next.After(now) {
+		d.mu.Unlock()
+		return // replaced by a reload meanwhile, or woken early
+	}
+	if j.source != nil {
+		j.next = j.sched.Next(now).Add(j.jitter)
+	} else {
+		j.next = j.sched.Next(now.In(j.loc))
+	}
+	checker, cfg := d.checker, d.cfg
+	if j.source != nil && d.running[j.source.ID] {
+		d.mu.Unlock()
+		d.opt.Log.Warn("previous check still running: skipped", "source", j.source.ID)
+		d.metrics.skipped.Inc()
+		return
+	}
+	if j.source != nil {
+		d.running[j.source.ID] = true
+	}
+	d.mu.Unlock()
+
+	d.work.Add(1)
+	if j.recipient != nil {
+		r := j.recipient
+		go func() {
+			defer d.work.Done()
+			d.sendDigests(ctx, []*config.Recipient{r})
+		}()
+		return
+	}
+	src := j.source
+	go func() {
+		defer d.work.Done()
+		defer func() {
+			d.mu.Lock()
+			delete(d.running, src.ID)
+			d.mu.Unlock()
+		}()
+		release, err := d.acquire(ctx, cfg)
+		if err != nil {
+			return
+		}
+		defer release()
+		r := checker.Check(ctx, src)
+		d.metrics.observe(src, r)
+		d.alert(ctx, cfg, src.ID)
+	}()
+}
+
+// sendDigests sends the digests due (of rs, or of every recipient).
+func (d *Daemon) sendDigests(ctx context.Context, rs []*config.Recipient) {
+	d.digestMu.Lock()
+	defer d.digestMu.Unlock()
+	d.mu.Lock()
+	sender, cfg := d.sender, d.cfg
+	d.mu.Unlock()
+	if len(cfg.Recipients) == 0 {
+		return
+	}
+	for _, o := range sender.SendDue(ctx, rs) {
+		state := o.Digest.State
+		if o.Skipped != "" && state == "" {
+			continue
+		}
+		if state == "" {
+			state = store.DigestFailed
+		}
+		if o.Skipped == "" || state == "skipped" {
+			d.metrics.digests.WithLabelValues(state).Inc()
+		}
+	}
+}
+
+// alert reports, once, a source failing for longer than the threshold, and
+// once again when it recovers.
+func (d *Daemon) alert(ctx context.Context, cfg *config.Config, id string) {
+	st, err := d.opt.DB.Source(ctx, id)
+	if err != nil {
+		return
+	}
+	now := d.opt.Clock.Now()
+	after := time.Duration(cfg.Settings.AlertAfter)
+	switch {
+	case st.Error != "" && st.AlertedAt.IsZero() && !st.FailingSince.IsZero() && now.Sub(st.FailingSince) >= after:
+		d.opt.Log.Error("source failing", "source", id, "since", st.FailingSince.UTC().Format(time.RFC3339),
+			"failures", st.Failures, "kind", st.ErrorKind, "err", st.Error)
+		d.metrics.alerts.WithLabelValues("failing").Inc()
+		if err := d.opt.DB.SetAlerted(ctx, id, now); err != nil {
+			d.opt.Log.Warn("alert not recorded", "source", id, "err", err)
+		}
+	case st.Error == "" && !st.AlertedAt.IsZero():
+		d.opt.Log.Warn("source recovered", "source", id, "alerted", st.AlertedAt.UTC().Format(time.RFC3339))
+		d.metrics.alerts.WithLabelValues("recovered").Inc()
+		if err := d.opt.DB.SetAlerted(ctx, id, time.Time{}); err != nil {
+			d.opt.Log.Warn("recovery not recorded", "source", id, "err", err)
+		}
+	}
+}
+
+// acquire takes one of settings.concurrency slots: bounded parallelism,
+// while the fetcher keeps one request at a time per host.
+func (d *Daemon) acquire(ctx context.Context, cfg *config.Config) (release func(), err error) {
+	d.mu.Lock()
+	if d.slots == nil || cap(d.slots) != max(cfg.Settings.Concurrency, 1) {
+		d.slots = make(chan struct{}, max(cfg.Settings.Concurrency, 1))
+	}
+	slots := d.slots
+	d.mu.Unlock()
+	select {
+	case slots <- struct{}{}:
+		return func() { <-slots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}

@@ -1,0 +1,307 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"tracker/internal/config"
+	"tracker/internal/replay"
+	"tracker/internal/store"
+)
+
+const hour = time.Hour
+
+// setup writes a configuration and opens a database for a daemon.
+func setup(t *testing.T, yaml string) (string, *store.DB, *config.Config) {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sources.yaml")
+	yaml = strings.ReplaceAll(yaml, "OUTBOX", filepath.Join(dir, "outbox"))
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(dir, "tracker.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return path, db, cfg
+}
+
+func logger(t *testing.T) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// runFor runs a daemon until the clock reaches until.
+func runFor(t *testing.T, d *Daemon, clock Clock, until time.Time) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	for clock.Now().Before(until) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func outbox(t *testing.T, cfgPath string) []string {
+	entries, _ := os.ReadDir(filepath.Join(filepath.Dir(cfgPath), "outbox"))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+const scheduleConfig = `
+settings: {retries: 0, host_delay: 0s, jitter: 5m, shutdown_grace: 5s}
+mail:
+  from: tracker@example.com
+  outbox: OUTBOX
+recipients:
+  - {name: Ada, address: ada@example.com}
+sources:
+  - {id: terms, kind: page, url: '%s/terms', select: '[data-testid=policy-card]', remove: [.language-selection], schedule: '@every 1h'}
+`
+
+// The daemon, first started on Saturday, checks the page every (simulated)
+// hour, records the change made on Sunday night, mails the digest once on
+// Monday at 08:00; restarted after missing the next Monday, it sends that
+// digest at once and checks the overdue page.
+func TestSchedulesAndDigests(t *testing.T) {
+	docs, err := replay.Load(replay.OTADir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms := docs["Terms of Service"]
+	srv := replay.NewServer()
+	defer srv.Close()
+	srv.Handle("/terms", replay.Document(terms[len(terms)-3].Markdown, 1))
+	path, db, cfg := setup(t, fmt.Sprintf(scheduleConfig, srv.URL))
+
+	// One real second is eight simulated hours.
+	start := time.Date(2026, 6, 6, 8, 0, 0, 0, time.UTC) // Saturday
+	clock := NewScaledClock(start, 8*3600)
+	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for clock.Now().Before(start.Add(40 * hour)) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		srv.Handle("/terms", replay.Document(terms[len(terms)-2].Markdown, 2)) // Monday 00:00
+	}()
+	runFor(t, d, clock, start.Add(52*hour)) // until Monday 12:00
+
+	vs, err := db.Versions(context.Background(), "terms")
+	if err != nil || len(vs) != 2 {
+		t.Fatalf("%d versions, %v", len(vs), err)
+	}
+	changedAt := start.Add(40 * hour)
+	if vs[1].FirstSeen.Before(changedAt) || vs[1].FirstSeen.After(changedAt.Add(hour+10*time.Minute)) {
+		t.Errorf("the change made at %v was recorded at %v: later than the next hourly check", changedAt, vs[1].FirstSeen)
+	}
+	hits := srv.Hits("/terms")
+	if hits < 45 || hits > 60 {
+		t.Errorf("%d fetches over 52 simulated hours of an hourly schedule", hits)
+	}
+	sent, _ := db.Digests(context.Background(), "", 0)
+	if len(sent) != 1 || sent[0].State != store.DigestSent || !sent[0].WindowEnd.Equal(time.Date(2026, 6, 8, 8, 0, 0, 0, time.UTC)) || sent[0].Changes != 1 {
+		t.Fatalf("digests %+v", sent)
+	}
+	if n := len(outbox(t, path)); n != 1 {
+		t.Errorf("%d messages in the outbox, want 1", n)
+	}
+
+	// Down from Monday 12:00 to the next Monday 10:00: missed digest, and
+	// an overdue page.
+	restart := time.Date(2026, 6, 15, 10, 0, 0, 0, time.UTC)
+	clock = NewScaledClock(restart, 8*3600)
+	d, err = New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runFor(t, d, clock, restart.Add(30*time.Minute))
+	sent, _ = db.Digests(context.Background(), "", 0)
+	if len(sent) != 2 || sent[0].State != store.DigestSent || !sent[0].WindowEnd.Equal(time.Date(2026, 6, 15, 8, 0, 0, 0, time.UTC)) {
+		t.Errorf("after the restart: %+v", sent)
+	}
+	st, _ := db.Source(context.Background(), "terms")
+	if st.LastFetchAt.Before(restart) {
+		t.Errorf("the overdue page was not checked soon after the restart (last %v)", st.LastFetchAt)
+	}
+}
+
+// A check never overlaps the previous one of the same source.
+func TestNoOverlap(t *testing.T) {
+	var inFlight, peak atomic.Int32
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		if n > peak.Load() {
+			peak.Store(n)
+		}
+		time.Sleep(600 * time.Millisecond)
+		w.Write([]byte("<html><body><article>" + strings.Repeat("Some terms of service text. ", 20) + "</article></body></html>"))
+	}))
+	defer slow.Close()
+	path, db, cfg := setup(t, fmt.Sprintf(`
+settings: {retries: 0, host_delay: 0s, jitter: 0s}
+sources:
+  - {id: slow, kind: page, url: '%s/', select: article, schedule: '@every 1m'}
+`, slow.URL))
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	clock := NewScaledClock(start, 600) // a simulated minute every 100 ms
+	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runFor(t, d, clock, start.Add(20*time.Minute))
+	if peak.Load() != 1 {
+		t.Errorf("%d checks of one source at once", peak.Load())
+	}
+	if n := testutil.ToFloat64(d.metrics.skipped); n == 0 {
+		t.Error("no check was skipped, though each took longer than the schedule's interval")
+	}
+}
+
+// A source failing longer than the threshold is reported once, not at
+// every attempt, and once again when it recovers.
+func TestAlertOnceAndRecovery(t *testing.T) {
+	var down atomic.Bool
+	down.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("<html><body><article>" + strings.Repeat("Some terms of service text. ", 20) + "</article></body></html>"))
+	}))
+	defer srv.Close()
+	path, db, cfg := setup(t, fmt.Sprintf(`
+settings: {retries: 0, host_delay: 0s, jitter: 0s, alert_after: 2h}
+sources:
+  - {id: flaky, kind: page, url: '%s/', select: article, schedule: '@every 10m'}
+`, srv.URL))
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	clock := NewScaledClock(start, 3*3600) // 3 simulated hours a second
+	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runFor(t, d, clock, start.Add(5*hour))
+	if n := testutil.ToFloat64(d.metrics.alerts.WithLabelValues("failing")); n != 1 {
+		t.Errorf("%v failure alerts over 5 hours of failing checks, want 1", n)
+	}
+	if n := testutil.ToFloat64(d.metrics.failures.WithLabelValues("flaky", "http")); n < 20 {
+		t.Errorf("only %v failed checks", n)
+	}
+	down.Store(false)
+	clock = NewScaledClock(start.Add(5*hour), 3*3600)
+	d.opt.Clock = clock
+	runFor(t, d, clock, start.Add(6*hour))
+	if n := testutil.ToFloat64(d.metrics.alerts.WithLabelValues("recovered")); n != 1 {
+		t.Errorf("%v recovery reports, want 1", n)
+	}
+	st, _ := db.Source(context.Background(), "flaky")
+	if !st.AlertedAt.IsZero() || st.Error != "" {
+		t.Errorf("after recovery: %+v", st)
+	}
+}
+
+// An invalid configuration is rejected on reload and the running one kept.
+func TestReload(t *testing.T) {
+	srv := replay.NewServer()
+	defer srv.Close()
+	srv.Handle("/a", replay.Static(200, []byte("<html><body><article>"+strings.Repeat("Terms. ", 40)+"</article></body></html>")))
+	conf := "settings: {retries: 0, host_delay: 0s, jitter: 0s}\nsources:\n  - {id: a, kind: page, url: '" + srv.URL + "/a', select: article, schedule: '@every 1m'}\n"
+	path, db, cfg := setup(t, conf)
+	clock := NewScaledClock(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), 600)
+	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("sources:\n  - {id: a, kind: pgae}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Reload(); err == nil {
+		t.Fatal("a broken configuration was accepted")
+	}
+	runFor(t, d, clock, clock.Now().Add(10*time.Minute))
+	if hits := srv.Hits("/a"); hits < 5 {
+		t.Errorf("%d checks after the rejected reload: the old configuration should keep running", hits)
+	}
+	// A valid one is taken.
+	srv.Handle("/b", replay.Static(200, []byte("<html><body><article>"+strings.Repeat("Privacy. ", 40)+"</article></body></html>")))
+	if err := os.WriteFile(path, []byte(strings.Replace(conf, "/a'", "/b'", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	runFor(t, d, clock, clock.Now().Add(5*time.Minute))
+	if srv.Hits("/b") == 0 {
+		t.Error("the reloaded configuration is not used")
+	}
+}
+
+func TestLock(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "tracker.db")
+	unlock, err := Lock(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Lock(db); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("process %d", os.Getpid())) {
+		t.Errorf("a second lock: %v", err)
+	}
+	unlock()
+	again, err := Lock(db)
+	if err != nil {
+		t.Errorf("after unlock: %v", err)
+	}
+	again()
+}
+
+func TestHealthzAndMetrics(t *testing.T) {
+	path, db, cfg := setup(t, "sources:\n  - {id: a, kind: page, url: 'http://127.0.0.1:1/', select: article}\n")
+	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t)}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(d.Handler())
+	defer srv.Close()
+	for path, want := range map[string]string{"/healthz": `"status":"ok"`, "/metrics": "go_goroutines"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
+			t.Errorf("%s: %d %.200s", path, resp.StatusCode, b)
+		}
+	}
+}

@@ -1,0 +1,40 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// Lock makes sure one daemon at a time runs on a database: it holds an
+// exclusive lock on dbPath + ".lock" until the returned function is called
+// or the process ends (even killed: the kernel releases it). Other commands
+// do not take it; they keep working while the daemon runs.
+func Lock(dbPath string) (unlock func(), err error) {
+	path := dbPath + ".lock"
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("daemon: lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		b, _ := os.ReadFile(path)
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			who := "another process"
+			if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); perr == nil {
+				who = fmt.Sprintf("process %d", pid)
+			}
+			return nil, fmt.Errorf("another tracker run is already using %s (%s holds %s): stop it first; the other commands work alongside it", dbPath, who, path)
+		}
+		return nil, fmt.Errorf("daemon: lock %s: %w", path, err)
+	}
+	f.Truncate(0)
+	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}

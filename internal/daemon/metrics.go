@@ -1,0 +1,87 @@
+package daemon
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"tracker/internal/config"
+	"tracker/internal/sources"
+)
+
+// Metrics are what the daemon counts, for Prometheus.
+type Metrics struct {
+	registry *prometheus.Registry
+	checks   *prometheus.CounterVec
+	failures *prometheus.CounterVec
+	changes  *prometheus.CounterVec
+	items    *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	failing  *prometheus.GaugeVec
+	last     *prometheus.GaugeVec
+	digests  *prometheus.CounterVec
+	alerts   *prometheus.CounterVec
+	reloads  *prometheus.CounterVec
+	skipped  prometheus.Counter
+}
+
+// NewMetrics registers the daemon's metrics, and Go's and the process's.
+func NewMetrics() *Metrics {
+	r := prometheus.NewRegistry()
+	m := &Metrics{
+		registry: r,
+		checks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tracker_checks_total",
+			Help: "Checks of sources, by outcome (new, unchanged, not-modified, failed)."}, []string{"source", "outcome"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tracker_check_failures_total",
+			Help: "Failed checks, by kind (network, timeout, http, blocked, selector...)."}, []string{"source", "kind"}),
+		changes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tracker_changes_total",
+			Help: "New versions of documents, by importance."}, []string{"source", "importance"}),
+		items: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tracker_items_total",
+			Help: "New and updated feed items."}, []string{"source", "kind"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "tracker_check_duration_seconds",
+			Help: "How long a check takes, fetch and storage included.", Buckets: prometheus.ExponentialBuckets(0.05, 2, 12)}, []string{"kind"}),
+		failing: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tracker_source_failing",
+			Help: "1 while a source's last check failed."}, []string{"source"}),
+		last: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tracker_source_last_check_timestamp_seconds",
+			Help: "When a source was last checked."}, []string{"source"}),
+		digests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tracker_digests_total",
+			Help: "Digests, by state (sent, failed, uncertain, skipped)."}, []string{"state"}),
+		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tracker_alerts_total",
+			Help: "Sources reported failing past the threshold, and recovered."}, []string{"kind"}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tracker_config_reloads_total",
+			Help: "Configuration reloads, by result (ok, rejected)."}, []string{"result"}),
+		skipped: prometheus.NewCounter(prometheus.CounterOpts{Name: "tracker_checks_skipped_total",
+			Help: "Checks not started because the previous one of the same source was still running."}),
+	}
+	r.MustRegister(m.checks, m.failures, m.changes, m.items, m.duration, m.failing, m.last, m.digests, m.alerts, m.reloads, m.skipped,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *Metrics) observe(src *config.Source, r sources.Result) {
+	m.checks.WithLabelValues(src.ID, r.Outcome).Inc()
+	m.duration.WithLabelValues(src.Kind).Observe(r.Duration.Seconds())
+	m.last.WithLabelValues(src.ID).SetToCurrentTime()
+	if r.Outcome == sources.Failed {
+		m.failures.WithLabelValues(src.ID, r.Kind).Inc()
+		m.failing.WithLabelValues(src.ID).Set(1)
+		return
+	}
+	m.failing.WithLabelValues(src.ID).Set(0)
+	if r.Change != nil {
+		m.changes.WithLabelValues(src.ID, r.Change.Importance).Inc()
+	}
+	if r.Items.New > 0 && !r.Items.Baseline {
+		m.items.WithLabelValues(src.ID, "new").Add(float64(r.Items.New))
+	}
+	if r.Items.Updated > 0 {
+		m.items.WithLabelValues(src.ID, "updated").Add(float64(r.Items.Updated))
+	}
+}
+
+// Handler serves the metrics in Prometheus's text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
