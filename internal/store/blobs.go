@@ -63,7 +63,7 @@ func newBlobCodec() *blobCodec {
 	if err != nil {
 		panic(err)
 	}
-	return &blobCodec{enc: enc, delta: delta, dec: dec, cache: map[int64]*list.Element{}, limit: 64 << 20}
+	return &blobCodec{enc: enc, delta: delta, dec: dec, cache: map[int64]*list.Element{}, limit: 16 << 20}
 }
 
 func (c *blobCodec) get(id int64) ([]byte, bool) {
