@@ -65,6 +65,7 @@ func commands() []command {
 		{name: "search", args: "QUERY [--source ID] [--at D] [--json]", summary: "find a phrase in every version of every document", run: runSearch, flags: searchFlags},
 		{name: "rebuild", args: "[--source ID]...", summary: "re-extract the current versions from their stored pages after selectors changed", run: runRebuild, flags: rebuildFlags},
 		{name: "import", args: "ota DIR [--service NAME]... [--terms TYPE]... [--map \"Service/Terms type=SOURCE_ID\"]...", summary: "import an Open Terms Archive dataset's history", run: runImport, flags: importCmdFlags},
+		{name: "serve", args: "[--listen ADDR]", summary: "serve the history as read-only web pages and a JSON API", run: runServe, flags: serveCmdFlags},
 		{name: "check-config", args: "", summary: "validate sources.yaml", run: runCheckConfig},
 	}
 }
