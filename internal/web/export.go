@@ -116,7 +116,8 @@ func historyMarkdown(h History, byTo map[int]api.Change, link, now string) []byt
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s: history\n\n", md(displayName(h.Source)))
 	fmt.Fprintf(&b, "Source `%s`", h.Source.ID)
-	if h.Source.URL != "" {
+	// Only web addresses become links: a javascript: URL must not.
+	if u := h.Source.URL; strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
 		fmt.Fprintf(&b, " (<%s>)", strings.ReplaceAll(h.Source.URL, ">", "%3E"))
 	}
 	fmt.Fprintf(&b, ". %d versions. Exported from tracker on %s; pages: %s\n\n", len(h.Versions), now, link)

@@ -91,7 +91,8 @@ func (s *server) searchPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// A malformed FTS5 query is the reader's to fix, on the same page.
-		d.Error = err.Error()
+		d.Error = "This is not a valid query (" + strings.TrimPrefix(err.Error(), "store: search: ") +
+			"). Put phrases in double quotes, and join words with AND, OR, NOT or NEAR; end a word with * to match its beginning."
 		s.render(w, r, "search", http.StatusBadRequest, d)
 		return
 	}
