@@ -177,7 +177,13 @@ type topicGroup struct {
 	ID, Name               string
 	Major, Minor, Cosmetic int
 	Changes                []changeRow
+	// More counts the older changes left out of Changes.
+	More int
 }
+
+// perTopic caps the changes listed under a topic: a busy year must not
+// make a page of thousands of lines.
+const perTopic = 25
 
 type sourceRow struct {
 	api.Source
@@ -235,12 +241,12 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 	d.Recent = len(recent)
 	d.Groups = groupByTopic(recent, names, s.tax)
 	if len(recent) == 0 {
-		all, err := s.db.Changes(ctx, store.ChangeFilter{})
+		latest, err := s.db.LatestChanges(ctx, 10)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		for _, c := range slices.Backward(all[max(0, len(all)-10):]) {
+		for _, c := range latest {
 			d.Latest = append(d.Latest, changeRow{Change: c, SourceName: names[c.SourceID]})
 		}
 	}
@@ -259,7 +265,11 @@ func groupByTopic(list []store.Change, names map[string]string, tax *topics.Taxo
 	other := &topicGroup{Name: "No legal topic"}
 	for _, c := range slices.Backward(list) {
 		add := func(g *topicGroup, m *topics.Match) {
-			g.Changes = append(g.Changes, changeRow{Change: c, SourceName: names[c.SourceID], Match: m})
+			if len(g.Changes) < perTopic {
+				g.Changes = append(g.Changes, changeRow{Change: c, SourceName: names[c.SourceID], Match: m})
+			} else {
+				g.More++
+			}
 			switch c.Importance {
 			case changes.Major:
 				g.Major++

@@ -42,6 +42,11 @@ type fixture struct {
 // shared is built once by TestMain: importing the history takes a second.
 var shared *fixture
 
+// tmpDir holds the databases of the tests; TestMain removes it.
+var tmpDir string
+
+func mkdirTemp() (string, error) { return os.MkdirTemp(tmpDir, "db") }
+
 func TestMain(m *testing.M) {
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "web-test")
@@ -55,7 +60,7 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
-	shared = f
+	shared, tmpDir = f, dir
 	code := m.Run()
 	f.db.Close()
 	os.RemoveAll(dir)
@@ -225,6 +230,8 @@ func TestOverview(t *testing.T) {
 	body = page(t, "/?days=3650", http.StatusOK)
 	mustContain(t, "ten years", body, "<h3>Privacy and data protection", "major</span>",
 		`href="/sources/tiktok-terms-of-service/diff?from=2&amp;to=3"`, `&#34;violates our Community Guidelines&#34;`)
+	// 71 changes touch privacy: the page lists the latest 25 and counts the others.
+	mustContain(t, "ten years", body, "… and 46 older changes about this topic")
 	if i, j := strings.Index(body, "Privacy and data protection"), strings.Index(body, "No legal topic"); i < 0 || j < i {
 		t.Error("changes without a topic must come after the topics")
 	}
