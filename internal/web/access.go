@@ -90,10 +90,15 @@ func (a Access) require(next http.Handler) http.Handler {
 					a.refuse(w, errors.New("the token in the address is wrong"))
 					return
 				}
+				// Behind a TLS proxy the request arrives in clear; the
+				// proxy's header only makes the cookie stricter.
+				secure := r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
 				http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: a.Token, Path: "/", HttpOnly: true,
-					Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+					Secure: secure, SameSite: http.SameSiteStrictMode})
 				q.Del("token")
-				clean := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
+				// One leading slash: "//host" would send the reader to
+				// another site.
+				clean := url.URL{Path: "/" + strings.TrimLeft(r.URL.Path, `/\`), RawQuery: q.Encode()}
 				http.Redirect(w, r, clean.String(), http.StatusSeeOther)
 				return
 			}

@@ -645,6 +645,17 @@ func TestAccess(t *testing.T) {
 	if res, _ := get(t, h, "/search?q=refund", "Cookie", cookies[0].String()); res.StatusCode != http.StatusOK {
 		t.Errorf("with the cookie: %d", res.StatusCode)
 	}
+	// The clean address stays on this site.
+	for _, path := range []string{"//evil.example/?token=" + token, "/%2F%2Fevil.example/?token=" + token, "/%5Cevil.example?token=" + token} {
+		res, _ := get(t, h, path)
+		if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") || strings.HasPrefix(loc, `/\`) {
+			t.Errorf("GET %s redirects to %q", path, loc)
+		}
+	}
+	res, _ = get(t, h, "/?token="+token, "X-Forwarded-Proto", "https")
+	if c := res.Cookies(); len(c) != 1 || !c[0].Secure {
+		t.Errorf("behind a TLS proxy the cookie must be Secure: %+v", c)
+	}
 	if res, _ := get(t, h, "/?token=wrong"); res.StatusCode != http.StatusUnauthorized || len(res.Cookies()) != 0 {
 		t.Errorf("wrong token in the URL: %d, cookies %v", res.StatusCode, res.Cookies())
 	}
@@ -746,5 +757,26 @@ func TestAccessFromEnvAndListen(t *testing.T) {
 		if err := web.CheckListen(tc.addr, web.Access{Token: "0123456789abcdef"}); err != nil {
 			t.Errorf("listen %s with a token: %v", tc.addr, err)
 		}
+	}
+}
+
+// The URL builders that digests use lead to the pages.
+func TestURLBuilders(t *testing.T) {
+	if got := web.DiffURL("https://tracker.example.org/", "tiktok-terms-of-service", 8, 9); got != "https://tracker.example.org/sources/tiktok-terms-of-service/diff?from=8&to=9" {
+		t.Errorf("DiffURL: %s", got)
+	}
+	if got := web.SearchURL("", "personal data & more"); got != "/search?q=personal+data+%26+more" {
+		t.Errorf("SearchURL: %s", got)
+	}
+	for _, path := range []string{
+		web.SourceURL("", "tiktok-terms-of-service"),
+		web.VersionURL("", "tiktok-terms-of-service", 3),
+		web.DiffURL("", "tiktok-terms-of-service", 8, 9),
+		web.SearchURL("", "personal data"),
+	} {
+		page(t, path, http.StatusOK)
+	}
+	if res, _ := get(t, shared.h, web.AtURL("", "tiktok-terms-of-service", "2023-06-01")); res.StatusCode != http.StatusFound {
+		t.Errorf("AtURL: %d", res.StatusCode)
 	}
 }
