@@ -186,6 +186,18 @@ func TestBrowser(t *testing.T) {
 	}
 	shot("search")
 
+	// Regulator items, filtered by topic with the form.
+	do("items", chromedp.Navigate(srv.URL+"/items?all=1"), chromedp.WaitVisible(chromedp.CSS("form.filters")),
+		chromedp.SetValue(chromedp.CSS(`form.filters select[name=topic]`), "privacy"),
+		chromedp.Submit(chromedp.CSS(`form.filters`)), chromedp.WaitReady(chromedp.CSS(`select[name=topic] option[value=privacy][selected]`)))
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.Contains(loc, "topic=privacy") {
+		t.Errorf("the filter led to %s", loc)
+	}
+	if got := eval(`[...document.querySelectorAll("ul.items .evidence strong")].map(e => e.textContent).filter(t => t === "privacy").length + "/" + document.querySelectorAll("ul.items > li").length`); !strings.HasSuffix(got, "/"+strings.SplitN(got, "/", 2)[0]) || strings.HasPrefix(got, "0/") {
+		t.Errorf("items about privacy / items listed: %s", got)
+	}
+	shot("items")
+
 	// A document's timeline with its activity chart.
 	do("document", chromedp.Navigate(srv.URL+"/sources/tiktok-privacy-policy"), chromedp.WaitVisible(chromedp.CSS("figure.chart svg")))
 	if n := eval(`String(document.querySelectorAll("figure.chart rect.bar-major").length)`); n == "0" {
