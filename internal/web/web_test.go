@@ -605,6 +605,14 @@ func TestHostileTextIsInert(t *testing.T) {
 			t.Errorf("GET %s: %s", path, bad)
 		}
 	}
+	// What the reader types comes back escaped too, on errors included.
+	for _, path := range []string{"/search?q=%22%3E%3Cscript%3Ealert(9)%3C%2Fscript%3E", "/%3Cscript%3Ealert(10)%3C/script%3E",
+		"/sources/%3Cimg%20src=x%20onerror=alert(11)%3E", "/sources/evil/diff?from=%3Cscript%3E", "/items?since=%3Cscript%3E"} {
+		_, body := get(t, h, path)
+		for _, bad := range liveMarkup(t, body) {
+			t.Errorf("GET %s: %s", path, bad)
+		}
+	}
 	// In Markdown, outside the fenced diff, no character may open a tag.
 	for _, path := range []string{"/sources/evil/history.md", "/sources/evil/diff.md"} {
 		_, body := get(t, h, path)
