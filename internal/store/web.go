@@ -1,0 +1,48 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// LastChanges returns when each source's text last changed (its latest
+// change that is not technical), by source id. Unlike Source.LastChangeAt,
+// which only fetches set, it covers imported histories too.
+func (db *DB) LastChanges(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := db.rd.QueryContext(ctx, `SELECT source_id, max(detected_at) FROM changes WHERE technical = 0 GROUP BY source_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: last changes: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var id, at string
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, fmt.Errorf("store: last changes: %w", err)
+		}
+		out[id] = parseTime(at)
+	}
+	return out, rows.Err()
+}
+
+// LatestChanges returns the n most recent changes that are not technical,
+// newest first.
+func (db *DB) LatestChanges(ctx context.Context, n int) ([]Change, error) {
+	rows, err := db.rd.QueryContext(ctx, `SELECT source_id, from_seq, to_seq, detected_at, importance, technical, same_as,
+		words_added, words_removed, topics, summary FROM changes WHERE technical = 0
+		ORDER BY detected_at DESC, source_id, to_seq DESC LIMIT ?`, n)
+	if err != nil {
+		return nil, fmt.Errorf("store: latest changes: %w", err)
+	}
+	defer rows.Close()
+	var out []Change
+	for rows.Next() {
+		c, err := scanChange(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: latest changes: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,217 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"tracker/internal/api"
+	"tracker/internal/changes"
+	"tracker/internal/store"
+)
+
+// The JSON API answers what the command line's --json prints, with the
+// same types (package api), so a script can use either.
+
+func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		http.Error(w, `{"error": "the answer could not be encoded"}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(append(b, '\n'))
+	}
+}
+
+func (s *server) apiNotFound(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, notFoundf("no API at %s: see /api/sources, /api/changes, /api/items, /api/search", r.URL.Path))
+}
+
+// GET /api/sources: tracker sources --json
+func (s *server) apiSources(w http.ResponseWriter, r *http.Request) {
+	list, _, err := s.sources(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, r, http.StatusOK, list)
+}
+
+// GET /api/sources/{id}/history: tracker history ID --json
+func (s *server) apiHistory(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if _, err := s.source(r.Context(), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	versions, err := s.db.Versions(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]api.Version, 0, len(versions))
+	for _, v := range versions {
+		out = append(out, api.NewVersion(v))
+	}
+	writeJSON(w, r, http.StatusOK, out)
+}
+
+// GET /api/sources/{id}/show?at=: tracker show ID --at D --json
+func (s *server) apiShow(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	if _, err := s.source(ctx, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ref := strings.TrimSpace(r.URL.Query().Get("at"))
+	if ref == "" {
+		ref = s.now().UTC().Format("2006-01-02T15:04:05Z")
+	}
+	v, err := s.version(ctx, id, ref, "at")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	text, err := s.db.Text(ctx, v)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, r, http.StatusOK, api.Shown{Version: api.NewVersion(v), Text: text})
+}
+
+// GET /api/sources/{id}/diff?from=&to=: tracker diff ID --json
+func (s *server) apiDiff(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	if _, err := s.source(ctx, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	from, to, ch, err := s.diffOf(ctx, id, r.URL.Query())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, r, http.StatusOK, api.NewDiff(from, to, ch))
+}
+
+// GET /api/changes?since=&until=&source=&topic=&min-importance=&technical=&limit=:
+// tracker changes --json
+func (s *server) apiChanges(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.ChangeFilter{SourceIDs: sourceParams(q), Topic: strings.TrimSpace(q.Get("topic")), Technical: q.Get("technical") != ""}
+	var err error
+	if f.Since, err = dateParam(q, "since", false); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if f.Until, err = dateParam(q, "until", true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if m := q.Get("min-importance"); m != "" {
+		if changes.Rank(m) < 0 {
+			s.fail(w, r, badRequestf("min-importance: %q is not one of cosmetic, minor, major", m))
+			return
+		}
+		f.MinImportance = m
+	}
+	if f.Limit, err = limitParam(q); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, err := s.db.Changes(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]api.Change, 0, len(list))
+	for _, c := range list {
+		out = append(out, api.NewChange(c))
+	}
+	writeJSON(w, r, http.StatusOK, out)
+}
+
+// GET /api/items?source=&since=&until=&topic=&all=&limit=: tracker items --json
+func (s *server) apiItems(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f, err := itemFilter(q)
+	if err == nil {
+		f.Limit, err = limitParam(q)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	items, err := s.db.Items(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]api.Item, 0, len(items))
+	for _, it := range items {
+		out = append(out, api.NewItem(it))
+	}
+	writeJSON(w, r, http.StatusOK, out)
+}
+
+// GET /api/search?q=&source=&at=&fts=: tracker search QUERY --json
+func (s *server) apiSearch(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	text := strings.TrimSpace(q.Get("q"))
+	if text == "" {
+		s.fail(w, r, badRequestf("q: give the phrase to search for"))
+		return
+	}
+	sq := store.SearchQuery{Text: text, Raw: q.Get("fts") != "", SourceIDs: sourceParams(q)}
+	var err error
+	if sq.At, err = dateParam(q, "at", true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	hits, err := s.db.Search(ctx, sq)
+	if err != nil {
+		if sq.Raw {
+			err = badRequestf("%v", err)
+		}
+		s.fail(w, r, err)
+		return
+	}
+	var items []store.Item
+	if sq.At.IsZero() {
+		if items, err = s.db.SearchItems(ctx, sq.Text, sq.Raw, sq.SourceIDs, 100); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	out := make([]api.SearchHit, 0, len(hits)+len(items))
+	for _, h := range hits {
+		out = append(out, api.DocumentHit(h))
+	}
+	for _, it := range items {
+		out = append(out, api.ItemHit(it))
+	}
+	writeJSON(w, r, http.StatusOK, out)
+}
+
+func limitParam(q map[string][]string) (int, error) {
+	v := ""
+	if l := q["limit"]; len(l) > 0 {
+		v = l[0]
+	}
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, badRequestf("limit: %q is not a number", v)
+	}
+	return n, nil
+}

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"tracker/internal/topics"
+)
+
+var funcs = template.FuncMap{
+	"when":       when,
+	"whenStr":    fmtAPITime,
+	"day":        func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+	"short":      func(h string) string { return h[:min(12, len(h))] },
+	"sourceURL":  func(id string) string { return SourceURL("", id) },
+	"versionURL": func(id string, seq int) string { return VersionURL("", id, seq) },
+	"diffURL":    func(id string, from, to int) string { return DiffURL("", id, from, to) },
+	"atURL":      func(id string, t time.Time) string { return AtURL("", id, t.UTC().Format("2006-01-02")) },
+	"evidence":   func(m topics.Match) string { return quoted(m.Evidence) },
+	"runs":       runsOf,
+	"number":     number,
+	"add":        func(a, b int) int { return a + b },
+	"f":          func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) },
+	"query":      query,
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return number(n) + " " + many
+	},
+}
+
+// when writes a moment the way every page cites it.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// number writes 12345 as 12,345.
+func number(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+type seqRun struct{ From, To int }
+
+func runsOf(rs [][2]int) []seqRun {
+	out := make([]seqRun, len(rs))
+	for i, r := range rs {
+		out[i] = seqRun{r[0], r[1]}
+	}
+	return out
+}
+
+// query builds a query string from name, value pairs, leaving out empty
+// values: {{query "from" 3 "to" 4 "view" "side"}}.
+func query(kv ...any) (string, error) {
+	if len(kv)%2 != 0 {
+		return "", fmt.Errorf("query: odd number of arguments")
+	}
+	v := url.Values{}
+	for i := 0; i < len(kv); i += 2 {
+		val := fmt.Sprint(kv[i+1])
+		if val != "" && val != "0" && val != "false" {
+			v.Set(fmt.Sprint(kv[i]), val)
+		}
+	}
+	if len(v) == 0 {
+		return "", nil
+	}
+	return "?" + strings.ReplaceAll(v.Encode(), "+", "%20"), nil
+}

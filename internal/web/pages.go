@@ -1,0 +1,643 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"tracker/internal/api"
+	"tracker/internal/changes"
+	"tracker/internal/store"
+	"tracker/internal/topics"
+)
+
+// Page is what the layout needs of every page.
+type Page struct {
+	Title string
+	// Query fills the search box of the header.
+	Query string
+}
+
+func parsePages() map[string]*template.Template {
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"overview", "source", "version", "diff", "items", "search", "error"} {
+		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+	}
+	return pages
+}
+
+// render writes a page; it is rendered into a buffer first, so that a
+// failure halfway becomes an error page rather than half a page.
+func (s *server) render(w http.ResponseWriter, r *http.Request, name string, status int, data any) {
+	var b bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&b, "layout", data); err != nil {
+		s.log.Error("web: render", "page", name, "err", err)
+		http.Error(w, "the page could not be rendered; the details are in tracker's log", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(b.Bytes())
+	}
+}
+
+// fail answers with an error page, or a JSON error under /api/.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := s.statusOf(r, err)
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		writeJSON(w, r, status, map[string]string{"error": msg})
+		return
+	}
+	s.render(w, r, "error", status, struct {
+		Page
+		Status  int
+		Message string
+	}{Page{Title: http.StatusText(status)}, status, msg})
+}
+
+// source describes a source by id, declared or only stored.
+func (s *server) source(ctx context.Context, id string) (api.Source, error) {
+	var stored []store.Source
+	st, err := s.db.Source(ctx, id)
+	switch {
+	case err == nil:
+		stored = append(stored, st)
+	case !errors.Is(err, store.ErrNotFound):
+		return api.Source{}, err
+	}
+	for _, src := range api.Sources(s.cfg, stored) {
+		if src.ID == id {
+			return src, nil
+		}
+	}
+	return api.Source{}, notFoundf("there is no source %q: see the overview for the sources tracker knows", id)
+}
+
+// sources lists every source, declared or stored, with its name by id.
+func (s *server) sources(ctx context.Context) ([]api.Source, map[string]string, error) {
+	stored, err := s.db.Sources(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	list := api.Sources(s.cfg, stored)
+	names := map[string]string{}
+	for _, src := range list {
+		names[src.ID] = displayName(src)
+	}
+	return list, names, nil
+}
+
+func displayName(src api.Source) string {
+	if src.Name != "" {
+		return src.Name
+	}
+	return src.ID
+}
+
+// version reads a version reference: a number is a seq, anything else a
+// date (the version in force at the end of that day).
+func (s *server) version(ctx context.Context, id, ref, what string) (store.Version, error) {
+	if seq, err := strconv.Atoi(ref); err == nil {
+		v, err := s.db.Version(ctx, id, seq)
+		if errors.Is(err, store.ErrNotFound) {
+			return v, notFoundf("%s has no version %d", id, seq)
+		}
+		return v, err
+	}
+	at, err := parseDate(ref, true)
+	if err != nil {
+		return store.Version{}, badRequestf("%s: %v", what, err)
+	}
+	v, err := s.db.VersionAt(ctx, id, at)
+	if errors.Is(err, store.ErrNotFound) {
+		return v, notFoundf("%s had no version yet on %s", id, ref)
+	}
+	return v, err
+}
+
+// parseDate reads a date as the command line does: YYYY-MM-DD (UTC; the
+// end of that day when endOfDay) or RFC 3339.
+func parseDate(s string, endOfDay bool) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return time.Time{}, errors.New(strconv.Quote(s) + " is not a date: write it as YYYY-MM-DD or RFC 3339 (2025-01-31T12:00:00Z)")
+	}
+	if endOfDay {
+		d = d.Add(24*time.Hour - time.Millisecond)
+	}
+	return d, nil
+}
+
+// dateParam reads an optional date parameter.
+func dateParam(q url.Values, name string, endOfDay bool) (time.Time, error) {
+	v := strings.TrimSpace(q.Get(name))
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := parseDate(v, endOfDay)
+	if err != nil {
+		return t, badRequestf("%s: %v", name, err)
+	}
+	return t, nil
+}
+
+// sourceParams reads the repeatable source parameter, ignoring the empty
+// value a form sends for "all sources".
+func sourceParams(q url.Values) []string {
+	var ids []string
+	for _, v := range q["source"] {
+		if v = strings.TrimSpace(v); v != "" {
+			ids = append(ids, v)
+		}
+	}
+	return ids
+}
+
+// --- overview ---
+
+type changeRow struct {
+	store.Change
+	SourceName string
+	// Match is the topic the row is listed under, when listed by topic.
+	Match *topics.Match
+}
+
+type topicGroup struct {
+	ID, Name               string
+	Major, Minor, Cosmetic int
+	Changes                []changeRow
+	// More counts the older changes left out of Changes.
+	More int
+}
+
+// perTopic caps the changes listed under a topic: a busy year must not
+// make a page of thousands of lines.
+const perTopic = 25
+
+type sourceRow struct {
+	api.Source
+	LastChangeAt time.Time
+}
+
+type overviewData struct {
+	Page
+	Sources  []sourceRow
+	Days     int
+	Since    time.Time
+	Recent   int
+	Groups   []topicGroup
+	Latest   []changeRow
+	DayLinks []int
+}
+
+func (s *server) overview(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	days := 90
+	if d := r.URL.Query().Get("days"); d != "" {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 1 || n > 100*366 {
+			s.fail(w, r, badRequestf("days: %q is not a number of days", d))
+			return
+		}
+		days = n
+	}
+	list, names, err := s.sources(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	last, err := s.db.LastChanges(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := overviewData{Page: Page{Title: "Overview"}, Days: days, DayLinks: []int{30, 90, 365, 3650}}
+	for _, src := range list {
+		row := sourceRow{Source: src, LastChangeAt: last[src.ID]}
+		if src.LastChange != nil {
+			if t, err := time.Parse(time.RFC3339, *src.LastChange); err == nil && t.After(row.LastChangeAt) {
+				row.LastChangeAt = t
+			}
+		}
+		d.Sources = append(d.Sources, row)
+	}
+	d.Since = s.now().Add(-time.Duration(days) * 24 * time.Hour)
+	recent, err := s.db.Changes(ctx, store.ChangeFilter{Since: d.Since})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Recent = len(recent)
+	d.Groups = groupByTopic(recent, names, s.tax)
+	if len(recent) == 0 {
+		latest, err := s.db.LatestChanges(ctx, 10)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, c := range latest {
+			d.Latest = append(d.Latest, changeRow{Change: c, SourceName: names[c.SourceID]})
+		}
+	}
+	s.render(w, r, "overview", http.StatusOK, d)
+}
+
+// groupByTopic lists changes under each topic they touch, the taxonomy's
+// topics first in its order, newest change first; changes touching no topic
+// come last.
+func groupByTopic(list []store.Change, names map[string]string, tax *topics.Taxonomy) []topicGroup {
+	byID := map[string]*topicGroup{}
+	var order []string
+	for _, t := range tax.Topics() {
+		order = append(order, t.ID)
+	}
+	other := &topicGroup{Name: "No legal topic"}
+	for _, c := range slices.Backward(list) {
+		add := func(g *topicGroup, m *topics.Match) {
+			if len(g.Changes) < perTopic {
+				g.Changes = append(g.Changes, changeRow{Change: c, SourceName: names[c.SourceID], Match: m})
+			} else {
+				g.More++
+			}
+			switch c.Importance {
+			case changes.Major:
+				g.Major++
+			case changes.Minor:
+				g.Minor++
+			default:
+				g.Cosmetic++
+			}
+		}
+		if len(c.Topics) == 0 {
+			add(other, nil)
+			continue
+		}
+		for i := range c.Topics {
+			m := &c.Topics[i]
+			g, ok := byID[m.Topic]
+			if !ok {
+				g = &topicGroup{ID: m.Topic, Name: tax.Name(m.Topic)}
+				byID[m.Topic] = g
+				if !slices.Contains(order, m.Topic) {
+					order = append(order, m.Topic)
+				}
+			}
+			add(g, m)
+		}
+	}
+	var out []topicGroup
+	for _, id := range order {
+		if g, ok := byID[id]; ok {
+			out = append(out, *g)
+		}
+	}
+	if len(other.Changes) > 0 {
+		out = append(out, *other)
+	}
+	return out
+}
+
+// --- a document's timeline ---
+
+const versionsPerPage = 100
+
+type versionRow struct {
+	store.Version
+	Change *store.Change
+}
+
+type sourceData struct {
+	Page
+	Source   api.Source
+	Status   string
+	Versions []versionRow
+	Latest   int
+	Chart    *activity
+	Changes  int
+	Major    int
+	PageNum  int
+	Pages    int
+}
+
+func (s *server) sourcePage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	src, err := s.source(ctx, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	versions, err := s.db.Versions(ctx, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, err := s.db.Changes(ctx, store.ChangeFilter{SourceIDs: []string{id}, Technical: true})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := sourceData{Page: Page{Title: displayName(src)}, Source: src, Status: src.Status(), Latest: len(versions)}
+	byTo := map[int]*store.Change{}
+	var real []store.Change
+	for i, c := range list {
+		byTo[c.ToSeq] = &list[i]
+		if !c.Technical {
+			real = append(real, c)
+			if c.Importance == changes.Major {
+				d.Major++
+			}
+		}
+	}
+	d.Changes = len(real)
+	if len(real) > 0 {
+		d.Chart = activityChart(real, versions[0].FirstSeen, s.now(), id)
+	}
+	d.Pages = max(1, (len(versions)+versionsPerPage-1)/versionsPerPage)
+	d.PageNum = 1
+	if p := r.URL.Query().Get("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > d.Pages {
+			s.fail(w, r, badRequestf("page: %q is not a page between 1 and %d", p, d.Pages))
+			return
+		}
+		d.PageNum = n
+	}
+	// Newest first: the page a reader opens shows what changed lately.
+	end := len(versions) - (d.PageNum-1)*versionsPerPage
+	start := max(0, end-versionsPerPage)
+	for _, v := range slices.Backward(versions[start:end]) {
+		d.Versions = append(d.Versions, versionRow{Version: v, Change: byTo[v.Seq]})
+	}
+	s.render(w, r, "source", http.StatusOK, d)
+}
+
+// --- a version ---
+
+type textLine struct {
+	N     int
+	Level int // 2–4 for a heading, 0 for a paragraph
+	Text  string
+}
+
+type versionData struct {
+	Page
+	Source    api.Source
+	V         store.Version
+	Latest    int
+	Change    *store.Change
+	Lines     []textLine
+	Permalink string
+	Citation  string
+}
+
+func (s *server) versionPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	src, err := s.source(ctx, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	seq, err := strconv.Atoi(r.PathValue("seq"))
+	if err != nil {
+		s.fail(w, r, badRequestf("%q is not a version number", r.PathValue("seq")))
+		return
+	}
+	v, err := s.version(ctx, id, strconv.Itoa(seq), "version")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	text, err := s.db.Text(ctx, v)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := versionData{Page: Page{Title: displayName(src) + ", version " + strconv.Itoa(v.Seq)}, Source: src, V: v,
+		Latest: src.CurrentSeq, Lines: textLines(text), Permalink: VersionURL(s.base, id, v.Seq), Citation: citation(src, v)}
+	if c, err := s.db.ChangeTo(ctx, id, v.Seq); err == nil {
+		d.Change = &c
+	} else if !errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, "version", http.StatusOK, d)
+}
+
+// citation names a version the way a reader cites it.
+func citation(src api.Source, v store.Version) string {
+	return displayName(src) + ", version " + strconv.Itoa(v.Seq) + ", first seen " + when(v.FirstSeen) +
+		", last confirmed " + when(v.LastSeen) + ", SHA-256 " + v.SHA256
+}
+
+// textLines splits a version into its paragraphs, numbered like the diff's
+// lines (blank lines counted) so that "line 12" means the same everywhere.
+func textLines(text string) []textLine {
+	var out []textLine
+	for i, l := range strings.Split(text, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		tl := textLine{N: i + 1, Text: l}
+		if h := len(l) - len(strings.TrimLeft(l, "#")); h > 0 && h < len(l) && l[h] == ' ' {
+			tl.Level, tl.Text = min(h+1, 4), strings.TrimSpace(l[h:])
+		}
+		out = append(out, tl)
+	}
+	return out
+}
+
+// at sends the reader to the version in force at the end of a day.
+func (s *server) at(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	if _, err := s.source(ctx, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	date := r.PathValue("date")
+	if _, err := strconv.Atoi(date); err == nil {
+		s.fail(w, r, badRequestf("%q is not a date: write it as YYYY-MM-DD", date))
+		return
+	}
+	v, err := s.version(ctx, id, date, "date")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, VersionURL("", id, v.Seq), http.StatusFound)
+}
+
+// atForm serves the document page's "text on a date" form, which cannot
+// put the date in the path without a script.
+func (s *server) atForm(w http.ResponseWriter, r *http.Request) {
+	date := strings.TrimSpace(r.URL.Query().Get("date"))
+	if date == "" {
+		s.fail(w, r, badRequestf("give a date: /sources/ID/at/YYYY-MM-DD"))
+		return
+	}
+	http.Redirect(w, r, AtURL("", r.PathValue("id"), date), http.StatusFound)
+}
+
+// --- diffs ---
+
+type diffData struct {
+	Page
+	Source   api.Source
+	From, To store.Version
+	Latest   int
+	Change   changes.Change
+	Stored   *store.Change
+	Side     bool
+	Body     template.HTML
+}
+
+// diffOf resolves the from and to parameters (a seq or a date; by default
+// the latest version and the one before it) and compares the two texts.
+func (s *server) diffOf(ctx context.Context, id string, q url.Values) (from, to store.Version, ch changes.Change, err error) {
+	if ref := q.Get("to"); ref != "" {
+		to, err = s.version(ctx, id, ref, "to")
+	} else {
+		to, err = s.db.CurrentVersion(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			err = notFoundf("%s has no version yet", id)
+		}
+	}
+	if err != nil {
+		return
+	}
+	if ref := q.Get("from"); ref != "" {
+		from, err = s.version(ctx, id, ref, "from")
+	} else if to.Seq > 1 {
+		from, err = s.db.Version(ctx, id, to.Seq-1)
+	} else {
+		err = notFoundf("%s has only one version: there is nothing to compare it with", id)
+	}
+	if err != nil {
+		return
+	}
+	oldText, err := s.db.Text(ctx, from)
+	if err != nil {
+		return
+	}
+	newText, err := s.db.Text(ctx, to)
+	if err != nil {
+		return
+	}
+	ch = changes.Analyze(oldText, newText, s.tax)
+	return
+}
+
+func (s *server) diffPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	src, err := s.source(ctx, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	from, to, ch, err := s.diffOf(ctx, id, q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := diffData{Page: Page{Title: displayName(src) + ": version " + strconv.Itoa(from.Seq) + " → " + strconv.Itoa(to.Seq)},
+		Source: src, From: from, To: to, Latest: src.CurrentSeq, Change: ch, Side: q.Get("view") == "side"}
+	if to.Seq == from.Seq+1 {
+		if c, err := s.db.ChangeTo(ctx, id, to.Seq); err == nil {
+			d.Stored = &c
+		}
+	}
+	if d.Side {
+		d.Body = ch.Diff.SideBySideHTML()
+	} else {
+		d.Body = ch.Diff.HTML()
+	}
+	s.render(w, r, "diff", http.StatusOK, d)
+}
+
+// --- regulator items ---
+
+type itemsForm struct {
+	Source, Topic, Since, Until string
+	All                         bool
+}
+
+type itemRow struct {
+	api.Item
+	SourceName string
+}
+
+type itemsData struct {
+	Page
+	Form      itemsForm
+	Feeds     []api.Source
+	Topics    []topics.Topic
+	Items     []itemRow
+	Limit     int
+	Truncated bool
+}
+
+const itemsLimit = 500
+
+func (s *server) itemsPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	f, err := itemFilter(q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f.Limit = itemsLimit + 1
+	list, names, err := s.sources(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	items, err := s.db.Items(ctx, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := itemsData{Page: Page{Title: "Regulator items"}, Topics: s.tax.Topics(), Limit: itemsLimit,
+		Form: itemsForm{Source: strings.Join(f.SourceIDs, ","), Topic: f.Topic, Since: q.Get("since"), Until: q.Get("until"), All: f.All}}
+	for _, src := range list {
+		if src.Kind == "feed" {
+			d.Feeds = append(d.Feeds, src)
+		}
+	}
+	if len(items) > itemsLimit {
+		items, d.Truncated = items[:itemsLimit], true
+	}
+	for _, it := range items {
+		d.Items = append(d.Items, itemRow{Item: api.NewItem(it), SourceName: names[it.SourceID]})
+	}
+	s.render(w, r, "items", http.StatusOK, d)
+}
+
+// itemFilter reads the filters of the items page and API.
+func itemFilter(q url.Values) (store.ItemFilter, error) {
+	f := store.ItemFilter{SourceIDs: sourceParams(q), Topic: strings.TrimSpace(q.Get("topic")), All: q.Get("all") != ""}
+	var err error
+	if f.Since, err = dateParam(q, "since", false); err != nil {
+		return f, err
+	}
+	if f.Until, err = dateParam(q, "until", true); err != nil {
+		return f, err
+	}
+	return f, nil
+}
