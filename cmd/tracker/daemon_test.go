@@ -275,7 +275,7 @@ func TestSIGHUPReload(t *testing.T) {
 	p.wait(t, 15*time.Second)
 }
 
-// --listen serves /healthz and /metrics.
+// --listen serves /healthz, /metrics and the web pages.
 func TestDaemonListen(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs tracker processes")
@@ -294,7 +294,12 @@ func TestDaemonListen(t *testing.T) {
 		}
 	}
 	p.waitLog(t, `"msg":"checked"`, 20*time.Second)
-	for path, want := range map[string]string{"/healthz": `"status":"ok"`, "/metrics": `tracker_checks_total{outcome="new",source="doc-00"} 1`} {
+	for path, want := range map[string]string{
+		"/healthz":                    `"status":"ok"`,
+		"/metrics":                    `tracker_checks_total{outcome="new",source="doc-00"} 1`,
+		"/":                           "doc-00",
+		"/api/sources/doc-00/history": `"seq": 1`,
+	} {
 		resp, err := http.Get(addr + path)
 		if err != nil {
 			t.Fatal(err)

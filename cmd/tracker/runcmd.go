@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"tracker/internal/daemon"
+	"tracker/internal/web"
 )
 
 type runFlags struct {
@@ -24,7 +25,7 @@ type runFlags struct {
 }
 
 func runCmdFlags(a *app, fs *flag.FlagSet) {
-	fs.StringVar(&a.runf.listen, "listen", "", "serve /healthz and /metrics on this `address` (e.g. 127.0.0.1:8080)")
+	fs.StringVar(&a.runf.listen, "listen", "", "serve the web pages, /healthz and /metrics on this `address` (e.g. 127.0.0.1:8080); beyond loopback, set TRACKER_WEB_TOKEN or TRACKER_WEB_USER and TRACKER_WEB_PASSWORD")
 	fs.StringVar(&a.runf.logFormat, "log-format", "text", "log `format`: text or json")
 	fs.StringVar(&a.runf.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 }
@@ -55,6 +56,18 @@ func runRun(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 	cfg, ok := a.loadConfig()
 	if !ok {
 		return exitUsage
+	}
+	var access web.Access
+	if a.runf.listen != "" {
+		var err error
+		if access, err = web.AccessFromEnv(a.getenv); err != nil {
+			a.errorf("%v", err)
+			return exitUsage
+		}
+		if err := web.CheckListen(a.runf.listen, access); err != nil {
+			a.errorf("--listen: %v", err)
+			return exitUsage
+		}
 	}
 	unlock, err := daemon.Lock(a.dbPath)
 	if err != nil {
@@ -93,13 +106,18 @@ func runRun(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 			a.errorf("--listen %s: %v", a.runf.listen, err)
 			return exitFailed
 		}
-		srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		mux := http.NewServeMux()
+		mux.Handle("/healthz", d.Handler())
+		mux.Handle("/metrics", d.Handler())
+		mux.Handle("/", web.New(web.Options{DB: db, Config: cfg, Log: log, Access: access, BaseURL: cfg.Mail.BaseURL}))
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("http server stopped", "err", err)
 			}
 		}()
-		log.Info("serving", "addr", "http://"+ln.Addr().String(), "paths", strings.Join([]string{"/healthz", "/metrics"}, " "))
+		log.Info("serving", "addr", "http://"+ln.Addr().String(), "paths", strings.Join([]string{"/", "/healthz", "/metrics"}, " "))
 		defer func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
