@@ -201,6 +201,22 @@ func (a *app) optionalConfig() (configOrDefaults, error) {
 	return configOrDefaults{cfg}, err
 }
 
+// loadConfigFor reads the configuration and checks that every --source
+// given is declared in it.
+func (a *app) loadConfigFor() (*config.Config, bool) {
+	cfg, ok := a.loadConfig()
+	if !ok {
+		return nil, false
+	}
+	for _, id := range a.sourceIDs {
+		if cfg.Source(id) == nil {
+			a.errorf("unknown source %q: see `tracker sources` for the declared ids", id)
+			return nil, false
+		}
+	}
+	return cfg, true
+}
+
 // openDB opens the database; when mustExist, a missing file is an error
 // rather than a new empty database.
 func (a *app) openDB(ctx context.Context, mustExist bool) (*store.DB, bool) {

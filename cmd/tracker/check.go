@@ -31,15 +31,9 @@ func runCheck(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 		fs.Usage()
 		return exitUsage
 	}
-	cfg, ok := a.loadConfig()
+	cfg, ok := a.loadConfigFor()
 	if !ok {
 		return exitUsage
-	}
-	for _, id := range a.sourceIDs {
-		if cfg.Source(id) == nil {
-			a.errorf("unknown source %q: see `tracker sources` for the declared ids", id)
-			return exitUsage
-		}
 	}
 	db, ok := a.openDB(ctx, false)
 	if !ok {

@@ -25,7 +25,7 @@ func runRebuild(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		fs.Usage()
 		return exitUsage
 	}
-	cfg, ok := a.loadConfig()
+	cfg, ok := a.loadConfigFor()
 	if !ok {
 		return exitUsage
 	}
@@ -34,12 +34,6 @@ func runRebuild(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		s := &cfg.Sources[i]
 		if s.Kind == config.KindPage && (len(a.sourceIDs) == 0 || contains(a.sourceIDs, s.ID)) {
 			todo = append(todo, s)
-		}
-	}
-	for _, id := range a.sourceIDs {
-		if cfg.Source(id) == nil {
-			a.errorf("unknown source %q: see `tracker sources` for the declared ids", id)
-			return exitUsage
 		}
 	}
 	db, ok := a.openDB(ctx, true)

@@ -115,19 +115,7 @@ func (db *DB) Changes(ctx context.Context, f ChangeFilter) ([]Change, error) {
 		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
 	}
 	rows, err := db.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: list changes: %w", err)
-	}
-	defer rows.Close()
-	var out []Change
-	for rows.Next() {
-		c, err := scanChange(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list changes: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "list changes", scanChange)
 }
 
 // ChangeTo returns the change that produced version seq of a source.

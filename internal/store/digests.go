@@ -165,19 +165,7 @@ func (db *DB) Digests(ctx context.Context, recipient string, limit int) ([]Diges
 		q += fmt.Sprintf(` LIMIT %d`, limit)
 	}
 	rows, err := db.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: list digests: %w", err)
-	}
-	defer rows.Close()
-	var out []Digest
-	for rows.Next() {
-		d, err := scanDigest(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list digests: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "list digests", scanDigest)
 }
 
 // FailureRun is a run of failed fetches of a source.

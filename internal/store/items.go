@@ -233,19 +233,7 @@ func (db *DB) Items(ctx context.Context, f ItemFilter) ([]Item, error) {
 		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
 	}
 	rows, err := db.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: list items: %w", err)
-	}
-	defer rows.Close()
-	var out []Item
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list items: %w", err)
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "list items", scanItem)
 }
 
 func scanItem(r scanner) (Item, error) {
@@ -310,22 +298,10 @@ func (db *DB) SearchItems(ctx context.Context, text string, raw bool, sourceIDs 
 	}
 	q += fmt.Sprintf(` ORDER BY coalesce(published, first_seen) DESC LIMIT %d`, limit)
 	rows, err := db.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		if strings.Contains(err.Error(), "fts5") {
-			return nil, fmt.Errorf("store: search: %q is not a valid search (%v)", text, err)
-		}
-		return nil, fmt.Errorf("store: search items: %w", err)
+	if err != nil && strings.Contains(err.Error(), "fts5") {
+		return nil, fmt.Errorf("store: search: %q is not a valid search (%v)", text, err)
 	}
-	defer rows.Close()
-	var out []Item
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "search items", scanItem)
 }
 
 // RefilterItems recomputes whether each item of a source is kept and its

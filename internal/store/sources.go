@@ -112,19 +112,7 @@ func scanSource(r scanner) (Source, error) {
 // Sources lists every source in the database, ordered by id.
 func (db *DB) Sources(ctx context.Context) ([]Source, error) {
 	rows, err := db.rd.QueryContext(ctx, `SELECT `+sourceColumns+` FROM sources s ORDER BY s.id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: list sources: %w", err)
-	}
-	defer rows.Close()
-	var out []Source
-	for rows.Next() {
-		s, err := scanSource(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list sources: %w", err)
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "list sources", scanSource)
 }
 
 // Source returns one source; ErrNotFound when it does not exist.

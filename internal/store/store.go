@@ -187,6 +187,27 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	return nil
 }
 
+// collect scans every row of a query with scan; what names the query in
+// errors.
+func collect[T any](rows *sql.Rows, err error, what string, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return out, nil
+}
+
 // notFound turns sql.ErrNoRows into ErrNotFound, wrapped with what.
 func notFound(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {

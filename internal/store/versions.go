@@ -221,19 +221,7 @@ func (db *DB) CurrentVersion(ctx context.Context, sourceID string) (Version, err
 // Versions lists the versions of a source, oldest first.
 func (db *DB) Versions(ctx context.Context, sourceID string) ([]Version, error) {
 	rows, err := db.rd.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions WHERE source_id = ? ORDER BY seq`, sourceID)
-	if err != nil {
-		return nil, fmt.Errorf("store: versions of %s: %w", sourceID, err)
-	}
-	defer rows.Close()
-	var out []Version
-	for rows.Next() {
-		v, err := scanVersion(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: versions of %s: %w", sourceID, err)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "versions of "+sourceID, scanVersion)
 }
 
 // Version returns version seq of a source; ErrNotFound when it does not exist.

@@ -49,19 +49,8 @@ func download(w http.ResponseWriter, r *http.Request, f format, name string, bod
 
 func (s *server) exportHistory(f format) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
 		id := r.PathValue("id")
-		src, err := s.source(ctx, id)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		versions, err := s.db.Versions(ctx, id)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		list, err := s.db.Changes(ctx, store.ChangeFilter{SourceIDs: []string{id}, Technical: true})
+		src, versions, list, err := s.history(r.Context(), id)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -330,20 +330,24 @@ type sourceData struct {
 	Pages    int
 }
 
-func (s *server) sourcePage(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	id := r.PathValue("id")
+// history loads a source with all its versions and changes, technical ones
+// included.
+func (s *server) history(ctx context.Context, id string) (api.Source, []store.Version, []store.Change, error) {
 	src, err := s.source(ctx, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return src, nil, nil, err
 	}
 	versions, err := s.db.Versions(ctx, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return src, nil, nil, err
 	}
 	list, err := s.db.Changes(ctx, store.ChangeFilter{SourceIDs: []string{id}, Technical: true})
+	return src, versions, list, err
+}
+
+func (s *server) sourcePage(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	src, versions, list, err := s.history(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
