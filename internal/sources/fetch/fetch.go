@@ -196,6 +196,14 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// Acquire waits for host's turn under the politeness Fetch keeps (one
+// request at a time, the pause between two), for a request made outside the
+// Fetcher, such as a page loaded in a browser. Call the returned func when
+// the request is over.
+func (f *Fetcher) Acquire(ctx context.Context, host string) (func(), error) {
+	return f.hosts.acquire(ctx, host, f.opt.Sleep)
+}
+
 // Fetch gets req.URL, retrying transient failures. The error is an *Error
 // unless ctx ended.
 func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
