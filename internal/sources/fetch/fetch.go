@@ -301,18 +301,24 @@ func (f *Fetcher) attempt(ctx context.Context, host string, req Request) (*Respo
 		}
 		return r, nil
 	}
-	e := &Error{Kind: KindHTTP, URL: final, Status: resp.StatusCode, Body: body, Header: resp.Header,
-		Msg: fmt.Sprintf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))}
+	return nil, StatusError(final, resp.StatusCode, resp.Header, body)
+}
+
+// StatusError is the error for an HTTP error status, also for a page that
+// came to tracker some other way, such as rendered in a browser.
+func StatusError(url string, status int, header http.Header, body []byte) *Error {
+	e := &Error{Kind: KindHTTP, URL: url, Status: status, Body: body, Header: header,
+		Msg: fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))}
 	switch {
-	case resp.StatusCode == http.StatusTooManyRequests:
+	case status == http.StatusTooManyRequests:
 		e.Kind, e.Transient = KindRateLimited, true
 		e.Msg += ": the site rate-limits tracker"
-	case resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode >= 500:
+	case status == http.StatusRequestTimeout || status >= 500:
 		e.Transient = true
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+	case status == http.StatusNotFound || status == http.StatusGone:
 		e.Msg += ": the page may have moved; check the source's url"
 	}
-	return nil, e
+	return e
 }
 
 var errTooLarge = errors.New("body too large")
