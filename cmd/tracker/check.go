@@ -49,6 +49,12 @@ func runCheck(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 
 	checker := sources.NewChecker(cfg, db, a.logger())
 	checker.Now = a.now
+	defer func() {
+		// Stops the browser, if a page needed one.
+		if err := checker.Close(); err != nil {
+			a.errorf("%v", err)
+		}
+	}()
 	width := 0
 	for _, s := range cfg.Sources {
 		width = max(width, len(s.ID))

@@ -29,14 +29,19 @@ func needBrowser(tb testing.TB) {
 }
 
 // closeChecker closes c at the end of the test, checking that it stopped
-// its browser.
+// its browser and removed its files.
 func closeChecker(t *testing.T, c *Checker) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where the browser's profile and Chromium's own files go
 	t.Cleanup(func() {
 		if err := c.Close(); err != nil {
 			t.Error(err)
 		}
 		if r, ok := c.Renderer.(*render.Renderer); ok && r.Running() != 0 {
 			t.Errorf("%d browsers still run after Close", r.Running())
+		}
+		if left, _ := os.ReadDir(tmp); len(left) > 0 {
+			t.Errorf("the browser left files behind: %v", left)
 		}
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -411,6 +412,14 @@ func (r *Renderer) stop(in *instance) error {
 	in.allocCancel()
 	// A child that forked as the others died shows up only now.
 	killUsing(in.dir)
+	// Chromium keeps its singleton socket in a directory of its own under
+	// the system's temporary directory (a socket's path must be short),
+	// which a killed browser never removes; the profile links to it.
+	if target, err := os.Readlink(filepath.Join(in.dir, "SingletonSocket")); err == nil {
+		if d := filepath.Dir(target); strings.HasPrefix(filepath.Base(d), "org.chromium.") {
+			os.RemoveAll(d)
+		}
+	}
 	if err := os.RemoveAll(in.dir); err != nil {
 		return fmt.Errorf("render: removing the browser profile: %w", err)
 	}

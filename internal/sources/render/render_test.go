@@ -37,6 +37,7 @@ func newRenderer(t *testing.T, opt Options) (*Renderer, string) {
 	needBrowser(t)
 	dir := t.TempDir()
 	opt.DataDir = dir
+	t.Setenv("TMPDIR", dir) // where Chromium puts its own temporary files
 	r := New(opt)
 	t.Cleanup(func() {
 		if err := r.Close(); err != nil {
@@ -44,6 +45,9 @@ func newRenderer(t *testing.T, opt Options) (*Renderer, string) {
 		}
 		if pids := leftovers(dir); len(pids) > 0 {
 			t.Errorf("browser processes %v are still running after Close", pids)
+		}
+		if left, _ := os.ReadDir(dir); len(left) > 0 {
+			t.Errorf("Close left files behind: %v", left)
 		}
 	})
 	return r, dir
