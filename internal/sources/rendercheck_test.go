@@ -216,7 +216,7 @@ func TestRenderedFailures(t *testing.T) {
 	cfg := mustConfig(t, fmt.Sprintf(`settings: {retries: 0, host_delay: 0s}
 sources:
   - {id: gone, kind: page, url: '%[1]s/gone', select: article, render: browser}
-  - {id: redesigned, kind: page, url: '%[1]s/redesigned', select: article, render: browser, timeout: 4s}
+  - {id: redesigned, kind: page, url: '%[1]s/redesigned', select: article, render: browser, timeout: 8s}
   - {id: stuck, kind: page, url: '%[1]s/stuck', select: article, render: browser, timeout: 3s}
 `, srv.URL))
 	c := newChecker(t, cfg)

@@ -321,7 +321,7 @@ func TestLoadFailures(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	r, _ := newRenderer(t, Options{Quiet: 500 * time.Millisecond})
+	r, _ := newRenderer(t, Options{})
 
 	_, err = r.Render(context.Background(), Request{URL: closed})
 	var re *Error

@@ -134,7 +134,12 @@ func (r *Renderer) render(ctx, tab context.Context, in *instance, req Request, t
 	// whose selector never appears is then reported as such, not as a
 	// timeout.
 	reserve := min(timeout/4, 5*time.Second)
-	found, err := r.wait(pctx, t, strings.Join(req.WaitFor, ", "), deadline.Add(-reserve))
+	// An error page has no reason to ever show the selector.
+	errorPage := func() bool {
+		resp, _ := doc.get()
+		return resp != nil && resp.Status >= 400
+	}
+	found, err := r.wait(pctx, t, strings.Join(req.WaitFor, ", "), deadline.Add(-reserve), errorPage)
 	if err != nil {
 		return nil, fail("waiting for the page's text", err)
 	}
@@ -189,11 +194,11 @@ const probeJS = `(() => {
 
 // wait polls the page until sel matches and the text it holds stayed the
 // same for Settle, or, without a selector the browser understands, until
-// the page loaded and its text stayed the same. It gives up at until, or
-// once a loaded page stayed unchanged for Quiet without a match, and then
-// reports found false: the caller takes the page as it is. It returns an
-// error only when ctx ended.
-func (r *Renderer) wait(ctx context.Context, t *chromedp.Target, sel string, until time.Time) (found bool, err error) {
+// the page loaded and its text stayed the same, as it does for an error
+// page. It gives up at until, or once a loaded page stayed unchanged for
+// Quiet without a match, and then reports found false: the caller takes the
+// page as it is. It returns an error only when ctx ended.
+func (r *Renderer) wait(ctx context.Context, t *chromedp.Target, sel string, until time.Time, errorPage func() bool) (found bool, err error) {
 	q, _ := json.Marshal(sel)
 	expr := fmt.Sprintf(probeJS, q)
 	wctx, cancel := context.WithDeadline(ctx, until)
@@ -215,7 +220,7 @@ func (r *Renderer) wait(ctx context.Context, t *chromedp.Target, sel string, unt
 			last, since = p.Length, now
 		case p.Matches > 0 && p.Ready != "loading" && now.Sub(since) >= r.opt.Settle:
 			return true, nil
-		case p.Matches < 0 && p.Ready == "complete" && now.Sub(since) >= r.opt.Settle:
+		case (p.Matches < 0 || p.Matches == 0 && errorPage()) && p.Ready == "complete" && now.Sub(since) >= r.opt.Settle:
 			return false, nil
 		case p.Matches == 0 && p.Ready == "complete" && now.Sub(since) >= r.opt.Quiet:
 			return false, nil
