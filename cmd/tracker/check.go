@@ -52,6 +52,12 @@ func runCheck(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 		a.errorf("%v", err)
 		return exitFailed
 	}
+	defer func() {
+		// Stops the browser, if a page needed one.
+		if err := checker.Close(); err != nil {
+			a.errorf("%v", err)
+		}
+	}()
 	width := 0
 	for _, s := range cfg.Sources {
 		width = max(width, len(s.ID))

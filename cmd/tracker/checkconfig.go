@@ -4,6 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
+
+	"tracker/internal/sources/render"
 )
 
 // runCheckConfig validates the configuration and says what is wrong.
@@ -23,5 +26,13 @@ func runCheckConfig(ctx context.Context, a *app, fs *flag.FlagSet, args []string
 		}
 	}
 	fmt.Fprintf(a.stdout, "%s: ok: %d sources, %d enabled\n", cfg.Path, len(cfg.Sources), enabled)
+	// A warning, not an error: the file is right, the machine lacks a
+	// program, and every other source can still be checked.
+	if ids := cfg.Rendered(); len(ids) > 0 {
+		if _, err := render.LookBrowser(cfg.Settings.Browser); err != nil {
+			fmt.Fprintf(a.stderr, "tracker: warning: %s %s rendered in a browser (render: browser), but %v\n",
+				strings.Join(ids, ", "), map[bool]string{true: "is", false: "are"}[len(ids) == 1], err)
+		}
+	}
 	return exitOK
 }

@@ -30,6 +30,9 @@ const (
 	KindFeed = "feed"
 )
 
+// RenderBrowser is the render mode of a page loaded in headless Chromium.
+const RenderBrowser = "browser"
+
 // Config is a parsed and validated sources.yaml.
 type Config struct {
 	// Path is the file the configuration was read from.
@@ -87,6 +90,13 @@ type Settings struct {
 	AlertAfter Duration `yaml:"alert_after"`
 	// ShutdownGrace is how long in-flight work may finish after SIGTERM.
 	ShutdownGrace Duration `yaml:"shutdown_grace"`
+	// Browser is the Chromium executable for sources with render: browser;
+	// empty looks up chromium, chromium-browser and google-chrome in PATH.
+	Browser string `yaml:"browser"`
+	// BrowserTabs is how many pages are rendered at once.
+	BrowserTabs int `yaml:"browser_tabs"`
+	// RenderTimeout bounds rendering one page, scripts included.
+	RenderTimeout Duration `yaml:"render_timeout"`
 }
 
 // Source is one declared document or feed.
@@ -115,6 +125,9 @@ type Source struct {
 	Schedule string `yaml:"schedule"`
 	// Notes are free text for the people maintaining the file.
 	Notes string `yaml:"notes"`
+	// Render is "browser" for a page whose text is inserted by scripts: it
+	// is loaded in headless Chromium and extracted from the rendered page.
+	Render string `yaml:"render"`
 
 	// Feeds only. Include keeps the items that mention one of these words
 	// or phrases; Topics keeps those classified with one of these topics
@@ -226,6 +239,8 @@ var defaultSettings = Settings{
 	Jitter:         Duration(10 * time.Minute),
 	AlertAfter:     Duration(24 * time.Hour),
 	ShutdownGrace:  Duration(30 * time.Second),
+	BrowserTabs:    2,
+	RenderTimeout:  Duration(45 * time.Second),
 }
 
 // EffectiveSchedule is the schedule that applies to s.
@@ -253,6 +268,26 @@ func (c *Config) EffectiveTimeout(s *Source) time.Duration {
 		return time.Duration(s.Timeout)
 	}
 	return time.Duration(c.Settings.Timeout)
+}
+
+// EffectiveRenderTimeout bounds rendering s in a browser: its own timeout
+// when it sets one, else settings.render_timeout.
+func (c *Config) EffectiveRenderTimeout(s *Source) time.Duration {
+	if s.Timeout > 0 {
+		return time.Duration(s.Timeout)
+	}
+	return time.Duration(c.Settings.RenderTimeout)
+}
+
+// Rendered returns the ids of the enabled sources loaded in a browser.
+func (c *Config) Rendered() []string {
+	var ids []string
+	for _, s := range c.Sources {
+		if s.Render == RenderBrowser && !s.Disabled {
+			ids = append(ids, s.ID)
+		}
+	}
+	return ids
 }
 
 // Source returns the declared source with the given id, or nil.
@@ -409,11 +444,11 @@ func knownKeys(typ string) string {
 	case "Recipient":
 		return "name, address, topics, sources, time_zone, skip_empty, min_importance"
 	case "Settings":
-		return "user_agent, timeout, connect_timeout, max_body, max_redirects, retries, retry_backoff, host_delay, concurrency, min_words, no_default_topics, schedule, feed_schedule, jitter, alert_after, shutdown_grace"
+		return "user_agent, timeout, connect_timeout, max_body, max_redirects, retries, retry_backoff, host_delay, concurrency, min_words, no_default_topics, schedule, feed_schedule, jitter, alert_after, shutdown_grace, browser, browser_tabs, render_timeout"
 	case "Spec":
 		return "id, name, terms, phrases, patterns, exclude, replace, disabled"
 	case "Source":
-		return "id, name, kind, url, select, remove, jurisdiction, document, headers, disabled, min_words, timeout, schedule, notes, include, topics, exclude, enrich, enrich_select"
+		return "id, name, kind, url, select, remove, jurisdiction, document, headers, disabled, min_words, timeout, schedule, notes, render, include, topics, exclude, enrich, enrich_select"
 	}
 	return "see README"
 }
@@ -491,6 +526,9 @@ func validate(cfg *Config) []Problem {
 			add(0, "settings: %s %q: %v (write a cron expression like \"0 */6 * * *\" or @every 6h)", key, sched, err)
 		}
 	}
+	if s.BrowserTabs < 1 || s.RenderTimeout <= 0 {
+		add(0, "settings: browser_tabs must be at least 1 and render_timeout positive")
+	}
 	if len(cfg.Sources) == 0 {
 		add(0, "no sources declared: add at least one under 'sources:'")
 	}
@@ -530,6 +568,12 @@ func validate(cfg *Config) []Problem {
 		}
 		if src.Kind == KindPage && (len(src.Include)+len(src.Topics)+len(src.Exclude) > 0 || src.Enrich || len(src.EnrichSelect) > 0) {
 			add(src.Line, "%s: include, topics, exclude and enrich apply to feeds", where)
+		}
+		switch {
+		case src.Render != "" && src.Render != RenderBrowser:
+			add(src.Line, "%s: render %q is not known: write render: browser for a page rendered by scripts, or leave it out", where, src.Render)
+		case src.Render != "" && src.Kind == KindFeed:
+			add(src.Line, "%s: render applies to pages, not feeds", where)
 		}
 		if len(src.EnrichSelect) > 0 {
 			src.Enrich = true

@@ -30,8 +30,16 @@ func TestDefaultSourcesFileIsValid(t *testing.T) {
 			}
 		}
 	}
-	// A page rendered by JavaScript is declared but disabled, saying why,
-	// rather than pretending to work.
+	// The pages that Open Terms Archive renders in a browser are rendered
+	// too, rather than disabled: a plain fetch gets an empty shell.
+	for _, id := range []string{"tiktok-privacy-us", "tiktok-privacy-eea", "tiktok-copyright-policy", "tiktok-commercial-terms", "tiktok-shop-terms-eea"} {
+		s := cfg.Source(id)
+		if s == nil || s.Render != RenderBrowser || s.Disabled {
+			t.Errorf("%s is not an enabled source with render: browser: %+v", id, s)
+		}
+	}
+	// A source that is still disabled says why, and the reason is not one
+	// that render: browser answers.
 	raw, err := os.ReadFile(cfg.Path)
 	if err != nil {
 		t.Fatal(err)
@@ -48,8 +56,8 @@ func TestDefaultSourcesFileIsValid(t *testing.T) {
 				break
 			}
 		}
-		if !strings.Contains(why, "needs a browser") {
-			t.Errorf("%s is disabled without saying it needs a browser: %q", s.ID, why)
+		if !strings.Contains(why, "#") || strings.Contains(why, "needs a browser") {
+			t.Errorf("%s is disabled without a reason, or for one that render: browser answers: %q", s.ID, why)
 		}
 	}
 	for _, r := range []string{"ftc", "federal-register", "edpb", "ico", "cnil", "cma", "copyright"} {
@@ -79,6 +87,11 @@ sources:
     select: [article, main]
     min_words: 0
     timeout: 5s
+  - id: three
+    kind: page
+    url: http://127.0.0.1:8080/y
+    select: article
+    render: browser
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +115,13 @@ sources:
 	}
 	if cfg.EffectiveTimeout(two) != 5*time.Second || cfg.EffectiveTimeout(one) != 30*time.Second {
 		t.Errorf("timeouts %v %v", cfg.EffectiveTimeout(two), cfg.EffectiveTimeout(one))
+	}
+	three := &cfg.Sources[2]
+	if s.BrowserTabs != 2 || s.Browser != "" || cfg.EffectiveRenderTimeout(three) != 45*time.Second || cfg.EffectiveRenderTimeout(two) != 5*time.Second {
+		t.Errorf("render defaults: %+v, timeouts %v %v", s, cfg.EffectiveRenderTimeout(three), cfg.EffectiveRenderTimeout(two))
+	}
+	if got := cfg.Rendered(); len(got) != 1 || got[0] != "three" {
+		t.Errorf("Rendered() = %v, want [three]", got)
 	}
 }
 
@@ -164,6 +184,24 @@ settings:
   timeout: 30
 sources: []
 `, []string{`s.yaml:3: "30" is not a duration`}},
+		{"render", `
+settings:
+  browser_tabs: 0
+sources:
+  - id: a
+    kind: page
+    url: https://example.com
+    select: article
+    render: chrome
+  - id: b
+    kind: feed
+    url: https://example.com/feed
+    render: browser
+`, []string{
+			`s.yaml: settings: browser_tabs must be at least 1`,
+			`s.yaml:5: source "a": render "chrome" is not known: write render: browser`,
+			`s.yaml:10: source "b": render applies to pages, not feeds`,
+		}},
 		{"empty file", ``, []string{"the file is empty"}},
 		{"no sources", "settings: {}\n", []string{"no sources declared"}},
 	} {

@@ -8,6 +8,7 @@ package replay
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -112,6 +113,33 @@ func Page(md []byte, rnd *rand.Rand) []byte {
 <script src="/static/app.%s.js"></script></body></html>`,
 		tok(), tok(), body, tok(), tok(), time.Unix(rnd.Int64N(2e9), 0).UTC().Format(time.RFC1123), tok(), tok())
 	return b.Bytes()
+}
+
+// Scripted answers with the shell of a JavaScript application whose script
+// inserts md, as HTML, into the page after it loaded, the way TikTok's
+// privacy policy reaches a browser: <main><article data-testid="policy-card">
+// exists only once the script ran, and a plain fetch finds no text.
+func Scripted(md []byte) http.HandlerFunc {
+	doc, err := page.FromMarkdown(md)
+	if err != nil {
+		panic(err)
+	}
+	body := doc[bytes.Index(doc, []byte("<body>"))+len("<body>") : bytes.LastIndex(doc, []byte("</body>"))]
+	js, _ := json.Marshal(string(body)) // escapes <, > and &: safe inside <script>
+	html := fmt.Appendf(nil, `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>TikTok Legal</title></head><body>
+<div id="root"><div class="loading">Loading…</div></div>
+<img src="/static/logo.png" alt="TikTok">
+<script>
+window.addEventListener("load", function () {
+	setTimeout(function () {
+		document.getElementById("root").innerHTML = '<main><article data-testid="policy-card">' + %s + '</article></main>';
+	}, 200);
+});
+</script></body></html>`, js)
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(html)
+	}
 }
 
 // Faults that sites serve instead of the document.

@@ -24,6 +24,7 @@ import (
 	"tracker/internal/config"
 	"tracker/internal/sources/fetch"
 	"tracker/internal/sources/page"
+	"tracker/internal/sources/render"
 	"tracker/internal/store"
 )
 
@@ -55,21 +56,39 @@ type Result struct {
 	Duration time.Duration
 }
 
-// Checker checks sources.
+// Renderer loads pages in a browser, for the sources with render: browser.
+// *render.Renderer is one.
+type Renderer interface {
+	Render(ctx context.Context, req render.Request) (*render.Page, error)
+	Close() error
+}
+
+// Checker checks sources. Close it when done: it may hold a browser.
 type Checker struct {
-	Config  *config.Config
-	DB      *store.DB
-	Fetcher *fetch.Fetcher
-	Log     *slog.Logger
-	Now     func() time.Time
+	Config   *config.Config
+	DB       *store.DB
+	Fetcher  *fetch.Fetcher
+	Renderer Renderer
+	Log      *slog.Logger
+	Now      func() time.Time
 
 	filters sync.Map // source id → *itemFilter
 }
 
-// NewChecker wires a Checker with a Fetcher configured from cfg's settings.
+// NewChecker wires a Checker with a Fetcher and a Renderer configured from
+// cfg's settings. The Renderer starts a browser only for the first page
+// that needs one.
 func NewChecker(cfg *config.Config, db *store.DB, log *slog.Logger) *Checker {
 	s := cfg.Settings
 	return &Checker{
+		Renderer: render.New(render.Options{
+			Browser:   s.Browser,
+			Tabs:      s.BrowserTabs,
+			Timeout:   time.Duration(s.RenderTimeout),
+			MaxBody:   int64(s.MaxBody),
+			UserAgent: s.UserAgent,
+			Log:       log,
+		}),
 		Config: cfg,
 		DB:     db,
 		Log:    log,
@@ -85,6 +104,14 @@ func NewChecker(cfg *config.Config, db *store.DB, log *slog.Logger) *Checker {
 			HostDelay:      time.Duration(s.HostDelay),
 		}),
 	}
+}
+
+// Close stops the browser, if one was started.
+func (c *Checker) Close() error {
+	if c.Renderer == nil {
+		return nil
+	}
+	return c.Renderer.Close()
 }
 
 // Register makes sure every declared source exists in the database.
@@ -205,7 +232,7 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 	if src.Kind == config.KindFeed {
 		return c.checkFeed(ctx, src)
 	}
-	x, err := page.Compile(page.Rules{Select: src.Select, Remove: src.Remove})
+	x, err := page.Compile(rulesOf(src))
 	if err != nil {
 		return Result{Outcome: Failed, Kind: "config", Err: err}
 	}
@@ -226,6 +253,9 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 		} else if v.Seq > 0 {
 			cur = v
 		}
+	}
+	if src.Render == config.RenderBrowser {
+		return c.checkRendered(ctx, src, x, rules, cur)
 	}
 	req := fetch.Request{URL: src.URL, Header: src.Headers, Timeout: c.Config.EffectiveTimeout(src)}
 	// A conditional request is only safe when the last fetch succeeded under
@@ -255,13 +285,20 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 
 	notice := c.notice(ctx, src, resp)
 	snap := &store.Snapshot{FetchedAt: at, URL: resp.URL, Status: resp.Status, Headers: keptHeaders(resp.Header), Body: resp.Body}
-	p, err := x.Extract(resp.Body, resp.Header.Get("Content-Type"))
+	return c.record(ctx, src, x, rules, cur, at, snap, val, notice)
+}
+
+// record extracts the text of a fetched or rendered page and stores it as
+// a new version when it differs from the current one.
+func (c *Checker) record(ctx context.Context, src *config.Source, x *page.Extractor, rules string, cur store.Version,
+	at time.Time, snap *store.Snapshot, val *store.Validators, notice string) Result {
+	p, err := x.Extract(snap.Body, snap.Headers["Content-Type"])
 	if err != nil {
-		return c.failWith(ctx, src, at, kindOf(err), err, resp.Status, snap)
+		return c.failWith(ctx, src, at, kindOf(err), err, snap.Status, snap)
 	}
 	if words, least := store.CountWords(p.Text), c.Config.EffectiveMinWords(src); words < least {
 		err := fmt.Errorf("the extracted text has %d words, fewer than the %d expected (min_words): the page is probably incomplete or an error page", words, least)
-		return c.failWith(ctx, src, at, "too-short", err, resp.Status, snap)
+		return c.failWith(ctx, src, at, "too-short", err, snap.Status, snap)
 	}
 	if cur.Seq > 0 && store.Hash(p.Text) == cur.SHA256 {
 		if err := c.DB.Confirm(ctx, src.ID, at, store.OutcomeUnchanged, val); err != nil {
@@ -350,7 +387,7 @@ func (c *Checker) rebuild(ctx context.Context, src *config.Source, x *page.Extra
 // Rebuild re-extracts the current version of a source from its stored page
 // under the configured rules, without fetching. See rebuild.
 func (c *Checker) Rebuild(ctx context.Context, src *config.Source) (store.Version, error) {
-	x, err := page.Compile(page.Rules{Select: src.Select, Remove: src.Remove})
+	x, err := page.Compile(rulesOf(src))
 	if err != nil {
 		return store.Version{}, err
 	}
@@ -368,10 +405,18 @@ func (c *Checker) now() time.Time {
 	return time.Now()
 }
 
+func rulesOf(src *config.Source) page.Rules {
+	return page.Rules{Select: src.Select, Remove: src.Remove, Rendered: src.Render == config.RenderBrowser}
+}
+
 func kindOf(err error) string {
 	var pe *page.Error
 	if errors.As(err, &pe) {
 		return pe.Kind
+	}
+	var re *render.Error
+	if errors.As(err, &re) {
+		return re.Kind
 	}
 	var fe *fetch.Error
 	if errors.As(err, &fe) {

@@ -196,6 +196,14 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// Acquire waits for host's turn under the politeness Fetch keeps (one
+// request at a time, the pause between two), for a request made outside the
+// Fetcher, such as a page loaded in a browser. Call the returned func when
+// the request is over.
+func (f *Fetcher) Acquire(ctx context.Context, host string) (func(), error) {
+	return f.hosts.acquire(ctx, host, f.opt.Sleep)
+}
+
 // Fetch gets req.URL, retrying transient failures. The error is an *Error
 // unless ctx ended.
 func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
@@ -293,18 +301,24 @@ func (f *Fetcher) attempt(ctx context.Context, host string, req Request) (*Respo
 		}
 		return r, nil
 	}
-	e := &Error{Kind: KindHTTP, URL: final, Status: resp.StatusCode, Body: body, Header: resp.Header,
-		Msg: fmt.Sprintf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))}
+	return nil, StatusError(final, resp.StatusCode, resp.Header, body)
+}
+
+// StatusError is the error for an HTTP error status, also for a page that
+// came to tracker some other way, such as rendered in a browser.
+func StatusError(url string, status int, header http.Header, body []byte) *Error {
+	e := &Error{Kind: KindHTTP, URL: url, Status: status, Body: body, Header: header,
+		Msg: fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))}
 	switch {
-	case resp.StatusCode == http.StatusTooManyRequests:
+	case status == http.StatusTooManyRequests:
 		e.Kind, e.Transient = KindRateLimited, true
 		e.Msg += ": the site rate-limits tracker"
-	case resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode >= 500:
+	case status == http.StatusRequestTimeout || status >= 500:
 		e.Transient = true
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+	case status == http.StatusNotFound || status == http.StatusGone:
 		e.Msg += ": the page may have moved; check the source's url"
 	}
-	return nil, e
+	return e
 }
 
 var errTooLarge = errors.New("body too large")

@@ -433,3 +433,39 @@ func TestRetryAfterParsing(t *testing.T) {
 		}
 	}
 }
+
+// A request made outside the Fetcher (a page rendered in a browser) takes
+// its turn at the host like a fetch: no fetch reaches the host while it is
+// under way, and the polite pause separates them.
+func TestAcquireSharesTheHostGate(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	f, w := newFetcher(t, Options{HostDelay: time.Hour})
+	host := strings.TrimPrefix(srv.URL, "http://")
+	release, err := f.Acquire(context.Background(), host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.Fetch(context.Background(), Request{URL: srv.URL})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("a fetch reached the host while a rendered page held it (err %v)", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(w.d) != 1 {
+		t.Errorf("polite delay applied %d times, want 1 (between the rendered page and the fetch)", len(w.d))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := f.Acquire(ctx, host); !errors.Is(err, context.Canceled) {
+		t.Errorf("Acquire with a canceled context: %v", err)
+	}
+}

@@ -47,6 +47,9 @@ func (e *Error) Error() string { return e.Msg }
 type Rules struct {
 	Select []string
 	Remove []string
+	// Rendered says the pages are rendered in a browser: scripts ran, so a
+	// selector that matches nothing is no longer explained by them.
+	Rendered bool
 }
 
 // Extractor applies compiled rules. It is safe for concurrent use.
@@ -126,9 +129,12 @@ func (x *Extractor) Extract(body []byte, contentType string) (*Page, error) {
 		if title != "" {
 			msg += fmt.Sprintf(" on the page titled %q", title)
 		}
-		if jsShell(doc, utf8Body) {
+		switch {
+		case x.rules.Rendered:
+			msg += " after rendering it in a browser; the page layout may have changed: check the selector against the page as a browser shows it"
+		case jsShell(doc, utf8Body):
 			msg += "; the page looks like a JavaScript application whose text is rendered by scripts: it may need `render: browser`"
-		} else {
+		default:
 			msg += "; the page layout may have changed: check the selector"
 		}
 		return nil, &Error{Kind: KindSelector, Msg: msg}

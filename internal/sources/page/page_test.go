@@ -130,6 +130,11 @@ func TestJavaScriptShellHint(t *testing.T) {
 	if !errors.As(err, &pe) || pe.Kind != KindSelector || !strings.Contains(pe.Msg, "render: browser") {
 		t.Fatalf("err = %v, want a selector error hinting at render: browser", err)
 	}
+	// Once rendered, the hint would send the reader in a circle.
+	_, err = extract(t, Rules{Select: []string{"article"}, Rendered: true}, shell, "text/html")
+	if !errors.As(err, &pe) || pe.Kind != KindSelector || strings.Contains(pe.Msg, "render: browser") || !strings.Contains(pe.Msg, "after rendering it in a browser") {
+		t.Fatalf("err = %v, want a selector error saying the page was rendered", err)
+	}
 }
 
 func TestEmptySelection(t *testing.T) {

@@ -1,0 +1,58 @@
+package sources
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"tracker/internal/config"
+	"tracker/internal/sources/fetch"
+	"tracker/internal/sources/page"
+	"tracker/internal/sources/render"
+	"tracker/internal/store"
+)
+
+// renderedType is the Content-Type of a rendered page: the browser
+// serializes the DOM in UTF-8, whatever the server sent.
+const renderedType = "text/html; charset=utf-8"
+
+// checkRendered checks a page loaded in a browser. Its snapshot is the
+// rendered page; a conditional request does not apply, since what a browser
+// shows depends on more than the document's own response.
+func (c *Checker) checkRendered(ctx context.Context, src *config.Source, x *page.Extractor, rules string, cur store.Version) Result {
+	if c.Renderer == nil {
+		return Result{Outcome: Failed, Kind: render.KindNoBrowser, Err: errors.New("this checker renders no page: it was built without a Renderer")}
+	}
+	// The same politeness as a fetch: one page at a time per host, and the
+	// pause between two.
+	release, err := c.Fetcher.Acquire(ctx, hostOf(src.URL))
+	if err != nil {
+		return Result{Outcome: Failed, Kind: "canceled", Err: err}
+	}
+	defer release()
+	at := c.now()
+	p, err := c.Renderer.Render(ctx, render.Request{
+		URL: src.URL, WaitFor: src.Select, Header: src.Headers, Timeout: c.Config.EffectiveRenderTimeout(src),
+	})
+	if err != nil {
+		var re *render.Error
+		if !errors.As(err, &re) {
+			return Result{Outcome: Failed, Kind: "canceled", Err: err}
+		}
+		if re.Kind == render.KindNoBrowser {
+			err = fmt.Errorf("%w; needed by sources %s", err, strings.Join(c.Config.Rendered(), ", "))
+		}
+		return c.failWith(ctx, src, at, re.Kind, err, 0, nil)
+	}
+	header := http.Header{"Content-Type": {renderedType}}
+	if p.Status >= 400 {
+		return c.fail(ctx, src, at, fetch.StatusError(p.URL, p.Status, header, p.HTML))
+	}
+	snap := &store.Snapshot{FetchedAt: at, URL: p.URL, Status: p.Status, Body: p.HTML,
+		Headers: map[string]string{"Content-Type": renderedType, "X-Rendered-By": "browser"}}
+	// Clears a notice left by an earlier plain fetch.
+	notice := c.notice(ctx, src, &fetch.Response{})
+	return c.record(ctx, src, x, rules, cur, at, snap, &store.Validators{RulesHash: rules}, notice)
+}
