@@ -135,6 +135,9 @@ func describeOutcome(r sources.Result) string {
 		if r.Version.SameAs > 0 {
 			s += fmt.Sprintf(", identical to version %d", r.Version.SameAs)
 		}
+		if r.Version.Technical {
+			s += ", technical: tracker reads the page differently than the version before"
+		}
 		if c := r.Change; c != nil {
 			s += fmt.Sprintf(": %s, +%d −%d words", c.Importance, c.WordsAdded, c.WordsRemoved)
 			var ts []string

@@ -26,6 +26,18 @@ func runCheckConfig(ctx context.Context, a *app, fs *flag.FlagSet, args []string
 		}
 	}
 	fmt.Fprintf(a.stdout, "%s: ok: %d sources, %d enabled\n", cfg.Path, len(cfg.Sources), enabled)
+	transport := fmt.Sprintf("written to %s/ (no mail.smtp.host)", cfg.Mail.Outbox)
+	if cfg.Mail.SMTP.Host != "" {
+		transport = fmt.Sprintf("mailed through %s:%d", cfg.Mail.SMTP.Host, cfg.Mail.SMTP.Port)
+		if cfg.Mail.SMTP.Username != "" && a.getenv(cfg.Mail.SMTP.PasswordEnv) == "" {
+			fmt.Fprintf(a.stderr, "tracker: warning: mail.smtp.username is set but %s, which must hold the password, is empty here\n", cfg.Mail.SMTP.PasswordEnv)
+		}
+	}
+	who := fmt.Sprintf("%d recipients", len(cfg.Recipients))
+	if len(cfg.Recipients) == 1 {
+		who = "1 recipient"
+	}
+	fmt.Fprintf(a.stdout, "digests: %s, %s, schedule %q\n", who, transport, cfg.Mail.Schedule)
 	// A warning, not an error: the file is right, the machine lacks a
 	// program, and every other source can still be checked.
 	if ids := cfg.Rendered(); len(ids) > 0 {

@@ -337,3 +337,31 @@ func TestChangesFilters(t *testing.T) {
 		t.Errorf("the May 2026 flip-flop does not say it returns to an earlier version:\n%s", out)
 	}
 }
+
+// The first fetch after an imported history is read by tracker, the history
+// by Open Terms Archive: what differs between them is marked technical,
+// never reported as a change of the document.
+func TestFirstFetchAfterImportIsTechnical(t *testing.T) {
+	docs, err := replay.Load(replay.OTADir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms := docs["Terms of Service"]
+	srv := replay.NewServer()
+	defer srv.Close()
+	srv.Handle("/tos", replay.Document(terms[len(terms)-2].Markdown, 1)) // reads differently from the last imported file
+	e := newEnv(t, "settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: tos, kind: page, url: '"+srv.URL+"/tos', select: '[data-testid=policy-card]', remove: [.language-selection]}\n")
+	e.mustRun(exitOK, "import", "ota", replay.OTADir(), "--map", "TikTok/Terms of Service=tos", "--terms", "Terms of Service")
+	if out := e.mustRun(exitOK, "check"); !strings.Contains(out, "new version 23") || !strings.Contains(out, "technical") {
+		t.Fatalf("first fetch after the import: %s", out)
+	}
+	var list []api.Change
+	e.runJSON(&list, "changes", "--since", "2026-11-01")
+	if len(list) != 0 {
+		t.Errorf("the first fetch after an import was reported as a change: %+v", list)
+	}
+	srv.Handle("/tos", replay.Document(terms[len(terms)-1].Markdown, 2))
+	if out := e.mustRun(exitOK, "check"); !strings.Contains(out, "new version 24") || strings.Contains(out, "technical") {
+		t.Errorf("the next real change: %s", out)
+	}
+}

@@ -43,6 +43,7 @@ func runRebuild(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 	defer db.Close()
 	checker := sources.NewChecker(cfg, db, a.logger())
 	checker.Now = a.now
+	defer checker.Close()
 	code := exitOK
 	for _, s := range todo {
 		v, err := checker.Rebuild(ctx, s)

@@ -51,6 +51,10 @@ type Daemon struct {
 	running map[string]bool // sources being checked
 	slots   chan struct{}   // checks under way
 	wake    chan struct{}
+	// A checker replaced by a reload is closed (it may hold a browser) once
+	// the checks it started are over.
+	inflight map[*sources.Checker]int
+	retired  map[*sources.Checker]bool
 
 	digestMu sync.Mutex // one digest run at a time
 	work     sync.WaitGroup
@@ -84,7 +88,8 @@ func New(opt Options, cfg *config.Config) (*Daemon, error) {
 	if opt.Getenv == nil {
 		opt.Getenv = func(string) string { return "" }
 	}
-	d := &Daemon{opt: opt, metrics: NewMetrics(), running: map[string]bool{}, wake: make(chan struct{}, 1)}
+	d := &Daemon{opt: opt, metrics: NewMetrics(), running: map[string]bool{}, wake: make(chan struct{}, 1),
+		inflight: map[*sources.Checker]int{}, retired: map[*sources.Checker]bool{}}
 	if err := d.apply(cfg); err != nil {
 		return nil, err
 	}
@@ -117,8 +122,17 @@ func (d *Daemon) apply(cfg *config.Config) error {
 		return err
 	}
 	d.mu.Lock()
+	old := d.checker
 	d.cfg, d.checker, d.sender, d.jobs = cfg, checker, sender, jobs
+	idle := false
+	if old != nil {
+		d.retired[old] = true
+		idle = d.inflight[old] == 0
+	}
 	d.mu.Unlock()
+	if idle {
+		d.closeChecker(old)
+	}
 	select {
 	case d.wake <- struct{}{}:
 	default:
@@ -257,8 +271,33 @@ func (d *Daemon) stop(cancelWork context.CancelFunc) error {
 		cancelWork()
 		<-done
 	}
+	d.mu.Lock()
+	checker := d.checker
+	d.mu.Unlock()
+	d.closeChecker(checker)
 	d.opt.Log.Info("stopped")
 	return nil
+}
+
+// Close releases what the daemon holds (a browser) when it was never run.
+func (d *Daemon) Close() {
+	d.mu.Lock()
+	checker := d.checker
+	d.mu.Unlock()
+	d.closeChecker(checker)
+}
+
+func (d *Daemon) closeChecker(c *sources.Checker) {
+	if c == nil {
+		return
+	}
+	d.mu.Lock()
+	delete(d.retired, c)
+	delete(d.inflight, c)
+	d.mu.Unlock()
+	if err := c.Close(); err != nil {
+		d.opt.Log.Warn("closing the browser failed", "err", err)
+	}
 }
 
 // dispatch starts a due job and schedules its next run.
@@ -289,6 +328,7 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 	}
 	if j.source != nil {
 		d.running[j.source.ID] = true
+		d.inflight[checker]++
 	}
 	d.mu.Unlock()
 
@@ -307,7 +347,12 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 		defer func() {
 			d.mu.Lock()
 			delete(d.running, src.ID)
+			d.inflight[checker]--
+			done := d.retired[checker] && d.inflight[checker] == 0
 			d.mu.Unlock()
+			if done {
+				d.closeChecker(checker)
+			}
 		}()
 		release, err := d.acquire(ctx, cfg)
 		if err != nil {

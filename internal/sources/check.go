@@ -209,6 +209,9 @@ func hostOf(raw string) string {
 func RulesHash(s *config.Source) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%q\x00%q", s.Kind, s.URL, []string(s.Select), []string(s.Remove))
+	if s.Render != "" {
+		fmt.Fprintf(h, "\x00render=%s", s.Render)
+	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
@@ -248,10 +251,14 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 	if cur.Seq > 0 && cur.RulesHash != rules {
 		// New extraction rules: first re-extract the current version's page
 		// under them, so the fetch below is compared with like.
-		if v, err := c.rebuild(ctx, src, x, rules, cur); err != nil {
+		v, err := c.rebuild(ctx, src, x, rules, cur)
+		if err != nil {
 			return Result{Outcome: Failed, Kind: "store", Err: err}
-		} else if v.Seq > 0 {
+		}
+		if v.Seq > 0 {
 			cur = v
+		} else if cur, err = c.DB.CurrentVersion(ctx, src.ID); err != nil {
+			return Result{Outcome: Failed, Kind: "store", Err: err}
 		}
 	}
 	if src.Render == config.RenderBrowser {
@@ -309,6 +316,11 @@ func (c *Checker) record(ctx context.Context, src *config.Source, x *page.Extrac
 	nv := store.NewVersion{
 		SourceID: src.ID, Text: p.Text, At: at, Snapshot: snap, ExpectSeq: cur.Seq,
 		Provenance: store.ProvenanceFetch, RulesHash: rules, Validators: val,
+		// The current version was read another way (imported from a dataset,
+		// or before render: browser was switched) and its page cannot be
+		// read again the new way: what differs is tracker's reading, not
+		// the document, so the change is technical.
+		Technical: cur.Seq > 0 && cur.RulesHash != rules,
 	}
 	if err := c.describe(ctx, &nv, cur); err != nil {
 		return Result{Outcome: Failed, Kind: "store", Err: err}
