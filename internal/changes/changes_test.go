@@ -1,9 +1,12 @@
 package changes
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"tracker/internal/sources/page"
 	"tracker/internal/topics"
 )
 
@@ -78,12 +81,43 @@ func TestRank(t *testing.T) {
 	}
 }
 
+// text reads a version of the TikTok dataset as tracker extracts it.
+func text(tb testing.TB, doc, name string) string {
+	tb.Helper()
+	md, err := os.ReadFile(filepath.Join("..", "..", "testdata", "ota-tiktok", "TikTok", doc, name+".md"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	html, err := page.FromMarkdown(md)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	x, err := page.Compile(page.Rules{Select: []string{"body"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := x.Extract(html, "text/html; charset=utf-8")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p.Text
+}
+
+// BenchmarkAnalyzeChange diffs and classifies real consecutive versions of
+// TikTok's Privacy Policy (October 2025: precise location, in-app browser,
+// ads; 16 edits) and Terms of Service (the 2025 rewrite).
 func BenchmarkAnalyzeChange(b *testing.B) {
 	tax := taxonomy(b)
-	old := strings.Repeat("We collect information you provide, such as your name and email address, when you register. ", 400)
-	new := strings.Replace(old, "email address", "email address and precise location", 3)
-	b.ReportAllocs()
-	for b.Loop() {
-		Analyze(old, new, tax)
+	for _, c := range []struct{ name, doc, old, new string }{
+		{"privacy-2025-10", "Privacy Policy", "2025-09-23T07-42-00Z", "2025-10-29T18-24-29Z"},
+		{"terms-rewrite-2025-06", "Terms of Service", "2025-05-05T18-18-57Z", "2025-06-25T06-16-50Z"},
+	} {
+		old, new := text(b, c.doc, c.old), text(b, c.doc, c.new)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Analyze(old, new, tax)
+			}
+		})
 	}
 }
