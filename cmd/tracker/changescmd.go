@@ -66,11 +66,7 @@ func runChanges(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		return exitFailed
 	}
 	if a.jsonOut {
-		out := make([]api.Change, 0, len(list))
-		for _, c := range list {
-			out = append(out, api.NewChange(c))
-		}
-		return a.printJSON(out)
+		return printAll(a, list, api.NewChange)
 	}
 	if len(list) == 0 {
 		fmt.Fprintln(a.stdout, "no change matches")

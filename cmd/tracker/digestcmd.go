@@ -123,11 +123,7 @@ func runDigests(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		return exitFailed
 	}
 	if a.jsonOut {
-		out := make([]api.Digest, 0, len(list))
-		for _, d := range list {
-			out = append(out, api.NewDigest(d))
-		}
-		return a.printJSON(out)
+		return printAll(a, list, api.NewDigest)
 	}
 	if len(list) == 0 {
 		fmt.Fprintln(a.stdout, "no digest yet")

@@ -38,11 +38,7 @@ func runHistory(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		return exitFailed
 	}
 	if a.jsonOut {
-		out := make([]api.Version, 0, len(versions))
-		for _, v := range versions {
-			out = append(out, api.NewVersion(v))
-		}
-		return a.printJSON(out)
+		return printAll(a, versions, api.NewVersion)
 	}
 	if len(versions) == 0 {
 		fmt.Fprintf(a.stdout, "%s has no version yet\n", id)
@@ -69,6 +65,16 @@ func versionNote(v store.Version) string {
 		note += "; technical (extraction rules changed)"
 	}
 	return note
+}
+
+// printAll prints list, each element converted by conv, as one JSON array
+// ([] when empty: scripts iterate it without a null check).
+func printAll[T, J any](a *app, list []T, conv func(T) J) int {
+	out := make([]J, 0, len(list))
+	for _, v := range list {
+		out = append(out, conv(v))
+	}
+	return a.printJSON(out)
 }
 
 func (a *app) printJSON(v any) int {

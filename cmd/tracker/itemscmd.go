@@ -56,11 +56,7 @@ func runItems(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 		return exitFailed
 	}
 	if a.jsonOut {
-		out := make([]api.Item, 0, len(items))
-		for _, it := range items {
-			out = append(out, api.NewItem(it))
-		}
-		return a.printJSON(out)
+		return printAll(a, items, api.NewItem)
 	}
 	if len(items) == 0 {
 		fmt.Fprintln(a.stdout, "no item matches")
