@@ -71,6 +71,7 @@ func commands() []command {
 		{name: "digests", args: "[--json]", summary: "list the digests sent, when, to whom, in which state", run: runDigests},
 		{name: "import", args: "ota DIR [--service NAME]... [--terms TYPE]... [--map \"Service/Terms type=SOURCE_ID\"]...", summary: "import an Open Terms Archive dataset's history", run: runImport, flags: importCmdFlags},
 		{name: "serve", args: "[--listen ADDR]", summary: "serve the history as read-only web pages and a JSON API", run: runServe, flags: serveCmdFlags},
+		{name: "stats", args: "[--json]", summary: "show what the database holds and what each part of it takes on disk", run: runStats},
 		{name: "backup", args: "FILE", summary: "write a consistent copy of the database, even while the daemon runs", run: runBackup},
 		{name: "check-config", args: "", summary: "validate sources.yaml", run: runCheckConfig},
 	}

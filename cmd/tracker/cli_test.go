@@ -219,3 +219,62 @@ func TestFeedCommands(t *testing.T) {
 		t.Errorf("items:\n%s", out)
 	}
 }
+
+func TestStats(t *testing.T) {
+	docs, err := replay.Load(replay.OTADir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms := docs["Terms of Service"]
+	srv := replay.NewServer()
+	defer srv.Close()
+	e := newEnv(t, "settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: tos, kind: page, url: '"+srv.URL+"/tos', select: '[data-testid=policy-card]', remove: [.language-selection]}\n")
+	e.mustRun(exitFailed, "stats") // no database yet
+
+	stats := func() statsJSON {
+		t.Helper()
+		var st statsJSON
+		e.runJSON(&st, "stats")
+		var parts int64
+		for _, p := range st.Parts {
+			parts += p.Bytes
+		}
+		if parts+st.FreeBytes != st.FileBytes || st.FileBytes == 0 || st.FileBytes%st.PageSize != 0 {
+			t.Errorf("parts %d + free %d bytes do not make the file's %d bytes", parts, st.FreeBytes, st.FileBytes)
+		}
+		return st
+	}
+	srv.Handle("/tos", replay.Document(terms[0].Markdown, 1))
+	e.mustRun(exitOK, "check")
+	first := stats()
+	srv.Handle("/tos", replay.Document(terms[2].Markdown, 2)) // terms[1] differs in layout only
+	e.mustRun(exitOK, "check")
+	second := stats()
+
+	if first.Versions != 1 || second.Versions != 2 || second.DistinctTexts != 2 || second.Snapshots != 2 {
+		t.Errorf("counts: %+v then %+v", first, second)
+	}
+	// The second version is stored as a delta against the first: a few
+	// hundred bytes where its text takes tens of thousands.
+	added := second.Compressed.Texts - first.Compressed.Texts
+	grown := second.VersionBytes - first.VersionBytes
+	if added <= 0 || added*20 > grown {
+		t.Errorf("the second version added %d compressed bytes for %d bytes of text", added, grown)
+	}
+	if second.Compressed.Pages <= first.Compressed.Pages {
+		t.Errorf("the second raw page was not counted: %d then %d bytes", first.Compressed.Pages, second.Compressed.Pages)
+	}
+	names := map[string]bool{}
+	for _, p := range second.Parts {
+		names[p.Part] = p.Bytes > 0
+	}
+	for _, n := range []string{"compressed texts, pages and digests", "search index", "versions and changes", "snapshots and fetch log"} {
+		if !names[n] {
+			t.Errorf("part %q missing or empty: %+v", n, second.Parts)
+		}
+	}
+	out := e.mustRun(exitOK, "stats")
+	if !strings.Contains(out, "for 2 versions of 1 sources") || !strings.Contains(out, "2 distinct texts of versions") {
+		t.Errorf("stats:\n%s", out)
+	}
+}

@@ -249,6 +249,9 @@ func TestReplayTikTokHistory(t *testing.T) {
 	file := float64(st.FileBytes) / float64(st.VersionBytes) * 100
 	t.Logf("database: %d versions holding %d bytes of text, %d raw snapshots; compressed texts and pages %d bytes = %.2f %%; file %d bytes = %.2f %%",
 		st.Versions, st.VersionBytes, st.Snapshots, st.BlobBytes, blobs, st.FileBytes, file)
+	for _, p := range st.Parts {
+		t.Logf("  %-36s %7d bytes = %5.2f %%", p.Name, p.Bytes, float64(p.Bytes)/float64(st.VersionBytes)*100)
+	}
 	if blobs > 5 {
 		t.Errorf("texts and pages take %.2f %% of the bytes of the versions, more than 5 %%", blobs)
 	}
