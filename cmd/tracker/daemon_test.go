@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"tracker/internal/api"
 	"tracker/internal/replay"
 	"tracker/internal/store"
 )
@@ -62,6 +63,21 @@ func (p *daemonProc) log() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.logs.String()
+}
+
+// addr waits for the daemon started with --listen to serve, and returns
+// its base URL.
+func (p *daemonProc) addr(t *testing.T) string {
+	t.Helper()
+	p.waitLog(t, `"msg":"serving"`, 20*time.Second)
+	for _, line := range strings.Split(p.log(), "\n") {
+		var l struct{ Msg, Addr string }
+		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "serving" {
+			return l.Addr
+		}
+	}
+	t.Fatalf("no address in the logs:\n%s", p.log())
+	return ""
 }
 
 // waitLog waits until the logs contain s.
@@ -249,7 +265,8 @@ func TestSIGHUPReload(t *testing.T) {
 	srv.Handle("/doc/0", replay.Static(200, page))
 	srv.Handle("/doc/1", replay.Static(200, page))
 	e := newEnv(t, daemonConfig(srv.URL, 1, ""))
-	p := startDaemon(t, e)
+	p := startDaemon(t, e, "--listen", "127.0.0.1:0")
+	addr := p.addr(t)
 	p.waitLog(t, `"msg":"checked"`, 20*time.Second)
 
 	os.WriteFile(e.config, []byte("sources:\n  - {id: doc-00, kind: pgae}\n"), 0o644)
@@ -271,6 +288,18 @@ func TestSIGHUPReload(t *testing.T) {
 	if srv.Hits("/doc/1") == 0 {
 		t.Errorf("the source added by the reload was never checked:\n%s", p.log())
 	}
+	// The web pages know the new source as declared, not as one that left
+	// the configuration.
+	resp, err := http.Get(addr + "/api/sources")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []api.Source
+	err = json.NewDecoder(resp.Body).Decode(&list)
+	resp.Body.Close()
+	if err != nil || len(list) != 2 || list[1].ID != "doc-01" || !list[1].Declared {
+		t.Errorf("web sources after the reload (%v): %+v", err, list)
+	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	p.wait(t, 15*time.Second)
 }
@@ -285,14 +314,7 @@ func TestDaemonListen(t *testing.T) {
 	srv.Handle("/doc/0", replay.Static(200, []byte("<html><body><article>"+strings.Repeat("Terms of service. ", 40)+"</article></body></html>")))
 	e := newEnv(t, daemonConfig(srv.URL, 1, ""))
 	p := startDaemon(t, e, "--listen", "127.0.0.1:0")
-	p.waitLog(t, `"msg":"serving"`, 20*time.Second)
-	var addr string
-	for _, line := range strings.Split(p.log(), "\n") {
-		var l struct{ Msg, Addr string }
-		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "serving" {
-			addr = l.Addr
-		}
-	}
+	addr := p.addr(t)
 	p.waitLog(t, `"msg":"checked"`, 20*time.Second)
 	for path, want := range map[string]string{
 		"/healthz":                    `"status":"ok"`,

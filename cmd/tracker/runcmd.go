@@ -11,9 +11,11 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"tracker/internal/config"
 	"tracker/internal/daemon"
 	"tracker/internal/web"
 )
@@ -86,6 +88,14 @@ func runRun(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 		return exitFailed
 	}
 
+	// The web pages name the declared sources and classify with the
+	// configured topics: they follow each configuration a SIGHUP loads.
+	newPages := func(cfg *config.Config) http.Handler {
+		return web.New(web.Options{DB: db, Config: cfg, Log: log, Access: access, BaseURL: cfg.Mail.BaseURL})
+	}
+	var pages swapHandler
+	pages.set(newPages(cfg))
+
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -93,7 +103,9 @@ func runRun(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 		for {
 			select {
 			case <-hup:
-				d.Reload()
+				if d.Reload() == nil {
+					pages.set(newPages(d.Config()))
+				}
 			case <-ctx.Done():
 				return
 			}
@@ -109,7 +121,7 @@ func runRun(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 		mux := http.NewServeMux()
 		mux.Handle("/healthz", d.Handler())
 		mux.Handle("/metrics", d.Handler())
-		mux.Handle("/", web.New(web.Options{DB: db, Config: cfg, Log: log, Access: access, BaseURL: cfg.Mail.BaseURL}))
+		mux.Handle("/", &pages)
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 			WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 		go func() {
@@ -129,6 +141,15 @@ func runRun(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// swapHandler serves requests with the handler set last.
+type swapHandler struct{ h atomic.Pointer[http.Handler] }
+
+func (s *swapHandler) set(h http.Handler) { s.h.Store(&h) }
+
+func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*s.h.Load()).ServeHTTP(w, r)
 }
 
 // runBackup writes a consistent copy of the database while the daemon runs.

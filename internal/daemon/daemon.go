@@ -159,6 +159,14 @@ func (d *Daemon) Reload() error {
 	return nil
 }
 
+// Config is the running configuration: the one given to New, or the last
+// one a Reload took.
+func (d *Daemon) Config() *config.Config {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cfg
+}
+
 // jitterOf spreads sources deterministically over [0, max): a source keeps
 // its place from one run to the next.
 func jitterOf(id string, max time.Duration) time.Duration {
