@@ -22,7 +22,8 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // also registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations/*.sql
@@ -142,12 +143,49 @@ func (db *DB) write(ctx context.Context, fn func(*txn) error) error {
 	defer t.warm(ctx)
 	if err := fn(t); err != nil {
 		tx.Rollback()
-		return err
+		return db.explain(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
+		tx.Rollback()
+		return db.explain(fmt.Errorf("store: commit: %w", err))
 	}
 	return nil
+}
+
+// ErrDiskFull marks a write refused because the disk holding the database
+// is full.
+var ErrDiskFull = errors.New("the disk is full")
+
+// machineError is a write the machine refused: it says what the operator
+// should do about it.
+type machineError struct {
+	err  error
+	hint string
+	full bool
+}
+
+func (e *machineError) Error() string        { return e.err.Error() + ": " + e.hint }
+func (e *machineError) Unwrap() error        { return e.err }
+func (e *machineError) Is(target error) bool { return e.full && target == ErrDiskFull }
+
+// explain adds what to do to the failures of a write that the operator fixes
+// on the machine, and that nothing stored was lost: the transaction was
+// rolled back as a whole.
+func (db *DB) explain(err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	const kept = "; what this write held was rolled back, everything stored before it is intact"
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_FULL:
+		return &machineError{err: err, full: true, hint: "free space on the disk holding " + db.path + " and tracker carries on" + kept}
+	case sqlite3.SQLITE_READONLY:
+		return &machineError{err: err, hint: db.path + " or its directory is read-only: make both writable by the user running tracker" + kept}
+	case sqlite3.SQLITE_IOERR:
+		return &machineError{err: err, hint: "the disk failed to read or write " + db.path + ": check it (dmesg, df)" + kept}
+	}
+	return err
 }
 
 // IntegrityCheck runs PRAGMA integrity_check and returns its findings, or nil

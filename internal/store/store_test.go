@@ -264,3 +264,46 @@ func TestCountWords(t *testing.T) {
 		}
 	}
 }
+
+// A full disk refuses the write with a message saying what to do, keeps what
+// was stored, and tracker carries on once there is space again. SQLite's
+// max_page_count makes the database "full" the way a full disk does.
+func TestDiskFull(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	addSource(t, db, "t")
+	add(t, db, "t", "Terms of service, first version.", t0)
+	var pages int
+	if err := db.w.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.w.ExecContext(ctx, fmt.Sprintf(`PRAGMA max_page_count = %d`, pages+2)); err != nil {
+		t.Fatal(err)
+	}
+	// Text that does not compress: 64 KB needs far more than two pages.
+	var b strings.Builder
+	for i := 0; b.Len() < 64<<10; i++ {
+		fmt.Fprintf(&b, "clause %d %x\n", i, uint64(i)*0x9e3779b97f4a7c15)
+	}
+	big := b.String()
+	_, _, err := db.AddVersion(ctx, NewVersion{SourceID: "t", Text: big, At: t0.Add(time.Hour), ExpectSeq: 1,
+		Snapshot: &Snapshot{FetchedAt: t0.Add(time.Hour), URL: "u", Status: 200, Body: []byte(big)}})
+	if !errors.Is(err, ErrDiskFull) || !strings.Contains(err.Error(), "free space on the disk holding") ||
+		!strings.Contains(err.Error(), "everything stored before it is intact") {
+		t.Fatalf("AddVersion on a full disk: %v", err)
+	}
+	t.Log(err)
+	if vs, err := db.Versions(ctx, "t"); err != nil || len(vs) != 1 {
+		t.Fatalf("after the refused write: %d versions, %v", len(vs), err)
+	}
+	if err := db.IntegrityCheck(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.w.ExecContext(ctx, `PRAGMA max_page_count = 1073741823`); err != nil {
+		t.Fatal(err)
+	}
+	v := add(t, db, "t", big, t0.Add(2*time.Hour))
+	if text, err := db.Text(ctx, v); v.Seq != 2 || err != nil || text != big {
+		t.Errorf("once there is space again: version %d, text of %d bytes, %v", v.Seq, len(text), err)
+	}
+}
