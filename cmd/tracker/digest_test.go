@@ -184,6 +184,36 @@ sources:
 	if out := e.mustRun(exitOK, "digests"); !strings.Contains(out, "superseded") || !strings.Contains(out, "ada@example.com") {
 		t.Errorf("tracker digests:\n%s", out)
 	}
+
+	// Ada lost the catch-up digest: the operator sends it again, as it was,
+	// under the same Message-ID. The superseded one cannot be resent.
+	var catchUp, superseded api.Digest
+	for _, d := range digests {
+		switch {
+		case d.State == "superseded":
+			superseded = d
+		case d.Recipient == "ada@example.com" && d.State == "sent" && (catchUp.ID == 0 || d.ID > catchUp.ID):
+			catchUp = d
+		}
+	}
+	code, out, _ = e.run("digest", "--resend", fmt.Sprint(superseded.ID))
+	if code != exitFailed || !strings.Contains(out, fmt.Sprintf("superseded by digest %d", catchUp.ID)) {
+		t.Errorf("resending the superseded digest: exit %d\n%s", code, out)
+	}
+	out = e.mustRun(exitOK, "digest", "--resend", fmt.Sprint(catchUp.ID))
+	ada = mp.To("ada@example.com")
+	if !strings.Contains(out, "resent") || len(ada) != 3 || ada[0].MessageID != latest.MessageID || ada[0].Text != latest.Text {
+		t.Errorf("resend: %s\n%d messages for Ada; the new one %q, want %q", out, len(ada), ada[0].MessageID, latest.MessageID)
+	}
+	e.runJSON(&digests, "digests")
+	for _, d := range digests {
+		if d.ID == catchUp.ID && (d.State != "sent" || d.Attempts != catchUp.Attempts+1) {
+			t.Errorf("after the resend: %+v", d)
+		}
+	}
+	if code, _, errOut := e.run("digest", "--send", "--resend", "1"); code != exitUsage || !strings.Contains(errOut, "say one of") {
+		t.Errorf("--send with --resend: exit %d, %q", code, errOut)
+	}
 }
 
 func TestDigestPreview(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 
 type digestFlags struct {
 	preview, send bool
+	resend        int64
 	recipient     string
 	out           string
 }
@@ -21,14 +22,21 @@ type digestFlags struct {
 func digestCmdFlags(a *app, fs *flag.FlagSet) {
 	fs.BoolVar(&a.digest.preview, "preview", false, "render the next digest without sending it: text to stdout, HTML to --out")
 	fs.BoolVar(&a.digest.send, "send", false, "send each recipient the digest that is due")
+	fs.Int64Var(&a.digest.resend, "resend", 0, "send recorded digest `N` (as `tracker digests` numbers them) again, with the same Message-ID")
 	fs.StringVar(&a.digest.recipient, "recipient", "", "only this recipient (`address` or name)")
 	fs.StringVar(&a.digest.out, "out", "", "with --preview, write the HTML to this `file`")
 }
 
 // runDigest previews or sends digests.
 func runDigest(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
-	if len(args) > 0 || a.digest.preview == a.digest.send {
-		a.errorf("say --preview or --send")
+	modes := 0
+	for _, on := range []bool{a.digest.preview, a.digest.send, a.digest.resend != 0} {
+		if on {
+			modes++
+		}
+	}
+	if len(args) > 0 || modes != 1 {
+		a.errorf("say one of --preview, --send or --resend N")
 		fs.Usage()
 		return exitUsage
 	}
@@ -77,6 +85,16 @@ func runDigest(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 			}
 			fmt.Fprintf(a.stderr, "HTML written to %s\n", a.digest.out)
 		}
+		return exitOK
+	}
+
+	if a.digest.resend != 0 {
+		o := sender.Resend(ctx, a.digest.resend)
+		if o.Err != nil {
+			fmt.Fprintf(a.stdout, "%s  digest %d %s: %v\n", stateOr(o.Recipient, "-"), a.digest.resend, stateOr(o.Digest.State, "not resent"), o.Err)
+			return exitFailed
+		}
+		fmt.Fprintf(a.stdout, "%s  digest %d resent: %q to %s\n", o.Recipient, a.digest.resend, o.Digest.Subject, o.Digest.DeliveredTo)
 		return exitOK
 	}
 
@@ -130,13 +148,13 @@ func runDigests(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		return exitOK
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CREATED\tRECIPIENT\tWINDOW\tSTATE\tATTEMPTS\tSUBJECT")
+	fmt.Fprintln(tw, "N\tCREATED\tRECIPIENT\tWINDOW\tSTATE\tATTEMPTS\tSUBJECT")
 	for _, d := range list {
 		subject := d.Subject
 		if d.LastError != "" && d.State != "sent" {
 			subject += " — " + d.LastError
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s → %s\t%s\t%d\t%s\n", fmtTime(d.CreatedAt), d.Recipient,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s → %s\t%s\t%d\t%s\n", d.ID, fmtTime(d.CreatedAt), d.Recipient,
 			d.WindowStart.UTC().Format("2006-01-02 15:04"), d.WindowEnd.UTC().Format("2006-01-02 15:04"), d.State, d.Attempts, subject)
 	}
 	tw.Flush()

@@ -275,6 +275,42 @@ func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) O
 	return s.attempt(ctx, r, rec)
 }
 
+// Resend sends a recorded digest again, as it was rendered and with the same
+// Message-ID, so that a copy which did arrive after all is the same message
+// to the recipient's mail client. It is for digests whose delivery is in
+// doubt (uncertain), was lost by the recipient (sent) or is still failing;
+// a superseded digest's window is covered by a later one, which is the one
+// to resend.
+func (s *Sender) Resend(ctx context.Context, id int64) Outcome {
+	d, err := s.DB.DigestByID(ctx, id)
+	if err != nil {
+		return Outcome{Err: err}
+	}
+	switch d.State {
+	case store.DigestSuperseded:
+		return Outcome{Digest: d, Recipient: d.Recipient, Err: fmt.Errorf("digest: digest %d was superseded by digest %d, which covers its window: resend that one", id, d.SupersededBy)}
+	case stateSkipped:
+		return Outcome{Digest: d, Recipient: d.Recipient, Err: fmt.Errorf("digest: digest %d is a quiet week that was not sent: there is nothing to resend", id)}
+	}
+	if err := s.DB.DigestBodies(ctx, &d); err != nil {
+		return Outcome{Digest: d, Recipient: d.Recipient, Err: err}
+	}
+	r := s.Config.Recipient(d.Recipient)
+	if r == nil { // no longer in the configuration: the address is enough
+		r = &config.Recipient{Address: d.Recipient}
+	}
+	o := s.attempt(ctx, r, d)
+	o.Recipient = d.Recipient
+	if s.Log != nil {
+		if o.Err != nil {
+			s.Log.Error("digest not resent", "digest", id, "recipient", d.Recipient, "err", o.Err)
+		} else {
+			s.Log.Info("digest resent", "digest", id, "recipient", d.Recipient, "message_id", d.MessageID, "to", o.Digest.DeliveredTo)
+		}
+	}
+	return o
+}
+
 // attempt sends a recorded digest and records the outcome.
 func (s *Sender) attempt(ctx context.Context, r *config.Recipient, d store.Digest) Outcome {
 	msg := Message{From: s.Config.Mail.From, ToName: r.Name, To: r.Address, Subject: d.Subject, Text: d.Text, HTML: d.HTML,

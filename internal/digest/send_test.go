@@ -155,7 +155,18 @@ func TestUncertainIsNotResent(t *testing.T) {
 	}
 	list, _ := db.Digests(context.Background(), "ada@example.com", 0)
 	if len(list) != 1 || list[0].State != store.DigestUncertain || !strings.Contains(list[0].LastError, "connection reset") {
-		t.Errorf("digests %+v", list)
+		t.Fatalf("digests %+v", list)
+	}
+
+	// Ada says it never arrived: the operator resends it, under the same
+	// Message-ID, and it is then sent.
+	o := s.Resend(context.Background(), list[0].ID)
+	if o.Err != nil || o.Digest.State != store.DigestSent || o.Digest.Attempts != 2 || len(m.sent) != 1 ||
+		m.sent[0].MessageID != list[0].MessageID || m.sent[0].To != "ada@example.com" || !strings.Contains(m.sent[0].Text, "Privacy") {
+		t.Errorf("resend: %+v, sent %+v", o, m.sent)
+	}
+	if o := s.Resend(context.Background(), list[0].ID+100); !errors.Is(o.Err, store.ErrNotFound) {
+		t.Errorf("resending a digest that does not exist: %v", o.Err)
 	}
 }
 

@@ -78,6 +78,15 @@ func (db *DB) DigestByMessageID(ctx context.Context, id string) (Digest, error) 
 	return d, nil
 }
 
+// DigestByID returns a digest by its number, as `tracker digests` lists it.
+func (db *DB) DigestByID(ctx context.Context, id int64) (Digest, error) {
+	d, err := scanDigest(db.rd.QueryRowContext(ctx, `SELECT `+digestColumns+` FROM digests WHERE id = ?`, id))
+	if err != nil {
+		return d, notFound(err, fmt.Sprintf("store: digest %d", id))
+	}
+	return d, nil
+}
+
 // CreateDigest records a rendered digest as pending, before any attempt to
 // send it, and marks the recipient's failed digests as superseded by it: its
 // window covers theirs.
