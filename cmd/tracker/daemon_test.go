@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -330,6 +331,9 @@ func TestDaemonListen(t *testing.T) {
 		resp.Body.Close()
 		if !strings.Contains(string(b), want) {
 			t.Errorf("%s lacks %q:\n%.500s", path, want, b)
+		}
+		if path == "/metrics" && !regexp.MustCompile(`\ntracker_database_bytes [1-9]`).Match(b) {
+			t.Errorf("/metrics lacks the size of the database")
 		}
 	}
 }

@@ -88,7 +88,7 @@ func New(opt Options, cfg *config.Config) (*Daemon, error) {
 	if opt.Getenv == nil {
 		opt.Getenv = func(string) string { return "" }
 	}
-	d := &Daemon{opt: opt, metrics: NewMetrics(), running: map[string]bool{}, wake: make(chan struct{}, 1),
+	d := &Daemon{opt: opt, metrics: NewMetrics(opt.DB), running: map[string]bool{}, wake: make(chan struct{}, 1),
 		inflight: map[*sources.Checker]int{}, retired: map[*sources.Checker]bool{}}
 	if err := d.apply(cfg); err != nil {
 		return nil, err

@@ -1,7 +1,10 @@
 package daemon
 
 import (
+	"context"
+	"math"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -9,6 +12,7 @@ import (
 
 	"tracker/internal/config"
 	"tracker/internal/sources"
+	"tracker/internal/store"
 )
 
 // Metrics are what the daemon counts, for Prometheus.
@@ -27,8 +31,9 @@ type Metrics struct {
 	skipped  prometheus.Counter
 }
 
-// NewMetrics registers the daemon's metrics, and Go's and the process's.
-func NewMetrics() *Metrics {
+// NewMetrics registers the daemon's metrics, and Go's and the process's;
+// with db, the size of the database too.
+func NewMetrics(db *store.DB) *Metrics {
 	r := prometheus.NewRegistry()
 	m := &Metrics{
 		registry: r,
@@ -57,6 +62,18 @@ func NewMetrics() *Metrics {
 	}
 	r.MustRegister(m.checks, m.failures, m.changes, m.items, m.duration, m.failing, m.last, m.digests, m.alerts, m.reloads, m.skipped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if db != nil {
+		r.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tracker_database_bytes",
+			Help: "Size of the database, WAL included (see tracker stats for its parts)."}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			n, err := db.Size(ctx)
+			if err != nil {
+				return math.NaN()
+			}
+			return float64(n)
+		}))
+	}
 	return m
 }
 

@@ -67,6 +67,16 @@ func partOf(table string) string {
 	return otherPart
 }
 
+// Size is the size of the database, WAL included: cheap enough to ask often.
+func (db *DB) Size(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.r.QueryRowContext(ctx, `SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: size: %w", err)
+	}
+	return n, nil
+}
+
 // Stats checkpoints the WAL and measures the database. It reads every page
 // (SQLite's dbstat), so it takes about as long as reading the file.
 func (db *DB) Stats(ctx context.Context) (Stats, error) {
