@@ -37,13 +37,13 @@ func runChanges(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 	f := store.ChangeFilter{SourceIDs: a.sourceIDs, Topic: a.changes.topic, Technical: a.changes.technical, Limit: a.changes.limit}
 	var err error
 	if a.changes.since != "" {
-		if f.Since, err = parseDate(a.changes.since, false); err != nil {
+		if f.Since, err = api.ParseDate(a.changes.since, false); err != nil {
 			a.errorf("--since: %v", err)
 			return exitUsage
 		}
 	}
 	if a.changes.until != "" {
-		if f.Until, err = parseDate(a.changes.until, true); err != nil {
+		if f.Until, err = api.ParseDate(a.changes.until, true); err != nil {
 			a.errorf("--until: %v", err)
 			return exitUsage
 		}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"tracker/internal/api"
 	"tracker/internal/replay"
@@ -276,5 +277,47 @@ func TestStats(t *testing.T) {
 	out := e.mustRun(exitOK, "stats")
 	if !strings.Contains(out, "for 2 versions of 1 sources") || !strings.Contains(out, "2 distinct texts of versions") {
 		t.Errorf("stats:\n%s", out)
+	}
+}
+
+// The times tracker prints find the versions they belong to when given back,
+// although versions are stored to the millisecond and printed to the second.
+func TestPrintedTimesFindTheirVersion(t *testing.T) {
+	docs, err := replay.Load(replay.OTADir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms := docs["Terms of Service"]
+	srv := replay.NewServer()
+	defer srv.Close()
+	e := newEnv(t, "settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: tos, kind: page, url: '"+srv.URL+"/tos', select: '[data-testid=policy-card]', remove: [.language-selection]}\n")
+	first := time.Date(2026, 11, 23, 9, 0, 0, 673e6, time.UTC)
+	e.clock.Set(first)
+	srv.Handle("/tos", replay.Document(terms[0].Markdown, 1))
+	e.mustRun(exitOK, "check")
+	e.clock.Set(first.Add(26*time.Hour + 42*time.Second + 250*time.Millisecond))
+	srv.Handle("/tos", replay.Document(terms[2].Markdown, 2))
+	e.mustRun(exitOK, "check")
+
+	var history []api.Version
+	e.runJSON(&history, "history", "tos")
+	if len(history) != 2 {
+		t.Fatalf("%d versions", len(history))
+	}
+	for _, v := range history {
+		var shown api.Shown
+		e.runJSON(&shown, "show", "tos", "--at", *v.FirstSeen)
+		if shown.Seq != v.Seq {
+			t.Errorf("show --at %s (version %d's first_seen): version %d", *v.FirstSeen, v.Seq, shown.Seq)
+		}
+	}
+	var list []api.Change
+	e.runJSON(&list, "changes", "--since", *history[1].FirstSeen, "--until", *history[1].FirstSeen)
+	if len(list) != 1 || list[0].ToSeq != 2 {
+		t.Errorf("changes between version 2's printed first_seen and itself: %+v", list)
+	}
+	// The listings' minute, as printed.
+	if out := e.mustRun(exitOK, "show", "tos", "--at", "2026-11-24 11:00 UTC"); !strings.Contains(out, "version 2") {
+		t.Errorf("show --at the minute version 2 was first seen:\n%.300s", out)
 	}
 }

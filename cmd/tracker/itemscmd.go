@@ -34,13 +34,13 @@ func runItems(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 	f := store.ItemFilter{SourceIDs: a.sourceIDs, Topic: a.items.topic, All: a.items.all, Limit: a.items.limit}
 	var err error
 	if a.items.since != "" {
-		if f.Since, err = parseDate(a.items.since, false); err != nil {
+		if f.Since, err = api.ParseDate(a.items.since, false); err != nil {
 			a.errorf("--since: %v", err)
 			return exitUsage
 		}
 	}
 	if a.items.until != "" {
-		if f.Until, err = parseDate(a.items.until, true); err != nil {
+		if f.Until, err = api.ParseDate(a.items.until, true); err != nil {
 			a.errorf("--until: %v", err)
 			return exitUsage
 		}

@@ -7,27 +7,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
+	"tracker/internal/api"
 	"tracker/internal/store"
 )
-
-// parseDate reads a date given as YYYY-MM-DD or RFC 3339. A bare date means
-// the start of that day (UTC), or its end when endOfDay: "until 2025-01-31"
-// includes the 31st, and "at 2023-06-01" is the text as it stood that day.
-func parseDate(s string, endOfDay bool) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	d, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date: write it as YYYY-MM-DD or RFC 3339 (2025-01-31T12:00:00Z)", s)
-	}
-	if endOfDay {
-		d = d.Add(24*time.Hour - time.Millisecond)
-	}
-	return d, nil
-}
 
 // resolveVersion reads a version reference: a number is a seq, anything
 // else a date (the version in force at the end of that day).
@@ -39,7 +22,7 @@ func resolveVersion(ctx context.Context, db *store.DB, id, ref string) (store.Ve
 		}
 		return v, err
 	}
-	at, err := parseDate(ref, true)
+	at, err := api.ParseDate(ref, true)
 	if err != nil {
 		return store.Version{}, err
 	}

@@ -25,7 +25,7 @@ func runSearch(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 	}
 	q := store.SearchQuery{Text: args[0], Raw: a.raw, SourceIDs: a.sourceIDs}
 	if a.at != "" {
-		at, err := parseDate(a.at, true)
+		at, err := api.ParseDate(a.at, true)
 		if err != nil {
 			a.errorf("--at: %v", err)
 			return exitUsage

@@ -112,7 +112,7 @@ func (s *server) version(ctx context.Context, id, ref, what string) (store.Versi
 		}
 		return v, err
 	}
-	at, err := parseDate(ref, true)
+	at, err := api.ParseDate(ref, true)
 	if err != nil {
 		return store.Version{}, badRequestf("%s: %v", what, err)
 	}
@@ -123,29 +123,13 @@ func (s *server) version(ctx context.Context, id, ref, what string) (store.Versi
 	return v, err
 }
 
-// parseDate reads a date as the command line does: YYYY-MM-DD (UTC; the
-// end of that day when endOfDay) or RFC 3339.
-func parseDate(s string, endOfDay bool) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	d, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		return time.Time{}, errors.New(strconv.Quote(s) + " is not a date: write it as YYYY-MM-DD or RFC 3339 (2025-01-31T12:00:00Z)")
-	}
-	if endOfDay {
-		d = d.Add(24*time.Hour - time.Millisecond)
-	}
-	return d, nil
-}
-
 // dateParam reads an optional date parameter.
 func dateParam(q url.Values, name string, endOfDay bool) (time.Time, error) {
 	v := strings.TrimSpace(q.Get(name))
 	if v == "" {
 		return time.Time{}, nil
 	}
-	t, err := parseDate(v, endOfDay)
+	t, err := api.ParseDate(v, endOfDay)
 	if err != nil {
 		return t, badRequestf("%s: %v", name, err)
 	}
