@@ -87,10 +87,17 @@ func excerpt(text, query string, words int) string {
 	if len(fields) <= words {
 		return text
 	}
-	at := strings.Index(strings.ToLower(text), strings.ToLower(strings.Trim(query, `"*`)))
+	// The first word holding the query's first word: indexes into a
+	// lowercased copy are not indexes into text (case mapping can change a
+	// character's length in bytes).
 	center := 0
-	if at >= 0 {
-		center = len(strings.Fields(text[:at]))
+	if q := strings.Fields(strings.ToLower(strings.Trim(query, `"*`))); len(q) > 0 {
+		for i, f := range fields {
+			if strings.Contains(strings.ToLower(f), q[0]) {
+				center = i
+				break
+			}
+		}
 	}
 	start := max(0, min(center-words/2, len(fields)-words))
 	end := min(len(fields), start+words)
