@@ -180,12 +180,26 @@ func (db *DB) putBlob(ctx context.Context, tx *txn, content []byte, dicts ...int
 	if err != nil {
 		return 0, err
 	}
-	db.blobs.put(id, content)
+	tx.keep(id, content)
 	return id, nil
+}
+
+// keep remembers a blob's content until the transaction ends.
+func (t *txn) keep(id int64, content []byte) {
+	if t.blobs == nil {
+		t.blobs = map[int64][]byte{}
+	}
+	t.blobs[id] = content
 }
 
 // readBlob returns the content of blob id, decoding its chain of bases.
 func (db *DB) readBlob(ctx context.Context, q querier, id int64) ([]byte, error) {
+	tx, _ := q.(*txn)
+	if tx != nil {
+		if data, ok := tx.blobs[id]; ok {
+			return data, nil
+		}
+	}
 	if data, ok := db.blobs.get(id); ok {
 		return data, nil
 	}
@@ -228,6 +242,10 @@ func (db *DB) readBlob(ctx context.Context, q querier, id int64) ([]byte, error)
 	if len(out) != size {
 		return nil, fmt.Errorf("store: blob %d decodes to %d bytes, want %d: the database is damaged", id, len(out), size)
 	}
-	db.blobs.put(id, out)
+	if tx != nil {
+		tx.keep(id, out)
+	} else {
+		db.blobs.put(id, out)
+	}
 	return out, nil
 }

@@ -91,6 +91,10 @@ type txn struct {
 	tx     *sql.Tx
 	c      *stmtCache
 	misses []string
+	// blobs are contents read or written in the transaction: they join the
+	// shared cache only once it commits, for a rolled-back blob's id is
+	// given to the next one.
+	blobs map[int64][]byte
 }
 
 func (t *txn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {

@@ -149,6 +149,9 @@ func (db *DB) write(ctx context.Context, fn func(*txn) error) error {
 		tx.Rollback()
 		return db.explain(fmt.Errorf("store: commit: %w", err))
 	}
+	for id, b := range t.blobs {
+		db.blobs.put(id, b)
+	}
 	return nil
 }
 

@@ -267,27 +267,29 @@ func TestCountWords(t *testing.T) {
 
 // A full disk refuses the write with a message saying what to do, keeps what
 // was stored, and tracker carries on once there is space again. SQLite's
-// max_page_count makes the database "full" the way a full disk does.
+// max_page_count makes the database "full" the way a full disk does. The
+// refused write had stored its text's blob before the page failed: that id
+// goes to the next blob, and nothing may still hold the refused content.
 func TestDiskFull(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpen(t)
 	addSource(t, db, "t")
-	add(t, db, "t", "Terms of service, first version.", t0)
+	base := strings.Repeat("We collect your personal data to provide the service. ", 20)
+	add(t, db, "t", "Version one.\n"+base, t0)
 	var pages int
 	if err := db.w.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.w.ExecContext(ctx, fmt.Sprintf(`PRAGMA max_page_count = %d`, pages+2)); err != nil {
+	if _, err := db.w.ExecContext(ctx, fmt.Sprintf(`PRAGMA max_page_count = %d`, pages+3)); err != nil {
 		t.Fatal(err)
 	}
-	// Text that does not compress: 64 KB needs far more than two pages.
-	var b strings.Builder
-	for i := 0; b.Len() < 64<<10; i++ {
-		fmt.Fprintf(&b, "clause %d %x\n", i, uint64(i)*0x9e3779b97f4a7c15)
+	// A page that does not compress: 64 KB needs far more than 3 pages.
+	var page strings.Builder
+	for i := 0; page.Len() < 64<<10; i++ {
+		fmt.Fprintf(&page, "%x", uint64(i)*0x9e3779b97f4a7c15^uint64(i)<<7)
 	}
-	big := b.String()
-	_, _, err := db.AddVersion(ctx, NewVersion{SourceID: "t", Text: big, At: t0.Add(time.Hour), ExpectSeq: 1,
-		Snapshot: &Snapshot{FetchedAt: t0.Add(time.Hour), URL: "u", Status: 200, Body: []byte(big)}})
+	_, _, err := db.AddVersion(ctx, NewVersion{SourceID: "t", Text: "Version two, never stored.\n" + base, At: t0.Add(time.Hour), ExpectSeq: 1,
+		Snapshot: &Snapshot{FetchedAt: t0.Add(time.Hour), URL: "u", Status: 200, Body: []byte(page.String())}})
 	if !errors.Is(err, ErrDiskFull) || !strings.Contains(err.Error(), "free space on the disk holding") ||
 		!strings.Contains(err.Error(), "everything stored before it is intact") {
 		t.Fatalf("AddVersion on a full disk: %v", err)
@@ -299,11 +301,39 @@ func TestDiskFull(t *testing.T) {
 	if err := db.IntegrityCheck(ctx); err != nil {
 		t.Fatal(err)
 	}
+
+	// Space again: the next versions are stored and read back as they were,
+	// in this process and after a restart.
 	if _, err := db.w.ExecContext(ctx, `PRAGMA max_page_count = 1073741823`); err != nil {
 		t.Fatal(err)
 	}
-	v := add(t, db, "t", big, t0.Add(2*time.Hour))
-	if text, err := db.Text(ctx, v); v.Seq != 2 || err != nil || text != big {
-		t.Errorf("once there is space again: version %d, text of %d bytes, %v", v.Seq, len(text), err)
+	want := []string{"Version one.\n" + base, "Version three, what the site says now.\n" + base, "Version four.\n" + base}
+	for i, text := range want[1:] {
+		v := add(t, db, "t", text, t0.Add(time.Duration(2+i)*time.Hour))
+		if got, err := db.Text(ctx, v); v.Seq != i+2 || got != text {
+			t.Errorf("version %d reads %.40q, want %.40q (%v)", v.Seq, got, text, err)
+		}
+	}
+	db2, err := Open(ctx, db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	for i, text := range want {
+		v, err := db2.Version(ctx, "t", i+1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db2.Text(ctx, v); got != text {
+			t.Errorf("after a restart, version %d reads %.40q, want %.40q (%v)", i+1, got, text, err)
+		}
+		if v.SnapshotID != 0 {
+			if _, err := db2.Snapshot(ctx, v.SnapshotID); err != nil {
+				t.Errorf("after a restart, the page of version %d: %v", i+1, err)
+			}
+		}
+	}
+	if _, _, err := db2.AddVersion(ctx, NewVersion{SourceID: "t", Text: "Version five.\n" + base, At: t0.Add(9 * time.Hour), ExpectSeq: 3}); err != nil {
+		t.Errorf("after a restart, the next version: %v", err)
 	}
 }
