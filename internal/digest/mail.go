@@ -124,8 +124,11 @@ func (m *SMTPMailer) Send(ctx context.Context, msg Message) (string, error) {
 	err = c.SendWithSMTPClient(sc, mm)
 	closeErr := c.CloseWithSMTPClient(sc)
 	if err != nil {
+		// Only a connection lost at the end of DATA leaves the outcome
+		// unknown; a reply there (451 try later, 554 rejected as spam)
+		// says the server did not take the message.
 		var se *mail.SendError
-		uncertain := errors.As(err, &se) && se.Reason == mail.ErrSMTPDataClose
+		uncertain := errors.As(err, &se) && se.Reason == mail.ErrSMTPDataClose && se.ErrorCode() == 0
 		if uncertain {
 			return m.server(), &SendError{Uncertain: true, Err: fmt.Errorf("the connection to %s failed after the digest was handed over: it may have been delivered, so it will not be resent automatically: %w", m.server(), err)}
 		}
