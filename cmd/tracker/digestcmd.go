@@ -91,7 +91,10 @@ func runDigest(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 	if a.digest.resend != 0 {
 		o := sender.Resend(ctx, a.digest.resend)
 		if o.Err != nil {
-			fmt.Fprintf(a.stdout, "%s  digest %d %s: %v\n", stateOr(o.Recipient, "-"), a.digest.resend, stateOr(o.Digest.State, "not resent"), o.Err)
+			fmt.Fprintf(a.stdout, "%s  digest %d not resent: %v\n", stateOr(o.Recipient, "-"), a.digest.resend, o.Err)
+			if o.Digest.State != "" {
+				fmt.Fprintf(a.stdout, "  it stays %s\n", o.Digest.State)
+			}
 			return exitFailed
 		}
 		fmt.Fprintf(a.stdout, "%s  digest %d resent: %q to %s\n", o.Recipient, a.digest.resend, o.Digest.Subject, o.Digest.DeliveredTo)

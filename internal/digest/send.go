@@ -301,6 +301,11 @@ func (s *Sender) Resend(ctx context.Context, id int64) Outcome {
 	}
 	o := s.attempt(ctx, r, d)
 	o.Recipient = d.Recipient
+	if o.Err != nil { // what the store kept: a delivered digest stays delivered
+		if now, err := s.DB.DigestByID(ctx, id); err == nil {
+			o.Digest.State, o.Digest.SentAt, o.Digest.DeliveredTo = now.State, now.SentAt, now.DeliveredTo
+		}
+	}
 	if s.Log != nil {
 		if o.Err != nil {
 			s.Log.Error("digest not resent", "digest", id, "recipient", d.Recipient, "err", o.Err)

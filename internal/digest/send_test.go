@@ -168,6 +168,22 @@ func TestUncertainIsNotResent(t *testing.T) {
 	if o := s.Resend(context.Background(), list[0].ID+100); !errors.Is(o.Err, store.ErrNotFound) {
 		t.Errorf("resending a digest that does not exist: %v", o.Err)
 	}
+
+	// A resend that fails leaves a delivered digest delivered: its window
+	// stays covered, and the next digest does not cover it again.
+	m.fail = &SendError{Err: errors.New("connection refused")}
+	o = s.Resend(context.Background(), list[0].ID)
+	after, _ := db.Digests(context.Background(), "ada@example.com", 0)
+	if o.Err == nil || o.Digest.State != store.DigestSent || len(after) != 1 || after[0].State != store.DigestSent ||
+		after[0].SentAt.IsZero() || after[0].Attempts != 3 || !strings.Contains(after[0].LastError, "connection refused") {
+		t.Errorf("failed resend of a sent digest: %+v; stored %+v", o, after)
+	}
+	m.fail = nil
+	now = now.Add(7 * 24 * time.Hour)
+	o = s.SendDue(context.Background(), r)[0]
+	if !o.Digest.WindowStart.Equal(list[0].WindowEnd) {
+		t.Errorf("the next digest starts %v, want the end of the resent one %v", o.Digest.WindowStart, list[0].WindowEnd)
+	}
 }
 
 func TestOutbox(t *testing.T) {

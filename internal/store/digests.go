@@ -142,9 +142,21 @@ type DigestAttempt struct {
 	DeliveredTo string
 }
 
-// RecordDigestAttempt records how an attempt to send a digest ended.
+// RecordDigestAttempt records how an attempt to send a digest ended. A
+// digest the server had (sent or uncertain) stays so when an attempt to send
+// it again fails: only that attempt's error is recorded.
 func (db *DB) RecordDigestAttempt(ctx context.Context, id int64, a DigestAttempt) error {
 	return db.write(ctx, func(tx *txn) error {
+		if a.State == DigestFailed {
+			res, err := tx.ExecContext(ctx, `UPDATE digests SET attempts = attempts + 1, last_error = ?
+				WHERE id = ? AND state IN ('sent', 'uncertain')`, a.Error, id)
+			if err != nil {
+				return fmt.Errorf("store: record digest %d: %w", id, err)
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				return nil
+			}
+		}
 		var sent any
 		if a.State == DigestSent || a.State == DigestUncertain {
 			sent = fmtTime(a.At)
