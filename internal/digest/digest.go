@@ -402,7 +402,8 @@ func bySource(chs []store.Change) [][]store.Change {
 }
 
 // collapse folds a document going back and forth between texts it already
-// had into one change: the first, with a note saying how often it alternated.
+// had into one change: the first, with a note saying how often it alternated,
+// as important as the most important of its switches.
 // A compliance officer needs to know it flip-flops, not to read it ten times.
 func collapse(chs []store.Change) []store.Change {
 	var out []store.Change
@@ -417,6 +418,11 @@ func collapse(chs []store.Change) []store.Change {
 			c.Summary = fmt.Sprintf("%s; then went back and forth %d more times, now at version %d (%s)",
 				c.Summary, j-i-1, last.ToSeq, last.DetectedAt.UTC().Format("2006-01-02 15:04 UTC"))
 			c.Topics = mergeTopics(chs[i:j])
+			for _, f := range chs[i+1 : j] { // the run weighs what its weightiest switch does
+				if changes.Rank(f.Importance) > changes.Rank(c.Importance) {
+					c.Importance = f.Importance
+				}
+			}
 			out = append(out, c)
 			i = j - 1
 			continue

@@ -250,3 +250,21 @@ func TestFlipFlopsAreFolded(t *testing.T) {
 		t.Errorf("privacy changes shown: %+v", privacy)
 	}
 }
+
+// A document that flip-flops is shown once, as important as its weightiest
+// switch: a cosmetic first edit must not hide the major switches after it
+// from a recipient who reads only minor and major changes.
+func TestCollapseKeepsTheWeightiestImportance(t *testing.T) {
+	at := time.Date(2026, 7, 20, 10, 0, 0, 0, time.UTC)
+	chs := []store.Change{
+		{SourceID: "pp", FromSeq: 1, ToSeq: 2, DetectedAt: at, Importance: "cosmetic", Summary: "punctuation"},
+		{SourceID: "pp", FromSeq: 2, ToSeq: 3, DetectedAt: at.Add(time.Hour), Importance: "major", SameAs: 1, Summary: "back"},
+		{SourceID: "pp", FromSeq: 3, ToSeq: 4, DetectedAt: at.Add(2 * time.Hour), Importance: "major", SameAs: 2, Summary: "forth"},
+		{SourceID: "pp", FromSeq: 4, ToSeq: 5, DetectedAt: at.Add(3 * time.Hour), Importance: "minor", Summary: "a new clause"},
+	}
+	got := collapse(chs)
+	if len(got) != 2 || got[0].Importance != "major" || !strings.Contains(got[0].Summary, "went back and forth 2 more times, now at version 4") ||
+		got[1].ToSeq != 5 || got[1].Importance != "minor" {
+		t.Errorf("collapse: %+v", got)
+	}
+}
