@@ -79,6 +79,9 @@ func (s *Sender) Window(ctx context.Context, r *config.Recipient, now time.Time)
 		return start, end, false, fmt.Errorf("digest: mail.schedule: %w", err)
 	}
 	end = LastScheduled(sched, now.In(location(r)))
+	if end.IsZero() {
+		return start, end, false, fmt.Errorf("digest: mail.schedule %q has not fired in the past year: give it a time that comes round", s.Config.Mail.Schedule)
+	}
 	start, first, err := s.windowStart(ctx, r, end)
 	if err != nil {
 		return start, end, false, err
@@ -90,14 +93,21 @@ func (s *Sender) Window(ctx context.Context, r *config.Recipient, now time.Time)
 	return start, end, due, nil
 }
 
-// LastScheduled returns the latest time of sched at or before now (or now
-// minus 8 days when the schedule has not run in that time).
+// LastScheduled returns the latest time of sched at or before now, or the
+// zero time when it has not fired in the past year. It looks back a week
+// first, then further for schedules with longer gaps (monthly): the end of
+// a window must not move with now.
 func LastScheduled(sched cron.Schedule, now time.Time) time.Time {
-	last := now.Add(-8 * 24 * time.Hour)
-	for t := sched.Next(last); !t.After(now); t = sched.Next(t) {
-		last = t
+	for _, back := range []time.Duration{8 * 24 * time.Hour, 32 * 24 * time.Hour, 367 * 24 * time.Hour} {
+		var last time.Time
+		for t := sched.Next(now.Add(-back)); !t.IsZero() && !t.After(now); t = sched.Next(t) {
+			last = t
+		}
+		if !last.IsZero() {
+			return last.UTC()
+		}
 	}
-	return last.UTC()
+	return time.Time{}
 }
 
 // windowStart is the end of the last digest sent to r; for a first digest
@@ -126,6 +136,15 @@ func (s *Sender) windowStart(ctx context.Context, r *config.Recipient, end time.
 	start = end.Add(-7 * 24 * time.Hour)
 	if end.Sub(enrolled) <= 7*24*time.Hour+FirstDigestAfter {
 		start = enrolled
+	}
+	// A first digest that failed covers a window nobody received: the one
+	// that replaces it starts where it did.
+	undelivered, err := s.DB.EarliestUndelivered(ctx, r.Address)
+	if err != nil {
+		return time.Time{}, true, err
+	}
+	if !undelivered.IsZero() && undelivered.Before(start) {
+		start = undelivered
 	}
 	return start, true, nil
 }

@@ -225,3 +225,57 @@ func TestWindowFollowsTheSchedule(t *testing.T) {
 		t.Errorf("window %v – %v due %v err %v", start, end, due, err)
 	}
 }
+
+// A recipient's first digest fails, and the week after the server is back:
+// the digest that replaces it starts where the failed one did, so the items
+// of the first week reach them.
+func TestFailedFirstDigestIsCovered(t *testing.T) {
+	cfg, db := fixture(t)
+	m := &fakeMailer{fail: &SendError{Err: errors.New("connection refused")}}
+	now := monday.Add(time.Hour)
+	s := sender(t, cfg, db, m, &now)
+	r := []*config.Recipient{cfg.Recipient("ada@example.com")}
+	failed := s.SendDue(context.Background(), r)[0]
+	if failed.Digest.State != store.DigestFailed || failed.Digest.Items == 0 {
+		t.Fatalf("first digest: %+v", failed)
+	}
+	m.fail = nil
+	now = monday.Add(7*24*time.Hour + time.Hour)
+	o := s.SendDue(context.Background(), r)[0]
+	if o.Err != nil || !o.Digest.WindowStart.Equal(failed.Digest.WindowStart) || len(m.sent) != 1 ||
+		!strings.Contains(m.sent[0].Text, "Selling Children's Personal Data") {
+		t.Errorf("the digest after a failed first one starts %v, want %v (%+v)", o.Digest.WindowStart, failed.Digest.WindowStart, o)
+	}
+	list, _ := db.Digests(context.Background(), "ada@example.com", 0)
+	for _, d := range list {
+		if d.State == store.DigestFailed {
+			t.Errorf("digest %d is still failed, not superseded", d.ID)
+		}
+	}
+}
+
+// A monthly schedule sends one digest a month, however often the daemon
+// restarts or an operator runs digest --send.
+func TestMonthlySchedule(t *testing.T) {
+	cfg, db := fixture(t)
+	cfg.Mail.Schedule = "0 8 1 * *"
+	m := &fakeMailer{}
+	now := time.Date(2026, 8, 1, 9, 0, 0, 0, time.UTC)
+	s := sender(t, cfg, db, m, &now)
+	r := []*config.Recipient{cfg.Recipient("ada@example.com")}
+	for _, at := range []time.Time{now, now.Add(time.Hour), now.Add(9 * 24 * time.Hour), now.Add(20 * 24 * time.Hour)} {
+		now = at
+		if o := s.SendDue(context.Background(), r)[0]; o.Err != nil {
+			t.Fatal(o.Err)
+		}
+	}
+	if len(m.sent) != 1 {
+		t.Errorf("%d digests sent in August with a monthly schedule, want 1", len(m.sent))
+	}
+	now = time.Date(2026, 9, 1, 8, 30, 0, 0, time.UTC)
+	o := s.SendDue(context.Background(), r)[0]
+	paris := cfg.Recipient("ada@example.com").Location // 08:00 there
+	if len(m.sent) != 2 || !o.Digest.WindowStart.Equal(time.Date(2026, 8, 1, 8, 0, 0, 0, paris)) || !o.Digest.WindowEnd.Equal(time.Date(2026, 9, 1, 8, 0, 0, 0, paris)) {
+		t.Errorf("September's digest: %+v (%d sent)", o.Digest, len(m.sent))
+	}
+}

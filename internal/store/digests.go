@@ -69,6 +69,19 @@ func (db *DB) LastSentDigest(ctx context.Context, recipient string) (Digest, err
 	return d, nil
 }
 
+// EarliestUndelivered is the start of the earliest window of a recipient's
+// digests that failed or are pending and were not superseded (zero when
+// there is none).
+func (db *DB) EarliestUndelivered(ctx context.Context, recipient string) (time.Time, error) {
+	var start sql.NullString
+	err := db.rd.QueryRowContext(ctx, `SELECT min(window_start) FROM digests
+		WHERE recipient = ? AND state IN ('failed', 'pending')`, recipient).Scan(&start)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: digests of %s: %w", recipient, err)
+	}
+	return parseNullTime(start), nil
+}
+
 // DigestByMessageID returns the digest with that Message-ID.
 func (db *DB) DigestByMessageID(ctx context.Context, id string) (Digest, error) {
 	d, err := scanDigest(db.rd.QueryRowContext(ctx, `SELECT `+digestColumns+` FROM digests WHERE message_id = ?`, id))
