@@ -522,7 +522,7 @@ func validate(cfg *Config) []Problem {
 		add(0, "settings: jitter, alert_after and shutdown_grace must not be negative")
 	}
 	for key, sched := range map[string]string{"schedule": s.Schedule, "feed_schedule": s.FeedSchedule} {
-		if _, err := CronParser.Parse(sched); err != nil {
+		if _, err := checkSchedule(sched); err != nil {
 			add(0, "settings: %s %q: %v (write a cron expression like \"0 */6 * * *\" or @every 6h)", key, sched, err)
 		}
 	}
@@ -595,7 +595,7 @@ func validate(cfg *Config) []Problem {
 			add(src.Line, "%s: timeout must not be negative", where)
 		}
 		if src.Schedule != "" {
-			if _, err := CronParser.Parse(src.Schedule); err != nil {
+			if _, err := checkSchedule(src.Schedule); err != nil {
 				add(src.Line, "%s: schedule %q: %v (write a cron expression like \"0 */6 * * *\" or @every 6h)", where, src.Schedule, err)
 			}
 		}

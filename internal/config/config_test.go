@@ -202,6 +202,22 @@ sources:
 			`s.yaml:5: source "a": render "chrome" is not known: write render: browser`,
 			`s.yaml:10: source "b": render applies to pages, not feeds`,
 		}},
+		{"schedules that never come round or never stop", `
+settings:
+  feed_schedule: "@every 1ms"
+sources:
+  - {id: a, kind: page, url: "https://example.com", select: article, schedule: "0 0 30 2 *"}
+  - {id: b, kind: page, url: "https://example.com/b", select: article, schedule: "@every -1h"}
+  - {id: c, kind: page, url: "https://example.com/c", select: article, schedule: "* * * * *"}
+mail:
+  from: tracker@example.com
+  schedule: "TZ=UTC @every 1h"
+`, []string{
+			`s.yaml: settings: feed_schedule "@every 1ms": it comes round every 1s: at most once a minute`,
+			`s.yaml:5: source "a": schedule "0 0 30 2 *": it never comes round`,
+			`s.yaml:6: source "b": schedule "@every -1h": it comes round every 1s`,
+			`mail: schedule "TZ=UTC @every 1h": digests follow a calendar`,
+		}},
 		{"empty file", ``, []string{"the file is empty"}},
 		{"no sources", "settings: {}\n", []string{"no sources declared"}},
 	} {
@@ -214,6 +230,9 @@ sources:
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error:\n%v\nlacks %q", err, w)
 				}
+			}
+			if strings.Contains(err.Error(), `source "c"`) {
+				t.Errorf("every minute is a valid schedule:\n%v", err)
 			}
 		})
 	}

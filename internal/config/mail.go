@@ -15,6 +15,25 @@ import (
 // @every 6h.
 var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
+// checkSchedule parses a schedule and checks that it comes round, and at
+// most once a minute: the cron library takes "0 0 30 2 *" (30 February),
+// which never comes, and turns "@every 1ms" or "@every -1h" into every
+// second; either would have the daemon fetch a site without pause.
+func checkSchedule(expr string) (cron.Schedule, error) {
+	sched, err := CronParser.Parse(expr)
+	if err != nil {
+		return nil, err
+	}
+	first := sched.Next(time.Now())
+	if first.IsZero() {
+		return nil, fmt.Errorf("it never comes round")
+	}
+	if gap := sched.Next(first).Sub(first); gap < time.Minute {
+		return nil, fmt.Errorf("it comes round every %v: at most once a minute", gap)
+	}
+	return sched, nil
+}
+
 func validateMail(cfg *Config, mailLine int) []Problem {
 	var probs []Problem
 	add := func(line int, format string, args ...any) {
@@ -29,8 +48,9 @@ func validateMail(cfg *Config, mailLine int) []Problem {
 			add(mailLine, "mail: base_url must be an http:// or https:// address, got %q", m.BaseURL)
 		}
 	}
-	if _, err := CronParser.Parse(m.Schedule); err != nil || strings.HasPrefix(m.Schedule, "@every") {
-		add(mailLine, "mail: schedule %q: digests follow a calendar: write a cron expression like \"0 8 * * 1\" (Mondays at 08:00, in each recipient's time zone)", m.Schedule)
+	sched, err := checkSchedule(m.Schedule)
+	if _, every := sched.(cron.ConstantDelaySchedule); err != nil || every || strings.Contains(m.Schedule, "TZ=") {
+		add(mailLine, "mail: schedule %q: digests follow a calendar, in each recipient's time zone: write a cron expression like \"0 8 * * 1\" (Mondays at 08:00)", m.Schedule)
 	}
 	switch m.SMTP.TLS {
 	case "starttls", "tls", "none":
