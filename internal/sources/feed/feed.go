@@ -186,7 +186,8 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 	if af, ok := gf.OriginalFeed().(*atom.Feed); ok && len(af.Entries) == len(gf.Items) {
 		entries = af.Entries
 	}
-	seen := make(map[string]bool, len(gf.Items))
+	var items []Item
+	shared := map[string]int{}
 	for i, gi := range gf.Items {
 		var entry *atom.Entry
 		if entries != nil {
@@ -196,6 +197,31 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 		if it.Title == "" && it.Link == "" && it.Text == "" {
 			f.Skipped++
 			continue
+		}
+		items = append(items, it)
+	}
+	sig := func(it Item) string {
+		sum := sha256.Sum256([]byte(collapseSpace(it.Title) + "\n" + collapseSpace(it.DateRaw)))
+		return hex.EncodeToString(sum[:8])
+	}
+	distinct := map[string]map[string]bool{} // key → title and date signatures
+	for _, it := range items {
+		if distinct[it.Key] == nil {
+			distinct[it.Key] = map[string]bool{}
+		}
+		distinct[it.Key][sig(it)] = true
+	}
+	for k, sigs := range distinct {
+		shared[k] = len(sigs)
+	}
+	// Distinct items without a guid that link to one page (a news index)
+	// would share a key: one would be kept and the next new one taken for
+	// an update of it. Each gets its link with its title and date instead,
+	// whatever its place in the feed. The same item twice stays a duplicate.
+	seen := make(map[string]bool, len(items))
+	for _, it := range items {
+		if shared[it.Key] > 1 && strings.TrimSpace(it.GUID) == "" && !strings.HasPrefix(it.Key, "hash:") {
+			it.Key += "#item-" + sig(it)
 		}
 		if seen[it.Key] {
 			f.Duplicates++

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -618,5 +619,47 @@ func BenchmarkParseFederalRegister(b *testing.B) {
 		if err != nil || len(f.Items) != 200 {
 			b.Fatalf("%v, %d items", err, len(f.Items))
 		}
+	}
+}
+
+// A regulator's feed whose items have no guid and all link to its news page:
+// each item keeps a key of its own, wherever it stands in the feed, so a
+// new item at the top is new, not an update of the one it pushed down.
+func TestItemsSharingALink(t *testing.T) {
+	rss := func(titles ...string) []byte {
+		var b strings.Builder
+		b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>Regulator news</title><link>https://www.example.gov/news</link>`)
+		for _, title := range titles {
+			fmt.Fprintf(&b, `<item><title>%s</title><link>https://www.example.gov/news</link><pubDate>Mon, %02d Aug 2025 09:00:00 +0000</pubDate><description>%s.</description></item>`,
+				title, len(title)%28+1, title)
+		}
+		b.WriteString(`</channel></rss>`)
+		return []byte(b.String())
+	}
+	before, err := Parse(rss("Guidance on cookie banners", "Fine for unlawful tracking", "Consultation on age checks"), "application/rss+xml", "https://www.example.gov/feed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := Parse(rss("New rules for dark patterns", "Guidance on cookie banners", "Fine for unlawful tracking", "Consultation on age checks"), "application/rss+xml", "https://www.example.gov/feed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before.Items) != 3 || len(after.Items) != 4 || before.Duplicates+after.Duplicates != 0 {
+		t.Fatalf("%d then %d items (%d, %d duplicates)", len(before.Items), len(after.Items), before.Duplicates, after.Duplicates)
+	}
+	keys := map[string]string{}
+	for _, it := range before.Items {
+		keys[it.Key] = it.Title
+	}
+	if len(keys) != 3 {
+		t.Errorf("keys %v", keys)
+	}
+	for _, it := range after.Items[1:] {
+		if keys[it.Key] != it.Title {
+			t.Errorf("%q moved down and changed key to %q", it.Title, it.Key)
+		}
+	}
+	if _, taken := keys[after.Items[0].Key]; taken {
+		t.Errorf("the new item took the key %q of %q", after.Items[0].Key, keys[after.Items[0].Key])
 	}
 }
