@@ -142,13 +142,14 @@ func New(opt Options) *Fetcher {
 	if tr == nil {
 		dialer := &net.Dialer{Timeout: opt.ConnectTimeout, KeepAlive: 30 * time.Second}
 		tr = &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           dialer.DialContext,
-			TLSHandshakeTimeout:   opt.ConnectTimeout,
-			ResponseHeaderTimeout: opt.Timeout,
-			MaxIdleConnsPerHost:   2,
-			IdleConnTimeout:       90 * time.Second,
-			ForceAttemptHTTP2:     true,
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         dialer.DialContext,
+			TLSHandshakeTimeout: opt.ConnectTimeout,
+			// No ResponseHeaderTimeout: each attempt's context bounds it,
+			// with the source's own timeout when it has one.
+			MaxIdleConnsPerHost: 2,
+			IdleConnTimeout:     90 * time.Second,
+			ForceAttemptHTTP2:   true,
 		}
 	}
 	f := &Fetcher{opt: opt, hosts: newHostGate(opt.HostDelay)}

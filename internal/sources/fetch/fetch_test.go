@@ -73,6 +73,24 @@ func TestFetchOK(t *testing.T) {
 	}
 }
 
+// A source's own timeout holds even when longer than the settings' one:
+// a slow regulator site gets the time its source allows.
+func TestSourceTimeoutLongerThanTheSetting(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(400 * time.Millisecond) // before any header
+		w.Write([]byte("<html><body><p>Guidance.</p></body></html>"))
+	}))
+	defer srv.Close()
+	f, _ := newFetcher(t, Options{Timeout: 100 * time.Millisecond})
+	if _, err := f.Fetch(context.Background(), Request{URL: srv.URL, Timeout: 5 * time.Second}); err != nil {
+		t.Errorf("with the source's 5s: %v", err)
+	}
+	_, err := f.Fetch(context.Background(), Request{URL: srv.URL})
+	if fe := fetchErr(t, err); fe.Kind != KindTimeout || !strings.Contains(err.Error(), "timed out after 100ms") {
+		t.Errorf("with the setting's 100ms: %v", err)
+	}
+}
+
 func TestTimeoutIsRetriedThenFails(t *testing.T) {
 	var hits atomic.Int32
 	release := make(chan struct{})
