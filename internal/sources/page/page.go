@@ -117,12 +117,23 @@ func (x *Extractor) Extract(body []byte, contentType string) (*Page, error) {
 	if reason := blockedByTitle(title); reason != "" {
 		return nil, &Error{Kind: KindBlocked, Msg: reason}
 	}
+	// Block and challenge pages say little. A page with plenty of text is
+	// the site itself, even with a bot-protection script or a captcha form
+	// somewhere in it (Cloudflare injects one into ordinary pages): when
+	// the selector misses there, the layout changed.
+	talkative := !hasFewerWords(doc.Find("body").Text(), 150)
+	blocked := func() string {
+		if talkative {
+			return ""
+		}
+		return blockedByContent(utf8Body)
+	}
 	for _, g := range x.remove {
 		doc.FindMatcher(g).Remove()
 	}
 	matches := outermost(doc.FindMatcher(x.sel).Nodes)
 	if len(matches) == 0 {
-		if reason := blockedByContent(utf8Body); reason != "" {
+		if reason := blocked(); reason != "" {
 			return nil, &Error{Kind: KindBlocked, Msg: reason}
 		}
 		msg := fmt.Sprintf("selector %s matched nothing", quoteList(x.rules.Select))
@@ -146,7 +157,7 @@ func (x *Extractor) Extract(body []byte, contentType string) (*Page, error) {
 	}
 	text := w.String()
 	if hasFewerWords(text, 50) {
-		if reason := blockedByContent(utf8Body); reason != "" {
+		if reason := blocked(); reason != "" {
 			return nil, &Error{Kind: KindBlocked, Msg: reason}
 		}
 	}
