@@ -213,9 +213,9 @@ mail:
   from: tracker@example.com
   schedule: "TZ=UTC @every 1h"
 `, []string{
-			`s.yaml: settings: feed_schedule "@every 1ms": it comes round every 1s: at most once a minute`,
+			`s.yaml: settings: feed_schedule "@every 1ms": @every needs a positive duration of at least a second`,
 			`s.yaml:5: source "a": schedule "0 0 30 2 *": it never comes round`,
-			`s.yaml:6: source "b": schedule "@every -1h": it comes round every 1s`,
+			`s.yaml:6: source "b": schedule "@every -1h": @every needs a positive duration`,
 			`mail: schedule "TZ=UTC @every 1h": digests follow a calendar`,
 		}},
 		{"empty file", ``, []string{"the file is empty"}},

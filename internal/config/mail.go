@@ -15,21 +15,23 @@ import (
 // @every 6h.
 var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-// checkSchedule parses a schedule and checks that it comes round, and at
-// most once a minute: the cron library takes "0 0 30 2 *" (30 February),
-// which never comes, and turns "@every 1ms" or "@every -1h" into every
-// second; either would have the daemon fetch a site without pause.
+// checkSchedule parses a schedule and checks that it comes round: the cron
+// library takes "0 0 30 2 *" (30 February), which never comes, and turns
+// "@every 1ms" or "@every -1h" into every second; either would have the
+// daemon fetch a site without pause.
 func checkSchedule(expr string) (cron.Schedule, error) {
 	sched, err := CronParser.Parse(expr)
 	if err != nil {
 		return nil, err
 	}
-	first := sched.Next(time.Now())
-	if first.IsZero() {
-		return nil, fmt.Errorf("it never comes round")
+	if i := strings.Index(expr, "@every"); i >= 0 {
+		d, err := time.ParseDuration(strings.TrimSpace(expr[i+len("@every"):]))
+		if err != nil || d < time.Second {
+			return nil, fmt.Errorf("@every needs a positive duration of at least a second, like @every 6h")
+		}
 	}
-	if gap := sched.Next(first).Sub(first); gap < time.Minute {
-		return nil, fmt.Errorf("it comes round every %v: at most once a minute", gap)
+	if sched.Next(time.Now()).IsZero() {
+		return nil, fmt.Errorf("it never comes round")
 	}
 	return sched, nil
 }
