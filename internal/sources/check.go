@@ -204,11 +204,21 @@ func hostOf(raw string) string {
 	return u.Host
 }
 
+// extraction counts the changes to how tracker itself reads pages that can
+// change a text (2: a page valid as UTF-8 is read as UTF-8 when its charset
+// is declared late). Like a change of selectors, it makes the next check
+// re-read the stored page and record any difference as technical, so that
+// no one is alerted to a change of tracker's rather than of the document.
+const extraction = 2
+
 // RulesHash identifies the extraction rules of a source: validators and
 // comparisons are only meaningful under the same rules.
 func RulesHash(s *config.Source) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%q\x00%q", s.Kind, s.URL, []string(s.Select), []string(s.Remove))
+	if s.Kind == "page" {
+		fmt.Fprintf(h, "\x00extraction=%d", extraction)
+	}
 	if s.Render != "" {
 		fmt.Fprintf(h, "\x00render=%s", s.Render)
 	}

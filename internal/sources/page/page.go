@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/andybalholm/cascadia"
@@ -87,8 +88,15 @@ type Page struct {
 }
 
 // Decode converts body to UTF-8 using the Content-Type header, a byte order
-// mark or a <meta charset>, in that order of trust.
+// mark or a <meta charset>, in that order of trust. Without a header or a
+// mark, a body that is valid UTF-8 is taken as UTF-8: the <meta> may come
+// after the first 1,024 bytes, where the standard prescan stops and guesses
+// windows-1252, and a body in a single-byte charset with any accent in it
+// is almost never valid UTF-8.
 func Decode(body []byte, contentType string) ([]byte, error) {
+	if _, _, certain := charset.DetermineEncoding(body, contentType); !certain && utf8.Valid(body) {
+		return body, nil
+	}
 	r, err := charset.NewReader(bytes.NewReader(body), contentType)
 	if err != nil {
 		return nil, &Error{Kind: KindParse, Msg: fmt.Sprintf("unknown character set: %v", err)}

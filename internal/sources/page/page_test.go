@@ -192,6 +192,8 @@ func TestCharsets(t *testing.T) {
 		{"windows-1252 from meta", cp1252, "text/html", "“Terms” – €5 fee"},
 		{"Shift_JIS from http-equiv", sjis, "text/html", "利用規約"},
 		{"UTF-8 without any declaration", "<html><body><article><p>Données — “quoted”</p></article></body></html>", "text/html", "Données — “quoted”"},
+		{"UTF-8 declared after the first 1,024 bytes", "<html><head><title>Privacy</title><style>" + strings.Repeat(".c{color:#333}", 80) +
+			`</style><meta charset="utf-8"></head><body><article><p>Vos données, don’t</p></article></body></html>`, "text/html", "Vos données, don’t"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := extract(t, Rules{Select: []string{"article"}}, tc.body, tc.contentType)
