@@ -11,6 +11,7 @@ import (
 	"tracker/internal/config"
 	"tracker/internal/sources/feed"
 	"tracker/internal/sources/fetch"
+	"tracker/internal/sources/page"
 	"tracker/internal/store"
 	"tracker/internal/topics"
 )
@@ -188,14 +189,27 @@ func (c *Checker) checkFeed(ctx context.Context, src *config.Source) Result {
 // enrich fetches an item's page and returns its main text, or "" when it
 // cannot: the item keeps what the feed said.
 func (c *Checker) enrich(ctx context.Context, src *config.Source, link string) string {
-	resp, err := c.Fetcher.Fetch(ctx, fetch.Request{URL: link, Header: src.Headers, Timeout: c.Config.EffectiveTimeout(src)})
+	// The source's headers (an API key, say) are for the feed's own host,
+	// not for every site its items link to.
+	var header map[string]string
+	if hostOf(link) == hostOf(src.URL) {
+		header = src.Headers
+	}
+	resp, err := c.Fetcher.Fetch(ctx, fetch.Request{URL: link, Header: header, Timeout: c.Config.EffectiveTimeout(src)})
 	if err != nil {
 		if c.Log != nil {
 			c.Log.Info("item page not fetched", "source", src.ID, "link", link, "err", err)
 		}
 		return ""
 	}
-	text, err := feed.ExtractText(resp.Body, resp.URL, strings.Join(src.EnrichSelect, ", "))
+	body, err := page.Decode(resp.Body, resp.Header.Get("Content-Type"))
+	if err != nil {
+		if c.Log != nil {
+			c.Log.Info("item page unreadable", "source", src.ID, "link", link, "err", err)
+		}
+		return ""
+	}
+	text, err := feed.ExtractText(body, resp.URL, strings.Join(src.EnrichSelect, ", "))
 	if err != nil {
 		if c.Log != nil {
 			c.Log.Info("item page without text", "source", src.ID, "link", link, "err", err)

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding/charmap"
+
 	"tracker/internal/replay"
 	"tracker/internal/store"
 )
@@ -417,9 +419,14 @@ func TestEnrichment(t *testing.T) {
 	s.set(200, "application/rss+xml", rss(1))
 	srv.Handle("/feed", s.handler)
 	srv.Handle("/news/1", replay.Static(200, []byte(`<html><body><main><p>Nothing about anything.</p></main></body></html>`)))
-	srv.Handle("/news/2", replay.Static(200, []byte(`<html><body><nav>Home</nav><main><h1>Fine for an app</h1>
-<div class="body"><p>The authority fined the company for processing children's personal data without consent.</p></div>
-<aside>Related: refunds</aside></main></body></html>`)))
+	// A French regulator's page in ISO-8859-1, said so by the header only.
+	latin1, _ := charmap.ISO8859_1.NewEncoder().String(`<html><body><nav>Home</nav><main><h1>Fine for an app</h1>
+<div class="body"><p>The authority fined the company for processing children's personal data without consent (données personnelles).</p></div>
+<aside>Related: refunds</aside></main></body></html>`)
+	srv.Handle("/news/2", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=ISO-8859-1")
+		w.Write([]byte(latin1))
+	})
 	c := newChecker(t, mustConfig(t, feedConfig(srv.URL+"/feed", ", enrich_select: '.body', topics: [privacy]")))
 	if r := checkOne(t, c, "f"); !r.Items.Baseline || srv.Hits("/news/1") != 0 {
 		t.Fatalf("baseline %+v, page fetched %d times", r, srv.Hits("/news/1"))
@@ -432,7 +439,7 @@ func TestEnrichment(t *testing.T) {
 		if it.Key != "n2" {
 			continue
 		}
-		if !strings.Contains(it.PageText, "children's personal data") || strings.Contains(it.PageText, "refunds") {
+		if !strings.Contains(it.PageText, "children's personal data") || !strings.Contains(it.PageText, "(données personnelles)") || strings.Contains(it.PageText, "refunds") {
 			t.Errorf("page text %q", it.PageText)
 		}
 		if len(it.Topics) == 0 || it.Topics[0].Topic != "privacy" || !it.Kept {
@@ -473,5 +480,47 @@ func TestRefilter(t *testing.T) {
 	checkOne(t, c, "f")
 	if n := kept(); n != 2 {
 		t.Errorf("%d kept, want the 2 Privacy Act notices", n)
+	}
+}
+
+// A feed's headers (an API key) go to the feed's host only, never to the
+// sites its items link to.
+func TestEnrichmentKeepsHeadersHome(t *testing.T) {
+	srv := replay.NewServer()
+	defer srv.Close()
+	var mu sync.Mutex
+	keys := map[string]string{}
+	page := func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		keys[r.Host] = r.Header.Get("X-Api-Key")
+		mu.Unlock()
+		w.Write([]byte(`<html><body><main><p>The authority published guidance on consent for cookies and personal data.</p></main></body></html>`))
+	}
+	srv.Handle("/news/1", page)
+	srv.Handle("/news/2", page)
+	other := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) // another host name for the same server
+	s := &serve{}
+	feedWith := func(links ...string) []byte {
+		var b bytes.Buffer
+		b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>`)
+		for i, l := range links {
+			fmt.Fprintf(&b, `<item><title>Guidance %d</title><link>%s</link><guid>g%d</guid></item>`, i, l, i)
+		}
+		b.WriteString(`</channel></rss>`)
+		return b.Bytes()
+	}
+	s.set(200, "application/rss+xml", feedWith())
+	srv.Handle("/feed", s.handler)
+	c := newChecker(t, mustConfig(t, feedConfig(srv.URL+"/feed", ", enrich_select: main, headers: {X-Api-Key: secret}")))
+	checkOne(t, c, "f")
+	s.set(200, "application/rss+xml", feedWith(srv.URL+"/news/1", other+"/news/2"))
+	if r := checkOne(t, c, "f"); r.Items.New != 2 {
+		t.Fatalf("%+v", r)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	home, away := strings.TrimPrefix(srv.URL, "http://"), strings.TrimPrefix(other, "http://")
+	if keys[home] != "secret" || keys[away] != "" || len(keys) != 2 {
+		t.Errorf("X-Api-Key by host: %v", keys)
 	}
 }
