@@ -68,12 +68,14 @@ type Response struct {
 	// NotModified is true when the server answered 304 to a conditional request.
 	NotModified bool
 	Attempts    int
-	// MovedTo is the final URL when a redirect on the way was permanent
-	// (301 or 308): the source's url should be updated.
+	// MovedTo is where the last permanent redirect (301 or 308) on the way
+	// led: the source's url should be updated to it. A temporary redirect
+	// after it (to a session or geo address) is not followed into it.
 	MovedTo string
 }
 
-// moved collects whether a request was redirected permanently.
+// movedKey holds, in a request's context, where its last permanent
+// redirect led.
 type movedKey struct{}
 
 // Error kinds.
@@ -156,9 +158,9 @@ func New(opt Options) *Fetcher {
 	f.client = &http.Client{
 		Transport: tr,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if p, ok := req.Context().Value(movedKey{}).(*bool); ok && req.Response != nil &&
+			if p, ok := req.Context().Value(movedKey{}).(*string); ok && req.Response != nil &&
 				(req.Response.StatusCode == http.StatusMovedPermanently || req.Response.StatusCode == http.StatusPermanentRedirect) {
-				*p = true
+				*p = req.URL.String()
 			}
 			for _, v := range via {
 				if v.URL.String() == req.URL.String() {
@@ -252,7 +254,7 @@ func (f *Fetcher) attempt(ctx context.Context, host string, req Request) (*Respo
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var moved bool
+	var moved string
 	ctx = context.WithValue(ctx, movedKey{}, &moved)
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
 	if err != nil {
@@ -297,9 +299,7 @@ func (f *Fetcher) attempt(ctx context.Context, host string, req Request) (*Respo
 		return &Response{URL: final, Status: resp.StatusCode, Header: resp.Header, NotModified: true}, nil
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		r := &Response{URL: final, Status: resp.StatusCode, Header: resp.Header, Body: body}
-		if moved {
-			r.MovedTo = final
-		}
+		r.MovedTo = moved
 		return r, nil
 	}
 	return nil, StatusError(final, resp.StatusCode, resp.Header, body)

@@ -91,6 +91,27 @@ func TestSourceTimeoutLongerThanTheSetting(t *testing.T) {
 	}
 }
 
+// A permanent redirect says where the source now lives; a temporary one
+// after it (a session or geo address) is not that place.
+func TestMovedTo(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/old", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/new", http.StatusMovedPermanently) })
+	mux.HandleFunc("/new", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/geo-fr?session=123", http.StatusFound)
+	})
+	mux.HandleFunc("/geo-fr", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html><body>Terms</body></html>")) })
+	mux.HandleFunc("/temp", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/geo-fr", http.StatusFound) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	f, _ := newFetcher(t, Options{})
+	for path, want := range map[string]string{"/old": srv.URL + "/new", "/temp": "", "/geo-fr": ""} {
+		resp, err := f.Fetch(context.Background(), Request{URL: srv.URL + path})
+		if err != nil || resp.MovedTo != want {
+			t.Errorf("%s: moved to %q, want %q (%v)", path, resp.MovedTo, want, err)
+		}
+	}
+}
+
 func TestTimeoutIsRetriedThenFails(t *testing.T) {
 	var hits atomic.Int32
 	release := make(chan struct{})
