@@ -20,6 +20,7 @@ import (
 
 	"github.com/andybalholm/cascadia"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/net/http/httpguts"
 
 	"tracker/internal/topics"
 )
@@ -515,6 +516,9 @@ func validate(cfg *Config) []Problem {
 	if s.MaxRedirects < 0 || s.Retries < 0 || s.MinWords < 0 {
 		add(0, "settings: max_redirects, retries and min_words must not be negative")
 	}
+	if s.Retries > 10 {
+		add(0, "settings: retries is %d: at most 10 (each waits twice as long as the one before)", s.Retries)
+	}
 	if s.Concurrency < 1 {
 		add(0, "settings: concurrency must be at least 1")
 	}
@@ -581,7 +585,7 @@ func validate(cfg *Config) []Problem {
 		for _, list := range []struct {
 			key  string
 			sels StringList
-		}{{"select", src.Select}, {"remove", src.Remove}} {
+		}{{"select", src.Select}, {"remove", src.Remove}, {"enrich_select", src.EnrichSelect}} {
 			for _, sel := range list.sels {
 				if _, err := cascadia.ParseGroup(sel); err != nil {
 					add(src.Line, "%s: %s: invalid CSS selector %q: %v", where, list.key, sel, err)
@@ -599,9 +603,12 @@ func validate(cfg *Config) []Problem {
 				add(src.Line, "%s: schedule %q: %v (write a cron expression like \"0 */6 * * *\" or @every 6h)", where, src.Schedule, err)
 			}
 		}
-		for k := range src.Headers {
-			if strings.TrimSpace(k) == "" || strings.ContainsAny(k, " :\r\n") {
+		for k, v := range src.Headers {
+			switch {
+			case !httpguts.ValidHeaderFieldName(k):
 				add(src.Line, "%s: headers: %q is not a valid header name", where, k)
+			case !httpguts.ValidHeaderFieldValue(v):
+				add(src.Line, "%s: headers: the value of %s holds a line break or a control character", where, k)
 			}
 		}
 	}

@@ -218,6 +218,17 @@ mail:
 			`s.yaml:6: source "b": schedule "@every -1h": @every needs a positive duration`,
 			`mail: schedule "TZ=UTC @every 1h": digests follow a calendar`,
 		}},
+		{"what would fail every fetch", `
+settings:
+  retries: 40
+sources:
+  - {id: a, kind: feed, url: "https://example.com/feed", enrich_select: "main[", headers: {"X(B)": "1", X-Key: "a\nb"}}
+`, []string{
+			`s.yaml: settings: retries is 40: at most 10`,
+			`s.yaml:5: source "a": enrich_select: invalid CSS selector "main["`,
+			`s.yaml:5: source "a": headers: "X(B)" is not a valid header name`,
+			`s.yaml:5: source "a": headers: the value of X-Key holds a line break`,
+		}},
 		{"empty file", ``, []string{"the file is empty"}},
 		{"no sources", "settings: {}\n", []string{"no sources declared"}},
 	} {

@@ -179,11 +179,14 @@ func New(opt Options) *Fetcher {
 	return f
 }
 
-// ExponentialBackoff waits first, then twice as long at each retry, ±20 %
-// so that many clients do not retry in step.
+// ExponentialBackoff waits first, then twice as long at each retry up to an
+// hour, ±20 % so that many clients do not retry in step.
 func ExponentialBackoff(first time.Duration) func(n int) time.Duration {
 	return func(n int) time.Duration {
-		d := first << (n - 1)
+		d := time.Hour
+		if n < 32 && first<<(n-1) < time.Hour && first<<(n-1) > 0 {
+			d = first << (n - 1)
+		}
 		return d + time.Duration((rand.Float64()-0.5)*0.4*float64(d))
 	}
 }

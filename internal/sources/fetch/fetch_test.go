@@ -91,6 +91,15 @@ func TestSourceTimeoutLongerThanTheSetting(t *testing.T) {
 	}
 }
 
+func TestBackoffStaysWithinAnHour(t *testing.T) {
+	b := ExponentialBackoff(time.Second)
+	for n, want := range map[int]time.Duration{1: time.Second, 4: 8 * time.Second, 12: 2048 * time.Second, 13: time.Hour, 35: time.Hour, 70: time.Hour} {
+		if d := b(n); d < want*8/10 || d > want*12/10 {
+			t.Errorf("backoff(%d) = %v, want %v ± 20 %%", n, d, want)
+		}
+	}
+}
+
 // A permanent redirect says where the source now lives; a temporary one
 // after it (a session or geo address) is not that place.
 func TestMovedTo(t *testing.T) {
