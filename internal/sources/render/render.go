@@ -197,6 +197,7 @@ type instance struct {
 	cancel      context.CancelFunc
 	allocCancel context.CancelFunc
 	dir         string // temporary profile
+	started     time.Time
 	pid         int
 	userAgent   string
 
@@ -365,7 +366,7 @@ func (r *Renderer) start(ctx context.Context) (*instance, error) {
 	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	debug := func(format string, args ...any) { r.log.Debug("chromium: " + fmt.Sprintf(format, args...)) }
 	bctx, bcancel := chromedp.NewContext(allocCtx, chromedp.WithLogf(debug), chromedp.WithErrorf(debug))
-	in := &instance{ctx: bctx, cancel: bcancel, allocCancel: allocCancel, dir: dir}
+	in := &instance{ctx: bctx, cancel: bcancel, allocCancel: allocCancel, dir: dir, started: time.Now()}
 
 	// The first Run starts the browser, which then lives as long as the
 	// context of that call: the start is bounded from outside it.
@@ -418,6 +419,15 @@ func (r *Renderer) stop(in *instance) error {
 	if target, err := os.Readlink(filepath.Join(in.dir, "SingletonSocket")); err == nil {
 		if d := filepath.Dir(target); strings.HasPrefix(filepath.Base(d), "org.chromium.") {
 			os.RemoveAll(d)
+		}
+	}
+	// So does a shared-memory file it had created but not yet unlinked
+	// when killed; left there, they would pile up over months of restarts.
+	// Unlinking one a live browser still maps takes nothing from it.
+	shm, _ := filepath.Glob(filepath.Join(os.TempDir(), ".org.chromium.Chromium.*"))
+	for _, f := range shm {
+		if fi, err := os.Lstat(f); err == nil && fi.Mode().IsRegular() && !fi.ModTime().Before(in.started.Add(-time.Second)) {
+			os.Remove(f)
 		}
 	}
 	if err := os.RemoveAll(in.dir); err != nil {
