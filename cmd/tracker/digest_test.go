@@ -239,3 +239,79 @@ func TestDigestPreview(t *testing.T) {
 		t.Error("a preview wrote to the outbox")
 	}
 }
+
+// A check that begins before a digest's window closes and commits after the
+// digest went out: its change is dated when it was recorded, so the next
+// digest holds it. Dated when the fetch began, it fell before the next
+// window and after the sent one: in no digest at all.
+func TestChangeCommittedAsTheWindowClosesIsInTheNextDigest(t *testing.T) {
+	srv := replay.NewServer()
+	defer srv.Close()
+	serve := func(name string) {
+		srv.Handle("/privacy", replay.Document(otaFile(t, "Privacy Policy", name), uint64(len(name))))
+	}
+	serve("2026-05-20T12-57-53Z")
+	outbox := filepath.Join(t.TempDir(), "outbox")
+	e := newEnv(t, fmt.Sprintf(`
+settings: {retries: 0, host_delay: 0s}
+mail: {from: "Tracker <tracker@example.com>", outbox: '%s'}
+recipients:
+  - {name: Ada Lovelace, address: ada@example.com}
+sources:
+  - {id: tiktok-privacy-eea, name: TikTok Privacy Policy (EEA), kind: page, url: '%s/privacy', select: article, remove: [.language-selection]}
+`, outbox, srv.URL))
+	at := func(s string) {
+		t.Helper()
+		tm, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Set(tm)
+	}
+	at("2026-05-27T10:00:00Z")
+	e.mustRun(exitOK, "check")
+	e.mustRun(exitOK, "digest", "--send") // enrols Ada: her first digest is Monday's
+	at("2026-06-01T09:00:00Z")
+	e.mustRun(exitOK, "digest", "--send")
+
+	// Monday 8 June, 07:59:50: the check starts; the site is slow.
+	at("2026-06-08T07:59:50Z")
+	release := make(chan struct{})
+	hit := make(chan struct{}, 1)
+	next := replay.Document(otaFile(t, "Privacy Policy", "2026-05-31T00-55-08Z"), 7)
+	srv.Handle("/privacy", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case hit <- struct{}{}:
+		default:
+		}
+		<-release
+		next(w, r)
+	})
+	done := make(chan string)
+	go func() {
+		_, out, _ := e.run("check")
+		done <- out
+	}()
+	<-hit
+	// 08:00:30: the digest of the week that just closed goes out.
+	at("2026-06-08T08:00:30Z")
+	e.mustRun(exitOK, "digest", "--send")
+	close(release)
+	if out := <-done; !strings.Contains(out, "new version 2") {
+		t.Fatalf("check: %s", out)
+	}
+
+	at("2026-06-15T09:00:00Z")
+	e.mustRun(exitOK, "digest", "--send")
+	files, _ := filepath.Glob(filepath.Join(outbox, "*.eml"))
+	holding := 0
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if bytes.Contains(b, []byte("version 1 → 2")) || bytes.Contains(b, []byte("version 1 =E2=86=92 2")) {
+			holding++
+		}
+	}
+	if len(files) != 3 || holding != 1 {
+		t.Errorf("%d digests, %d of them with the change of 8 June, want 3 and 1", len(files), holding)
+	}
+}

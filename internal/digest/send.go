@@ -271,6 +271,11 @@ func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) O
 		return Outcome{Err: err}
 	}
 
+	// Checks under way when the window closed are dated when they commit:
+	// wait for them, so that none lands in a window already sent.
+	if err := s.DB.Settle(ctx); err != nil {
+		return Outcome{Err: err}
+	}
 	dg, err := b.Build(ctx, r, start, end)
 	if err != nil {
 		return Outcome{Err: err}

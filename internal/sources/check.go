@@ -324,7 +324,7 @@ func (c *Checker) record(ctx context.Context, src *config.Source, x *page.Extrac
 		return Result{Outcome: Unchanged, Version: cur, Notice: notice}
 	}
 	nv := store.NewVersion{
-		SourceID: src.ID, Text: p.Text, At: at, Snapshot: snap, ExpectSeq: cur.Seq,
+		SourceID: src.ID, Text: p.Text, At: at, Now: c.now, Snapshot: snap, ExpectSeq: cur.Seq,
 		Provenance: store.ProvenanceFetch, RulesHash: rules, Validators: val,
 		// The current version was read another way (imported from a dataset,
 		// or before render: browser was switched) and its page cannot be

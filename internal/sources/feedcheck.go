@@ -144,7 +144,7 @@ func (c *Checker) checkFeed(ctx context.Context, src *config.Source) Result {
 		return Result{Outcome: Failed, Kind: "store", Err: err}
 	}
 	counts := ItemCounts{Baseline: st.LastOKAt.IsZero() && len(states) == 0, Skipped: parsed.Skipped}
-	ff := store.FeedFetch{SourceID: src.ID, At: at, Snapshot: snap, Validators: val}
+	ff := store.FeedFetch{SourceID: src.ID, At: at, Now: c.now, Snapshot: snap, Validators: val}
 	enriched := 0
 	for _, fi := range parsed.Items {
 		state, known := states[fi.Key]

@@ -90,12 +90,25 @@ type FeedFetch struct {
 	// content, their previous revision kept.
 	New     []Item
 	Updated []Item
+	// Now, when set, dates the new and updated items when the write begins
+	// rather than At (see NewVersion.Now).
+	Now func() time.Time
 }
 
 // SaveFeedFetch records a feed fetch in one transaction.
 func (db *DB) SaveFeedFetch(ctx context.Context, f FeedFetch) error {
 	return db.write(ctx, func(tx *txn) error {
 		changed := len(f.New)+len(f.Updated) > 0
+		if f.Now != nil && changed {
+			at := f.Now()
+			for i := range f.New {
+				if f.New[i].Published.Equal(f.New[i].FirstSeen) { // undated: published when first seen
+					f.New[i].Published = at
+				}
+				f.New[i].FirstSeen = at
+			}
+			f.At = at
+		}
 		status := 0
 		if f.Snapshot != nil {
 			status = f.Snapshot.Status

@@ -155,6 +155,13 @@ func (db *DB) write(ctx context.Context, fn func(*txn) error) error {
 	return nil
 }
 
+// Settle returns once every write begun before it, in this process or
+// another, has committed or rolled back: what is read next holds every
+// version and item dated before Settle was called (see NewVersion.Now).
+func (db *DB) Settle(ctx context.Context) error {
+	return db.write(ctx, func(*txn) error { return nil })
+}
+
 // ErrDiskFull marks a write refused because the disk holding the database
 // is full.
 var ErrDiskFull = errors.New("the disk is full")

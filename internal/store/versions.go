@@ -61,6 +61,11 @@ type NewVersion struct {
 	// Change describes the new version against the current one; it is
 	// recorded when the source already had a version.
 	Change *ChangeInfo
+	// Now, when set, dates the version (and its change) when its write
+	// begins rather than At, when the fetch began: a digest reads after
+	// Settle, so a change is in the digest of the window it is dated in,
+	// however long its fetch took.
+	Now func() time.Time
 }
 
 // Hash returns the hex SHA-256 of a text, as stored on versions.
@@ -100,6 +105,9 @@ func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v Version, ok bool
 		}
 		if cur.Seq > 0 && cur.SHA256 == sum {
 			return nil
+		}
+		if nv.Now != nil {
+			nv.At = nv.Now()
 		}
 		blobID, err := db.putBlob(ctx, tx, []byte(nv.Text), cur.blobID)
 		if err != nil {
