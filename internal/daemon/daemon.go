@@ -68,6 +68,7 @@ type job struct {
 	jitter    time.Duration
 	loc       *time.Location
 	next      time.Time
+	retries   int // failed digests in a row
 }
 
 func (j *job) name() string {
@@ -221,7 +222,10 @@ func (d *Daemon) plan(cfg *config.Config) ([]*job, error) {
 		if loc == nil {
 			loc = time.UTC
 		}
-		jobs = append(jobs, &job{recipient: r, sched: dsched, loc: loc, next: dsched.Next(now.In(loc))})
+		// Due at once: a digest missed while the daemon was down, or one
+		// that failed before a reload, goes out now (SendDue sends nothing
+		// that is not due), as a job like any other.
+		jobs = append(jobs, &job{recipient: r, sched: dsched, loc: loc, next: now})
 	}
 	return jobs, nil
 }
@@ -238,8 +242,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// and cancels in-flight work only when the grace period is over.
 	workCtx, cancelWork := context.WithCancel(context.Background())
 	defer cancelWork()
-	// A digest missed while the daemon was down is sent now.
-	d.sendDigests(workCtx, nil)
 
 	for {
 		d.mu.Lock()
@@ -345,7 +347,26 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 		r := j.recipient
 		go func() {
 			defer d.work.Done()
-			d.sendDigests(ctx, []*config.Recipient{r})
+			outs := d.sendDigests(ctx, []*config.Recipient{r})
+			failed := len(outs) == 1 && outs[0].Err != nil && outs[0].Digest.State != store.DigestUncertain
+			d.mu.Lock()
+			if failed {
+				// The server was down or refused it: try again soon rather
+				// than at the next scheduled time, a week later.
+				j.retries++
+				if retry := d.opt.Clock.Now().Add(digestRetry(j.retries)); retry.Before(j.next) {
+					j.next = retry
+				}
+			} else {
+				j.retries = 0
+			}
+			d.mu.Unlock()
+			if failed {
+				select {
+				case d.wake <- struct{}{}:
+				default:
+				}
+			}
 		}()
 		return
 	}
@@ -373,17 +394,28 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 	}()
 }
 
+// digestRetry is how long to wait before the n-th retry of a failed
+// digest: 15 minutes, doubling up to 6 hours.
+func digestRetry(n int) time.Duration {
+	d := 15 * time.Minute
+	for i := 1; i < n && d < 6*time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, 6*time.Hour)
+}
+
 // sendDigests sends the digests due (of rs, or of every recipient).
-func (d *Daemon) sendDigests(ctx context.Context, rs []*config.Recipient) {
+func (d *Daemon) sendDigests(ctx context.Context, rs []*config.Recipient) []digest.Outcome {
 	d.digestMu.Lock()
 	defer d.digestMu.Unlock()
 	d.mu.Lock()
 	sender, cfg := d.sender, d.cfg
 	d.mu.Unlock()
 	if len(cfg.Recipients) == 0 {
-		return
+		return nil
 	}
-	for _, o := range sender.SendDue(ctx, rs) {
+	outs := sender.SendDue(ctx, rs)
+	for _, o := range outs {
 		state := o.Digest.State
 		if o.Skipped != "" && state == "" {
 			continue
@@ -395,6 +427,7 @@ func (d *Daemon) sendDigests(ctx context.Context, rs []*config.Recipient) {
 			d.metrics.digests.WithLabelValues(state).Inc()
 		}
 	}
+	return outs
 }
 
 // alert reports, once, a source failing for longer than the threshold, and

@@ -307,3 +307,40 @@ func TestHealthzAndMetrics(t *testing.T) {
 		}
 	}
 }
+
+// A digest that fails at 08:00 (here the outbox cannot be written) is tried
+// again within the hour, backing off, rather than a week later.
+func TestFailedDigestIsRetried(t *testing.T) {
+	docs, err := replay.Load(replay.OTADir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms := docs["Terms of Service"]
+	srv := replay.NewServer()
+	defer srv.Close()
+	srv.Handle("/terms", replay.Document(terms[len(terms)-1].Markdown, 1))
+	path, db, cfg := setup(t, fmt.Sprintf(scheduleConfig, srv.URL))
+	blocker := filepath.Join(filepath.Dir(path), "outbox")
+	if err := os.WriteFile(blocker, []byte("not a directory"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 6, 7, 7, 0, 0, 0, time.UTC) // Sunday: Ada is enrolled a day before her first digest
+	clock := NewScaledClock(start, 4*3600)
+	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	monday := time.Date(2026, 6, 8, 8, 0, 0, 0, time.UTC)
+	go func() {
+		for clock.Now().Before(monday.Add(hour)) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		os.Remove(blocker) // fixed at 09:00
+	}()
+	runFor(t, d, clock, monday.Add(6*hour))
+	sent, _ := db.Digests(context.Background(), "", 0)
+	if len(sent) != 1 || sent[0].State != store.DigestSent || sent[0].Attempts < 2 ||
+		sent[0].SentAt.Before(monday.Add(hour)) || sent[0].SentAt.After(monday.Add(4*hour)) {
+		t.Fatalf("digests %+v", sent)
+	}
+}
