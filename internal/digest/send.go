@@ -261,7 +261,16 @@ func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) O
 		case store.DigestSent, stateSkipped:
 			return Outcome{Digest: d, Skipped: "already sent"}
 		case store.DigestUncertain:
-			return Outcome{Digest: d, Skipped: "uncertain: the connection dropped after the server had it; check whether it arrived (not resent automatically)"}
+			return Outcome{Digest: d, Skipped: fmt.Sprintf("uncertain: the connection dropped after the server had it; check whether it arrived, and resend it with tracker digest --resend %d", d.ID)}
+		case store.DigestPending:
+			// Recorded and not yet settled: another tracker process (the
+			// daemon, or digest --send run by hand) may be sending it right
+			// now. Left longer than a send can take, the process that
+			// recorded it died, and it is sent: under the same Message-ID,
+			// a copy that did go out is the same message.
+			if now.Sub(d.CreatedAt) < time.Duration(s.Config.Mail.SMTP.Timeout)+time.Minute {
+				return Outcome{Digest: d, Skipped: "being sent by another tracker process"}
+			}
 		}
 		if err := s.DB.DigestBodies(ctx, &d); err != nil {
 			return Outcome{Err: err}

@@ -279,3 +279,31 @@ func TestMonthlySchedule(t *testing.T) {
 		t.Errorf("September's digest: %+v (%d sent)", o.Digest, len(m.sent))
 	}
 }
+
+// A digest recorded but not yet settled may be going out from another
+// tracker process: it is left alone for as long as a send can take, then
+// sent (its recorder died before it could).
+func TestPendingDigest(t *testing.T) {
+	cfg, db := fixture(t)
+	m := &fakeMailer{}
+	now := monday.Add(time.Hour)
+	s := sender(t, cfg, db, m, &now)
+	ctx := context.Background()
+	r := cfg.Recipient("ada@example.com")
+	start, end, due, err := s.Window(ctx, r, now)
+	if err != nil || !due {
+		t.Fatalf("window: %v %v", due, err)
+	}
+	if _, err := db.CreateDigest(ctx, store.Digest{Recipient: r.Address, WindowStart: start, WindowEnd: end,
+		MessageID: MessageID(cfg.Mail.From, r.Address, start, end), Subject: "Digest", CreatedAt: now, Text: "text", HTML: "<p>html</p>"}); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(10 * time.Second)
+	if o := s.SendDue(ctx, []*config.Recipient{r})[0]; o.Skipped != "being sent by another tracker process" || len(m.sent) != 0 {
+		t.Errorf("while another process may be sending it: %+v", o)
+	}
+	now = now.Add(2 * time.Minute)
+	if o := s.SendDue(ctx, []*config.Recipient{r})[0]; o.Err != nil || o.Digest.State != store.DigestSent || len(m.sent) != 1 {
+		t.Errorf("once its recorder must have died: %+v", o)
+	}
+}
