@@ -39,12 +39,14 @@ type app struct {
 	sourceIDs  stringList
 	at         string
 	raw        bool
-	changes    changeFlags
-	diff       diffFlags
-	imp        importFlags
-	items      itemsFlags
-	digest     digestFlags
-	runf       runFlags
+	// rebuildIndex is rebuild --index.
+	rebuildIndex bool
+	changes      changeFlags
+	diff         diffFlags
+	imp          importFlags
+	items        itemsFlags
+	digest       digestFlags
+	runf         runFlags
 }
 
 type command struct {
@@ -66,7 +68,7 @@ func commands() []command {
 		{name: "items", args: "[--source ID] [--since D] [--topic T] [--json]", summary: "list the regulator items, the most recent first", run: runItems, flags: itemsCmdFlags},
 		{name: "show", args: "ID [--at D] [--json]", summary: "print the text of a document as it stood at a date", run: runShow, flags: showFlags},
 		{name: "search", args: "QUERY [--source ID] [--at D] [--json]", summary: "find a phrase in every version of every document", run: runSearch, flags: searchFlags},
-		{name: "rebuild", args: "[--source ID]...", summary: "re-extract the current versions from their stored pages after selectors changed", run: runRebuild, flags: rebuildFlags},
+		{name: "rebuild", args: "[--source ID]... | --index", summary: "re-extract the current versions from their stored pages after selectors changed", run: runRebuild, flags: rebuildFlags},
 		{name: "digest", args: "--preview|--send [--recipient R] [--out FILE]", summary: "preview or send the digests that are due", run: runDigest, flags: digestCmdFlags},
 		{name: "digests", args: "[--json]", summary: "list the digests sent, when, to whom, in which state", run: runDigests},
 		{name: "import", args: "ota DIR [--service NAME]... [--terms TYPE]... [--map \"Service/Terms type=SOURCE_ID\"]...", summary: "import an Open Terms Archive dataset's history", run: runImport, flags: importCmdFlags},

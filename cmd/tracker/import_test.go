@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,6 +164,27 @@ func TestImportSearch(t *testing.T) {
 	}
 	if code, _, errOut := e.run("search", "data AND (", "--fts"); code != exitUsage || !strings.Contains(errOut, "not a valid search") {
 		t.Errorf("bad FTS query: exit %d %q", code, errOut)
+	}
+
+	// The index lost (here wiped behind tracker's back) is built again from
+	// the versions, and answers as before.
+	before := e.mustRun(exitOK, "search", "Commercial Music Library")
+	raw, err := sql.Open("sqlite", e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('delete-all')`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	if out := e.mustRun(exitOK, "search", "Commercial Music Library"); !strings.Contains(out, "is in no version") {
+		t.Fatalf("search with the index wiped:\n%s", out)
+	}
+	if out := e.mustRun(exitOK, "rebuild", "--index"); !strings.Contains(out, "search index built again from 104 versions") {
+		t.Errorf("rebuild --index: %s", out)
+	}
+	if after := e.mustRun(exitOK, "search", "Commercial Music Library"); after != before {
+		t.Errorf("search after rebuild --index:\n%s\nbefore:\n%s", after, before)
 	}
 }
 

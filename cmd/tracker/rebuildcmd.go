@@ -13,6 +13,7 @@ import (
 
 func rebuildFlags(a *app, fs *flag.FlagSet) {
 	fs.Var(&a.sourceIDs, "source", "only this source `ID` (repeatable)")
+	fs.BoolVar(&a.rebuildIndex, "index", false, "build the search index again from every stored version, and nothing else")
 }
 
 // runRebuild re-extracts the current version of each page source from its
@@ -21,9 +22,23 @@ func rebuildFlags(a *app, fs *flag.FlagSet) {
 // of the document. (tracker check does the same by itself when it sees new
 // selectors; rebuild does it now, without fetching.)
 func runRebuild(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
-	if len(args) > 0 {
+	if len(args) > 0 || a.rebuildIndex && len(a.sourceIDs) > 0 {
 		fs.Usage()
 		return exitUsage
+	}
+	if a.rebuildIndex {
+		db, ok := a.openDB(ctx, true)
+		if !ok {
+			return exitFailed
+		}
+		defer db.Close()
+		n, err := db.RebuildSearchIndex(ctx)
+		if err != nil {
+			a.errorf("%v", err)
+			return exitFailed
+		}
+		fmt.Fprintf(a.stdout, "search index built again from %d versions\n", n)
+		return exitOK
 	}
 	cfg, ok := a.loadConfigFor()
 	if !ok {

@@ -242,10 +242,8 @@ func (db *DB) readBlob(ctx context.Context, q querier, id int64) ([]byte, error)
 	if len(out) != size {
 		return nil, fmt.Errorf("store: blob %d decodes to %d bytes, want %d: the database is damaged", id, len(out), size)
 	}
-	if tx != nil {
-		tx.keep(id, out)
-	} else {
-		db.blobs.put(id, out)
-	}
+	// Read from the database, so committed: the blobs this transaction
+	// wrote were all found in tx.blobs above.
+	db.blobs.put(id, out)
 	return out, nil
 }

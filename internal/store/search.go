@@ -238,5 +238,40 @@ func (db *DB) paragraphText(ctx context.Context, v Version, id int64) (string, e
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("store: paragraph %d is not in version %d of %s: the search index is damaged; run `tracker rebuild --index`", id, v.Seq, v.SourceID)
+	return "", fmt.Errorf("store: paragraph %d is not in version %d of %s: the search index is damaged; run `tracker rebuild --index` to build it again from the versions", id, v.Seq, v.SourceID)
+}
+
+// RebuildSearchIndex indexes every version again, from the stored texts, in
+// one transaction: searches go on reading the old index until it commits.
+// It returns the number of versions indexed.
+func (db *DB) RebuildSearchIndex(ctx context.Context) (int, error) {
+	n := 0
+	err := db.write(ctx, func(tx *txn) error {
+		for _, q := range []string{`INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('delete-all')`,
+			`DELETE FROM paragraph_runs`, `DELETE FROM paragraphs`} {
+			if _, err := tx.tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("store: clear the search index: %w", err)
+			}
+		}
+		rows, err := tx.tx.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions ORDER BY source_id, seq`)
+		if err != nil {
+			return fmt.Errorf("store: rebuild the search index: %w", err)
+		}
+		vs, err := collect(rows, nil, "versions", scanVersion)
+		if err != nil {
+			return err
+		}
+		for _, v := range vs {
+			b, err := db.readBlob(ctx, tx, v.blobID)
+			if err != nil {
+				return err
+			}
+			if err := indexVersion(ctx, tx, v.SourceID, v.Seq, string(b)); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
 }

@@ -91,9 +91,9 @@ type txn struct {
 	tx     *sql.Tx
 	c      *stmtCache
 	misses []string
-	// blobs are contents read or written in the transaction: they join the
-	// shared cache only once it commits, for a rolled-back blob's id is
-	// given to the next one.
+	// blobs are the contents the transaction wrote: they join the shared
+	// cache only once it commits, for a rolled-back blob's id is given to
+	// the next one.
 	blobs map[int64][]byte
 }
 
