@@ -312,8 +312,8 @@ func TestFeedReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(announced) != 20 {
-		t.Errorf("%d items announced, want the 20 that came after the first fetch (the edited one is baseline)", len(announced))
+	if len(announced) != 21 {
+		t.Errorf("%d items announced, want the 20 that came after the first fetch and the baseline one corrected since", len(announced))
 	}
 	for _, it := range items {
 		if strings.HasSuffix(it.Title, "(corrected)") {

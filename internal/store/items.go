@@ -162,6 +162,9 @@ func insertItem(ctx context.Context, tx *txn, sourceID string, it Item) error {
 	return nil
 }
 
+// updateItem stores an item's new content, keeping the previous revision.
+// An item of the baseline (in the feed at its first fetch, never announced)
+// that changes is news from then on: its update is announced.
 func updateItem(ctx context.Context, tx *txn, sourceID string, it Item, at time.Time) error {
 	var (
 		id        int64
@@ -185,7 +188,7 @@ func updateItem(ctx context.Context, tx *txn, sourceID string, it Item, at time.
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE items SET guid = ?, title = ?, link = ?, author = ?, categories = ?, text = ?,
 		page_text = CASE WHEN ? != '' THEN ? ELSE page_text END, published = ?, date_only = ?, date_raw = ?, hash = ?,
-		updated_at = ?, revision = revision + 1, kept = ?, topics = ? WHERE id = ?`,
+		updated_at = ?, revision = revision + 1, kept = ?, topics = ?, baseline = 0 WHERE id = ?`,
 		it.GUID, it.Title, it.Link, it.Author, jsonOf(nonNilStrings(it.Categories)), it.Text, it.PageText, it.PageText,
 		nullTime(it.Published), it.DateOnly, it.DateRaw, it.Hash, fmtTime(at), it.Kept, jsonOf(nonNilMatches(it.Topics)), id)
 	if err != nil {
