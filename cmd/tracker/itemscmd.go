@@ -63,7 +63,7 @@ func runItems(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 		return exitOK
 	}
 	for _, it := range items {
-		fmt.Fprintf(a.stdout, "%s  %s  %s\n", api.Published(it)[:10], it.SourceID, it.Title)
+		fmt.Fprintf(a.stdout, "%s  %s  %s\n", api.Published(it)[:10], it.SourceID, terminalSafe(it.Title))
 		var notes []string
 		if it.Revision > 1 {
 			notes = append(notes, fmt.Sprintf("updated %s", fmtTime(it.UpdatedAt)))
@@ -79,7 +79,7 @@ func runItems(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 			fmt.Fprintf(a.stdout, "    %s\n", strings.Join(notes, "; "))
 		}
 		if it.Link != "" {
-			fmt.Fprintf(a.stdout, "    %s\n", it.Link)
+			fmt.Fprintf(a.stdout, "    %s\n", terminalSafe(it.Link))
 		}
 	}
 	return exitOK

@@ -69,13 +69,13 @@ func runSearch(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 			state = "last seen " + fmtTime(h.LastSeen)
 		}
 		fmt.Fprintf(a.stdout, "%s  versions %s  first seen %s, %s\n  %s\n", h.SourceID, seqRuns(h.Runs),
-			fmtTime(h.FirstSeen), state, excerpt(h.Text, args[0], 30))
+			fmtTime(h.FirstSeen), state, terminalSafe(excerpt(h.Text, args[0], 30)))
 	}
 	if len(items) > 0 {
 		fmt.Fprintf(a.stdout, "\nRegulator items:\n")
 	}
 	for _, it := range items {
-		fmt.Fprintf(a.stdout, "%s  %s  %s\n  %s\n", api.Published(it)[:10], it.SourceID, it.Title, it.Link)
+		fmt.Fprintf(a.stdout, "%s  %s  %s\n  %s\n", api.Published(it)[:10], it.SourceID, terminalSafe(it.Title), terminalSafe(it.Link))
 	}
 	return exitOK
 }

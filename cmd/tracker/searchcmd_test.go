@@ -23,3 +23,14 @@ func TestExcerpt(t *testing.T) {
 		t.Errorf("short text: %q", got)
 	}
 }
+
+func TestTerminalSafe(t *testing.T) {
+	hostile := "Terms\x1b]0;PWNED\x07\x1b[2J and \u202eevil\u202c\n\tclause \u0085 end"
+	got := terminalSafe(hostile)
+	if strings.ContainsAny(got, "\x1b\x07\u202e\u202c\u0085") || !strings.Contains(got, "\n\tclause") || !strings.HasPrefix(got, "Terms\uFFFD]0;PWNED") {
+		t.Errorf("terminalSafe(%q) = %q", hostile, got)
+	}
+	if plain := "Données personnelles — “quoted”\n"; terminalSafe(plain) != plain {
+		t.Errorf("plain text changed: %q", terminalSafe(plain))
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"tracker/internal/api"
 )
@@ -46,6 +47,27 @@ func runShow(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 		return a.printJSON(api.Shown{Version: api.NewVersion(v), Text: text})
 	}
 	fmt.Fprintf(a.stdout, "%s, version %d\nfirst seen %s, last confirmed %s\nSHA-256 %s (%s)\n\n%s\n",
-		id, v.Seq, fmtTime(v.FirstSeen), fmtTime(v.LastSeen), v.SHA256, versionNote(v), strings.TrimRight(text, "\n"))
+		id, v.Seq, fmtTime(v.FirstSeen), fmtTime(v.LastSeen), v.SHA256, versionNote(v), terminalSafe(strings.TrimRight(text, "\n")))
 	return exitOK
+}
+
+// terminalSafe replaces what a terminal would take as a command rather than
+// text (escape sequences, other control characters, bidirectional
+// overrides) in text taken from the web: a page could otherwise retitle,
+// clear or recolour the reader's terminal. Texts stored before tracker
+// dropped control characters at extraction may still hold them.
+func terminalSafe(s string) string {
+	hidden := func(r rune) bool {
+		return r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r < 0xa0 ||
+			r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
+	}
+	if strings.IndexFunc(s, hidden) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if hidden(r) {
+			return utf8.RuneError
+		}
+		return r
+	}, s)
 }

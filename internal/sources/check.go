@@ -206,7 +206,7 @@ func hostOf(raw string) string {
 
 // extraction counts the changes to how tracker itself reads pages that can
 // change a text (2: a page valid as UTF-8 is read as UTF-8 when its charset
-// is declared late). Like a change of selectors, it makes the next check
+// is declared late, and control characters are dropped). Like a change of selectors, it makes the next check
 // re-read the stored page and record any difference as technical, so that
 // no one is alerted to a change of tracker's rather than of the document.
 const extraction = 2

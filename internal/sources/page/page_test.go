@@ -137,6 +137,15 @@ func TestJavaScriptShellHint(t *testing.T) {
 	}
 }
 
+// Control characters are never text: an escape sequence in a page would
+// otherwise reach the terminal of whoever reads the version.
+func TestControlCharactersDropped(t *testing.T) {
+	p, err := extract(t, Rules{Select: []string{"article"}}, "<body><article><p>Terms\x1b]0;PWNED\x07 apply\x1b[2J to \u0085you.</p></article></body>", "text/html")
+	if err != nil || p.Text != "Terms]0;PWNED apply[2J to you." {
+		t.Errorf("text %q, %v", p.Text, err)
+	}
+}
+
 func TestEmptySelection(t *testing.T) {
 	_, err := extract(t, Rules{Select: []string{"article"}}, `<body><article><img src="x.png"> <script>x()</script></article></body>`, "text/html")
 	var pe *Error

@@ -25,6 +25,8 @@ func collapse(s string) string {
 		case unicode.IsSpace(r):
 			space = true
 			continue
+		case unicode.IsControl(r):
+			continue // never text, and an escape sequence would reach terminals
 		}
 		if space && b.Len() > 0 {
 			b.WriteByte(' ')
