@@ -67,6 +67,14 @@ func TestImportHistory(t *testing.T) {
 	for _, at := range recorded {
 		isRecorded[at.Format(time.RFC3339)] = true
 	}
+	// Its last change is its last version's, as the web overview says too.
+	var list []api.Source
+	e.runJSON(&list, "sources")
+	for _, s := range list {
+		if s.ID == "tiktok-terms-of-service" && (s.LastChange == nil || *s.LastChange != *history[len(history)-1].FirstSeen) {
+			t.Errorf("sources: last change %v, want the last version's first seen %s", s.LastChange, *history[len(history)-1].FirstSeen)
+		}
+	}
 	for i, v := range history {
 		if !isRecorded[*v.FirstSeen] || v.Provenance != "import" || !strings.HasPrefix(v.OriginRef, "ota-tiktok/TikTok/Terms of Service/") {
 			t.Errorf("version %d: first seen %s, provenance %s %s", v.Seq, *v.FirstSeen, v.Provenance, v.OriginRef)
