@@ -198,6 +198,9 @@ func (c configOrDefaults) taxonomy() *topics.Taxonomy {
 
 func (a *app) optionalConfig() (configOrDefaults, error) {
 	if _, err := os.Stat(a.configPath); errors.Is(err, os.ErrNotExist) {
+		if a.configPath != defaultConf { // asked for by name: a typo must not pass unnoticed
+			return configOrDefaults{}, fmt.Errorf("no configuration at %s: check --config or TRACKER_CONFIG", a.configPath)
+		}
 		return configOrDefaults{}, nil
 	}
 	cfg, err := config.Load(a.configPath)

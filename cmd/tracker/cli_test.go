@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -319,5 +320,33 @@ func TestPrintedTimesFindTheirVersion(t *testing.T) {
 	// The listings' minute, as printed.
 	if out := e.mustRun(exitOK, "show", "tos", "--at", "2026-11-24 11:00 UTC"); !strings.Contains(out, "version 2") {
 		t.Errorf("show --at the minute version 2 was first seen:\n%.300s", out)
+	}
+}
+
+// tracker sources lists what it can: the declared sources before any
+// database exists (creating none), the stored ones without a configuration.
+// A configuration asked for by name must exist.
+func TestSourcesWithoutDatabaseOrConfig(t *testing.T) {
+	e := newEnv(t, "sources:\n  - {id: tos, kind: page, url: 'https://www.tiktok.com/legal/terms', select: article}\n")
+	typo := filepath.Join(e.dir, "trakcer.db")
+	if out := e.mustRun(exitOK, "sources", "--db", typo); !strings.Contains(out, "tos") || !strings.Contains(out, "never checked") {
+		t.Errorf("sources before any database:\n%s", out)
+	}
+	if _, err := os.Stat(typo); err == nil {
+		t.Error("tracker sources created a database")
+	}
+
+	imported := importedEnv(t)
+	os.Remove(imported.config)
+	imported.config = filepath.Join(imported.dir, "missing.yaml")
+	if code, _, errOut := imported.run("sources"); code != exitUsage || !strings.Contains(errOut, "no configuration at") {
+		t.Errorf("sources with a missing --config: exit %d %q", code, errOut)
+	}
+	if code, _, errOut := imported.run("diff", "tiktok-terms-of-service"); code != exitUsage || !strings.Contains(errOut, "no configuration at") {
+		t.Errorf("diff with a missing --config: exit %d %q", code, errOut)
+	}
+	imported.config = defaultConf // not in this directory: the database alone
+	if out := imported.mustRun(exitOK, "sources"); !regexp.MustCompile(`tiktok-privacy-policy +page +70 versions`).MatchString(out) {
+		t.Errorf("sources from the database alone:\n%s", out)
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"text/tabwriter"
 
 	"tracker/internal/api"
+	"tracker/internal/store"
 )
 
 // runSources lists declared and stored sources with their status.
@@ -15,21 +17,30 @@ func runSources(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		fs.Usage()
 		return exitUsage
 	}
-	cfg, ok := a.loadConfig()
-	if !ok {
-		return exitUsage
-	}
-	db, ok := a.openDB(ctx, false)
-	if !ok {
-		return exitFailed
-	}
-	defer db.Close()
-	stored, err := db.Sources(ctx)
+	// The declared sources, the stored ones, or both: without a database
+	// yet, the declared ones are listed as never checked, and no empty
+	// database is left behind by a mistyped --db.
+	cfg, err := a.optionalConfig()
 	if err != nil {
 		a.errorf("%v", err)
-		return exitFailed
+		return exitUsage
 	}
-	list := api.Sources(cfg, stored)
+	var stored []store.Source
+	if _, err := os.Stat(a.dbPath); err == nil {
+		db, ok := a.openDB(ctx, true)
+		if !ok {
+			return exitFailed
+		}
+		defer db.Close()
+		if stored, err = db.Sources(ctx); err != nil {
+			a.errorf("%v", err)
+			return exitFailed
+		}
+	} else if cfg.Config == nil {
+		a.errorf("neither a configuration (%s) nor a database (%s): pass --config or --db", a.configPath, a.dbPath)
+		return exitUsage
+	}
+	list := api.Sources(cfg.Config, stored)
 	if a.jsonOut {
 		return a.printJSON(list)
 	}
