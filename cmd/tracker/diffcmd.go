@@ -74,7 +74,7 @@ func runDiff(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 			return exitFailed
 		}
 	} else {
-		a.errorf("%s has only one version: nothing to compare it with", id)
+		a.errorf("version 1 of %s is its first: there is nothing before it to compare it with (pass --from)", id)
 		return exitUsage
 	}
 	oldText, err := db.Text(ctx, from)

@@ -395,3 +395,16 @@ func TestFirstFetchAfterImportIsTechnical(t *testing.T) {
 		t.Errorf("the next real change: %s", out)
 	}
 }
+
+// Diffing the first version says what to do, on the command line and on the
+// web alike.
+func TestDiffOfTheFirstVersion(t *testing.T) {
+	e := importedEnv(t)
+	code, _, errOut := e.run("diff", "tiktok-terms-of-service", "--to", "1")
+	if code != exitUsage || !strings.Contains(errOut, "version 1 of tiktok-terms-of-service is its first") || !strings.Contains(errOut, "pass --from") {
+		t.Errorf("diff --to 1: exit %d %q", code, errOut)
+	}
+	if out := e.mustRun(exitOK, "diff", "tiktok-terms-of-service", "--from", "1", "--to", "2"); !strings.HasPrefix(out, "tiktok-terms-of-service: version 1 (first seen 2020-07-29 13:32 UTC) → version 2") {
+		t.Errorf("diff --from 1 --to 2:\n%.300s", out)
+	}
+}

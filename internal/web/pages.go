@@ -512,7 +512,7 @@ func (s *server) diffOf(ctx context.Context, id string, q url.Values) (from, to 
 	} else if to.Seq > 1 {
 		from, err = s.db.Version(ctx, id, to.Seq-1)
 	} else {
-		err = notFoundf("%s has only one version: there is nothing to compare it with", id)
+		err = notFoundf("version 1 of %s is its first: there is nothing before it to compare it with (give from)", id)
 	}
 	if err != nil {
 		return
