@@ -105,8 +105,12 @@ func (s *server) apiDiff(w http.ResponseWriter, r *http.Request) {
 // tracker changes --json
 func (s *server) apiChanges(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := store.ChangeFilter{SourceIDs: sourceParams(q), Topic: strings.TrimSpace(q.Get("topic")), Technical: q.Get("technical") != ""}
+	f := store.ChangeFilter{SourceIDs: sourceParams(q), Topic: strings.TrimSpace(q.Get("topic"))}
 	var err error
+	if f.Technical, err = boolParam(q, "technical"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if f.Since, err = dateParam(q, "since", false); err != nil {
 		s.fail(w, r, err)
 		return
@@ -170,8 +174,12 @@ func (s *server) apiSearch(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequestf("q: give the phrase to search for"))
 		return
 	}
-	sq := store.SearchQuery{Text: text, Raw: q.Get("fts") != "", SourceIDs: sourceParams(q)}
-	var err error
+	raw, err := boolParam(q, "fts")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sq := store.SearchQuery{Text: text, Raw: raw, SourceIDs: sourceParams(q)}
 	if sq.At, err = dateParam(q, "at", true); err != nil {
 		s.fail(w, r, err)
 		return

@@ -123,6 +123,19 @@ func (s *server) version(ctx context.Context, id, ref, what string) (store.Versi
 	return v, err
 }
 
+// boolParam reads an optional yes/no parameter: absent or empty is no;
+// "fts=0" must not mean yes.
+func boolParam(q url.Values, name string) (bool, error) {
+	v := strings.ToLower(strings.TrimSpace(q.Get(name)))
+	switch v {
+	case "", "0", "false", "no", "off":
+		return false, nil
+	case "1", "true", "yes", "on":
+		return true, nil
+	}
+	return false, badRequestf("%s: %q is not a yes or no (1 or 0)", name, q.Get(name))
+}
+
 // dateParam reads an optional date parameter.
 func dateParam(q url.Values, name string, endOfDay bool) (time.Time, error) {
 	v := strings.TrimSpace(q.Get(name))
@@ -619,8 +632,11 @@ func (s *server) itemsPage(w http.ResponseWriter, r *http.Request) {
 
 // itemFilter reads the filters of the items page and API.
 func itemFilter(q url.Values) (store.ItemFilter, error) {
-	f := store.ItemFilter{SourceIDs: sourceParams(q), Topic: strings.TrimSpace(q.Get("topic")), All: q.Get("all") != ""}
+	f := store.ItemFilter{SourceIDs: sourceParams(q), Topic: strings.TrimSpace(q.Get("topic"))}
 	var err error
+	if f.All, err = boolParam(q, "all"); err != nil {
+		return f, err
+	}
 	if f.Since, err = dateParam(q, "since", false); err != nil {
 		return f, err
 	}

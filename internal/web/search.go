@@ -55,7 +55,13 @@ func (s *server) searchPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	form := searchForm{Q: strings.TrimSpace(q.Get("q")), Source: strings.Join(sourceParams(q), ","), Topic: q.Get("topic"),
-		Since: q.Get("since"), Until: q.Get("until"), At: q.Get("at"), FTS: q.Get("fts") != ""}
+		Since: q.Get("since"), Until: q.Get("until"), At: q.Get("at")}
+	fts, err := boolParam(q, "fts")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	form.FTS = fts
 	list, names, err := s.sources(ctx)
 	if err != nil {
 		s.fail(w, r, err)

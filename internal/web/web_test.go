@@ -540,6 +540,19 @@ func TestAPI(t *testing.T) {
 				t.Error("no document hit")
 			}
 		}},
+		// fts=0 is no, as it reads: a phrase, not query syntax.
+		{"/api/search?q=data+personal&fts=0&source=tiktok-privacy-policy", 200, func(t *testing.T, v any) {
+			if len(v.([]any)) != 0 {
+				t.Errorf("fts=0 searched with query syntax: %d hits for the phrase 'data personal'", len(v.([]any)))
+			}
+		}},
+		{"/api/search?q=data+personal&fts=1&source=tiktok-privacy-policy", 200, func(t *testing.T, v any) {
+			if len(v.([]any)) == 0 {
+				t.Error("fts=1: no hit for data AND personal")
+			}
+		}},
+		{"/api/search?q=data&fts=maybe", 400, nil},
+		{"/api/changes?technical=perhaps", 400, nil},
 		{"/api/sources/nope/history", 404, nil},
 		{"/api/changes?min-importance=huge", 400, nil},
 		{"/api/search", 400, nil},
