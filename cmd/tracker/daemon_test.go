@@ -314,10 +314,11 @@ func TestDaemonListen(t *testing.T) {
 	defer srv.Close()
 	srv.Handle("/doc/0", replay.Static(200, []byte("<html><body><article>"+strings.Repeat("Terms of service. ", 40)+"</article></body></html>")))
 	e := newEnv(t, daemonConfig(srv.URL, 1, ""))
-	p := startDaemon(t, e, "--listen", "127.0.0.1:0")
+	p := startDaemon(t, e, "--listen", "127.0.0.1:0", "--base-url", "https://tracker.example.com")
 	addr := p.addr(t)
 	p.waitLog(t, `"msg":"checked"`, 20*time.Second)
 	for path, want := range map[string]string{
+		"/sources/doc-00/versions/1":  `<a href="https://tracker.example.com/sources/doc-00/versions/1">`,
 		"/healthz":                    `"status":"ok"`,
 		"/metrics":                    `tracker_checks_total{outcome="new",source="doc-00"} 1`,
 		"/":                           "doc-00",

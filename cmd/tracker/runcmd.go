@@ -22,12 +22,14 @@ import (
 
 type runFlags struct {
 	listen    string
+	baseURL   string
 	logFormat string
 	logLevel  string
 }
 
 func runCmdFlags(a *app, fs *flag.FlagSet) {
 	fs.StringVar(&a.runf.listen, "listen", "", "serve the web pages, /healthz and /metrics on this `address` (e.g. 127.0.0.1:8080); beyond loopback, set TRACKER_WEB_TOKEN or TRACKER_WEB_USER and TRACKER_WEB_PASSWORD")
+	fs.StringVar(&a.runf.baseURL, "base-url", a.env("TRACKER_BASE_URL", ""), "with --listen, the `URL` the pages are reached at from outside, for absolute permalinks (env TRACKER_BASE_URL; default mail.base_url)")
 	fs.StringVar(&a.runf.logFormat, "log-format", "text", "log `format`: text or json")
 	fs.StringVar(&a.runf.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 }
@@ -91,7 +93,11 @@ func runRun(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 	// The web pages name the declared sources and classify with the
 	// configured topics: they follow each configuration a SIGHUP loads.
 	newPages := func(cfg *config.Config) http.Handler {
-		return web.New(web.Options{DB: db, Config: cfg, Log: log, Access: access, BaseURL: cfg.Mail.BaseURL})
+		base := a.runf.baseURL
+		if base == "" {
+			base = cfg.Mail.BaseURL // where the digests' links point
+		}
+		return web.New(web.Options{DB: db, Config: cfg, Log: log, Access: access, BaseURL: base})
 	}
 	var pages swapHandler
 	pages.set(newPages(cfg))

@@ -48,6 +48,9 @@ func runServe(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 	}
 	defer db.Close()
 	log := a.logger()
+	if baseURL == "" && cfg.Config != nil {
+		baseURL = cfg.Mail.BaseURL // where the digests' links point
+	}
 	h := web.New(web.Options{DB: db, Config: cfg.Config, Now: a.now, Log: log, Access: access, BaseURL: baseURL})
 
 	ln, err := net.Listen("tcp", listen)
