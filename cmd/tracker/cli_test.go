@@ -305,6 +305,11 @@ func TestPrintedTimesFindTheirVersion(t *testing.T) {
 	if len(history) != 2 {
 		t.Fatalf("%d versions", len(history))
 	}
+	var raw []map[string]any
+	e.runJSON(&raw, "history", "tos")
+	if ref, ok := raw[0]["origin_ref"]; !ok || ref != "" {
+		t.Errorf("a fetched version's origin_ref: %v (present %v), want \"\"", ref, ok)
+	}
 	for _, v := range history {
 		var shown api.Shown
 		e.runJSON(&shown, "show", "tos", "--at", *v.FirstSeen)

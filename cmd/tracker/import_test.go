@@ -407,4 +407,17 @@ func TestDiffOfTheFirstVersion(t *testing.T) {
 	if out := e.mustRun(exitOK, "diff", "tiktok-terms-of-service", "--from", "1", "--to", "2"); !strings.HasPrefix(out, "tiktok-terms-of-service: version 1 (first seen 2020-07-29 13:32 UTC) → version 2") {
 		t.Errorf("diff --from 1 --to 2:\n%.300s", out)
 	}
+	// The JSON diff has the fields of a change (README), read off the two
+	// versions.
+	var d map[string]any
+	e.runJSON(&d, "diff", "tiktok-terms-of-service", "--from", "8", "--to", "9", "--format", "json")
+	for _, k := range []string{"source", "from", "to", "from_seq", "to_seq", "detected_at", "importance", "technical", "same_as",
+		"words_added", "words_removed", "topics", "summary", "hunks"} {
+		if _, ok := d[k]; !ok {
+			t.Errorf("diff --format json lacks %q", k)
+		}
+	}
+	if d["from_seq"] != 8.0 || d["to_seq"] != 9.0 || d["detected_at"] != d["to"].(map[string]any)["first_seen"] {
+		t.Errorf("diff json: from_seq %v to_seq %v detected_at %v", d["from_seq"], d["to_seq"], d["detected_at"])
+	}
 }

@@ -138,7 +138,7 @@ type Version struct {
 	Words      int     `json:"words"`
 	SameAs     *int    `json:"same_as"`
 	Provenance string  `json:"provenance"`
-	OriginRef  string  `json:"origin_ref,omitempty"`
+	OriginRef  string  `json:"origin_ref"`
 	Technical  bool    `json:"technical"`
 }
 
@@ -180,11 +180,18 @@ func NewChange(c store.Change) Change {
 	}
 }
 
-// Diff is what changed between any two versions.
+// Diff is what changed between any two versions: the fields of a Change
+// (read off the two versions: detected_at is when to was first seen), and
+// the hunks.
 type Diff struct {
 	Source       string         `json:"source"`
 	From         Version        `json:"from"`
 	To           Version        `json:"to"`
+	FromSeq      int            `json:"from_seq"`
+	ToSeq        int            `json:"to_seq"`
+	DetectedAt   *string        `json:"detected_at"`
+	Technical    bool           `json:"technical"`
+	SameAs       *int           `json:"same_as"`
 	Importance   string         `json:"importance"`
 	Cosmetic     bool           `json:"cosmetic"`
 	WordsAdded   int            `json:"words_added"`
@@ -198,8 +205,10 @@ type Diff struct {
 // NewDiff describes the change from version from to version to.
 func NewDiff(from, to store.Version, ch changes.Change) Diff {
 	return Diff{
-		Source: to.SourceID, From: NewVersion(from), To: NewVersion(to), Importance: ch.Importance,
-		Cosmetic: ch.Diff.Cosmetic, WordsAdded: ch.Diff.WordsAdded, WordsRemoved: ch.Diff.WordsRemoved,
+		Source: to.SourceID, From: NewVersion(from), To: NewVersion(to), FromSeq: from.Seq, ToSeq: to.Seq,
+		DetectedAt: Time(to.FirstSeen), Technical: to.Technical && to.Seq == from.Seq+1, SameAs: intOrNull(to.SameAs),
+		Importance: ch.Importance,
+		Cosmetic:   ch.Diff.Cosmetic, WordsAdded: ch.Diff.WordsAdded, WordsRemoved: ch.Diff.WordsRemoved,
 		Topics: nonNil(ch.Topics), Summary: ch.Diff.Summary(), Hunks: ch.Diff.Hunks, Approximate: ch.Diff.Approximate,
 	}
 }
