@@ -60,6 +60,11 @@ func runChanges(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		return exitFailed
 	}
 	defer db.Close()
+	for _, id := range a.sourceIDs {
+		if code := a.sourceMustExist(ctx, db, id); code != exitOK {
+			return code
+		}
+	}
 	list, err := db.Changes(ctx, f)
 	if err != nil {
 		a.errorf("%v", err)

@@ -27,6 +27,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"check", "--source", "zzz"}, exitUsage, `unknown source "zzz"`},
 		{[]string{"history"}, exitUsage, "usage: tracker history ID"},
 		{[]string{"history", "a"}, exitFailed, "no database"},
+		{[]string{"show", "a", "--at", "garbage"}, exitUsage, `--at: "garbage" is not a date`},
 	} {
 		code, _, errOut := e.run(tc.args...)
 		if code != tc.code || !strings.Contains(errOut, tc.msg) {

@@ -400,6 +400,11 @@ func TestFirstFetchAfterImportIsTechnical(t *testing.T) {
 // web alike.
 func TestDiffOfTheFirstVersion(t *testing.T) {
 	e := importedEnv(t)
+	for _, cmd := range [][]string{{"changes"}, {"items"}, {"search", "data"}} {
+		if code, _, errOut := e.run(append(cmd, "--source", "nope")...); code != exitUsage || !strings.Contains(errOut, `no source "nope"`) {
+			t.Errorf("%s --source nope: exit %d %q", cmd[0], code, errOut)
+		}
+	}
 	code, _, errOut := e.run("diff", "tiktok-terms-of-service", "--to", "1")
 	if code != exitUsage || !strings.Contains(errOut, "version 1 of tiktok-terms-of-service is its first") || !strings.Contains(errOut, "pass --from") {
 		t.Errorf("diff --to 1: exit %d %q", code, errOut)

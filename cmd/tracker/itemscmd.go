@@ -50,6 +50,11 @@ func runItems(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 		return exitFailed
 	}
 	defer db.Close()
+	for _, id := range a.sourceIDs {
+		if code := a.sourceMustExist(ctx, db, id); code != exitOK {
+			return code
+		}
+	}
 	items, err := db.Items(ctx, f)
 	if err != nil {
 		a.errorf("%v", err)

@@ -37,6 +37,11 @@ func runSearch(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 		return exitFailed
 	}
 	defer db.Close()
+	for _, id := range a.sourceIDs {
+		if code := a.sourceMustExist(ctx, db, id); code != exitOK {
+			return code
+		}
+	}
 	hits, err := db.Search(ctx, q)
 	if err != nil {
 		a.errorf("%v", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -20,7 +21,13 @@ func runShow(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
-	id := args[0]
+	id, ref := args[0], a.at
+	if _, err := strconv.Atoi(ref); err != nil && ref != "" {
+		if _, err := api.ParseDate(ref, true); err != nil {
+			a.errorf("--at: %v", err)
+			return exitUsage
+		}
+	}
 	db, ok := a.openDB(ctx, true)
 	if !ok {
 		return exitFailed
@@ -29,7 +36,6 @@ func runShow(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 	if code := a.sourceMustExist(ctx, db, id); code != exitOK {
 		return code
 	}
-	ref := a.at
 	if ref == "" {
 		ref = a.now().UTC().Format("2006-01-02T15:04:05Z")
 	}
