@@ -290,7 +290,7 @@ func TestImportIsIdempotent(t *testing.T) {
 	if !strings.Contains(out, "→ tos (declared source): 20 versions added") {
 		t.Fatalf("first import: %s", out)
 	}
-	out = e.mustRun(exitOK, "import", "ota", older, "--map", mapping)
+	out = e.mustRun(exitOK, "import", "ota", older, "--map", "TikTok/Terms of Service = tos") // spaces as people type them
 	if !strings.Contains(out, "0 versions added, 26 already imported, 0 unchanged") {
 		t.Errorf("second import of the same dataset: %s", out)
 	}

@@ -34,6 +34,7 @@ func runImport(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 	maps := map[string]string{}
 	for _, m := range a.imp.maps {
 		doc, id, ok := strings.Cut(m, "=")
+		doc, id = strings.TrimSpace(doc), strings.TrimSpace(id)
 		if !ok || !strings.Contains(doc, "/") || id == "" {
 			a.errorf("--map %q: write it as \"Service/Terms type=SOURCE_ID\"", m)
 			return exitUsage
@@ -42,7 +43,7 @@ func runImport(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 			a.errorf("--map %q: %s is not declared in %s", m, id, a.configPath)
 			return exitUsage
 		}
-		maps[strings.TrimSpace(doc)] = strings.TrimSpace(id)
+		maps[doc] = id
 	}
 	db, ok := a.openDB(ctx, false)
 	if !ok {
