@@ -315,7 +315,7 @@ func (db *DB) SearchItems(ctx context.Context, text string, raw bool, sourceIDs 
 	q += fmt.Sprintf(` ORDER BY coalesce(published, first_seen) DESC LIMIT %d`, limit)
 	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil && strings.Contains(err.Error(), "fts5") {
-		return nil, fmt.Errorf("store: search: %q is not a valid search (%v)", text, err)
+		return nil, fmt.Errorf("store: search: %q is %w (%v)", text, ErrBadQuery, err)
 	}
 	return collect(rows, err, "search items", scanItem)
 }

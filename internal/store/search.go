@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // paragraphKey identifies a paragraph of a source: 63 bits of SHA-256 leave
@@ -112,8 +113,14 @@ func (h SearchHit) Versions() []int {
 	return out
 }
 
+// ErrBadQuery marks a search that cannot be run as written.
+var ErrBadQuery = errors.New("not a valid search")
+
 // Search finds the paragraphs matching q in every version of every source.
 func (db *DB) Search(ctx context.Context, q SearchQuery) ([]SearchHit, error) {
+	if strings.IndexFunc(q.Text, unicode.IsControl) >= 0 {
+		return nil, fmt.Errorf("store: search: %q holds control characters: %w", q.Text, ErrBadQuery)
+	}
 	match := q.Text
 	if !q.Raw {
 		match = `"` + strings.ReplaceAll(q.Text, `"`, `""`) + `"`
@@ -139,7 +146,7 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]SearchHit, error) {
 	rows, err := db.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		if strings.Contains(err.Error(), "fts5") {
-			return nil, fmt.Errorf("store: search: %q is not a valid search (%v)", q.Text, err)
+			return nil, fmt.Errorf("store: search: %q is %w (%v)", q.Text, ErrBadQuery, err)
 		}
 		return nil, fmt.Errorf("store: search: %w", err)
 	}

@@ -87,7 +87,7 @@ func (a Access) require(next http.Handler) http.Handler {
 		if a.Token != "" {
 			if q := r.URL.Query(); q.Has("token") {
 				if !equal(q.Get("token"), a.Token) {
-					a.refuse(w, errors.New("the token in the address is wrong"))
+					a.refuse(w, r, errors.New("the token in the address is wrong"))
 					return
 				}
 				// Behind a TLS proxy the request arrives in clear; the
@@ -117,11 +117,11 @@ func (a Access) require(next http.Handler) http.Handler {
 				return
 			}
 		}
-		a.refuse(w, nil)
+		a.refuse(w, r, nil)
 	})
 }
 
-func (a Access) refuse(w http.ResponseWriter, why error) {
+func (a Access) refuse(w http.ResponseWriter, r *http.Request, why error) {
 	if a.User != "" {
 		w.Header().Set("WWW-Authenticate", `Basic realm="tracker", charset="UTF-8"`)
 	}
@@ -135,5 +135,5 @@ func (a Access) refuse(w http.ResponseWriter, why error) {
 	if a.User != "" {
 		msg += " Sign in with your user name and password."
 	}
-	http.Error(w, msg, http.StatusUnauthorized)
+	refuse(w, r, http.StatusUnauthorized, msg)
 }

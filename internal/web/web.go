@@ -22,6 +22,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"tracker/internal/config"
@@ -142,12 +143,22 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// refuse answers a request turned away before any page: in JSON under
+// /api/, as every other answer there, in plain text elsewhere.
+func refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		writeJSON(w, r, status, map[string]string{"error": msg})
+		return
+	}
+	http.Error(w, msg, status)
+}
+
 // readOnly refuses every method but GET and HEAD, whatever the path.
 func readOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "tracker's web interface is read-only: only GET and HEAD are allowed", http.StatusMethodNotAllowed)
+			refuse(w, r, http.StatusMethodNotAllowed, "tracker's web interface is read-only: only GET and HEAD are allowed")
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -215,6 +226,9 @@ func (s *server) statusOf(r *http.Request, err error) (int, string) {
 	}
 	if errors.Is(err, context.Canceled) {
 		return 499, "request cancelled"
+	}
+	if errors.Is(err, store.ErrBadQuery) {
+		return http.StatusBadRequest, strings.TrimPrefix(err.Error(), "store: search: ")
 	}
 	s.log.Error("web: request failed", "path", r.URL.Path, "err", err)
 	return http.StatusInternalServerError, "something went wrong reading the database; the details are in tracker's log"

@@ -207,6 +207,9 @@ func TestReadOnly(t *testing.T) {
 			if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "GET, HEAD" {
 				t.Errorf("%s %s: %d, Allow %q; want 405 and GET, HEAD", method, path, rec.Code, rec.Header().Get("Allow"))
 			}
+			if api := strings.HasPrefix(path, "/api/"); api != strings.HasPrefix(rec.Body.String(), `{`) {
+				t.Errorf("%s %s: %q; the API answers in JSON, pages in text", method, path, rec.Body.String())
+			}
 		}
 	}
 	rec := httptest.NewRecorder()
@@ -552,6 +555,8 @@ func TestAPI(t *testing.T) {
 			}
 		}},
 		{"/api/search?q=data&fts=maybe", 400, nil},
+		{"/api/search?q=%00", 400, nil},
+		{"/api/search?q=data+AND+(&fts=1", 400, nil},
 		{"/api/changes?technical=perhaps", 400, nil},
 		{"/api/sources/nope/history", 404, nil},
 		{"/api/changes?min-importance=huge", 400, nil},
@@ -647,7 +652,8 @@ func TestHostileTextIsInert(t *testing.T) {
 func TestAccess(t *testing.T) {
 	const token = "0123456789abcdef-secret"
 	h := web.New(web.Options{DB: shared.db, Access: web.Access{Token: token}})
-	if res, body := get(t, h, "/api/sources"); res.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "?token=") {
+	if res, body := get(t, h, "/api/sources"); res.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "?token=") ||
+		!strings.HasPrefix(body, `{`) || !strings.Contains(body, `"error"`) {
 		t.Errorf("no token: %d %s", res.StatusCode, body)
 	}
 	if res, _ := get(t, h, "/api/sources", "Authorization", "Bearer "+token); res.StatusCode != http.StatusOK {
