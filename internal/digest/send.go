@@ -196,17 +196,34 @@ func (s *Sender) Preview(ctx context.Context, r *config.Recipient) (*Digest, Ren
 	return d, out, err
 }
 
-// previewStart is where the next digest of r starts: the end of the last
-// one sent, or a week ago.
+// previewStart is where the next digest of r starts, as windowStart has it
+// but recording nothing: the end of the last one sent; for a first digest,
+// the recipient's enrolment or an undelivered digest's start, no more than a
+// week back (a recipient tracker never ran with: a week ago).
 func (s *Sender) previewStart(ctx context.Context, r *config.Recipient, end time.Time) (time.Time, error) {
 	last, err := s.DB.LastSentDigest(ctx, r.Address)
 	switch {
 	case err == nil:
 		return last.WindowEnd, nil
-	case errors.Is(err, store.ErrNotFound):
-		return end.Add(-7 * 24 * time.Hour), nil
+	case !errors.Is(err, store.ErrNotFound):
+		return time.Time{}, err
 	}
-	return time.Time{}, err
+	start := end.Add(-7 * 24 * time.Hour)
+	enrolled, err := s.DB.Enrolled(ctx, r.Address)
+	switch {
+	case err == nil && enrolled.After(start):
+		start = enrolled
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return time.Time{}, err
+	}
+	undelivered, err := s.DB.EarliestUndelivered(ctx, r.Address)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !undelivered.IsZero() && undelivered.Before(start) {
+		start = undelivered
+	}
+	return start, nil
 }
 
 func (s *Sender) now() time.Time {
@@ -251,7 +268,11 @@ func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) O
 		return Outcome{Err: err}
 	}
 	if !due {
-		return Outcome{Skipped: fmt.Sprintf("not due: the last digest covers until %s", end.In(location(r)).Format("Mon 2 Jan 2006 15:04 MST"))}
+		when := func(t time.Time) string { return t.In(location(r)).Format("Mon 2 Jan 2006 15:04 MST") }
+		if _, err := s.DB.LastSentDigest(ctx, r.Address); errors.Is(err, store.ErrNotFound) {
+			return Outcome{Skipped: fmt.Sprintf("not due: the first digest covers from %s, when tracker first ran with this recipient, and goes out at the first scheduled time a day after", when(start))}
+		}
+		return Outcome{Skipped: fmt.Sprintf("not due: the last digest covers until %s", when(start))}
 	}
 	id := MessageID(s.Config.Mail.From, r.Address, start, end)
 	d, err := s.DB.DigestByMessageID(ctx, id)

@@ -307,3 +307,26 @@ func TestPendingDigest(t *testing.T) {
 		t.Errorf("once its recorder must have died: %+v", o)
 	}
 }
+
+// A recipient added today hears when their first digest comes, not about
+// a last digest they never had; the preview shows that first digest's
+// window as it stands.
+func TestNewRecipient(t *testing.T) {
+	cfg, db := fixture(t)
+	now := monday.Add(-5 * time.Hour) // Monday 03:00 UTC: the 08:00 digest is the next
+	s := sender(t, cfg, db, &fakeMailer{}, &now)
+	r := &config.Recipient{Name: "Lin", Address: "lin@example.com"}
+	cfg.Recipients = append(cfg.Recipients, *r)
+	if err := s.Enroll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	o := s.SendDue(context.Background(), []*config.Recipient{r})[0]
+	if !strings.Contains(o.Skipped, "the first digest covers from Mon 27 Jul 2026 03:00 UTC") {
+		t.Errorf("new recipient: %q", o.Skipped)
+	}
+	now = now.Add(2 * time.Hour)
+	d, _, err := s.Preview(context.Background(), r)
+	if err != nil || !d.Start.Equal(monday.Add(-5*time.Hour)) {
+		t.Errorf("preview of the first digest starts %v (%v), want the enrolment", d.Start, err)
+	}
+}
