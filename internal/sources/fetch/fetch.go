@@ -290,7 +290,7 @@ func (f *Fetcher) attempt(ctx context.Context, host string, req Request) (*Respo
 	if rerr != nil {
 		if errors.Is(rerr, errTooLarge) {
 			return nil, &Error{Kind: KindTooLarge, URL: final, Status: resp.StatusCode,
-				Msg: fmt.Sprintf("body larger than %s: raise settings.max_body if this page is really that large", sizeString(f.opt.MaxBody))}
+				Msg: fmt.Sprintf("body larger than %s: raise settings.max_body if this page is really that large", SizeString(f.opt.MaxBody))}
 		}
 		e := classify(final, timeout, rerr)
 		e.Msg = "reading the body: " + e.Msg
@@ -380,7 +380,8 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
-func sizeString(n int64) string {
+// SizeString writes a byte count as settings do: 10 MiB, 512 KiB, 1000 bytes.
+func SizeString(n int64) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%d MiB", n>>20)

@@ -337,6 +337,21 @@ func TestLoadFailures(t *testing.T) {
 	}
 }
 
+// A rendered page past max_body is refused, the limit written as it was set.
+func TestRenderedPageTooLarge(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, "<html><body><article><p>%s</p></article></body></html>", strings.Repeat("Terms of service. ", 40000))
+	}))
+	defer srv.Close()
+	r, _ := newRenderer(t, Options{MaxBody: 512 << 10})
+	_, err := r.Render(context.Background(), Request{URL: srv.URL, WaitFor: []string{"article"}})
+	var re *Error
+	if !errors.As(err, &re) || re.Kind != KindTooLarge || !strings.Contains(re.Msg, "larger than 512 KiB") {
+		t.Errorf("%v, want a %s error naming 512 KiB", err, KindTooLarge)
+	}
+}
+
 func TestNoBrowser(t *testing.T) {
 	r := New(Options{Browser: "/nonexistent/chromium", DataDir: t.TempDir()})
 	defer r.Close()

@@ -16,6 +16,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	httpfetch "tracker/internal/sources/fetch"
 )
 
 // blocked are never loaded: none of them holds text, and they are most of
@@ -166,7 +168,7 @@ func (r *Renderer) render(ctx, tab context.Context, in *instance, req Request, t
 		return nil, fail("reading the rendered page", err)
 	}
 	if int64(len(d.HTML)) > r.opt.MaxBody {
-		return nil, &Error{Kind: KindTooLarge, Msg: fmt.Sprintf("the rendered page is larger than %d MiB: raise settings.max_body if it is really that large", r.opt.MaxBody>>20)}
+		return nil, &Error{Kind: KindTooLarge, Msg: fmt.Sprintf("the rendered page is larger than %s: raise settings.max_body if it is really that large", httpfetch.SizeString(r.opt.MaxBody))}
 	}
 	return &Page{URL: d.URL, Status: int(resp.Status), HTML: []byte(d.HTML), Found: found}, nil
 }
