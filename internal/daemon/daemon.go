@@ -58,6 +58,10 @@ type Daemon struct {
 
 	digestMu sync.Mutex // one digest run at a time
 	work     sync.WaitGroup
+	// stopping is closed when the daemon is told to stop: a check still
+	// waiting for a slot then never starts.
+	stopping chan struct{}
+	stopOnce sync.Once
 }
 
 // job is a source to check, or a recipient's digest to send, at next.
@@ -89,7 +93,7 @@ func New(opt Options, cfg *config.Config) (*Daemon, error) {
 	if opt.Getenv == nil {
 		opt.Getenv = func(string) string { return "" }
 	}
-	d := &Daemon{opt: opt, metrics: NewMetrics(opt.DB), running: map[string]bool{}, wake: make(chan struct{}, 1),
+	d := &Daemon{opt: opt, metrics: NewMetrics(opt.DB), running: map[string]bool{}, wake: make(chan struct{}, 1), stopping: make(chan struct{}),
 		inflight: map[*sources.Checker]int{}, retired: map[*sources.Checker]bool{}}
 	if err := d.apply(cfg); err != nil {
 		return nil, err
@@ -258,6 +262,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
+			d.stopOnce.Do(func() { close(d.stopping) })
 			return d.stop(cancelWork)
 		case <-d.wake:
 			continue
@@ -468,7 +473,11 @@ func (d *Daemon) acquire(ctx context.Context, cfg *config.Config) (release func(
 	select {
 	case slots <- struct{}{}:
 		return func() { <-slots }, nil
+	case <-d.stopping:
+		return nil, errStopping
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 }
+
+var errStopping = errors.New("daemon: stopping")

@@ -190,6 +190,46 @@ sources:
 	}
 }
 
+// Told to stop, the daemon lets the check under way finish but starts none
+// of those still waiting for a slot.
+func TestStopStartsNoWaitingCheck(t *testing.T) {
+	release := make(chan struct{})
+	var hits atomic.Int32
+	page := []byte("<html><body><article>" + strings.Repeat("Some terms of service text. ", 20) + "</article></body></html>")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		<-release // whichever source holds the only slot
+		w.Write(page)
+	}))
+	defer srv.Close()
+	path, db, cfg := setup(t, fmt.Sprintf(`
+settings: {retries: 0, host_delay: 0s, jitter: 0s, concurrency: 1, shutdown_grace: 10s}
+sources:
+  - {id: a, kind: page, url: '%[1]s/a', select: article, schedule: '@every 1h'}
+  - {id: b, kind: page, url: '%[1]s/b', select: article, schedule: '@every 1h'}
+`, srv.URL))
+	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: NewScaledClock(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), 3600)}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	for hits.Load() == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // the other is due, waiting for the slot
+	cancel()
+	time.Sleep(100 * time.Millisecond)
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := hits.Load(); n != 1 {
+		t.Errorf("%d checks started; the one waiting for a slot started after the daemon was told to stop", n)
+	}
+}
+
 // A source failing longer than the threshold is reported once, not at
 // every attempt, and once again when it recovers.
 func TestAlertOnceAndRecovery(t *testing.T) {
