@@ -14,11 +14,15 @@
 //
 // A topic found only in the unchanged words around a change (the change sits
 // in a sentence about privacy but does not touch what it says about it) is
-// kept as context and does not make the change major.
+// kept as context and does not make the change major, unless the changed
+// words turn what the sentence says: a negation (not, never, without...), a
+// modal (may, must, will...) or a number ("30 days" to "10 years", "under
+// 13" to "under 16").
 package changes
 
 import (
 	"strings"
+	"unicode"
 
 	"tracker/internal/diff"
 	"tracker/internal/topics"
@@ -80,12 +84,45 @@ func Analyze(old, new string, tax *topics.Taxonomy) Change {
 	if d.WordsAdded+d.WordsRemoved >= MajorWords || headingAddedOrRemoved(d) {
 		c.Importance = Major
 	}
+	context := false
 	for _, m := range c.Topics {
 		if !m.Context {
 			c.Importance = Major
 		}
+		context = context || m.Context
+	}
+	if context && c.Importance != Major && turnsMeaning(frags) {
+		c.Importance = Major
 	}
 	return c
+}
+
+// turning are the words whose change turns what a sentence says.
+var turning = map[string]bool{
+	"not": true, "no": true, "never": true, "none": true, "nor": true, "neither": true, "without": true,
+	"unless": true, "except": true, "cannot": true, "only": true, "always": true, "any": true, "all": true,
+	"may": true, "must": true, "shall": true, "will": true, "might": true, "should": true, "can": true,
+	"before": true, "after": true, "under": true, "over": true, "above": true, "below": true,
+}
+
+// turnsMeaning reports whether the changed words of the fragments hold a
+// negation, a modal, a bound or a number.
+func turnsMeaning(frags []topics.Fragment) bool {
+	for _, f := range frags {
+		for _, r := range f.Changed {
+			if r[0] < 0 || r[1] > len(f.Text) || r[0] >= r[1] {
+				continue
+			}
+			for _, w := range strings.FieldsFunc(strings.ToLower(f.Text[r[0]:r[1]]), func(c rune) bool {
+				return !unicode.IsLetter(c) && !unicode.IsDigit(c) && c != '\''
+			}) {
+				if turning[w] || strings.HasSuffix(w, "n't") || strings.IndexFunc(w, unicode.IsDigit) >= 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func headingAddedOrRemoved(d *diff.Result) bool {

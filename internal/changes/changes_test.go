@@ -45,6 +45,11 @@ func TestImportance(t *testing.T) {
 		{"a refund clause added", strings.Join(append(base, "Refunds are not available for virtual coins."), "\n"), Major, "consumer"},
 		{"a long paragraph without legal words", strings.Join(append(base, long), "\n"), Major, ""},
 		{"a new section heading", strings.Join(append(base, "## 9. Miscellaneous"), "\n"), Major, ""},
+		// In a sentence about a legal topic, a change that turns what it
+		// says is major though the topic's own words stay.
+		{"a negation in a sentence about privacy", edit(2, "We may not share your personal data with advertisers to show you relevant ads."), Major, ""},
+		{"a modal in a sentence about privacy", edit(2, "We will share your personal data with advertisers to show you relevant ads."), Major, ""},
+		{"a number in a sentence about privacy", strings.Join(append(base, "We keep your personal data for 30 days."), "\n"), Major, "privacy"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Analyze(strings.Join(base, "\n"), tc.new, tax)
@@ -119,5 +124,24 @@ func BenchmarkAnalyzeChange(b *testing.B) {
 				Analyze(old, new, tax)
 			}
 		})
+	}
+}
+
+// Changes that turn what a clause says, though its topic words stay, are
+// major: a recipient reading only major changes must get them.
+func TestMeaningTurnsAreMajor(t *testing.T) {
+	tax := taxonomy(t)
+	for _, tc := range []struct{ old, new, want string }{
+		{"We will not share your personal data with advertisers.", "We will share your personal data with advertisers.", Major},
+		{"Disputes will be resolved by binding arbitration.", "Disputes will not be resolved by binding arbitration.", Major},
+		{"We keep your personal data for 30 days after you close your account.", "We keep your personal data for 10 years after you close your account.", Major},
+		{"You may cancel your subscription within 14 days for a full refund.", "You may cancel your subscription within 2 days for a full refund.", Major},
+		{"Users under 13 may not use TikTok.", "Users under 16 may not use TikTok.", Major},
+		// A rewording that turns nothing stays minor.
+		{"We may share your personal data with advertisers to show you relevant ads.", "We may share your personal data with advertisers to show you useful ads.", Minor},
+	} {
+		if c := Analyze(tc.old, tc.new, tax); c.Importance != tc.want {
+			t.Errorf("%q → %q: %s, want %s (topics %+v)", tc.old, tc.new, c.Importance, tc.want, c.Topics)
+		}
 	}
 }
