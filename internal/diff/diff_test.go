@@ -286,3 +286,24 @@ func TestJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A currency, a comparison, a sign or a percent says something: changing
+// one is not cosmetic, while punctuation and hyphens stay cosmetic.
+func TestSymbolsThatSaySomething(t *testing.T) {
+	for _, tc := range []struct {
+		old, new string
+		cosmetic bool
+	}{
+		{"Coins cost $0.99 each.", "Coins cost €0.99 each.", false},
+		{"You must be > 18 to go LIVE.", "You must be < 18 to go LIVE.", false},
+		{"Creators earn -5% on gifts.", "Creators earn 5% on gifts.", false},
+		{"Fees are 50% of the price.", "Fees are 50‰ of the price.", false},
+		{"Fees are 2 + 3 coins.", "Fees are 2 × 3 coins.", false},
+		{"See section 4 of the terms.", "See § 4 of the terms.", false},
+		{"We use e-mail and cookies.", "We use e mail, and cookies!", true},
+	} {
+		if r := Compare(tc.old, tc.new, Options{}); r.Cosmetic != tc.cosmetic || !r.Changed() {
+			t.Errorf("%q → %q: cosmetic %v, want %v", tc.old, tc.new, r.Cosmetic, tc.cosmetic)
+		}
+	}
+}

@@ -125,20 +125,35 @@ type wordCursor struct {
 	pi, ti int
 }
 
-// next returns the next word, or false at the end.
+// next returns the next word, or false at the end. Symbols that say
+// something count as words here: a currency ($0.99 → €0.99), a comparison
+// or sign (> 18 → < 18, -5% → 5%), a percent: changing one is not cosmetic.
 func (w *wordCursor) next() (string, bool) {
 	for w.pi < len(w.ps) {
 		toks := w.ps[w.pi].toks()
 		for w.ti < len(toks) {
 			t := toks[w.ti]
 			w.ti++
-			if isWord(t) {
+			if isWord(t) || meaningfulSymbol(t) {
 				return t, true
+			}
+			if t == "-" && w.ti < len(toks) && startsWithDigit(toks[w.ti]) {
+				return t, true // a minus sign, not a hyphen
 			}
 		}
 		w.pi, w.ti = w.pi+1, 0
 	}
 	return "", false
+}
+
+func meaningfulSymbol(tok string) bool {
+	r, _ := utf8.DecodeRuneInString(tok)
+	return unicode.Is(unicode.Sc, r) || unicode.Is(unicode.Sm, r) || strings.ContainsRune("%‰‱§", r)
+}
+
+func startsWithDigit(tok string) bool {
+	r, _ := utf8.DecodeRuneInString(tok)
+	return unicode.IsDigit(r)
 }
 
 // sameWords reports whether two runs of paragraphs say the same words in the
