@@ -227,8 +227,12 @@ func (c *comparison) joined(old bool, idx []int) *paragraph {
 // alignPairs finds the order-preserving pairing of rem and add with the
 // greatest total similarity (a Needleman–Wunsch alignment where gaps cost
 // nothing and pairs below minSimilarity are not allowed). Besides one to one,
-// two adjacent paragraphs may pair with one: a merge or a split.
+// two adjacent paragraphs may pair with one: a merge or a split. A pair
+// scores its similarity above minSimilarity: one strong pair (a paragraph
+// edited in one word) beats two weak ones that the order would allow
+// instead, which would show each edit in the wrong paragraph.
 func (c *comparison) alignPairs(rem, add []int) []link {
+	gain := func(sim float64) float64 { return sim - minSimilarity + 1e-9 }
 	m, n := len(rem), len(add)
 	w := n + 1
 	score := make([]float64, (m+1)*w)
@@ -254,17 +258,17 @@ func (c *comparison) alignPairs(rem, add []int) []link {
 			}
 			if i > 0 && j > 0 {
 				if sim := c.similarity(c.old[rem[i-1]], c.new[add[j-1]]); sim >= minSimilarity {
-					try(score[(i-1)*w+j-1]+sim, 'd')
+					try(score[(i-1)*w+j-1]+gain(sim), 'd')
 				}
 			}
 			if i > 1 && j > 0 && rem[i-1] == rem[i-2]+1 {
 				if sim := c.similarity(c.joined(true, rem[i-2:i]), c.new[add[j-1]]); sim >= minSimilarity {
-					try(score[(i-2)*w+j-1]+sim, 'm')
+					try(score[(i-2)*w+j-1]+gain(sim), 'm')
 				}
 			}
 			if i > 0 && j > 1 && add[j-1] == add[j-2]+1 {
 				if sim := c.similarity(c.old[rem[i-1]], c.joined(false, add[j-2:j])); sim >= minSimilarity {
-					try(score[(i-1)*w+j-2]+sim, 's')
+					try(score[(i-1)*w+j-2]+gain(sim), 's')
 				}
 			}
 			score[i*w+j], move[i*w+j] = best, mv
