@@ -48,6 +48,18 @@ func randomText(seed uint64, size, perLine, vocab int) string {
 	return b.String()
 }
 
+// paragraphs makes n paragraphs of words random words each, drawn from a
+// vocabulary of vocab.
+func paragraphs(seed uint64, n, words, vocab int) string {
+	ws := randomWords(seed, n*words, vocab)
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(strings.Join(ws[i*words:(i+1)*words], " "))
+		b.WriteString(".\n")
+	}
+	return b.String()
+}
+
 // tinyLines makes n lines of one letter from an alphabet of size k.
 func tinyLines(seed uint64, n, k int) string {
 	r := rand.New(rand.NewPCG(seed, 2))
@@ -114,6 +126,10 @@ func adversarialCases() []adversarialCase {
 		{"100000 tiny lines, periodic", perLinesOld, perLinesNew},
 		{"periodic lines at the size limit of one library call", directOld, directNew},
 		{"1MB, every line edited", randomText(9, oneMB, 20, 50000), editEveryLine(randomText(9, oneMB, 20, 50000))},
+		// Pairing paragraphs compares every removed one with every added
+		// one: few pairs of long paragraphs cost as much as many pairs.
+		{"200 unrelated paragraphs of 1000 words", paragraphs(10, 200, 1000, 5000), paragraphs(11, 200, 1000, 5000)},
+		{"20 paragraphs of 20000 words against 2000 of 10", paragraphs(12, 20, 20000, 50000), paragraphs(13, 2000, 10, 300)},
 	}
 }
 

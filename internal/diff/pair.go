@@ -27,7 +27,33 @@ const (
 	// diagonal with a window of pairWindow.
 	maxPairs   = 40000
 	pairWindow = 8
+	// maxPairWords bounds the same work by the words compared: a few huge
+	// paragraphs against many small ones cost as much as many pairs.
+	maxPairWords = 20_000_000
 )
+
+// pairWork is the number of words the similarities of every pair of rem and
+// add would walk through.
+func (c *comparison) pairWork(rem, add []int) int {
+	wr, wa := 0, 0
+	for _, i := range rem {
+		wr += len(c.simOf(c.old[i]))
+	}
+	for _, j := range add {
+		wa += len(c.simOf(c.new[j]))
+	}
+	return wr*len(add) + wa*len(rem)
+}
+
+// late reports, once the time budget is spent, that what follows is
+// approximate.
+func (c *comparison) late() bool {
+	if time.Now().After(c.deadline) {
+		c.approximate = true
+		return true
+	}
+	return false
+}
 
 // link records what became of a paragraph: the paragraphs it corresponds
 // to on the other side and, if edited, the word-level diff. An edit in place
@@ -185,7 +211,7 @@ func (c *comparison) pairRegion(r *region, l *links) {
 		return
 	}
 	var groups []link
-	if len(rem)*len(add) <= maxPairs {
+	if len(rem)*len(add) <= maxPairs && c.pairWork(rem, add) <= maxPairWords {
 		groups = c.alignPairs(rem, add)
 	} else {
 		groups = c.greedyPairs(rem, add)
@@ -240,6 +266,9 @@ func (c *comparison) alignPairs(rem, add []int) []link {
 	// one with one, 'm' two removed with one added, 's' one with two.
 	move := make([]byte, (m+1)*w)
 	for i := 0; i <= m; i++ {
+		if c.late() {
+			return c.greedyPairs(rem, add) // stops at once: nothing is paired
+		}
 		for j := 0; j <= n; j++ {
 			if i == 0 && j == 0 {
 				continue
@@ -303,8 +332,7 @@ func (c *comparison) greedyPairs(rem, add []int) []link {
 	var pairs []link
 	i, j := 0, 0
 	for i < len(rem) && j < len(add) {
-		if time.Now().After(c.deadline) {
-			c.approximate = true
+		if c.late() {
 			break
 		}
 		found := false
@@ -342,11 +370,14 @@ func (c *comparison) nearMoves(regions []region, l *links) {
 			}
 		}
 	}
-	if len(rem) == 0 || len(add) == 0 || len(rem)*len(add) > maxPairs {
+	if len(rem) == 0 || len(add) == 0 || len(rem)*len(add) > maxPairs || c.pairWork(rem, add) > maxPairWords {
 		return
 	}
 	taken := make(map[int]bool)
 	for _, j := range add {
+		if c.late() {
+			return
+		}
 		best, bestSim := -1, minMoveSimilarity
 		for _, i := range rem {
 			if taken[i] {
