@@ -210,13 +210,29 @@ func importDoc(ctx context.Context, db *store.DB, dir, dataset string, x *page.E
 	if err != nil {
 		return r, err
 	}
+	// importedUntil is how far earlier imports covered the history: a file
+	// unchanged from the version before it extended that version's last
+	// seen, so any file up to then was examined.
 	imported := map[string]bool{}
 	var latest store.Version
+	var importedUntil time.Time
 	for _, v := range history {
 		if v.Provenance == store.ProvenanceImport {
 			imported[trimDataset(v.OriginRef)] = true
+			if v.LastSeen.After(importedUntil) {
+				importedUntil = v.LastSeen
+			}
 		}
 		latest = v
+	}
+	// Files can only follow what is held: an imported version from when it
+	// was recorded, a fetched one from when tracker last confirmed it.
+	var heldUntil time.Time
+	if latest.Seq > 0 {
+		heldUntil = latest.FirstSeen
+		if latest.Provenance != store.ProvenanceImport {
+			heldUntil = latest.LastSeen
+		}
 	}
 	var curText string
 	if latest.Seq > 0 {
@@ -229,10 +245,10 @@ func importDoc(ctx context.Context, db *store.DB, dir, dataset string, x *page.E
 			r.Known++
 			continue
 		}
-		if latest.Seq > 0 && !f.RecordedAt.After(latest.FirstSeen) {
-			if latest.Provenance == store.ProvenanceImport && allImported(history) {
-				// Older than what an earlier import recorded: that import
-				// saw this file and found its text unchanged.
+		if latest.Seq > 0 && !f.RecordedAt.After(heldUntil) {
+			if !f.RecordedAt.After(importedUntil) {
+				// Within what an earlier import covered: that import saw
+				// this file and found its text unchanged.
 				r.Known++
 				continue
 			}
@@ -277,19 +293,11 @@ func importDoc(ctx context.Context, db *store.DB, dir, dataset string, x *page.E
 			return r, err
 		}
 		latest, curText = v, p.Text
+		heldUntil, importedUntil = v.FirstSeen, v.FirstSeen
 		history = append(history, v)
 		r.Added++
 	}
 	return r, nil
-}
-
-func allImported(vs []store.Version) bool {
-	for _, v := range vs {
-		if v.Provenance != store.ProvenanceImport {
-			return false
-		}
-	}
-	return true
 }
 
 // trimDataset drops the dataset name from an origin reference, so that a

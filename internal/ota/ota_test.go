@@ -193,3 +193,46 @@ func generate(b *testing.B, docs, n int) string {
 	}
 	return dir
 }
+
+// An import follows what tracker holds. After tracker fetched a version and
+// confirmed it for nearly two years, dataset files from those years are
+// refused, not appended after it: the history would otherwise say the
+// document changed back. And a dataset imported before a fetch is still
+// known to the same import run again.
+func TestImportAroundFetchedVersions(t *testing.T) {
+	ctx := context.Background()
+	opt := ota.Options{Terms: []string{"copyright claims policy"}, Taxonomy: taxonomy(t)}
+
+	db := openDB(t)
+	if err := db.UpsertSource(ctx, store.SourceInfo{ID: "tiktok-copyright-claims-policy", Kind: "page", Origin: store.OriginImport}); err != nil {
+		t.Fatal(err)
+	}
+	first := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, _, err := db.AddVersion(ctx, store.NewVersion{SourceID: "tiktok-copyright-claims-policy", Text: "Copyright claims policy as fetched.", At: first}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ExtendLastSeen(ctx, "tiktok-copyright-claims-policy", 1, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := ota.Import(ctx, db, replay.OTADir(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs, _ := db.Versions(ctx, "tiktok-copyright-claims-policy"); len(vs) != 1 || rs[0].Added != 0 || len(rs[0].Rejected) != 19 {
+		t.Errorf("after a version confirmed until 2026-11: %d versions, %+v", len(vs), rs[0])
+	}
+
+	db = openDB(t)
+	if _, err := ota.Import(ctx, db, replay.OTADir(), opt); err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := db.CurrentVersion(ctx, "tiktok-copyright-claims-policy")
+	if _, _, err := db.AddVersion(ctx, store.NewVersion{SourceID: "tiktok-copyright-claims-policy", Text: "Copyright claims policy, fetched later.",
+		At: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), ExpectSeq: cur.Seq}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err = ota.Import(ctx, db, replay.OTADir(), opt)
+	if err != nil || rs[0].Known != 19 || len(rs[0].Rejected) != 0 || rs[0].Added != 0 {
+		t.Errorf("the same import again after a fetch: %+v, %v", rs, err)
+	}
+}
