@@ -146,7 +146,13 @@ func (c *Checker) checkFeed(ctx context.Context, src *config.Source) Result {
 	counts := ItemCounts{Baseline: st.LastOKAt.IsZero() && len(states) == 0, Skipped: parsed.Skipped}
 	ff := store.FeedFetch{SourceID: src.ID, At: at, Now: c.now, Snapshot: snap, Validators: val}
 	enriched := 0
+	taken := map[string]bool{}
 	for _, fi := range parsed.Items {
+		fi.Key = itemKey(fi, states)
+		if taken[fi.Key] {
+			continue
+		}
+		taken[fi.Key] = true
 		state, known := states[fi.Key]
 		if known && state.Hash == fi.Hash {
 			continue
@@ -184,6 +190,30 @@ func (c *Checker) checkFeed(ctx context.Context, src *config.Source) Result {
 		outcome = New
 	}
 	return Result{Outcome: outcome, Feed: true, Items: counts, Notice: notice}
+}
+
+// itemKey decides the key of an item without a guid that may share its
+// link with other items: the key it is stored under, if it is; its own
+// (AltKey) when another item of the feed, or the item stored under the
+// plain link, is a different item; the plain link otherwise. A key once
+// given never changes with what else the feed lists.
+func itemKey(fi feed.Item, stored map[string]store.ItemState) string {
+	if fi.AltKey == "" {
+		return fi.Key
+	}
+	if _, ok := stored[fi.AltKey]; ok {
+		return fi.AltKey
+	}
+	if st, ok := stored[fi.Key]; ok {
+		if fi.SharedKey && feed.Sig(st.Title, st.DateRaw) != fi.Sig {
+			return fi.AltKey // another item holds the link
+		}
+		return fi.Key // that item, perhaps edited
+	}
+	if fi.SharedKey {
+		return fi.AltKey
+	}
+	return fi.Key
 }
 
 // enrich fetches an item's page and returns its main text, or "" when it

@@ -524,3 +524,43 @@ func TestEnrichmentKeepsHeadersHome(t *testing.T) {
 		t.Errorf("X-Api-Key by host: %v", keys)
 	}
 }
+
+// Items without a guid that link to one news page: none is lost, none is
+// announced twice, and an item's key does not change with what else the
+// feed lists (an item leaving, another arriving).
+func TestItemsSharingALink(t *testing.T) {
+	srv := replay.NewServer()
+	defer srv.Close()
+	rss := func(titles ...string) []byte {
+		var b bytes.Buffer
+		b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>Regulator news</title>`)
+		for _, title := range titles {
+			fmt.Fprintf(&b, `<item><title>%s</title><link>%s/news</link><pubDate>Mon, %02d Aug 2025 09:00:00 +0000</pubDate><description>%s about personal data.</description></item>`,
+				title, srv.URL, len(title)%28+1, title)
+		}
+		b.WriteString(`</channel></rss>`)
+		return b.Bytes()
+	}
+	s := &serve{}
+	srv.Handle("/feed", s.handler)
+	c := newChecker(t, mustConfig(t, feedConfig(srv.URL+"/feed", "")))
+	for i, step := range []struct {
+		titles   []string
+		new, upd int
+	}{
+		{[]string{"Guidance on cookie banners"}, 1, 0}, // the baseline: stored under the plain link
+		{[]string{"Fine for unlawful tracking", "Guidance on cookie banners"}, 1, 0},
+		{[]string{"Consultation on age checks", "Fine for unlawful tracking", "Guidance on cookie banners"}, 1, 0},
+		{[]string{"Consultation on age checks", "Fine for unlawful tracking"}, 0, 0}, // the first one left
+		{[]string{"Consultation on age checks"}, 0, 0},                               // and another
+	} {
+		s.set(200, "application/rss+xml", rss(step.titles...))
+		r := checkOne(t, c, "f")
+		if r.Err != nil || r.Items.New != step.new || r.Items.Updated != step.upd {
+			t.Fatalf("fetch %d: %+v, want %d new, %d updated", i+1, r.Items, step.new, step.upd)
+		}
+	}
+	if items := allItems(t, c); len(items) != 3 {
+		t.Errorf("%d items stored, want 3: each once", len(items))
+	}
+}

@@ -58,11 +58,13 @@ type ItemState struct {
 	ID       int64
 	Hash     string
 	Revision int
+	// Title and DateRaw tell apart items stored under a shared link.
+	Title, DateRaw string
 }
 
 // ItemStates returns the stored items of a source by key.
 func (db *DB) ItemStates(ctx context.Context, sourceID string) (map[string]ItemState, error) {
-	rows, err := db.rd.QueryContext(ctx, `SELECT key, id, hash, revision FROM items WHERE source_id = ?`, sourceID)
+	rows, err := db.rd.QueryContext(ctx, `SELECT key, id, hash, revision, title, date_raw FROM items WHERE source_id = ?`, sourceID)
 	if err != nil {
 		return nil, fmt.Errorf("store: items of %s: %w", sourceID, err)
 	}
@@ -71,7 +73,7 @@ func (db *DB) ItemStates(ctx context.Context, sourceID string) (map[string]ItemS
 	for rows.Next() {
 		var k string
 		var s ItemState
-		if err := rows.Scan(&k, &s.ID, &s.Hash, &s.Revision); err != nil {
+		if err := rows.Scan(&k, &s.ID, &s.Hash, &s.Revision, &s.Title, &s.DateRaw); err != nil {
 			return nil, err
 		}
 		out[k] = s

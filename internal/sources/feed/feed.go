@@ -32,6 +32,13 @@ import (
 type Item struct {
 	// Key identifies the item across fetches of the same feed: see Key.
 	Key string `json:"key"`
+	// AltKey, for an item without a guid, is its link with its title and
+	// date (Sig): the key that tells it from other items linking to the
+	// same page. SharedKey says whether another item of this fetch has the
+	// same Key.
+	AltKey    string `json:"alt_key,omitempty"`
+	Sig       string `json:"-"`
+	SharedKey bool   `json:"shared_key,omitempty"`
 	// GUID is the item's guid (RSS) or id (Atom, JSON Feed), trimmed.
 	GUID string `json:"guid,omitempty"`
 	// Link is the absolute item URL with tracking parameters removed.
@@ -187,7 +194,6 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 		entries = af.Entries
 	}
 	var items []Item
-	shared := map[string]int{}
 	for i, gi := range gf.Items {
 		var entry *atom.Entry
 		if entries != nil {
@@ -200,34 +206,32 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 		}
 		items = append(items, it)
 	}
-	sig := func(it Item) string {
-		sum := sha256.Sum256([]byte(collapseSpace(it.Title) + "\n" + collapseSpace(it.DateRaw)))
-		return hex.EncodeToString(sum[:8])
-	}
-	distinct := map[string]map[string]bool{} // key → title and date signatures
-	for _, it := range items {
-		if distinct[it.Key] == nil {
-			distinct[it.Key] = map[string]bool{}
+	// Distinct items without a guid may link to one page (a news index) and
+	// so share a key. Each such item gets an alternative key, its link with
+	// its title and date; which of the two it goes by depends on what is
+	// already stored (the checker decides, see sources). The same item
+	// listed twice stays one item.
+	sigs := map[string]map[string]bool{} // key → title and date signatures
+	for i := range items {
+		it := &items[i]
+		if strings.TrimSpace(it.GUID) == "" && !strings.HasPrefix(it.Key, "hash:") {
+			it.Sig = Sig(it.Title, it.DateRaw)
+			it.AltKey = it.Key + "#item-" + it.Sig
 		}
-		distinct[it.Key][sig(it)] = true
+		if sigs[it.Key] == nil {
+			sigs[it.Key] = map[string]bool{}
+		}
+		sigs[it.Key][it.Sig] = true
 	}
-	for k, sigs := range distinct {
-		shared[k] = len(sigs)
-	}
-	// Distinct items without a guid that link to one page (a news index)
-	// would share a key: one would be kept and the next new one taken for
-	// an update of it. Each gets its link with its title and date instead,
-	// whatever its place in the feed. The same item twice stays a duplicate.
 	seen := make(map[string]bool, len(items))
 	for _, it := range items {
-		if shared[it.Key] > 1 && strings.TrimSpace(it.GUID) == "" && !strings.HasPrefix(it.Key, "hash:") {
-			it.Key += "#item-" + sig(it)
-		}
-		if seen[it.Key] {
+		it.SharedKey = len(sigs[it.Key]) > 1
+		id := it.Key + "\x00" + it.Sig
+		if seen[id] {
 			f.Duplicates++
 			continue
 		}
-		seen[it.Key] = true
+		seen[id] = true
 		f.Items = append(f.Items, it)
 	}
 	f.DatesInferred = inferDateOnly(f.Items)
@@ -377,6 +381,13 @@ func Key(it Item) string {
 	// parsing never changes a stored key.
 	sum := sha256.Sum256([]byte(collapseSpace(it.Title) + "\n" + collapseSpace(it.DateRaw)))
 	return "hash:" + hex.EncodeToString(sum[:16])
+}
+
+// Sig is a short hash of an item's title and raw date: what tells two
+// items apart when they link to the same page.
+func Sig(title, dateRaw string) string {
+	sum := sha256.Sum256([]byte(collapseSpace(title) + "\n" + collapseSpace(dateRaw)))
+	return hex.EncodeToString(sum[:8])
 }
 
 func contentHash(it Item) string {
