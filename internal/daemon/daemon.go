@@ -61,7 +61,6 @@ type Daemon struct {
 	// stopping is closed when the daemon is told to stop: a check still
 	// waiting for a slot then never starts.
 	stopping chan struct{}
-	stopOnce sync.Once
 }
 
 // job is a source to check, or a recipient's digest to send, at next.
@@ -247,22 +246,29 @@ func (d *Daemon) Run(ctx context.Context) error {
 	workCtx, cancelWork := context.WithCancel(context.Background())
 	defer cancelWork()
 
+	stopping := make(chan struct{}) // this run's: a daemon may run again
+	d.mu.Lock()
+	d.stopping = stopping
+	d.mu.Unlock()
+
 	for {
 		d.mu.Lock()
 		sort.SliceStable(d.jobs, func(i, k int) bool { return d.jobs[i].next.Before(d.jobs[k].next) })
 		var next *job
+		var at time.Time
 		if len(d.jobs) > 0 {
 			next = d.jobs[0]
+			at = next.next // read under the lock: a digest's retry moves it
 		}
 		d.mu.Unlock()
 
 		var wait <-chan time.Time
 		if next != nil {
-			wait = d.opt.Clock.After(next.next.Sub(d.opt.Clock.Now()))
+			wait = d.opt.Clock.After(at.Sub(d.opt.Clock.Now()))
 		}
 		select {
 		case <-ctx.Done():
-			d.stopOnce.Do(func() { close(d.stopping) })
+			close(stopping)
 			return d.stop(cancelWork)
 		case <-d.wake:
 			continue
@@ -353,7 +359,10 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 		go func() {
 			defer d.work.Done()
 			outs := d.sendDigests(ctx, []*config.Recipient{r})
-			failed := len(outs) == 1 && outs[0].Err != nil && outs[0].Digest.State != store.DigestUncertain
+			// Failed, or left pending by a process that died while sending
+			// it: try again soon.
+			failed := len(outs) == 1 && (outs[0].Err != nil && outs[0].Digest.State != store.DigestUncertain ||
+				outs[0].Digest.State == store.DigestPending)
 			d.mu.Lock()
 			if failed {
 				// The server was down or refused it: try again soon rather
@@ -468,12 +477,12 @@ func (d *Daemon) acquire(ctx context.Context, cfg *config.Config) (release func(
 	if d.slots == nil || cap(d.slots) != max(cfg.Settings.Concurrency, 1) {
 		d.slots = make(chan struct{}, max(cfg.Settings.Concurrency, 1))
 	}
-	slots := d.slots
+	slots, stopping := d.slots, d.stopping
 	d.mu.Unlock()
 	select {
 	case slots <- struct{}{}:
 		return func() { <-slots }, nil
-	case <-d.stopping:
+	case <-stopping:
 		return nil, errStopping
 	case <-ctx.Done():
 		return nil, ctx.Err()

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"tracker/internal/config"
+	"tracker/internal/digest"
 	"tracker/internal/replay"
 	"tracker/internal/store"
 )
@@ -381,6 +382,43 @@ func TestFailedDigestIsRetried(t *testing.T) {
 	sent, _ := db.Digests(context.Background(), "", 0)
 	if len(sent) != 1 || sent[0].State != store.DigestSent || sent[0].Attempts < 2 ||
 		sent[0].SentAt.Before(monday.Add(hour)) || sent[0].SentAt.After(monday.Add(4*hour)) {
+		t.Fatalf("digests %+v", sent)
+	}
+}
+
+// A digest left pending by a daemon killed while sending it: the next
+// daemon leaves it alone while the other could still be sending it, then
+// sends it, the same day rather than a week later.
+func TestPendingDigestIsSentAfterACrash(t *testing.T) {
+	docs, err := replay.Load(replay.OTADir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms := docs["Terms of Service"]
+	srv := replay.NewServer()
+	defer srv.Close()
+	srv.Handle("/terms", replay.Document(terms[len(terms)-1].Markdown, 1))
+	path, db, cfg := setup(t, fmt.Sprintf(scheduleConfig, srv.URL))
+	ctx := context.Background()
+	monday := time.Date(2026, 6, 8, 8, 0, 0, 0, time.UTC)
+	if err := db.EnrollRecipients(ctx, []string{"ada@example.com"}, monday.Add(-7*24*hour)); err != nil {
+		t.Fatal(err)
+	}
+	start, end := monday.Add(-7*24*hour), monday
+	if _, err := db.CreateDigest(ctx, store.Digest{Recipient: "ada@example.com", WindowStart: start, WindowEnd: end,
+		MessageID: digest.MessageID(cfg.Mail.From, "ada@example.com", start, end), Subject: "Digest",
+		CreatedAt: monday.Add(time.Minute), Text: "text", HTML: "<p>html</p>"}); err != nil {
+		t.Fatal(err)
+	}
+	restart := monday.Add(2 * time.Minute) // the crashed daemon's send may still be under way
+	clock := NewScaledClock(restart, 3600)
+	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runFor(t, d, clock, restart.Add(3*hour))
+	sent, _ := db.Digests(ctx, "", 0)
+	if len(sent) != 1 || sent[0].State != store.DigestSent || sent[0].SentAt.After(restart.Add(2*hour)) {
 		t.Fatalf("digests %+v", sent)
 	}
 }

@@ -383,7 +383,9 @@ func (s *Sender) attempt(ctx context.Context, r *config.Recipient, d store.Diges
 			a.State = store.DigestUncertain
 		}
 	}
-	if rerr := s.DB.RecordDigestAttempt(ctx, d.ID, a); rerr != nil {
+	// Recorded even when the daemon's grace period ran out meanwhile: a
+	// sent digest left pending would go out again.
+	if rerr := s.DB.RecordDigestAttempt(context.WithoutCancel(ctx), d.ID, a); rerr != nil {
 		return Outcome{Digest: d, Err: errors.Join(err, rerr)}
 	}
 	d.State, d.LastError, d.Transport, d.DeliveredTo = a.State, a.Error, a.Transport, a.DeliveredTo
