@@ -211,6 +211,9 @@ sources:
 			t.Errorf("after the resend: %+v", d)
 		}
 	}
+	if code, _, errOut := e.run("digest", "--resend", "99"); code != exitUsage || !strings.Contains(errOut, "no digest 99") {
+		t.Errorf("--resend 99: exit %d, %q", code, errOut)
+	}
 	if code, _, errOut := e.run("digest", "--send", "--resend", "1"); code != exitUsage || !strings.Contains(errOut, "say one of") {
 		t.Errorf("--send with --resend: exit %d, %q", code, errOut)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"tracker/internal/api"
 	"tracker/internal/config"
 	"tracker/internal/digest"
+	"tracker/internal/store"
 )
 
 type digestFlags struct {
@@ -90,6 +92,10 @@ func runDigest(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 
 	if a.digest.resend != 0 {
 		o := sender.Resend(ctx, a.digest.resend)
+		if errors.Is(o.Err, store.ErrNotFound) {
+			a.errorf("no digest %d: see tracker digests for their numbers", a.digest.resend)
+			return exitUsage
+		}
 		if o.Err != nil {
 			fmt.Fprintf(a.stdout, "%s  digest %d not resent: %v\n", stateOr(o.Recipient, "-"), a.digest.resend, o.Err)
 			if o.Digest.State != "" {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"tracker/internal/api"
+	"tracker/internal/daemon"
 	"tracker/internal/replay"
 )
 
@@ -175,8 +176,19 @@ func TestImportSearch(t *testing.T) {
 	}
 
 	// The index lost (here wiped behind tracker's back) is built again from
-	// the versions, and answers as before.
+	// the versions, and answers as before; not while a daemon runs.
 	before := e.mustRun(exitOK, "search", "Commercial Music Library")
+	if pasted := e.mustRun(exitOK, "search", "Commercial Music\nLibrary"); pasted != before {
+		t.Errorf("a phrase pasted across a line break:\n%s", pasted)
+	}
+	unlock, err := daemon.Lock(e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := e.run("rebuild", "--index"); code != exitFailed || !strings.Contains(errOut, "stop it first") {
+		t.Errorf("rebuild --index beside a daemon: exit %d %q", code, errOut)
+	}
+	unlock()
 	raw, err := sql.Open("sqlite", e.db)
 	if err != nil {
 		t.Fatal(err)

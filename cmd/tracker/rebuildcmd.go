@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"tracker/internal/config"
+	"tracker/internal/daemon"
 	"tracker/internal/sources"
 	"tracker/internal/store"
 )
@@ -27,6 +28,14 @@ func runRebuild(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		return exitUsage
 	}
 	if a.rebuildIndex {
+		// It holds the database's write lock until done (about 10 s per
+		// 1,000 versions): a running daemon's checks would fail meanwhile.
+		unlock, err := daemon.Lock(a.dbPath)
+		if err != nil {
+			a.errorf("rebuild --index writes the whole index in one go: %v", err)
+			return exitFailed
+		}
+		defer unlock()
 		db, ok := a.openDB(ctx, true)
 		if !ok {
 			return exitFailed

@@ -516,9 +516,10 @@ func validate(cfg *Config) []Problem {
 	if s.MaxRedirects < 0 || s.Retries < 0 || s.MinWords < 0 {
 		add(0, "settings: max_redirects, retries and min_words must not be negative")
 	}
-	if s.Retries > 10 {
-		add(0, "settings: retries is %d: at most 10 (each waits twice as long as the one before)", s.Retries)
-	}
+	// More than 10 retries wait hours (each twice as long as the one
+	// before): a larger value counts as 10, so that files valid before
+	// this limit still load.
+	cfg.Settings.Retries = min(cfg.Settings.Retries, 10)
 	if s.Concurrency < 1 {
 		add(0, "settings: concurrency must be at least 1")
 	}

@@ -224,7 +224,6 @@ settings:
 sources:
   - {id: a, kind: feed, url: "https://example.com/feed", enrich_select: "main[", headers: {"X(B)": "1", X-Key: "a\nb"}}
 `, []string{
-			`s.yaml: settings: retries is 40: at most 10`,
 			`s.yaml:5: source "a": enrich_select: invalid CSS selector "main["`,
 			`s.yaml:5: source "a": headers: "X(B)" is not a valid header name`,
 			`s.yaml:5: source "a": headers: the value of X-Key holds a line break`,
@@ -315,5 +314,28 @@ func TestTopics(t *testing.T) {
 	_, err = Parse("s.yaml", []byte(base+"topics:\n  - id: x\n    termz: [a]\n"))
 	if err == nil || !strings.Contains(err.Error(), `s.yaml:5: unknown key "termz" in spec`) {
 		t.Errorf("unknown key in a topic: %v", err)
+	}
+}
+
+// What loaded before the schedule and retry checks still loads: a digest
+// schedule in a zone of its own, many retries (counted as 10). A digest
+// schedule that skips whole years does not.
+func TestSchedulesThatStillLoad(t *testing.T) {
+	cfg, err := Parse("s.yaml", []byte(`
+settings: {retries: 40}
+mail: {from: tracker@example.com, schedule: "CRON_TZ=Europe/Paris 0 8 * * 1"}
+sources:
+  - {id: a, kind: page, url: "https://example.com", select: article}
+`))
+	if err != nil || cfg.Settings.Retries != 10 {
+		t.Fatalf("%v; retries %d", err, cfg.Settings.Retries)
+	}
+	_, err = Parse("s.yaml", []byte(`
+mail: {from: tracker@example.com, schedule: "0 8 29 2 *"}
+sources:
+  - {id: a, kind: page, url: "https://example.com", select: article}
+`))
+	if err == nil || !strings.Contains(err.Error(), "at least once a year") {
+		t.Errorf("29 February only: %v", err)
 	}
 }

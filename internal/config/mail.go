@@ -50,9 +50,18 @@ func validateMail(cfg *Config, mailLine int) []Problem {
 			add(mailLine, "mail: base_url must be an http:// or https:// address, got %q", m.BaseURL)
 		}
 	}
+	// Digests follow a calendar, at least once a year (a window ends at the
+	// latest scheduled time of the past year).
 	sched, err := checkSchedule(m.Schedule)
-	if _, every := sched.(cron.ConstantDelaySchedule); err != nil || every || strings.Contains(m.Schedule, "TZ=") {
-		add(mailLine, "mail: schedule %q: digests follow a calendar, in each recipient's time zone: write a cron expression like \"0 8 * * 1\" (Mondays at 08:00)", m.Schedule)
+	if err == nil {
+		if _, every := sched.(cron.ConstantDelaySchedule); every || strings.Contains(m.Schedule, "@every") {
+			err = fmt.Errorf("not a calendar")
+		} else if n := sched.Next(time.Now()); sched.Next(n).Sub(n) > 366*24*time.Hour {
+			err = fmt.Errorf("not every year")
+		}
+	}
+	if err != nil {
+		add(mailLine, "mail: schedule %q: digests follow a calendar, at least once a year, in each recipient's time zone: write a cron expression like \"0 8 * * 1\" (Mondays at 08:00)", m.Schedule)
 	}
 	switch m.SMTP.TLS {
 	case "starttls", "tls", "none":

@@ -178,6 +178,10 @@ func TestUncertainIsNotResent(t *testing.T) {
 		after[0].SentAt.IsZero() || after[0].Attempts != 3 || !strings.Contains(after[0].LastError, "connection refused") {
 		t.Errorf("failed resend of a sent digest: %+v; stored %+v", o, after)
 	}
+	m.fail = &SendError{Uncertain: true, Err: errors.New("connection reset after DATA")}
+	if o := s.Resend(context.Background(), list[0].ID); o.Digest.State != store.DigestSent {
+		t.Errorf("a resend of a sent digest that ends uncertain: %+v", o.Digest)
+	}
 	m.fail = nil
 	now = now.Add(7 * 24 * time.Hour)
 	o = s.SendDue(context.Background(), r)[0]

@@ -160,9 +160,11 @@ type DigestAttempt struct {
 // it again fails: only that attempt's error is recorded.
 func (db *DB) RecordDigestAttempt(ctx context.Context, id int64, a DigestAttempt) error {
 	return db.write(ctx, func(tx *txn) error {
-		if a.State == DigestFailed {
+		if a.State == DigestFailed || a.State == DigestUncertain {
+			// A sent digest stays sent whatever a resend does; an uncertain
+			// one stays uncertain when a resend fails.
 			res, err := tx.ExecContext(ctx, `UPDATE digests SET attempts = attempts + 1, last_error = ?
-				WHERE id = ? AND state IN ('sent', 'uncertain')`, a.Error, id)
+				WHERE id = ? AND (state = 'sent' OR state = 'uncertain' AND ? = 'failed')`, a.Error, id, a.State)
 			if err != nil {
 				return fmt.Errorf("store: record digest %d: %w", id, err)
 			}

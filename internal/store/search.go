@@ -118,6 +118,14 @@ var ErrBadQuery = errors.New("not a valid search")
 
 // Search finds the paragraphs matching q in every version of every source.
 func (db *DB) Search(ctx context.Context, q SearchQuery) ([]SearchHit, error) {
+	// Line breaks and tabs are spaces in a phrase; other control characters
+	// are in no text (extraction drops them).
+	q.Text = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return ' '
+		}
+		return r
+	}, q.Text)
 	if strings.IndexFunc(q.Text, unicode.IsControl) >= 0 {
 		return nil, fmt.Errorf("store: search: %q holds control characters: %w", q.Text, ErrBadQuery)
 	}

@@ -94,7 +94,9 @@ type Page struct {
 // windows-1252, and a body in a single-byte charset with any accent in it
 // is almost never valid UTF-8.
 func Decode(body []byte, contentType string) ([]byte, error) {
-	if _, _, certain := charset.DetermineEncoding(body, contentType); !certain && utf8.Valid(body) {
+	// Only the guess, not a declared charset: a 7-bit one (ISO-2022-JP) is
+	// valid UTF-8 too.
+	if _, name, certain := charset.DetermineEncoding(body, contentType); !certain && name == "windows-1252" && utf8.Valid(body) {
 		return body, nil
 	}
 	r, err := charset.NewReader(bytes.NewReader(body), contentType)

@@ -193,6 +193,7 @@ func TestBlockPages(t *testing.T) {
 func TestCharsets(t *testing.T) {
 	latin1NoDash, _ := charmap.ISO8859_1.NewEncoder().String(`<html><body><article><p>Données à caractère personnel</p></article></body></html>`)
 	cp1252, _ := charmap.Windows1252.NewEncoder().String(`<html><head><meta charset="windows-1252"></head><body><article><p>“Terms” – €5 fee</p></article></body></html>`)
+	iso2022jp, _ := japanese.ISO2022JP.NewEncoder().String(`<html><head><meta charset="iso-2022-jp"></head><body><article><p>利用規約</p></article></body></html>`)
 	sjis, _ := japanese.ShiftJIS.NewEncoder().String(`<html><head><meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS"></head><body><article><p>利用規約</p></article></body></html>`)
 	for _, tc := range []struct {
 		name, body, contentType, want string
@@ -201,6 +202,7 @@ func TestCharsets(t *testing.T) {
 		{"windows-1252 from meta", cp1252, "text/html", "“Terms” – €5 fee"},
 		{"Shift_JIS from http-equiv", sjis, "text/html", "利用規約"},
 		{"UTF-8 without any declaration", "<html><body><article><p>Données — “quoted”</p></article></body></html>", "text/html", "Données — “quoted”"},
+		{"ISO-2022-JP from meta: 7-bit, yet not UTF-8", iso2022jp, "text/html", "利用規約"},
 		{"UTF-8 declared after the first 1,024 bytes", "<html><head><title>Privacy</title><style>" + strings.Repeat(".c{color:#333}", 80) +
 			`</style><meta charset="utf-8"></head><body><article><p>Vos données, don’t</p></article></body></html>`, "text/html", "Vos données, don’t"},
 	} {
