@@ -428,3 +428,41 @@ func TestConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+// Common wording of real terms and regulators that the built-in taxonomy
+// must tag, and wording it must not.
+func TestBuiltInWording(t *testing.T) {
+	tx, err := Compile(Defaults(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	has := func(text, topic string) bool {
+		for _, m := range tx.Classify(text) {
+			if m.Topic == topic {
+				return true
+			}
+		}
+		return false
+	}
+	for _, tc := range []struct{ text, topic string }{
+		{"You and TikTok agree to arbitrate all disputes.", Consumer},
+		{"Your subscription will automatically renew each month.", Consumer},
+		{"The plan auto renews until cancelled.", Consumer},
+		{"The FTC amended its Negative Option Rule.", Consumer},
+		{"TikTok shall not be liable for any indirect loss.", Consumer},
+		{"All trade marks belong to their owners.", IP},
+		{"If you are under 18, you may not go LIVE.", Minors},
+		{"You must be 18 years or above to send gifts.", Minors},
+	} {
+		if !has(tc.text, tc.topic) {
+			t.Errorf("%q: no %s", tc.text, tc.topic)
+		}
+	}
+	for _, tc := range []struct{ text, topic string }{
+		{"Creators can withdraw earnings of $10 or above.", Minors},
+	} {
+		if has(tc.text, tc.topic) {
+			t.Errorf("%q: tagged %s", tc.text, tc.topic)
+		}
+	}
+}
