@@ -329,3 +329,23 @@ func TestEditsStayInTheirParagraph(t *testing.T) {
 		}
 	}
 }
+
+// A paragraph split with an edit at the split: every line of the text diff
+// and of the one-line excerpt keeps its prefix, the break drawn as ¶.
+func TestSplitWithAnEditKeepsLinesPrefixed(t *testing.T) {
+	old := "Intro.\nYou can only use the Platform if you are 13 years or older. We monitor for underage use.\nEnd."
+	new := "Intro.\nYou can only use the Platform if you are 13 years or older.\nWe do not monitor for underage use.\nEnd."
+	r := Compare(old, new, Options{})
+	for _, line := range strings.Split(strings.TrimRight(r.Text(Plain), "\n"), "\n") {
+		if !strings.HasPrefix(line, "@@ ") && !strings.HasPrefix(line, "  ") && !strings.HasPrefix(line, "~ ") &&
+			!strings.HasPrefix(line, "- ") && !strings.HasPrefix(line, "+ ") && !strings.HasPrefix(line, "> ") && !strings.HasPrefix(line, "< ") {
+			t.Errorf("a line without a prefix: %q in\n%s", line, r.Text(Plain))
+		}
+	}
+	if ex := r.ExcerptText(ExcerptOptions{Hunks: 4}); strings.Contains(strings.TrimRight(ex, "\n"), "\n") {
+		t.Errorf("the one-hunk excerpt runs over two lines: %q", ex)
+	}
+	if !strings.Contains(r.Text(Plain), "¶") {
+		t.Errorf("the split is not drawn:\n%s", r.Text(Plain))
+	}
+}

@@ -101,6 +101,9 @@ func writeTextSpans(b *strings.Builder, style TextStyle, spans []Span) {
 // whitespace.
 func writeTextEdit(b *strings.Builder, style TextStyle, text, open, close, color, mark string) {
 	lead, core, trail := splitSpace(text)
+	// A line break around an edit (a paragraph split or merged) is drawn
+	// too: written raw it would start a line without the diff's prefix.
+	lead, trail = visible(lead), visible(trail)
 	b.WriteString(lead)
 	if style == ANSI {
 		c := color
