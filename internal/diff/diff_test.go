@@ -308,28 +308,6 @@ func TestSymbolsThatSaySomething(t *testing.T) {
 	}
 }
 
-// The real 2026 Terms of Service: the Direct Messaging item is dropped, the
-// LIVE age lowered from 18 to 16 and a Shop item added. Each edit must show
-// in its own item: pairing Direct Messaging with LIVE and LIVE with Shop
-// (two weak pairs) hid the 18 → 16 that one strong pair shows.
-func TestEditsStayInTheirParagraph(t *testing.T) {
-	base := readVersion(t, "TikTok/Terms of Service/2026-07-23T00-56-42Z")
-	dm := "- Direct Messaging: You must be 16 or older to use the direct messaging feature."
-	live := "- TikTok LIVE: You must be 18 or older to live stream and use live streaming features."
-	if !strings.Contains(base, dm+"\n"+live) {
-		t.Fatal("the items are not in the 2026 Terms")
-	}
-	edited := strings.Replace(base, dm+"\n"+live,
-		"- TikTok LIVE: You must be 16 or older to live stream and use live streaming features.\n"+
-			"- TikTok Shop: You must be 18 or older to buy products on TikTok Shop.", 1)
-	out := Compare(base, edited, Options{}).Text(Plain)
-	for _, want := range []string{"[-18-]{+16+}", "- - Direct Messaging: You must be 16 or older", "+ - TikTok Shop: You must be 18 or older"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("diff lacks %q:\n%s", want, out)
-		}
-	}
-}
-
 // A paragraph split with an edit at the split: every line of the text diff
 // and of the one-line excerpt keeps its prefix, the break drawn as ¶.
 func TestSplitWithAnEditKeepsLinesPrefixed(t *testing.T) {

@@ -253,12 +253,9 @@ func (c *comparison) joined(old bool, idx []int) *paragraph {
 // alignPairs finds the order-preserving pairing of rem and add with the
 // greatest total similarity (a Needleman–Wunsch alignment where gaps cost
 // nothing and pairs below minSimilarity are not allowed). Besides one to one,
-// two adjacent paragraphs may pair with one: a merge or a split. A pair
-// scores its similarity above minSimilarity: one strong pair (a paragraph
-// edited in one word) beats two weak ones that the order would allow
-// instead, which would show each edit in the wrong paragraph.
+// two adjacent paragraphs may pair with one: a merge or a split.
 func (c *comparison) alignPairs(rem, add []int) []link {
-	gain := func(sim float64) float64 { return sim - minSimilarity + 1e-9 }
+	gain := func(sim float64) float64 { return sim }
 	m, n := len(rem), len(add)
 	w := n + 1
 	score := make([]float64, (m+1)*w)
