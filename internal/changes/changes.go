@@ -91,8 +91,15 @@ func Analyze(old, new string, tax *topics.Taxonomy) Change {
 		}
 		context = context || m.Context
 	}
-	if context && c.Importance != Major && turnsMeaning(frags) {
-		c.Importance = Major
+	if context && c.Importance != Major && tax != nil {
+		for _, f := range frags {
+			// The turn must be in a passage about the topic: a date or a
+			// word changed elsewhere in the document turns nothing.
+			if turnsMeaning(f) && len(tax.ClassifyFragments([]topics.Fragment{f})) > 0 {
+				c.Importance = Major
+				break
+			}
+		}
 	}
 	return c
 }
@@ -105,20 +112,58 @@ var turning = map[string]bool{
 	"before": true, "after": true, "under": true, "over": true, "above": true, "below": true,
 }
 
-// turnsMeaning reports whether the changed words of the fragments hold a
-// negation, a modal, a bound or a number.
-func turnsMeaning(frags []topics.Fragment) bool {
-	for _, f := range frags {
+// measures are the words that make a number a period, an age or a rate
+// ("30 days", "under 13", "16 or older", "5 %"), unlike a date, an address
+// or a phone number.
+var measures = map[string]bool{
+	"day": true, "days": true, "week": true, "weeks": true, "month": true, "months": true, "year": true, "years": true,
+	"hour": true, "hours": true, "minute": true, "minutes": true, "percent": true, "%": true, "age": true, "aged": true,
+	"old": true, "older": true, "younger": true, "under": true, "over": true, "below": true, "above": true, "within": true,
+}
+
+// turnsMeaning reports whether the changed words of a fragment hold a
+// negation, a modal, a bound, or a number that is a period, an age or a
+// rate.
+func turnsMeaning(f topics.Fragment) bool {
+	type word struct {
+		text       string
+		start, end int
+	}
+	var words []word
+	start := -1
+	for i, r := range f.Text + " " {
+		in := i < len(f.Text) && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '%')
+		switch {
+		case in && start < 0:
+			start = i
+		case !in && start >= 0:
+			words = append(words, word{strings.ToLower(f.Text[start:i]), start, i})
+			start = -1
+		}
+	}
+	changed := func(w word) bool {
 		for _, r := range f.Changed {
-			if r[0] < 0 || r[1] > len(f.Text) || r[0] >= r[1] {
-				continue
+			if w.start < r[1] && r[0] < w.end {
+				return true
 			}
-			for _, w := range strings.FieldsFunc(strings.ToLower(f.Text[r[0]:r[1]]), func(c rune) bool {
-				return !unicode.IsLetter(c) && !unicode.IsDigit(c) && c != '\''
-			}) {
-				if turning[w] || strings.HasSuffix(w, "n't") || strings.IndexFunc(w, unicode.IsDigit) >= 0 {
+		}
+		return false
+	}
+	for i, w := range words {
+		if !changed(w) {
+			continue
+		}
+		if turning[w.text] || strings.HasSuffix(w.text, "n't") {
+			return true
+		}
+		if strings.IndexFunc(w.text, unicode.IsDigit) >= 0 {
+			for _, k := range []int{i - 1, i + 1, i + 2} {
+				if k >= 0 && k < len(words) && measures[words[k].text] {
 					return true
 				}
+			}
+			if strings.HasSuffix(w.text, "%") {
+				return true
 			}
 		}
 	}

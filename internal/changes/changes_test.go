@@ -145,3 +145,22 @@ func TestMeaningTurnsAreMajor(t *testing.T) {
 		}
 	}
 }
+
+// What does not turn a legal clause stays minor: a date, an address or a
+// phone number, even near a sentence about privacy.
+func TestNoTurnStaysMinor(t *testing.T) {
+	tax := taxonomy(t)
+	for _, tc := range []struct{ old, new string }{
+		{"Last updated: 1 July 2025\nWe may share your personal data with advertisers to show you relevant ads.",
+			"Last updated: 3 July 2026\nWe may share your personal data with advertisers to show you useful ads."},
+		{"Write to our data protection officer at 5800 Bristol Parkway, Culver City.",
+			"Write to our data protection officer at 10100 Venice Boulevard, Culver City."},
+		{"Call our privacy team on 818 558 1400.", "Call our privacy team on 818 558 1500."},
+		{"Transfers rely on Article 46(2) of the GDPR and your personal data stays protected.",
+			"Transfers rely on Article 46 of the GDPR and your personal data stays protected."},
+	} {
+		if c := Analyze(tc.old, tc.new, tax); c.Importance != Minor {
+			t.Errorf("%q → %q: %s, want minor (topics %+v)", tc.old, tc.new, c.Importance, c.Topics)
+		}
+	}
+}

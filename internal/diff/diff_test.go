@@ -301,6 +301,7 @@ func TestSymbolsThatSaySomething(t *testing.T) {
 		{"Fees are 2 + 3 coins.", "Fees are 2 × 3 coins.", false},
 		{"See section 4 of the terms.", "See § 4 of the terms.", false},
 		{"We use e-mail and cookies.", "We use e mail, and cookies!", true},
+		{"From 2020-2021, call 818-558-1400.", "From 2020–2021, call 818 558 1400.", true},
 	} {
 		if r := Compare(tc.old, tc.new, Options{}); r.Cosmetic != tc.cosmetic || !r.Changed() {
 			t.Errorf("%q → %q: cosmetic %v, want %v", tc.old, tc.new, r.Cosmetic, tc.cosmetic)

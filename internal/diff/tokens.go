@@ -137,8 +137,10 @@ func (w *wordCursor) next() (string, bool) {
 			if isWord(t) || meaningfulSymbol(t) {
 				return t, true
 			}
-			if t == "-" && w.ti < len(toks) && startsWithDigit(toks[w.ti]) {
-				return t, true // a minus sign, not a hyphen
+			// A minus sign: before a digit, and not between two (a range,
+			// a date, a phone number).
+			if t == "-" && w.ti < len(toks) && startsWithDigit(toks[w.ti]) && (w.ti < 2 || isSpace(toks[w.ti-2])) {
+				return t, true
 			}
 		}
 		w.pi, w.ti = w.pi+1, 0
