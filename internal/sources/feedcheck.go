@@ -205,7 +205,7 @@ func itemKey(fi feed.Item, stored map[string]store.ItemState) string {
 		return fi.AltKey
 	}
 	if st, ok := stored[fi.Key]; ok {
-		if fi.SharedKey && feed.Sig(st.Title, st.DateRaw) != fi.Sig {
+		if feed.Sig(st.Title, st.DateRaw) != fi.Sig && (fi.SharedKey || storedUnder(stored, fi.Key+"#item-")) {
 			return fi.AltKey // another item holds the link
 		}
 		return fi.Key // that item, perhaps edited
@@ -214,6 +214,17 @@ func itemKey(fi feed.Item, stored map[string]store.ItemState) string {
 		return fi.AltKey
 	}
 	return fi.Key
+}
+
+// storedUnder reports whether an item is stored under a key with prefix:
+// items of this link went by their own keys before.
+func storedUnder(stored map[string]store.ItemState, prefix string) bool {
+	for k := range stored {
+		if strings.HasPrefix(k, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // enrich fetches an item's page and returns its main text, or "" when it

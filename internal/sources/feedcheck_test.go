@@ -564,3 +564,49 @@ func TestItemsSharingALink(t *testing.T) {
 		t.Errorf("%d items stored, want 3: each once", len(items))
 	}
 }
+
+// The reviewer's sequences for items sharing a link: a revised date does
+// not make an item new once another arrives, and an edit to one item never
+// lands on another.
+func TestItemsSharingALinkEdits(t *testing.T) {
+	srv := replay.NewServer()
+	defer srv.Close()
+	type it struct {
+		title string
+		day   int
+	}
+	rss := func(items ...it) []byte {
+		var b bytes.Buffer
+		b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>Regulator news</title>`)
+		for _, i := range items {
+			fmt.Fprintf(&b, `<item><title>%s</title><link>%s/news</link><pubDate>Mon, %02d Aug 2025 09:00:00 +0000</pubDate><description>%s about personal data.</description></item>`,
+				i.title, srv.URL, i.day, i.title)
+		}
+		b.WriteString(`</channel></rss>`)
+		return b.Bytes()
+	}
+	s := &serve{}
+	srv.Handle("/feed", s.handler)
+	a, b := it{"Guidance on cookie banners", 4}, it{"Fine for unlawful tracking", 5}
+	c := newChecker(t, mustConfig(t, feedConfig(srv.URL+"/feed", "")))
+	for i, step := range []struct {
+		items []it
+		new   int
+	}{
+		{[]it{a}, 1},
+		{[]it{{a.title, 6}}, 0}, // the feed revises its date
+		{[]it{b, {a.title, 6}}, 1},
+		{[]it{b}, 0},
+		{[]it{{"Fine of EUR 5m for unlawful tracking", 5}}, 1}, // retitled, alone: new or an update, never a's
+	} {
+		s.set(200, "application/rss+xml", rss(step.items...))
+		if r := checkOne(t, c, "f"); r.Err != nil || r.Items.New != step.new {
+			t.Fatalf("fetch %d: %+v, want %d new", i+1, r.Items, step.new)
+		}
+	}
+	for _, item := range allItems(t, c) {
+		if strings.Contains(item.Key, "#item-") == false && item.Title != a.title {
+			t.Errorf("the item under the plain link now reads %q", item.Title)
+		}
+	}
+}

@@ -32,9 +32,9 @@ import (
 type Item struct {
 	// Key identifies the item across fetches of the same feed: see Key.
 	Key string `json:"key"`
-	// AltKey, for an item without a guid, is its link with its title and
-	// date (Sig): the key that tells it from other items linking to the
-	// same page. SharedKey says whether another item of this fetch has the
+	// AltKey, for an item without a guid, is its link with its title
+	// (Sig): the key that tells it from other items linking to the same
+	// page. SharedKey says whether another item of this fetch has the
 	// same Key.
 	AltKey    string `json:"alt_key,omitempty"`
 	Sig       string `json:"-"`
@@ -383,10 +383,11 @@ func Key(it Item) string {
 	return "hash:" + hex.EncodeToString(sum[:16])
 }
 
-// Sig is a short hash of an item's title and raw date: what tells two
-// items apart when they link to the same page.
-func Sig(title, dateRaw string) string {
-	sum := sha256.Sum256([]byte(collapseSpace(title) + "\n" + collapseSpace(dateRaw)))
+// Sig is a short hash of an item's title: what tells two items apart when
+// they link to the same page. Not its date, which feeds revise (and which
+// the content hash leaves out, so the stored one can be stale).
+func Sig(title, _ string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(collapseSpace(title))))
 	return hex.EncodeToString(sum[:8])
 }
 
