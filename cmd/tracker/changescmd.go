@@ -35,18 +35,12 @@ func runChanges(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		return exitUsage
 	}
 	f := store.ChangeFilter{SourceIDs: a.sourceIDs, Topic: a.changes.topic, Technical: a.changes.technical, Limit: a.changes.limit}
-	var err error
-	if a.changes.since != "" {
-		if f.Since, err = api.ParseDate(a.changes.since, false); err != nil {
-			a.errorf("--since: %v", err)
-			return exitUsage
-		}
+	var ok bool
+	if f.Since, ok = a.dateFlag("since", a.changes.since, false); !ok {
+		return exitUsage
 	}
-	if a.changes.until != "" {
-		if f.Until, err = api.ParseDate(a.changes.until, true); err != nil {
-			a.errorf("--until: %v", err)
-			return exitUsage
-		}
+	if f.Until, ok = a.dateFlag("until", a.changes.until, true); !ok {
+		return exitUsage
 	}
 	if m := a.changes.minImportance; m != "" {
 		if changes.Rank(m) < 0 {
@@ -55,16 +49,11 @@ func runChanges(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		}
 		f.MinImportance = m
 	}
-	db, ok := a.openDB(ctx, true)
-	if !ok {
-		return exitFailed
+	db, code := a.openForQuery(ctx)
+	if code != exitOK {
+		return code
 	}
 	defer db.Close()
-	for _, id := range a.sourceIDs {
-		if code := a.sourceMustExist(ctx, db, id); code != exitOK {
-			return code
-		}
-	}
 	list, err := db.Changes(ctx, f)
 	if err != nil {
 		a.errorf("%v", err)

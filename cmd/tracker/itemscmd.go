@@ -32,29 +32,18 @@ func runItems(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 		return exitUsage
 	}
 	f := store.ItemFilter{SourceIDs: a.sourceIDs, Topic: a.items.topic, All: a.items.all, Limit: a.items.limit}
-	var err error
-	if a.items.since != "" {
-		if f.Since, err = api.ParseDate(a.items.since, false); err != nil {
-			a.errorf("--since: %v", err)
-			return exitUsage
-		}
+	var ok bool
+	if f.Since, ok = a.dateFlag("since", a.items.since, false); !ok {
+		return exitUsage
 	}
-	if a.items.until != "" {
-		if f.Until, err = api.ParseDate(a.items.until, true); err != nil {
-			a.errorf("--until: %v", err)
-			return exitUsage
-		}
+	if f.Until, ok = a.dateFlag("until", a.items.until, true); !ok {
+		return exitUsage
 	}
-	db, ok := a.openDB(ctx, true)
-	if !ok {
-		return exitFailed
+	db, code := a.openForQuery(ctx)
+	if code != exitOK {
+		return code
 	}
 	defer db.Close()
-	for _, id := range a.sourceIDs {
-		if code := a.sourceMustExist(ctx, db, id); code != exitOK {
-			return code
-		}
-	}
 	items, err := db.Items(ctx, f)
 	if err != nil {
 		a.errorf("%v", err)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"tracker/internal/api"
 	"tracker/internal/store"
@@ -44,6 +45,36 @@ func (a *app) sourceMustExist(ctx context.Context, db *store.DB, id string) int 
 		return exitFailed
 	}
 	return exitOK
+}
+
+// dateFlag reads the date of an optional flag (end: see api.ParseDate),
+// reporting a bad one; the zero time when the flag is not given.
+func (a *app) dateFlag(flag, value string, end bool) (time.Time, bool) {
+	if value == "" {
+		return time.Time{}, true
+	}
+	t, err := api.ParseDate(value, end)
+	if err != nil {
+		a.errorf("--%s: %v", flag, err)
+		return t, false
+	}
+	return t, true
+}
+
+// openForQuery opens the existing database for a listing and checks that
+// every --source names a stored source; code is exitOK when db is usable.
+func (a *app) openForQuery(ctx context.Context) (db *store.DB, code int) {
+	db, ok := a.openDB(ctx, true)
+	if !ok {
+		return nil, exitFailed
+	}
+	for _, id := range a.sourceIDs {
+		if code := a.sourceMustExist(ctx, db, id); code != exitOK {
+			db.Close()
+			return nil, code
+		}
+	}
+	return db, exitOK
 }
 
 // colour reports whether output should use ANSI colours: a terminal, and

@@ -24,24 +24,15 @@ func runSearch(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 		return exitUsage
 	}
 	q := store.SearchQuery{Text: args[0], Raw: a.raw, SourceIDs: a.sourceIDs}
-	if a.at != "" {
-		at, err := api.ParseDate(a.at, true)
-		if err != nil {
-			a.errorf("--at: %v", err)
-			return exitUsage
-		}
-		q.At = at
+	var ok bool
+	if q.At, ok = a.dateFlag("at", a.at, true); !ok {
+		return exitUsage
 	}
-	db, ok := a.openDB(ctx, true)
-	if !ok {
-		return exitFailed
+	db, code := a.openForQuery(ctx)
+	if code != exitOK {
+		return code
 	}
 	defer db.Close()
-	for _, id := range a.sourceIDs {
-		if code := a.sourceMustExist(ctx, db, id); code != exitOK {
-			return code
-		}
-	}
 	hits, err := db.Search(ctx, q)
 	if err != nil {
 		a.errorf("%v", err)
