@@ -224,11 +224,7 @@ func TestFeedCommands(t *testing.T) {
 }
 
 func TestStats(t *testing.T) {
-	docs, err := replay.Load(replay.OTADir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	terms := docs["Terms of Service"]
+	terms := replay.History(t, "Terms of Service")
 	srv := replay.NewServer()
 	defer srv.Close()
 	e := newEnv(t, "settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: tos, kind: page, url: '"+srv.URL+"/tos', select: '[data-testid=policy-card]', remove: [.language-selection]}\n")
@@ -285,11 +281,7 @@ func TestStats(t *testing.T) {
 // The times tracker prints find the versions they belong to when given back,
 // although versions are stored to the millisecond and printed to the second.
 func TestPrintedTimesFindTheirVersion(t *testing.T) {
-	docs, err := replay.Load(replay.OTADir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	terms := docs["Terms of Service"]
+	terms := replay.History(t, "Terms of Service")
 	srv := replay.NewServer()
 	defer srv.Close()
 	e := newEnv(t, "settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: tos, kind: page, url: '"+srv.URL+"/tos', select: '[data-testid=policy-card]', remove: [.language-selection]}\n")

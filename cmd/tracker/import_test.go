@@ -321,11 +321,7 @@ func TestImportIsIdempotent(t *testing.T) {
 
 // Imported versions never rewrite what tracker fetched itself.
 func TestImportOlderThanFetchedIsRejected(t *testing.T) {
-	docs, err := replay.Load(replay.OTADir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	terms := docs["Terms of Service"]
+	terms := replay.History(t, "Terms of Service")
 	srv := replay.NewServer()
 	defer srv.Close()
 	srv.Handle("/tos", replay.Document(terms[len(terms)-1].Markdown, 1))
@@ -384,11 +380,7 @@ func TestChangesFilters(t *testing.T) {
 // by Open Terms Archive: what differs between them is marked technical,
 // never reported as a change of the document.
 func TestFirstFetchAfterImportIsTechnical(t *testing.T) {
-	docs, err := replay.Load(replay.OTADir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	terms := docs["Terms of Service"]
+	terms := replay.History(t, "Terms of Service")
 	srv := replay.NewServer()
 	defer srv.Close()
 	srv.Handle("/tos", replay.Document(terms[len(terms)-2].Markdown, 1)) // reads differently from the last imported file

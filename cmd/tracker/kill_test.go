@@ -40,11 +40,7 @@ func TestKillDuringCheck(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs tracker processes")
 	}
-	docs, err := replay.Load(replay.OTADir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	history := docs["Privacy Policy"]
+	history := replay.History(t, "Privacy Policy")
 	srv := replay.NewServer()
 	defer srv.Close()
 

@@ -50,11 +50,7 @@ func TestRenderedPageEndToEnd(t *testing.T) {
 	needBrowser(t)
 	profiles := t.TempDir()
 	t.Setenv("TMPDIR", profiles) // where the browser's temporary profile goes
-	docs, err := replay.Load(replay.OTADir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	privacy := docs["Privacy Policy"]
+	privacy := replay.History(t, "Privacy Policy")
 	srv := replay.NewServer()
 	defer srv.Close()
 	srv.Handle("/legal/privacy-policy", replay.Scripted(privacy[len(privacy)-2].Markdown))

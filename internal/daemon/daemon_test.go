@@ -92,11 +92,7 @@ sources:
 // Monday at 08:00; restarted after missing the next Monday, it sends that
 // digest at once and checks the overdue page.
 func TestSchedulesAndDigests(t *testing.T) {
-	docs, err := replay.Load(replay.OTADir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	terms := docs["Terms of Service"]
+	terms := replay.History(t, "Terms of Service")
 	srv := replay.NewServer()
 	defer srv.Close()
 	srv.Handle("/terms", replay.Document(terms[len(terms)-3].Markdown, 1))
@@ -352,11 +348,7 @@ func TestHealthzAndMetrics(t *testing.T) {
 // A digest that fails at 08:00 (here the outbox cannot be written) is tried
 // again within the hour, backing off, rather than a week later.
 func TestFailedDigestIsRetried(t *testing.T) {
-	docs, err := replay.Load(replay.OTADir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	terms := docs["Terms of Service"]
+	terms := replay.History(t, "Terms of Service")
 	srv := replay.NewServer()
 	defer srv.Close()
 	srv.Handle("/terms", replay.Document(terms[len(terms)-1].Markdown, 1))
@@ -390,11 +382,7 @@ func TestFailedDigestIsRetried(t *testing.T) {
 // daemon leaves it alone while the other could still be sending it, then
 // sends it, the same day rather than a week later.
 func TestPendingDigestIsSentAfterACrash(t *testing.T) {
-	docs, err := replay.Load(replay.OTADir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	terms := docs["Terms of Service"]
+	terms := replay.History(t, "Terms of Service")
 	srv := replay.NewServer()
 	defer srv.Close()
 	srv.Handle("/terms", replay.Document(terms[len(terms)-1].Markdown, 1))

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"tracker/internal/sources/page"
@@ -44,6 +45,21 @@ func TestdataDir() string {
 
 // OTADir is the TikTok dataset copied into testdata.
 func OTADir() string { return filepath.Join(TestdataDir(), "ota-tiktok") }
+
+// History is the real history of one TikTok document of testdata (such as
+// "Terms of Service"), oldest first, for a test; it fails the test when
+// testdata cannot be read.
+func History(tb testing.TB, document string) []Version {
+	tb.Helper()
+	docs, err := Load(OTADir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(docs[document]) == 0 {
+		tb.Fatalf("no %q in %s", document, OTADir())
+	}
+	return docs[document]
+}
 
 // Load reads the versions listed in a dataset's manifest.tsv, grouped by
 // document and oldest first.

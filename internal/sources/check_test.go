@@ -35,15 +35,6 @@ func mustConfig(tb testing.TB, yaml string) *config.Config {
 	return cfg
 }
 
-func termsHistory(tb testing.TB) []replay.Version {
-	tb.Helper()
-	docs, err := replay.Load(replay.OTADir())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return docs["Terms of Service"]
-}
-
 func newChecker(tb testing.TB, cfg *config.Config) *Checker {
 	c := NewChecker(cfg, mustOpen(tb), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return c
@@ -59,7 +50,7 @@ func checkOne(t *testing.T, c *Checker, id string) Result {
 }
 
 func TestConditionalGet(t *testing.T) {
-	terms := termsHistory(t)
+	terms := replay.History(t, "Terms of Service")
 	srv := replay.NewServer()
 	defer srv.Close()
 	srv.Handle("/t", replay.Conditional(replay.Document(terms[0].Markdown, 1), `"v1"`))
@@ -101,7 +92,7 @@ func TestConditionalGet(t *testing.T) {
 }
 
 func TestFailuresAreNeverVersions(t *testing.T) {
-	terms := termsHistory(t)
+	terms := replay.History(t, "Terms of Service")
 	srv := replay.NewServer()
 	defer srv.Close()
 	cfg := mustConfig(t, fmt.Sprintf("settings: {retries: 0, host_delay: 0s, min_words: 200}\nsources:\n  - {id: t, kind: page, url: '%s/t', select: '[data-testid=policy-card]', remove: [.language-selection]}\n", srv.URL))
@@ -140,7 +131,7 @@ func TestFailuresAreNeverVersions(t *testing.T) {
 // benchSources declares n sources spread over hosts local servers, all
 // serving the same unchanged page.
 func benchSources(b *testing.B, n, hosts int, conditional bool) *Checker {
-	terms := termsHistory(b)
+	terms := replay.History(b, "Terms of Service")
 	var cfg strings.Builder
 	cfg.WriteString("settings: {retries: 0, host_delay: 0s, concurrency: 4}\nsources:\n")
 	for h := range hosts {

@@ -21,11 +21,7 @@ import (
 //	go test ./internal/sources -run '^$' -bench RenderedPass -benchtime 3x
 func BenchmarkRenderedPass(b *testing.B) {
 	needBrowser(b)
-	docs, err := replay.Load(replay.OTADir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	privacy := docs["Privacy Policy"]
+	privacy := replay.History(b, "Privacy Policy")
 	var yaml strings.Builder
 	yaml.WriteString("settings: {retries: 0, host_delay: 0s}\nsources:\n")
 	for h := range 5 {

@@ -69,7 +69,7 @@ func (f *fakeRenderer) Close() error { return nil }
 // Rendered pages keep the politeness of fetched ones, get the source's
 // selector, headers and timeout, and are stored as UTF-8 HTML snapshots.
 func TestRenderedPagesArePolite(t *testing.T) {
-	terms := termsHistory(t)
+	terms := replay.History(t, "Terms of Service")
 	cfg := mustConfig(t, `settings: {retries: 0, host_delay: 1h, min_words: 10}
 sources:
   - {id: a, kind: page, url: 'http://127.0.0.1:1/a', select: article, render: browser, headers: {Accept-Language: en}}
@@ -114,7 +114,7 @@ sources:
 func TestNoBrowserSaysHowToInstallAndWhoNeedsIt(t *testing.T) {
 	srv := replay.NewServer()
 	defer srv.Close()
-	srv.Handle("/plain", replay.Document(termsHistory(t)[0].Markdown, 1))
+	srv.Handle("/plain", replay.Document(replay.History(t, "Terms of Service")[0].Markdown, 1))
 	cfg := mustConfig(t, fmt.Sprintf(`settings: {retries: 0, host_delay: 0s, browser: /nonexistent/chromium}
 sources:
   - {id: plain, kind: page, url: '%[1]s/plain', select: '[data-testid=policy-card]'}
@@ -147,15 +147,11 @@ sources:
 // between two checks is one new version.
 func TestRenderedSource(t *testing.T) {
 	needBrowser(t)
-	docs, err := replay.Load(replay.OTADir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	privacy := docs["Privacy Policy"]
+	privacy := replay.History(t, "Privacy Policy")
 	srv := replay.NewServer()
 	defer srv.Close()
 	srv.Handle("/privacy", replay.Scripted(privacy[0].Markdown))
-	srv.Handle("/terms", replay.Document(termsHistory(t)[0].Markdown, 1))
+	srv.Handle("/terms", replay.Document(replay.History(t, "Terms of Service")[0].Markdown, 1))
 	sel := "'[data-testid=policy-card]'"
 	cfg := mustConfig(t, fmt.Sprintf(`settings: {retries: 0, host_delay: 0s}
 sources:

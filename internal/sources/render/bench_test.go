@@ -55,11 +55,7 @@ func (p *peak) report(b *testing.B) {
 //	go test ./internal/sources/render -run '^$' -bench Render -benchtime 20x
 func BenchmarkRender(b *testing.B) {
 	needBrowser(b)
-	docs, err := replay.Load(replay.OTADir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	privacy := docs["Privacy Policy"]
+	privacy := replay.History(b, "Privacy Policy")
 	srv := httptest.NewServer(replay.Scripted(privacy[len(privacy)-1].Markdown))
 	defer srv.Close()
 	r := New(Options{DataDir: b.TempDir()})
