@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"tracker/internal/api"
+	"tracker/internal/diff"
 )
 
 func showFlags(a *app, fs *flag.FlagSet) {
@@ -63,10 +64,7 @@ func runShow(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 // clear or recolour the reader's terminal. Texts stored before tracker
 // dropped control characters at extraction may still hold them.
 func terminalSafe(s string) string {
-	hidden := func(r rune) bool {
-		return r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r < 0xa0 ||
-			r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
-	}
+	hidden := func(r rune) bool { return r != '\n' && diff.Hidden(r) }
 	if strings.IndexFunc(s, hidden) < 0 {
 		return s
 	}

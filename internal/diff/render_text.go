@@ -178,7 +178,7 @@ func paint(style TextStyle, color, s string) string {
 func visible(s string) string {
 	clean := true
 	for _, r := range s {
-		if isHidden(r) {
+		if Hidden(r) {
 			clean = false
 			break
 		}
@@ -193,7 +193,7 @@ func visible(s string) string {
 			b.WriteRune('¶') // only in a split or merged paragraph: the break
 		case r < 0x20:
 			b.WriteRune(0x2400 + r) // control picture, e.g. ␛ for escape
-		case isHidden(r):
+		case Hidden(r):
 			b.WriteRune(utf8.RuneError)
 		default:
 			b.WriteRune(r)
@@ -202,7 +202,10 @@ func visible(s string) string {
 	return b.String()
 }
 
-func isHidden(r rune) bool {
+// Hidden reports whether a terminal would take r as a command rather than
+// text: a control character (but a tab) or a bidirectional override. Text
+// taken from the web is shown with these replaced.
+func Hidden(r rune) bool {
 	return r < 0x20 && r != '\t' || r >= 0x7f && r < 0xa0 ||
 		r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
