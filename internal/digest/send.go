@@ -82,7 +82,7 @@ func (s *Sender) Window(ctx context.Context, r *config.Recipient, now time.Time)
 	if end.IsZero() {
 		return start, end, false, fmt.Errorf("digest: mail.schedule %q has not fired in the past year: give it a time that comes round", s.Config.Mail.Schedule)
 	}
-	start, first, err := s.windowStart(ctx, r, end)
+	start, first, err := s.windowStart(ctx, r, end, true)
 	if err != nil {
 		return start, end, false, err
 	}
@@ -112,8 +112,9 @@ func LastScheduled(sched cron.Schedule, now time.Time) time.Time {
 
 // windowStart is the end of the last digest sent to r; for a first digest
 // (first is true), when r was enrolled, or a week before end when that was
-// long ago.
-func (s *Sender) windowStart(ctx context.Context, r *config.Recipient, end time.Time) (start time.Time, first bool, err error) {
+// long ago. With enroll, a recipient tracker never ran with is enrolled now;
+// without (a preview), nothing is recorded.
+func (s *Sender) windowStart(ctx context.Context, r *config.Recipient, end time.Time, enroll bool) (start time.Time, first bool, err error) {
 	last, err := s.DB.LastSentDigest(ctx, r.Address)
 	switch {
 	case err == nil:
@@ -122,9 +123,12 @@ func (s *Sender) windowStart(ctx context.Context, r *config.Recipient, end time.
 		return time.Time{}, false, err
 	}
 	enrolled, err := s.DB.Enrolled(ctx, r.Address)
-	if errors.Is(err, store.ErrNotFound) {
+	switch {
+	case errors.Is(err, store.ErrNotFound) && enroll:
 		enrolled = s.now()
 		err = s.DB.EnrollRecipients(ctx, []string{r.Address}, enrolled)
+	case errors.Is(err, store.ErrNotFound):
+		err = nil // a preview records nothing: a week back
 	}
 	if err != nil {
 		return time.Time{}, true, err
@@ -134,7 +138,7 @@ func (s *Sender) windowStart(ctx context.Context, r *config.Recipient, end time.
 	// enrolment (FirstDigestAfter): the first digest then covers those
 	// hours too, so nothing falls before it.
 	start = end.Add(-7 * 24 * time.Hour)
-	if end.Sub(enrolled) <= 7*24*time.Hour+FirstDigestAfter {
+	if !enrolled.IsZero() && end.Sub(enrolled) <= 7*24*time.Hour+FirstDigestAfter {
 		start = enrolled
 	}
 	// A first digest that failed covers a window nobody received: the one
@@ -183,7 +187,7 @@ type Outcome struct {
 // were sent now, without recording or sending anything.
 func (s *Sender) Preview(ctx context.Context, r *config.Recipient) (*Digest, Rendered, error) {
 	end := s.now()
-	start, err := s.previewStart(ctx, r, end)
+	start, _, err := s.windowStart(ctx, r, end, false)
 	if err != nil {
 		return nil, Rendered{}, err
 	}
@@ -194,36 +198,6 @@ func (s *Sender) Preview(ctx context.Context, r *config.Recipient) (*Digest, Ren
 	}
 	out, err := s.Templates.Render(d)
 	return d, out, err
-}
-
-// previewStart is where the next digest of r starts, as windowStart has it
-// but recording nothing: the end of the last one sent; for a first digest,
-// the recipient's enrolment or an undelivered digest's start, no more than a
-// week back (a recipient tracker never ran with: a week ago).
-func (s *Sender) previewStart(ctx context.Context, r *config.Recipient, end time.Time) (time.Time, error) {
-	last, err := s.DB.LastSentDigest(ctx, r.Address)
-	switch {
-	case err == nil:
-		return last.WindowEnd, nil
-	case !errors.Is(err, store.ErrNotFound):
-		return time.Time{}, err
-	}
-	start := end.Add(-7 * 24 * time.Hour)
-	enrolled, err := s.DB.Enrolled(ctx, r.Address)
-	switch {
-	case err == nil && enrolled.After(start):
-		start = enrolled
-	case err != nil && !errors.Is(err, store.ErrNotFound):
-		return time.Time{}, err
-	}
-	undelivered, err := s.DB.EarliestUndelivered(ctx, r.Address)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if !undelivered.IsZero() && undelivered.Before(start) {
-		start = undelivered
-	}
-	return start, nil
 }
 
 func (s *Sender) now() time.Time {
