@@ -227,7 +227,7 @@ func TestStats(t *testing.T) {
 	terms := replay.History(t, "Terms of Service")
 	srv := replay.NewServer()
 	defer srv.Close()
-	e := newEnv(t, "settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: tos, kind: page, url: '"+srv.URL+"/tos', select: '[data-testid=policy-card]', remove: [.language-selection]}\n")
+	e := newEnv(t, tosConfig(srv.URL))
 	e.mustRun(exitFailed, "stats") // no database yet
 
 	stats := func() statsJSON {
@@ -284,7 +284,7 @@ func TestPrintedTimesFindTheirVersion(t *testing.T) {
 	terms := replay.History(t, "Terms of Service")
 	srv := replay.NewServer()
 	defer srv.Close()
-	e := newEnv(t, "settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: tos, kind: page, url: '"+srv.URL+"/tos', select: '[data-testid=policy-card]', remove: [.language-selection]}\n")
+	e := newEnv(t, tosConfig(srv.URL))
 	first := time.Date(2026, 11, 23, 9, 0, 0, 673e6, time.UTC)
 	e.clock.Set(first)
 	srv.Handle("/tos", replay.Document(terms[0].Markdown, 1))

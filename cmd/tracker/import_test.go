@@ -325,7 +325,7 @@ func TestImportOlderThanFetchedIsRejected(t *testing.T) {
 	srv := replay.NewServer()
 	defer srv.Close()
 	srv.Handle("/tos", replay.Document(terms[len(terms)-1].Markdown, 1))
-	e := newEnv(t, "settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: tos, kind: page, url: '"+srv.URL+"/tos', select: '[data-testid=policy-card]', remove: [.language-selection]}\n")
+	e := newEnv(t, tosConfig(srv.URL))
 	e.mustRun(exitOK, "check")
 	code, out, _ := e.run("import", "ota", replay.OTADir(), "--map", "TikTok/Terms of Service=tos", "--terms", "Terms of Service")
 	if code != exitFailed || !strings.Contains(out, "28 files rejected: they are older than versions tracker already holds") {
@@ -384,7 +384,7 @@ func TestFirstFetchAfterImportIsTechnical(t *testing.T) {
 	srv := replay.NewServer()
 	defer srv.Close()
 	srv.Handle("/tos", replay.Document(terms[len(terms)-2].Markdown, 1)) // reads differently from the last imported file
-	e := newEnv(t, "settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: tos, kind: page, url: '"+srv.URL+"/tos', select: '[data-testid=policy-card]', remove: [.language-selection]}\n")
+	e := newEnv(t, tosConfig(srv.URL))
 	e.mustRun(exitOK, "import", "ota", replay.OTADir(), "--map", "TikTok/Terms of Service=tos", "--terms", "Terms of Service")
 	if out := e.mustRun(exitOK, "check"); !strings.Contains(out, "new version 23") || !strings.Contains(out, "technical") {
 		t.Fatalf("first fetch after the import: %s", out)

@@ -59,6 +59,13 @@ func newEnv(t *testing.T, configYAML string) *env {
 	return e
 }
 
+// tosConfig declares one source, tos, read from a replay server at base as
+// TikTok's Terms of Service page is.
+func tosConfig(base string) string {
+	return "settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: tos, kind: page, url: '" + base +
+		"/tos', select: '[data-testid=policy-card]', remove: [.language-selection]}\n"
+}
+
 // run runs a tracker command and returns its exit code, stdout and stderr.
 func (e *env) run(args ...string) (int, string, string) {
 	e.t.Helper()
