@@ -11,8 +11,8 @@ import (
 	"tracker/internal/changes"
 	"tracker/internal/config"
 	"tracker/internal/diff"
-	"tracker/internal/sources/feed"
 	"tracker/internal/store"
+	"tracker/internal/text"
 	"tracker/internal/topics"
 )
 
@@ -248,7 +248,7 @@ func NewItem(it store.Item) Item {
 		Source: it.SourceID, Key: it.Key, Title: it.Title, Link: it.Link, Author: it.Author, Published: Published(it),
 		DateOnly: it.DateOnly, FirstSeen: Time(it.FirstSeen), Updated: it.Revision > 1, UpdatedAt: Time(it.UpdatedAt),
 		Revision: it.Revision, Topics: nonNil(it.Topics), Kept: it.Kept, Baseline: it.Baseline,
-		Summary: feed.Summary(strings.TrimSpace(it.Text+" "+it.PageText), 280), Categories: it.Categories,
+		Summary: text.Summary(strings.TrimSpace(it.Text+" "+it.PageText), 280), Categories: it.Categories,
 	}
 }
 

@@ -3,6 +3,7 @@ package diff
 import (
 	"fmt"
 	"strings"
+	"tracker/internal/text"
 	"unicode"
 	"unicode/utf8"
 )
@@ -156,7 +157,7 @@ func splitSpace(s string) (lead, core, trail string) {
 
 func hasWord(s string) bool {
 	for _, r := range s {
-		if isWordRune(r) {
+		if text.IsWordRune(r) {
 			return true
 		}
 	}

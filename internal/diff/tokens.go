@@ -1,113 +1,28 @@
 package diff
 
 import (
-	"iter"
 	"slices"
 	"strings"
+	"tracker/internal/text"
 	"unicode"
 	"unicode/utf8"
 )
 
-// tokenize splits a paragraph into words, runs of whitespace and single
-// punctuation characters. Concatenating the tokens gives the paragraph back,
-// so spans built from tokens reproduce the text exactly.
-//
-// A word keeps an apostrophe between letters ("don’t") and a dot or comma
-// between digits ("1,000.50") because splitting those would make an edited
-// amount or contraction read as several unrelated edits. Han, Hiragana and
-// Katakana characters are one word each: those scripts do not separate words
-// with spaces, and one character per token is what keeps their diffs readable.
+// tokenize splits a paragraph into its tokens (see text.Tokens): words,
+// runs of white space and single punctuation characters.
 func tokenize(s string) []string {
 	// Counting first costs less than regrowing the slice: a 1 MB line can
 	// hold a million tokens.
 	n := 0
-	for range tokens(s) {
+	for range text.Tokens(s) {
 		n++
 	}
-	return slices.AppendSeq(make([]string, 0, n), tokens(s))
+	return slices.AppendSeq(make([]string, 0, n), text.Tokens(s))
 }
 
-// tokens yields the tokens of s one by one, for callers that only count.
-func tokens(s string) iter.Seq[string] {
-	return func(yield func(string) bool) {
-		for i := 0; i < len(s); {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			j := i + size
-			switch {
-			case unicode.IsSpace(r):
-				for j < len(s) {
-					r2, n := utf8.DecodeRuneInString(s[j:])
-					if !unicode.IsSpace(r2) {
-						break
-					}
-					j += n
-				}
-			case isIdeograph(r):
-				// one character is one word
-			case isWordRune(r):
-				j = wordEnd(s, j, unicode.IsDigit(r))
-			}
-			if !yield(s[i:j]) {
-				return
-			}
-			i = j
-		}
-	}
-}
-
-// wordEnd returns where the word that continues at j ends.
-func wordEnd(s string, j int, lastDigit bool) int {
-	for j < len(s) {
-		r, n := utf8.DecodeRuneInString(s[j:])
-		if isWordRune(r) && !isIdeograph(r) {
-			lastDigit = unicode.IsDigit(r)
-			j += n
-			continue
-		}
-		next, m := utf8.DecodeRuneInString(s[j+n:])
-		if m == 0 {
-			break
-		}
-		joins := (r == '\'' || r == '’') && unicode.IsLetter(next) ||
-			(r == '.' || r == ',') && lastDigit && unicode.IsDigit(next)
-		if !joins {
-			break
-		}
-		j += n
-	}
-	return j
-}
-
-func isWordRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
-}
-
-func isIdeograph(r rune) bool {
-	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r)
-}
-
-// isWord reports whether a token counts as a word (as opposed to whitespace
-// or punctuation).
-func isWord(tok string) bool {
-	r, _ := utf8.DecodeRuneInString(tok)
-	return isWordRune(r)
-}
-
-func isSpace(tok string) bool {
-	r, _ := utf8.DecodeRuneInString(tok)
-	return unicode.IsSpace(r)
-}
-
-// countWords counts the word tokens of a text.
-func countWords(s string) int {
-	n := 0
-	for t := range tokens(s) {
-		if isWord(t) {
-			n++
-		}
-	}
-	return n
-}
+func isWord(tok string) bool  { return text.IsWord(tok) }
+func isSpace(tok string) bool { return text.IsSpace(tok) }
+func countWords(s string) int { return text.Words(s) }
 
 // foldWord is the form of a word used to decide whether a change is cosmetic
 // and how similar two paragraphs are: case and the apostrophe's typography do

@@ -20,8 +20,8 @@ import (
 	"tracker/internal/changes"
 	"tracker/internal/config"
 	"tracker/internal/diff"
-	"tracker/internal/sources/feed"
 	"tracker/internal/store"
+	"tracker/internal/text"
 	"tracker/internal/topics"
 	"tracker/internal/web"
 )
@@ -275,7 +275,7 @@ func (b *Builder) Build(ctx context.Context, r *config.Recipient, start, end tim
 		}
 		date := api.Published(it)[:10]
 		s.Regulators[len(s.Regulators)-1].Items = append(s.Regulators[len(s.Regulators)-1].Items, Item{
-			Title: it.Title, Date: date, Link: it.Link, Excerpt: feed.Summary(strings.TrimSpace(it.Text+" "+it.PageText), 240),
+			Title: it.Title, Date: date, Link: it.Link, Excerpt: text.Summary(strings.TrimSpace(it.Text+" "+it.PageText), 240),
 			Topics: b.evidence(it.Topics), Updated: it.Revision > 1 && inWindow(it.UpdatedAt),
 		})
 		d.Items++

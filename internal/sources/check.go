@@ -26,6 +26,7 @@ import (
 	"tracker/internal/sources/page"
 	"tracker/internal/sources/render"
 	"tracker/internal/store"
+	"tracker/internal/text"
 )
 
 // Outcomes of a check.
@@ -313,11 +314,11 @@ func (c *Checker) record(ctx context.Context, src *config.Source, x *page.Extrac
 	if err != nil {
 		return c.failWith(ctx, src, at, kindOf(err), err, snap.Status, snap)
 	}
-	if words, least := store.CountWords(p.Text), c.Config.EffectiveMinWords(src); words < least {
+	if words, least := text.Words(p.Text), c.Config.EffectiveMinWords(src); words < least {
 		err := fmt.Errorf("the extracted text has %d words, fewer than the %d expected (min_words): the page is probably incomplete or an error page", words, least)
 		return c.failWith(ctx, src, at, "too-short", err, snap.Status, snap)
 	}
-	if cur.Seq > 0 && store.Hash(p.Text) == cur.SHA256 {
+	if cur.Seq > 0 && text.Hash(p.Text) == cur.SHA256 {
 		if err := c.DB.Confirm(ctx, src.ID, at, store.OutcomeUnchanged, val); err != nil {
 			return Result{Outcome: Failed, Kind: "store", Err: err}
 		}
@@ -392,7 +393,7 @@ func (c *Checker) rebuild(ctx context.Context, src *config.Source, x *page.Extra
 		// The new rules do not fit the stored page; the next fetch tells.
 		return store.Version{}, nil
 	}
-	if store.Hash(p.Text) == cur.SHA256 {
+	if text.Hash(p.Text) == cur.SHA256 {
 		return store.Version{}, c.DB.SetRulesHash(ctx, src.ID, cur.Seq, rules)
 	}
 	nv := store.NewVersion{

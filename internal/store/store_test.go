@@ -250,21 +250,6 @@ func TestReopenKeepsSchemaAndData(t *testing.T) {
 	}
 }
 
-func TestCountWords(t *testing.T) {
-	for in, want := range map[string]int{
-		"":                               0,
-		"We collect data.":               3,
-		"## 1. Your rights":              3,
-		"- TikTok’s users' e-mail":       3,
-		"Data | Purpose\nEmail | Login":  4,
-		"€5 — fee (per month), 2026-07.": 5,
-	} {
-		if got := CountWords(in); got != want {
-			t.Errorf("CountWords(%q) = %d, want %d", in, got, want)
-		}
-	}
-}
-
 // A full disk refuses the write with a message saying what to do, keeps what
 // was stored, and tracker carries on once there is space again. SQLite's
 // max_page_count makes the database "full" the way a full disk does. The

@@ -2,13 +2,11 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
-	"unicode"
+	"tracker/internal/text"
 )
 
 // Version provenances.
@@ -68,25 +66,6 @@ type NewVersion struct {
 	Now func() time.Time
 }
 
-// Hash returns the hex SHA-256 of a text, as stored on versions.
-func Hash(text string) string {
-	sum := sha256.Sum256([]byte(text))
-	return hex.EncodeToString(sum[:])
-}
-
-// CountWords counts the words of a text.
-func CountWords(text string) int {
-	n, in := 0, false
-	for _, r := range text {
-		word := unicode.IsLetter(r) || unicode.IsDigit(r)
-		if word && !in {
-			n++
-		}
-		in = word || (in && (r == '\'' || r == '’' || r == '-'))
-	}
-	return n
-}
-
 // AddVersion records nv as the next version of its source, with its snapshot
 // and a fetch-log entry, in one transaction. When the text equals the current
 // version nothing is added and ok is false: the caller should Confirm instead.
@@ -94,7 +73,7 @@ func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v Version, ok bool
 	if nv.Provenance == "" {
 		nv.Provenance = ProvenanceFetch
 	}
-	sum := Hash(nv.Text)
+	sum := text.Hash(nv.Text)
 	err = db.write(ctx, func(tx *txn) error {
 		cur, err := currentVersion(ctx, tx, nv.SourceID)
 		if err != nil && !errors.Is(err, ErrNotFound) {
@@ -127,7 +106,7 @@ func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v Version, ok bool
 			return fmt.Errorf("store: find identical version: %w", err)
 		}
 		v = Version{
-			SourceID: nv.SourceID, Seq: cur.Seq + 1, SHA256: sum, Words: CountWords(nv.Text),
+			SourceID: nv.SourceID, Seq: cur.Seq + 1, SHA256: sum, Words: text.Words(nv.Text),
 			FirstSeen: nv.At, LastSeen: nv.At, SameAs: int(sameAs.Int64), SnapshotID: snapID.Int64,
 			Provenance: nv.Provenance, OriginRef: nv.OriginRef, Technical: nv.Technical, RulesHash: nv.RulesHash, blobID: blobID,
 		}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"tracker/internal/text"
 	"unicode"
 	"unicode/utf8"
 )
@@ -64,7 +65,7 @@ func (t *Taxonomy) ClassifyFragments(frags []Fragment) []Match {
 		var out []string
 		seen := map[string]bool{}
 		for _, c := range cs {
-			s := collapse(frags[c.frag].Text[c.start:c.end])
+			s := text.Collapse(frags[c.frag].Text[c.start:c.end])
 			k := strings.ToLower(s)
 			if seen[k] {
 				continue
@@ -121,15 +122,6 @@ func overlaps(start, end int, ranges [][2]int) bool {
 		}
 	}
 	return false
-}
-
-// collapse turns runs of whitespace into single spaces so that evidence
-// taken across a line break reads as one phrase.
-func collapse(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) && r != ' ' }) && !strings.Contains(s, "  ") {
-		return s
-	}
-	return strings.Join(strings.Fields(s), " ")
 }
 
 type rawHit struct {

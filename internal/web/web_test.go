@@ -462,7 +462,7 @@ func TestExports(t *testing.T) {
 	}
 
 	body = page(t, "/sources/"+id+"/history.md", http.StatusOK)
-	mustContain(t, "history.md", body, "# TikTok Terms of Service: history", "| 9 | 2023-04-13 06:43 UTC | 2023-05-05 00:42 UTC | 4774 | minor: +0 −1 |")
+	mustContain(t, "history.md", body, "# TikTok Terms of Service: history", "| 9 | 2023-04-13 06:43 UTC | 2023-05-05 00:42 UTC | 4792 | minor: +0 −1 |")
 
 	for _, ext := range []string{"md", "csv"} {
 		body = page(t, "/sources/"+id+"/diff."+ext+"?from=2&to=3", http.StatusOK)

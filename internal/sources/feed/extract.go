@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"tracker/internal/text"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/andybalholm/cascadia"
@@ -125,20 +126,10 @@ func densest(body *goquery.Selection) *goquery.Selection {
 }
 
 func textLen(s *goquery.Selection) int {
-	return len(collapseSpace(s.Text()))
+	return len(text.Collapse(s.Text()))
 }
 
-// renderText renders each selected element with the same block-aware
-// stripping as feed descriptions.
+// renderText renders the selected elements as feed descriptions are.
 func renderText(sel *goquery.Selection) string {
-	var b strings.Builder
-	sel.Each(func(_ int, s *goquery.Selection) {
-		h, err := goquery.OuterHtml(s)
-		if err != nil {
-			return
-		}
-		b.WriteString(stripHTML(h))
-		b.WriteByte('\n')
-	})
-	return normaliseLines(b.String())
+	return text.FromNodes(sel.Nodes, text.Plain)
 }

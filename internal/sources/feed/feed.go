@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"tracker/internal/text"
 
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/atom"
@@ -309,7 +310,7 @@ func newItem(gi *gofeed.Item, entry *atom.Entry, base *url.URL) Item {
 		if a == nil {
 			continue
 		}
-		if n := collapseSpace(a.Name); n != "" && !slices.Contains(names, n) {
+		if n := text.Collapse(a.Name); n != "" && !slices.Contains(names, n) {
 			names = append(names, n)
 		}
 	}
@@ -338,7 +339,7 @@ func newItem(gi *gofeed.Item, entry *atom.Entry, base *url.URL) Item {
 	if strings.TrimSpace(raw) == "" && parsed == nil {
 		raw, parsed = gi.Updated, gi.UpdatedParsed
 	}
-	it.DateRaw = collapseSpace(raw)
+	it.DateRaw = text.Collapse(raw)
 	it.Published, it.DateOnly, it.HasDate = parseDate(it.DateRaw, parsed)
 
 	it.Key = Key(it)
@@ -379,7 +380,7 @@ func Key(it Item) string {
 	}
 	// The raw date rather than the parsed one, so that improving date
 	// parsing never changes a stored key.
-	sum := sha256.Sum256([]byte(collapseSpace(it.Title) + "\n" + collapseSpace(it.DateRaw)))
+	sum := sha256.Sum256([]byte(text.Collapse(it.Title) + "\n" + text.Collapse(it.DateRaw)))
 	return "hash:" + hex.EncodeToString(sum[:16])
 }
 
@@ -387,7 +388,7 @@ func Key(it Item) string {
 // they link to the same page. Not its date, which feeds revise (and which
 // the content hash leaves out, so the stored one can be stale).
 func Sig(title, _ string) string {
-	sum := sha256.Sum256([]byte(strings.ToLower(collapseSpace(title))))
+	sum := sha256.Sum256([]byte(strings.ToLower(text.Collapse(title))))
 	return hex.EncodeToString(sum[:8])
 }
 
@@ -402,7 +403,7 @@ func notFeed(body []byte, base *url.URL) error {
 	lower := bytes.ToLower(head)
 	if !bytes.Contains(lower, []byte("<html")) && !bytes.Contains(lower, []byte("<!doctype html")) &&
 		!bytes.Contains(lower, []byte("<head")) && !bytes.Contains(lower, []byte("<body")) {
-		start := collapseSpace(strings.ToValidUTF8(string(body[:min(len(body), 60)]), "\uFFFD"))
+		start := text.Collapse(strings.ToValidUTF8(string(body[:min(len(body), 60)]), "\uFFFD"))
 		return &NotFeedError{Title: start}
 	}
 	e := &NotFeedError{HTML: true}
@@ -419,7 +420,7 @@ func notFeed(body []byte, base *url.URL) error {
 		switch string(name) {
 		case "title":
 			if e.Title == "" && z.Next() == nethtml.TextToken {
-				e.Title = Summary(html.UnescapeString(string(z.Text())), 100)
+				e.Title = text.Summary(html.UnescapeString(string(z.Text())), 100)
 			}
 		case "link":
 			// <link rel="alternate" type="application/rss+xml" href="...">

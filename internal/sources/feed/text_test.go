@@ -1,9 +1,7 @@
 package feed
 
 import (
-	"strings"
 	"testing"
-	"unicode/utf8"
 )
 
 func TestHTMLText(t *testing.T) {
@@ -51,36 +49,6 @@ func TestTitleText(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := titleText(tt.in); got != tt.want {
 				t.Errorf("titleText(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestSummary(t *testing.T) {
-	const text = "The Federal Trade Commission has finalized an order against the operator of a popular video-sharing app."
-	tests := []struct {
-		name string
-		in   string
-		n    int
-		want string
-	}{
-		{"short text unchanged", "Short text.", 40, "Short text."},
-		{"exact length unchanged", "Exactly ten", 11, "Exactly ten"},
-		{"cut at a word boundary", text, 40, "The Federal Trade Commission has…"},
-		{"punctuation before the cut dropped", "Rules, guidance, and more rules follow here", 18, "Rules, guidance…"},
-		{"newlines become spaces", "First line.\nSecond line is longer.", 20, "First line. Second…"},
-		{"one long word cut inside", "Supercalifragilisticexpialidocious", 10, "Supercali…"},
-		{"runes, not bytes", "Décision de la CNIL sur les cookies", 12, "Décision de…"},
-		{"zero", text, 0, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := Summary(tt.in, tt.n)
-			if got != tt.want {
-				t.Errorf("Summary(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
-			}
-			if utf8.RuneCountInString(got) > tt.n || strings.Contains(got, "\n") {
-				t.Errorf("Summary(%q, %d) = %q: longer than n or several lines", tt.in, tt.n, got)
 			}
 		})
 	}

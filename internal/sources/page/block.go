@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"html"
 	"regexp"
+
+	"tracker/internal/text"
 )
 
 // Block and challenge pages are often served with status 200. They are
@@ -56,7 +58,7 @@ func BlockReason(body []byte, contentType string) string {
 		return ""
 	}
 	if m := titleRe.FindSubmatch(utf8Body); m != nil {
-		if r := blockedByTitle(collapse(html.UnescapeString(string(m[1])))); r != "" {
+		if r := blockedByTitle(text.Collapse(html.UnescapeString(string(m[1])))); r != "" {
 			return r
 		}
 	}

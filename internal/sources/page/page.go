@@ -24,8 +24,9 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 	"golang.org/x/net/html/charset"
+
+	"tracker/internal/text"
 )
 
 // Error kinds.
@@ -121,7 +122,7 @@ func (x *Extractor) Extract(body []byte, contentType string) (*Page, error) {
 	if err != nil {
 		return nil, &Error{Kind: KindParse, Msg: fmt.Sprintf("unreadable HTML: %v", err)}
 	}
-	title := collapse(doc.Find("title").First().Text())
+	title := text.Collapse(doc.Find("title").First().Text())
 	doc.Find(neverText).Remove()
 
 	if reason := blockedByTitle(title); reason != "" {
@@ -131,7 +132,7 @@ func (x *Extractor) Extract(body []byte, contentType string) (*Page, error) {
 	// the site itself, even with a bot-protection script or a captcha form
 	// somewhere in it (Cloudflare injects one into ordinary pages): when
 	// the selector misses there, the layout changed.
-	talkative := !hasFewerWords(doc.Find("body").Text(), 150)
+	talkative := !text.FewerWords(doc.Find("body").Text(), 150)
 	blocked := func() string {
 		if talkative {
 			return ""
@@ -160,21 +161,16 @@ func (x *Extractor) Extract(body []byte, contentType string) (*Page, error) {
 		}
 		return nil, &Error{Kind: KindSelector, Msg: msg}
 	}
-	var w textWriter
-	for _, n := range matches {
-		w.block(n, 0)
-		w.flush()
-	}
-	text := w.String()
-	if hasFewerWords(text, 50) {
+	out := text.FromNodes(matches, text.Document)
+	if text.FewerWords(out, 50) {
 		if reason := blocked(); reason != "" {
 			return nil, &Error{Kind: KindBlocked, Msg: reason}
 		}
 	}
-	if text == "" {
+	if out == "" {
 		return nil, &Error{Kind: KindEmpty, Msg: fmt.Sprintf("selector %s matched %d element(s) without any text", quoteList(x.rules.Select), len(matches))}
 	}
-	return &Page{Title: title, Text: text}, nil
+	return &Page{Title: title, Text: out}, nil
 }
 
 // neverText is removed before anything else: none of it is document text.
@@ -212,22 +208,6 @@ func outermost(nodes []*html.Node) []*html.Node {
 	return out
 }
 
-// hasFewerWords reports whether text has fewer than n space-separated words,
-// without splitting all of a long text.
-func hasFewerWords(text string, n int) bool {
-	words, in := 0, false
-	for i := 0; i < len(text); i++ {
-		sp := text[i] == ' ' || text[i] == '\n'
-		if !sp && !in {
-			if words++; words >= n {
-				return false
-			}
-		}
-		in = !sp
-	}
-	return true
-}
-
 // jsShell reports whether a page is an empty shell filled in by scripts.
 func jsShell(doc *goquery.Document, raw []byte) bool {
 	words := len(strings.Fields(doc.Find("body").Text()))
@@ -241,169 +221,4 @@ func jsShell(doc *goquery.Document, raw []byte) bool {
 		}
 	}
 	return bytes.Count(lower, []byte("<script")) >= 3
-}
-
-// textWriter renders nodes as lines of text.
-type textWriter struct {
-	out    strings.Builder
-	line   strings.Builder
-	prefix string
-}
-
-func (w *textWriter) String() string { return strings.TrimRight(w.out.String(), "\n") }
-
-// flush ends the current line, if it holds any text.
-func (w *textWriter) flush() {
-	text := collapse(w.line.String())
-	w.line.Reset()
-	if text == "" {
-		return
-	}
-	w.out.WriteString(w.prefix)
-	w.out.WriteString(text)
-	w.out.WriteByte('\n')
-	w.prefix = ""
-}
-
-func (w *textWriter) block(n *html.Node, depth int) {
-	switch n.Type {
-	case html.TextNode:
-		w.line.WriteString(n.Data)
-		return
-	case html.ElementNode, html.DocumentNode:
-	default:
-		return
-	}
-	switch n.DataAtom {
-	case atom.Br, atom.Hr:
-		w.flush()
-		return
-	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
-		w.flush()
-		level := int(n.Data[1] - '0')
-		w.prefix = strings.Repeat("#", level) + " "
-		w.children(n, depth)
-		w.flush()
-		w.prefix = ""
-		return
-	case atom.Ul, atom.Ol:
-		w.flush()
-		w.list(n, depth+1)
-		return
-	case atom.Tr:
-		w.flush()
-		w.row(n)
-		return
-	case atom.Pre:
-		w.flush()
-		for _, l := range strings.Split(nodeText(n), "\n") {
-			w.line.WriteString(l)
-			w.flush()
-		}
-		return
-	}
-	if isBlock(n.DataAtom) {
-		w.flush()
-		w.children(n, depth)
-		w.flush()
-		return
-	}
-	w.children(n, depth)
-}
-
-func (w *textWriter) children(n *html.Node, depth int) {
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		w.block(c, depth)
-	}
-}
-
-func (w *textWriter) list(n *html.Node, depth int) {
-	ordered := n.DataAtom == atom.Ol
-	num := 1
-	if s, err := strconv.Atoi(attr(n, "start")); err == nil && ordered {
-		num = s
-	}
-	indent := strings.Repeat("  ", depth-1)
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type != html.ElementNode || c.DataAtom != atom.Li {
-			w.block(c, depth)
-			continue
-		}
-		if v, err := strconv.Atoi(attr(c, "value")); err == nil && ordered {
-			num = v
-		}
-		w.flush()
-		if ordered {
-			w.prefix = indent + strconv.Itoa(num) + ". "
-			num++
-		} else {
-			w.prefix = indent + "- "
-		}
-		w.children(c, depth)
-		w.flush()
-		w.prefix = ""
-	}
-}
-
-func (w *textWriter) row(tr *html.Node) {
-	var cells []string
-	for c := tr.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type == html.ElementNode && (c.DataAtom == atom.Td || c.DataAtom == atom.Th) {
-			cells = append(cells, collapse(nodeText(c)))
-		}
-	}
-	for len(cells) > 0 && cells[len(cells)-1] == "" {
-		cells = cells[:len(cells)-1]
-	}
-	if len(cells) > 0 {
-		w.line.WriteString(strings.Join(cells, " | "))
-		w.flush()
-	}
-}
-
-// nodeText is the text under n, with block boundaries as spaces or newlines.
-func nodeText(n *html.Node) string {
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-			return
-		}
-		if n.Type == html.ElementNode && (n.DataAtom == atom.Br || isBlock(n.DataAtom)) {
-			b.WriteString("\n")
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-		if n.Type == html.ElementNode && isBlock(n.DataAtom) {
-			b.WriteString("\n")
-		}
-	}
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		walk(c)
-	}
-	return b.String()
-}
-
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func isBlock(a atom.Atom) bool {
-	switch a {
-	case atom.Address, atom.Article, atom.Aside, atom.Blockquote, atom.Body, atom.Caption, atom.Center,
-		atom.Dd, atom.Details, atom.Dialog, atom.Div, atom.Dl, atom.Dt, atom.Fieldset, atom.Figcaption,
-		atom.Figure, atom.Footer, atom.Form, atom.Header, atom.Hgroup, atom.Html, atom.Legend, atom.Li,
-		atom.Main, atom.Menu, atom.Nav, atom.Ol, atom.P, atom.Section, atom.Summary, atom.Table,
-		atom.Tbody, atom.Thead, atom.Tfoot, atom.Tr, atom.Td, atom.Th, atom.Ul, atom.Pre,
-		atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
-		return true
-	}
-	return false
 }
