@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"tracker/internal/api"
-	"tracker/internal/replay"
+	"tracker/internal/replaytest"
 )
 
 func TestUsageErrors(t *testing.T) {
@@ -60,15 +60,15 @@ func TestCheckConfig(t *testing.T) {
 // A check where one source fails exits 1, says why per source, and the
 // failure shows in `tracker sources`; the other sources are recorded.
 func TestCheckReportsEachSource(t *testing.T) {
-	docs, err := replay.Load(replay.OTADir())
+	docs, err := replaytest.Load(replaytest.OTADir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	terms := docs["Terms of Service"]
-	srv.Handle("/ok", replay.Document(terms[len(terms)-1].Markdown, 1))
-	srv.Handle("/denied", replay.Static(http.StatusOK, replay.AccessDenied))
+	srv.Handle("/ok", replaytest.Document(terms[len(terms)-1].Markdown, 1))
+	srv.Handle("/denied", replaytest.Static(http.StatusOK, replaytest.AccessDenied))
 	e := newEnv(t, fmt.Sprintf(`
 settings: {retries: 0, host_delay: 0s}
 sources:
@@ -120,14 +120,14 @@ sources:
 // stored page; the difference is a technical version, never a change of the
 // document.
 func TestRebuild(t *testing.T) {
-	docs, err := replay.Load(replay.OTADir())
+	docs, err := replaytest.Load(replaytest.OTADir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	terms := docs["Terms of Service"]
-	srv.Handle("/tos", replay.Document(terms[len(terms)-1].Markdown, 1))
+	srv.Handle("/tos", replaytest.Document(terms[len(terms)-1].Markdown, 1))
 	conf := "settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: tos, kind: page, url: '" + srv.URL + "/tos', select: '[data-testid=policy-card]', remove: [%s]}\n"
 	e := newEnv(t, fmt.Sprintf(conf, ".language-selection"))
 	e.mustRun(exitOK, "check")
@@ -159,7 +159,7 @@ func TestRebuild(t *testing.T) {
 }
 
 func TestFeedCommands(t *testing.T) {
-	fr, err := os.ReadFile(filepath.Join(replay.TestdataDir(), "feeds", "federal-register-documents-2025-08-04.rss"))
+	fr, err := os.ReadFile(filepath.Join(replaytest.TestdataDir(), "feeds", "federal-register-documents-2025-08-04.rss"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,14 +176,14 @@ func TestFeedCommands(t *testing.T) {
 			out = append(append([]byte(nil), out[:start]...), out[end:]...)
 		}
 	}
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
-	srv.Handle("/fr", replay.Static(http.StatusOK, cut(fr, "Privacy Act of 1974")))
+	srv.Handle("/fr", replaytest.Static(http.StatusOK, cut(fr, "Privacy Act of 1974")))
 	e := newEnv(t, "settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: federal-register, name: Federal Register, kind: feed, url: '"+srv.URL+"/fr', topics: [privacy, consumer, ip]}\n")
 	if out := e.mustRun(exitOK, "check"); !strings.Contains(out, "first fetch: 198 items stored as the baseline, not announced") {
 		t.Errorf("first check: %q", out)
 	}
-	srv.Handle("/fr", replay.Static(http.StatusOK, fr))
+	srv.Handle("/fr", replaytest.Static(http.StatusOK, fr))
 	if out := e.mustRun(exitOK, "check"); !strings.Contains(out, "2 new items (2 kept by the filters)") {
 		t.Errorf("second check: %q", out)
 	}
@@ -224,8 +224,8 @@ func TestFeedCommands(t *testing.T) {
 }
 
 func TestStats(t *testing.T) {
-	terms := replay.History(t, "Terms of Service")
-	srv := replay.NewServer()
+	terms := replaytest.History(t, "Terms of Service")
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	e := newEnv(t, tosConfig(srv.URL))
 	e.mustRun(exitFailed, "stats") // no database yet
@@ -243,10 +243,10 @@ func TestStats(t *testing.T) {
 		}
 		return st
 	}
-	srv.Handle("/tos", replay.Document(terms[0].Markdown, 1))
+	srv.Handle("/tos", replaytest.Document(terms[0].Markdown, 1))
 	e.mustRun(exitOK, "check")
 	first := stats()
-	srv.Handle("/tos", replay.Document(terms[2].Markdown, 2)) // terms[1] differs in layout only
+	srv.Handle("/tos", replaytest.Document(terms[2].Markdown, 2)) // terms[1] differs in layout only
 	e.mustRun(exitOK, "check")
 	second := stats()
 
@@ -281,16 +281,16 @@ func TestStats(t *testing.T) {
 // The times tracker prints find the versions they belong to when given back,
 // although versions are stored to the millisecond and printed to the second.
 func TestPrintedTimesFindTheirVersion(t *testing.T) {
-	terms := replay.History(t, "Terms of Service")
-	srv := replay.NewServer()
+	terms := replaytest.History(t, "Terms of Service")
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	e := newEnv(t, tosConfig(srv.URL))
 	first := time.Date(2026, 11, 23, 9, 0, 0, 673e6, time.UTC)
 	e.clock.Set(first)
-	srv.Handle("/tos", replay.Document(terms[0].Markdown, 1))
+	srv.Handle("/tos", replaytest.Document(terms[0].Markdown, 1))
 	e.mustRun(exitOK, "check")
 	e.clock.Set(first.Add(26*time.Hour + 42*time.Second + 250*time.Millisecond))
-	srv.Handle("/tos", replay.Document(terms[2].Markdown, 2))
+	srv.Handle("/tos", replaytest.Document(terms[2].Markdown, 2))
 	e.mustRun(exitOK, "check")
 
 	var history []api.Version

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"tracker/internal/api"
-	"tracker/internal/replay"
+	"tracker/internal/replaytest"
 	"tracker/internal/store"
 )
 
@@ -136,15 +136,15 @@ func TestDaemonSIGTERM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs tracker processes")
 	}
-	docs, _ := replay.Load(replay.OTADir())
+	docs, _ := replaytest.Load(replaytest.OTADir())
 	md := docs["Privacy Policy"][40].Markdown
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	started := make(chan struct{}, 10)
 	srv.Handle("/doc/0", func(w http.ResponseWriter, r *http.Request) {
 		started <- struct{}{}
 		time.Sleep(1500 * time.Millisecond) // a slow site
-		replay.Document(md, 1)(w, r)
+		replaytest.Document(md, 1)(w, r)
 	})
 	e := newEnv(t, daemonConfig(srv.URL, 1, ""))
 	p := startDaemon(t, e)
@@ -174,9 +174,9 @@ func TestDaemonSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs tracker processes")
 	}
-	docs, _ := replay.Load(replay.OTADir())
+	docs, _ := replaytest.Load(replaytest.OTADir())
 	history := docs["Privacy Policy"]
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	const n = 12
 	var mu sync.Mutex
@@ -186,7 +186,7 @@ func TestDaemonSIGKILL(t *testing.T) {
 			mu.Lock()
 			v := history[(round*7+i*5)%len(history)]
 			mu.Unlock()
-			replay.Document(v.Markdown, uint64(i))(w, r)
+			replaytest.Document(v.Markdown, uint64(i))(w, r)
 		})
 	}
 	e := newEnv(t, daemonConfig(srv.URL, n, ""))
@@ -226,9 +226,9 @@ func TestSecondDaemonRefuses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs tracker processes")
 	}
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
-	srv.Handle("/doc/0", replay.Static(200, []byte("<html><body><article>"+strings.Repeat("Terms of service. ", 40)+"</article></body></html>")))
+	srv.Handle("/doc/0", replaytest.Static(200, []byte("<html><body><article>"+strings.Repeat("Terms of service. ", 40)+"</article></body></html>")))
 	e := newEnv(t, daemonConfig(srv.URL, 1, ""))
 	first := startDaemon(t, e)
 	first.waitLog(t, `"msg":"checked"`, 20*time.Second)
@@ -260,11 +260,11 @@ func TestSIGHUPReload(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs tracker processes")
 	}
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	page := []byte("<html><body><article>" + strings.Repeat("Terms of service. ", 40) + "</article></body></html>")
-	srv.Handle("/doc/0", replay.Static(200, page))
-	srv.Handle("/doc/1", replay.Static(200, page))
+	srv.Handle("/doc/0", replaytest.Static(200, page))
+	srv.Handle("/doc/1", replaytest.Static(200, page))
 	e := newEnv(t, daemonConfig(srv.URL, 1, ""))
 	p := startDaemon(t, e, "--listen", "127.0.0.1:0")
 	addr := p.addr(t)
@@ -310,9 +310,9 @@ func TestDaemonListen(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs tracker processes")
 	}
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
-	srv.Handle("/doc/0", replay.Static(200, []byte("<html><body><article>"+strings.Repeat("Terms of service. ", 40)+"</article></body></html>")))
+	srv.Handle("/doc/0", replaytest.Static(200, []byte("<html><body><article>"+strings.Repeat("Terms of service. ", 40)+"</article></body></html>")))
 	e := newEnv(t, daemonConfig(srv.URL, 1, ""))
 	p := startDaemon(t, e, "--listen", "127.0.0.1:0", "--base-url", "https://tracker.example.com")
 	addr := p.addr(t)

@@ -11,14 +11,14 @@ import (
 	"time"
 
 	"tracker/internal/api"
-	"tracker/internal/mailpit"
-	"tracker/internal/replay"
+	"tracker/internal/mailpittest"
+	"tracker/internal/replaytest"
 )
 
 // version reads one file of the TikTok dataset.
 func otaFile(t *testing.T, doc, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(replay.OTADir(), "TikTok", doc, name+".md"))
+	b, err := os.ReadFile(filepath.Join(replaytest.OTADir(), "TikTok", doc, name+".md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,22 +46,22 @@ func withoutItems(feed []byte, titles ...string) []byte {
 // regulator feed, and mails the digests through a real SMTP server
 // (Mailpit), reading them back through its API.
 func TestDigestsThroughSMTP(t *testing.T) {
-	mp := mailpit.Start(t)
-	srv := replay.NewServer()
+	mp := mailpittest.Start(t)
+	srv := replaytest.NewServer()
 	defer srv.Close()
-	fr, err := os.ReadFile(filepath.Join(replay.TestdataDir(), "feeds", "federal-register-documents-2025-08-04.rss"))
+	fr, err := os.ReadFile(filepath.Join(replaytest.TestdataDir(), "feeds", "federal-register-documents-2025-08-04.rss"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	serveTerms := func(name string) {
-		srv.Handle("/terms", replay.Document(otaFile(t, "Terms of Service", name), uint64(len(name))))
+		srv.Handle("/terms", replaytest.Document(otaFile(t, "Terms of Service", name), uint64(len(name))))
 	}
 	servePrivacy := func(name string) {
-		srv.Handle("/privacy", replay.Document(otaFile(t, "Privacy Policy", name), uint64(len(name))))
+		srv.Handle("/privacy", replaytest.Document(otaFile(t, "Privacy Policy", name), uint64(len(name))))
 	}
 	serveTerms("2025-06-25T06-16-50Z")
 	servePrivacy("2026-05-20T12-57-53Z")
-	srv.Handle("/fr", replay.Static(http.StatusOK, withoutItems(fr, "Privacy Act of 1974", "Certain Dermatological")))
+	srv.Handle("/fr", replaytest.Static(http.StatusOK, withoutItems(fr, "Privacy Act of 1974", "Certain Dermatological")))
 
 	e := newEnv(t, fmt.Sprintf(`
 settings: {retries: 0, host_delay: 0s}
@@ -92,7 +92,7 @@ sources:
 	e.mustRun(exitOK, "check")
 	at("2026-06-03T10:00:00Z")
 	servePrivacy("2026-05-31T00-55-08Z")
-	srv.Handle("/fr", replay.Static(http.StatusOK, fr))
+	srv.Handle("/fr", replaytest.Static(http.StatusOK, fr))
 	if out := e.mustRun(exitOK, "check"); !strings.Contains(out, "tiktok-privacy-eea  new version 2") || !strings.Contains(out, "4 new items (4 kept by the filters)") {
 		t.Fatalf("week 1 check:\n%s", out)
 	}
@@ -248,10 +248,10 @@ func TestDigestPreview(t *testing.T) {
 // digest holds it. Dated when the fetch began, it fell before the next
 // window and after the sent one: in no digest at all.
 func TestChangeCommittedAsTheWindowClosesIsInTheNextDigest(t *testing.T) {
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	serve := func(name string) {
-		srv.Handle("/privacy", replay.Document(otaFile(t, "Privacy Policy", name), uint64(len(name))))
+		srv.Handle("/privacy", replaytest.Document(otaFile(t, "Privacy Policy", name), uint64(len(name))))
 	}
 	serve("2026-05-20T12-57-53Z")
 	outbox := filepath.Join(t.TempDir(), "outbox")
@@ -281,7 +281,7 @@ sources:
 	at("2026-06-08T07:59:50Z")
 	release := make(chan struct{})
 	hit := make(chan struct{}, 1)
-	next := replay.Document(otaFile(t, "Privacy Policy", "2026-05-31T00-55-08Z"), 7)
+	next := replaytest.Document(otaFile(t, "Privacy Policy", "2026-05-31T00-55-08Z"), 7)
 	srv.Handle("/privacy", func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case hit <- struct{}{}:

@@ -11,7 +11,7 @@ import (
 
 	"tracker/internal/api"
 	"tracker/internal/daemon"
-	"tracker/internal/replay"
+	"tracker/internal/replaytest"
 )
 
 // importedEnv is a database holding the whole TikTok history (128 files of
@@ -19,7 +19,7 @@ import (
 func importedEnv(t *testing.T) *env {
 	t.Helper()
 	e := newEnv(t, "sources:\n  - {id: unrelated, kind: page, url: 'https://example.com', select: article}\n")
-	out := e.mustRun(exitOK, "import", "ota", replay.OTADir())
+	out := e.mustRun(exitOK, "import", "ota", replaytest.OTADir())
 	for _, want := range []string{
 		"TikTok/Terms of Service → tiktok-terms-of-service (import-only source): 22 versions added",
 		"TikTok/Privacy Policy → tiktok-privacy-policy (import-only source): 70 versions added",
@@ -35,7 +35,7 @@ func importedEnv(t *testing.T) *env {
 // manifest reads testdata's manifest: document → recorded times, oldest first.
 func manifest(t *testing.T) map[string][]time.Time {
 	t.Helper()
-	f, err := os.Open(filepath.Join(replay.OTADir(), "manifest.tsv"))
+	f, err := os.Open(filepath.Join(replaytest.OTADir(), "manifest.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestImportedChangesMatchHandLabels(t *testing.T) {
 	for _, c := range all {
 		byKey[key{c.Source, *c.DetectedAt}] = c
 	}
-	f, err := os.Open(filepath.Join(replay.TestdataDir(), "tiktok-change-labels.tsv"))
+	f, err := os.Open(filepath.Join(replaytest.TestdataDir(), "tiktok-change-labels.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func TestImportedChangesMatchHandLabels(t *testing.T) {
 }
 
 func TestImportIsIdempotent(t *testing.T) {
-	src := filepath.Join(replay.OTADir(), "TikTok", "Terms of Service")
+	src := filepath.Join(replaytest.OTADir(), "TikTok", "Terms of Service")
 	files, err := filepath.Glob(filepath.Join(src, "*.md"))
 	if err != nil || len(files) < 3 {
 		t.Fatal(files, err)
@@ -306,7 +306,7 @@ func TestImportIsIdempotent(t *testing.T) {
 	if !strings.Contains(out, "0 versions added, 26 already imported, 0 unchanged") {
 		t.Errorf("second import of the same dataset: %s", out)
 	}
-	out = e.mustRun(exitOK, "import", "ota", replay.OTADir(), "--map", mapping, "--terms", "Terms of Service")
+	out = e.mustRun(exitOK, "import", "ota", replaytest.OTADir(), "--map", mapping, "--terms", "Terms of Service")
 	if !strings.Contains(out, "2 versions added") {
 		t.Errorf("newer release: %s", out)
 	}
@@ -321,13 +321,13 @@ func TestImportIsIdempotent(t *testing.T) {
 
 // Imported versions never rewrite what tracker fetched itself.
 func TestImportOlderThanFetchedIsRejected(t *testing.T) {
-	terms := replay.History(t, "Terms of Service")
-	srv := replay.NewServer()
+	terms := replaytest.History(t, "Terms of Service")
+	srv := replaytest.NewServer()
 	defer srv.Close()
-	srv.Handle("/tos", replay.Document(terms[len(terms)-1].Markdown, 1))
+	srv.Handle("/tos", replaytest.Document(terms[len(terms)-1].Markdown, 1))
 	e := newEnv(t, tosConfig(srv.URL))
 	e.mustRun(exitOK, "check")
-	code, out, _ := e.run("import", "ota", replay.OTADir(), "--map", "TikTok/Terms of Service=tos", "--terms", "Terms of Service")
+	code, out, _ := e.run("import", "ota", replaytest.OTADir(), "--map", "TikTok/Terms of Service=tos", "--terms", "Terms of Service")
 	if code != exitFailed || !strings.Contains(out, "28 files rejected: they are older than versions tracker already holds") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
@@ -380,12 +380,12 @@ func TestChangesFilters(t *testing.T) {
 // by Open Terms Archive: what differs between them is marked technical,
 // never reported as a change of the document.
 func TestFirstFetchAfterImportIsTechnical(t *testing.T) {
-	terms := replay.History(t, "Terms of Service")
-	srv := replay.NewServer()
+	terms := replaytest.History(t, "Terms of Service")
+	srv := replaytest.NewServer()
 	defer srv.Close()
-	srv.Handle("/tos", replay.Document(terms[len(terms)-2].Markdown, 1)) // reads differently from the last imported file
+	srv.Handle("/tos", replaytest.Document(terms[len(terms)-2].Markdown, 1)) // reads differently from the last imported file
 	e := newEnv(t, tosConfig(srv.URL))
-	e.mustRun(exitOK, "import", "ota", replay.OTADir(), "--map", "TikTok/Terms of Service=tos", "--terms", "Terms of Service")
+	e.mustRun(exitOK, "import", "ota", replaytest.OTADir(), "--map", "TikTok/Terms of Service=tos", "--terms", "Terms of Service")
 	if out := e.mustRun(exitOK, "check"); !strings.Contains(out, "new version 23") || !strings.Contains(out, "technical") {
 		t.Fatalf("first fetch after the import: %s", out)
 	}
@@ -394,7 +394,7 @@ func TestFirstFetchAfterImportIsTechnical(t *testing.T) {
 	if len(list) != 0 {
 		t.Errorf("the first fetch after an import was reported as a change: %+v", list)
 	}
-	srv.Handle("/tos", replay.Document(terms[len(terms)-1].Markdown, 2))
+	srv.Handle("/tos", replaytest.Document(terms[len(terms)-1].Markdown, 2))
 	if out := e.mustRun(exitOK, "check"); !strings.Contains(out, "new version 24") || strings.Contains(out, "technical") {
 		t.Errorf("the next real change: %s", out)
 	}

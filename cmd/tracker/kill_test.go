@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"tracker/internal/replay"
+	"tracker/internal/replaytest"
 	"tracker/internal/store"
 )
 
@@ -40,8 +40,8 @@ func TestKillDuringCheck(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs tracker processes")
 	}
-	history := replay.History(t, "Privacy Policy")
-	srv := replay.NewServer()
+	history := replaytest.History(t, "Privacy Policy")
+	srv := replaytest.NewServer()
 	defer srv.Close()
 
 	const n = 30
@@ -56,7 +56,7 @@ func TestKillDuringCheck(t *testing.T) {
 	for round := range 12 {
 		for i := range n {
 			v := history[(round*n+i*3)%len(history)]
-			srv.Handle(fmt.Sprintf("/doc/%d", i), replay.Document(v.Markdown, uint64(round*n+i)))
+			srv.Handle(fmt.Sprintf("/doc/%d", i), replaytest.Document(v.Markdown, uint64(round*n+i)))
 		}
 		cmd, lines := startTracker(t, e, "check")
 		kill := time.Duration(rnd.IntN(400)) * time.Millisecond

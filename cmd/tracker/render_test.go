@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"tracker/internal/api"
-	"tracker/internal/replay"
+	"tracker/internal/replaytest"
 	"tracker/internal/sources/render"
 )
 
@@ -50,10 +50,10 @@ func TestRenderedPageEndToEnd(t *testing.T) {
 	needBrowser(t)
 	profiles := t.TempDir()
 	t.Setenv("TMPDIR", profiles) // where the browser's temporary profile goes
-	privacy := replay.History(t, "Privacy Policy")
-	srv := replay.NewServer()
+	privacy := replaytest.History(t, "Privacy Policy")
+	srv := replaytest.NewServer()
 	defer srv.Close()
-	srv.Handle("/legal/privacy-policy", replay.Scripted(privacy[len(privacy)-2].Markdown))
+	srv.Handle("/legal/privacy-policy", replaytest.Scripted(privacy[len(privacy)-2].Markdown))
 	e := newEnv(t, fmt.Sprintf(`settings: {retries: 0, host_delay: 0s}
 sources:
   - id: privacy-plain
@@ -102,7 +102,7 @@ sources:
 	if out := e.mustRun(exitOK, "check", "--source", "privacy"); !strings.Contains(out, "unchanged (version 1)") {
 		t.Errorf("second check: %q", out)
 	}
-	srv.Handle("/legal/privacy-policy", replay.Scripted(privacy[len(privacy)-1].Markdown))
+	srv.Handle("/legal/privacy-policy", replaytest.Scripted(privacy[len(privacy)-1].Markdown))
 	if out := e.mustRun(exitOK, "check", "--source", "privacy"); !strings.Contains(out, "new version 2") {
 		t.Errorf("check after the script's text changed: %q", out)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/net/html"
 
-	"tracker/internal/replay"
+	"tracker/internal/replaytest"
 	"tracker/internal/sources/page"
 	"tracker/internal/store"
 )
@@ -79,7 +79,7 @@ func cleanText(t *testing.T, md []byte) string {
 type event struct {
 	source string
 	path   string
-	v      replay.Version
+	v      replaytest.Version
 }
 
 // TestReplayTikTokHistory serves the real history of TikTok's Terms of
@@ -93,11 +93,11 @@ type event struct {
 // wording is ever missed. Changes of layout only (a bold line that became a
 // heading) are versions too: the diff marks them cosmetic.
 func TestReplayTikTokHistory(t *testing.T) {
-	docs, err := replay.Load(replay.OTADir())
+	docs, err := replaytest.Load(replaytest.OTADir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	e := newEnv(t, fmt.Sprintf(replayConfig, srv.URL))
 
@@ -126,16 +126,16 @@ func TestReplayTikTokHistory(t *testing.T) {
 		handler http.HandlerFunc
 		reason  string
 	}{
-		{"503", replay.Static(http.StatusServiceUnavailable, replay.Unavailable), "HTTP 503"},
-		{"access denied", replay.Static(http.StatusOK, replay.AccessDenied), "block or challenge page"},
-		{"challenge", replay.Static(http.StatusOK, replay.Challenge), "block or challenge page"},
-		{"redesign", replay.Static(http.StatusOK, replay.Redesigned), "matched nothing"},
+		{"503", replaytest.Static(http.StatusServiceUnavailable, replaytest.Unavailable), "HTTP 503"},
+		{"access denied", replaytest.Static(http.StatusOK, replaytest.AccessDenied), "block or challenge page"},
+		{"challenge", replaytest.Static(http.StatusOK, replaytest.Challenge), "block or challenge page"},
+		{"redesign", replaytest.Static(http.StatusOK, replaytest.Redesigned), "matched nothing"},
 	}
 
 	for i, ev := range events {
 		at := ev.v.RecordedAt
 		e.clock.Set(at)
-		current[ev.source] = replay.Document(ev.v.Markdown, uint64(i))
+		current[ev.source] = replaytest.Document(ev.v.Markdown, uint64(i))
 		srv.Handle(ev.path, current[ev.source])
 
 		text, words := cleanText(t, ev.v.Markdown), visibleText(t, ev.v.Markdown)

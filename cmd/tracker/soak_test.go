@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"tracker/internal/replay"
+	"tracker/internal/replaytest"
 )
 
 // TestSoak tracks 1,000 local sources every minute and reports the daemon's
@@ -21,7 +21,7 @@ func TestSoak(t *testing.T) {
 	if err != nil {
 		t.Skip("set TRACKER_SOAK=10m to run the soak test")
 	}
-	docs, err := replay.Load(replay.OTADir())
+	docs, err := replaytest.Load(replaytest.OTADir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,11 +30,11 @@ func TestSoak(t *testing.T) {
 	var cfg strings.Builder
 	cfg.WriteString("settings: {retries: 0, host_delay: 0s, jitter: 50s, concurrency: 8, schedule: '* * * * *'}\nsources:\n")
 	for h := range hosts {
-		srv := replay.NewServer()
+		srv := replaytest.NewServer()
 		defer srv.Close()
 		for i := range perHost {
 			n := h*perHost + i
-			srv.Handle(fmt.Sprintf("/doc/%d", n), replay.Document(history[n%len(history)].Markdown, uint64(n)))
+			srv.Handle(fmt.Sprintf("/doc/%d", n), replaytest.Document(history[n%len(history)].Markdown, uint64(n)))
 			fmt.Fprintf(&cfg, "  - {id: doc-%04d, kind: page, url: '%s/doc/%d', select: '[data-testid=policy-card]', remove: [.language-selection]}\n", n, srv.URL, n)
 		}
 	}

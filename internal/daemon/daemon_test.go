@@ -18,7 +18,7 @@ import (
 
 	"tracker/internal/config"
 	"tracker/internal/digest"
-	"tracker/internal/replay"
+	"tracker/internal/replaytest"
 	"tracker/internal/store"
 )
 
@@ -92,10 +92,10 @@ sources:
 // Monday at 08:00; restarted after missing the next Monday, it sends that
 // digest at once and checks the overdue page.
 func TestSchedulesAndDigests(t *testing.T) {
-	terms := replay.History(t, "Terms of Service")
-	srv := replay.NewServer()
+	terms := replaytest.History(t, "Terms of Service")
+	srv := replaytest.NewServer()
 	defer srv.Close()
-	srv.Handle("/terms", replay.Document(terms[len(terms)-3].Markdown, 1))
+	srv.Handle("/terms", replaytest.Document(terms[len(terms)-3].Markdown, 1))
 	path, db, cfg := setup(t, fmt.Sprintf(scheduleConfig, srv.URL))
 
 	// One real second is four simulated hours.
@@ -109,7 +109,7 @@ func TestSchedulesAndDigests(t *testing.T) {
 		for clock.Now().Before(start.Add(40 * hour)) {
 			time.Sleep(5 * time.Millisecond)
 		}
-		srv.Handle("/terms", replay.Document(terms[len(terms)-2].Markdown, 2)) // Monday 00:00
+		srv.Handle("/terms", replaytest.Document(terms[len(terms)-2].Markdown, 2)) // Monday 00:00
 	}()
 	runFor(t, d, clock, start.Add(52*hour)) // until Monday 12:00
 
@@ -273,9 +273,9 @@ sources:
 
 // An invalid configuration is rejected on reload and the running one kept.
 func TestReload(t *testing.T) {
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
-	srv.Handle("/a", replay.Static(200, []byte("<html><body><article>"+strings.Repeat("Terms. ", 40)+"</article></body></html>")))
+	srv.Handle("/a", replaytest.Static(200, []byte("<html><body><article>"+strings.Repeat("Terms. ", 40)+"</article></body></html>")))
 	conf := "settings: {retries: 0, host_delay: 0s, jitter: 0s}\nsources:\n  - {id: a, kind: page, url: '" + srv.URL + "/a', select: article, schedule: '@every 1m'}\n"
 	path, db, cfg := setup(t, conf)
 	clock := NewScaledClock(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), 600)
@@ -294,7 +294,7 @@ func TestReload(t *testing.T) {
 		t.Errorf("%d checks after the rejected reload: the old configuration should keep running", hits)
 	}
 	// A valid one is taken.
-	srv.Handle("/b", replay.Static(200, []byte("<html><body><article>"+strings.Repeat("Privacy. ", 40)+"</article></body></html>")))
+	srv.Handle("/b", replaytest.Static(200, []byte("<html><body><article>"+strings.Repeat("Privacy. ", 40)+"</article></body></html>")))
 	if err := os.WriteFile(path, []byte(strings.Replace(conf, "/a'", "/b'", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -348,10 +348,10 @@ func TestHealthzAndMetrics(t *testing.T) {
 // A digest that fails at 08:00 (here the outbox cannot be written) is tried
 // again within the hour, backing off, rather than a week later.
 func TestFailedDigestIsRetried(t *testing.T) {
-	terms := replay.History(t, "Terms of Service")
-	srv := replay.NewServer()
+	terms := replaytest.History(t, "Terms of Service")
+	srv := replaytest.NewServer()
 	defer srv.Close()
-	srv.Handle("/terms", replay.Document(terms[len(terms)-1].Markdown, 1))
+	srv.Handle("/terms", replaytest.Document(terms[len(terms)-1].Markdown, 1))
 	path, db, cfg := setup(t, fmt.Sprintf(scheduleConfig, srv.URL))
 	blocker := filepath.Join(filepath.Dir(path), "outbox")
 	if err := os.WriteFile(blocker, []byte("not a directory"), 0o644); err != nil {
@@ -382,10 +382,10 @@ func TestFailedDigestIsRetried(t *testing.T) {
 // daemon leaves it alone while the other could still be sending it, then
 // sends it, the same day rather than a week later.
 func TestPendingDigestIsSentAfterACrash(t *testing.T) {
-	terms := replay.History(t, "Terms of Service")
-	srv := replay.NewServer()
+	terms := replaytest.History(t, "Terms of Service")
+	srv := replaytest.NewServer()
 	defer srv.Close()
-	srv.Handle("/terms", replay.Document(terms[len(terms)-1].Markdown, 1))
+	srv.Handle("/terms", replaytest.Document(terms[len(terms)-1].Markdown, 1))
 	path, db, cfg := setup(t, fmt.Sprintf(scheduleConfig, srv.URL))
 	ctx := context.Background()
 	monday := time.Date(2026, 6, 8, 8, 0, 0, 0, time.UTC)

@@ -3,22 +3,22 @@ package digest
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"tracker/internal/changes"
 	"tracker/internal/config"
-	"tracker/internal/mailpit"
+	"tracker/internal/mailpittest"
 	"tracker/internal/store"
+	"tracker/internal/storetest"
 )
 
 // BenchmarkSendDigests renders and sends the digests of 100 recipients over
 // a week of 500 changes (10 documents of 50 versions) to a local SMTP server.
 // One op is the whole run.
 func BenchmarkSendDigests(b *testing.B) {
-	mp := mailpit.Start(b)
+	mp := mailpittest.Start(b)
 	var cfgYAML strings.Builder
 	fmt.Fprintf(&cfgYAML, "mail:\n  from: tracker@example.com\n  smtp: {host: 127.0.0.1, port: %d, tls: none}\nsources:\n", mp.SMTPPort)
 	for d := range 10 {
@@ -29,10 +29,7 @@ func BenchmarkSendDigests(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "tracker.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	db := storetest.Open(b)
 	defer db.Close()
 	end := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 	topicsOf := []string{"privacy", "consumer", "ip", "minors", "moderation", "ai"}

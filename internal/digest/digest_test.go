@@ -13,8 +13,9 @@ import (
 
 	"tracker/internal/config"
 	"tracker/internal/ota"
-	"tracker/internal/replay"
+	"tracker/internal/replaytest"
 	"tracker/internal/store"
+	"tracker/internal/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -50,17 +51,13 @@ func fixture(t testing.TB) (*config.Config, *store.DB) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "tracker.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	for _, s := range cfg.Sources {
 		if err := db.UpsertSource(ctx, store.SourceInfo{ID: s.ID, Kind: s.Kind, Name: s.Name, URL: s.URL}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, err = ota.Import(ctx, db, replay.OTADir(), ota.Options{
+	_, err = ota.Import(ctx, db, replaytest.OTADir(), ota.Options{
 		Terms: []string{"Terms of Service", "Privacy Policy"}, Taxonomy: cfg.Taxonomy, Declared: func(string) bool { return true },
 		Map: map[string]string{"TikTok/Terms of Service": "tiktok-terms-of-service", "TikTok/Privacy Policy": "tiktok-privacy-policy"},
 	})

@@ -11,20 +11,11 @@ import (
 	"time"
 
 	"tracker/internal/ota"
-	"tracker/internal/replay"
+	"tracker/internal/replaytest"
 	"tracker/internal/store"
+	"tracker/internal/storetest"
 	"tracker/internal/topics"
 )
-
-func openDB(tb testing.TB) *store.DB {
-	tb.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "tracker.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
-}
 
 func taxonomy(tb testing.TB) *topics.Taxonomy {
 	tax, err := topics.Compile(topics.Defaults(), nil)
@@ -35,7 +26,7 @@ func taxonomy(tb testing.TB) *topics.Taxonomy {
 }
 
 func TestScan(t *testing.T) {
-	files, err := ota.Scan(replay.OTADir())
+	files, err := ota.Scan(replaytest.OTADir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +61,8 @@ func TestScanErrors(t *testing.T) {
 }
 
 func TestImportFilters(t *testing.T) {
-	db := openDB(t)
-	rs, err := ota.Import(context.Background(), db, replay.OTADir(), ota.Options{Terms: []string{"copyright claims policy"}, Taxonomy: taxonomy(t)})
+	db := storetest.Open(t)
+	rs, err := ota.Import(context.Background(), db, replaytest.OTADir(), ota.Options{Terms: []string{"copyright claims policy"}, Taxonomy: taxonomy(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,15 +73,15 @@ func TestImportFilters(t *testing.T) {
 	if err != nil || len(chs) != 11 {
 		t.Fatalf("%d changes, %v; want 11 between 12 versions", len(chs), err)
 	}
-	if _, err := ota.Import(context.Background(), db, replay.OTADir(), ota.Options{Services: []string{"Instagram"}}); err == nil {
+	if _, err := ota.Import(context.Background(), db, replaytest.OTADir(), ota.Options{Services: []string{"Instagram"}}); err == nil {
 		t.Error("a filter matching nothing must say so")
 	}
 }
 
 // importHistory imports the whole TikTok dataset.
 func importHistory(tb testing.TB) *store.DB {
-	db := openDB(tb)
-	if _, err := ota.Import(context.Background(), db, replay.OTADir(), ota.Options{Taxonomy: taxonomy(tb)}); err != nil {
+	db := storetest.Open(tb)
+	if _, err := ota.Import(context.Background(), db, replaytest.OTADir(), ota.Options{Taxonomy: taxonomy(tb)}); err != nil {
 		tb.Fatal(err)
 	}
 	return db
@@ -125,7 +116,7 @@ func BenchmarkImportTikTok(b *testing.B) {
 func BenchmarkImport10k(b *testing.B) {
 	dir := generate(b, 20, 500)
 	for b.Loop() {
-		db := openDB(b)
+		db := storetest.Open(b)
 		start := time.Now()
 		rs, err := ota.Import(context.Background(), db, dir, ota.Options{Taxonomy: taxonomy(b)})
 		if err != nil {
@@ -150,7 +141,7 @@ func BenchmarkImport10k(b *testing.B) {
 // generate writes a synthetic dataset: docs documents of n versions each.
 func generate(b *testing.B, docs, n int) string {
 	b.Helper()
-	seeds, err := replay.Load(replay.OTADir())
+	seeds, err := replaytest.Load(replaytest.OTADir())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -203,7 +194,7 @@ func TestImportAroundFetchedVersions(t *testing.T) {
 	ctx := context.Background()
 	opt := ota.Options{Terms: []string{"copyright claims policy"}, Taxonomy: taxonomy(t)}
 
-	db := openDB(t)
+	db := storetest.Open(t)
 	if err := db.UpsertSource(ctx, store.SourceInfo{ID: "tiktok-copyright-claims-policy", Kind: "page", Origin: store.OriginImport}); err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +205,7 @@ func TestImportAroundFetchedVersions(t *testing.T) {
 	if err := db.ExtendLastSeen(ctx, "tiktok-copyright-claims-policy", 1, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
-	rs, err := ota.Import(ctx, db, replay.OTADir(), opt)
+	rs, err := ota.Import(ctx, db, replaytest.OTADir(), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,8 +213,8 @@ func TestImportAroundFetchedVersions(t *testing.T) {
 		t.Errorf("after a version confirmed until 2026-11: %d versions, %+v", len(vs), rs[0])
 	}
 
-	db = openDB(t)
-	if _, err := ota.Import(ctx, db, replay.OTADir(), opt); err != nil {
+	db = storetest.Open(t)
+	if _, err := ota.Import(ctx, db, replaytest.OTADir(), opt); err != nil {
 		t.Fatal(err)
 	}
 	cur, _ := db.CurrentVersion(ctx, "tiktok-copyright-claims-policy")
@@ -231,7 +222,7 @@ func TestImportAroundFetchedVersions(t *testing.T) {
 		At: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), ExpectSeq: cur.Seq}); err != nil {
 		t.Fatal(err)
 	}
-	rs, err = ota.Import(ctx, db, replay.OTADir(), opt)
+	rs, err = ota.Import(ctx, db, replaytest.OTADir(), opt)
 	if err != nil || rs[0].Known != 19 || len(rs[0].Rejected) != 0 || rs[0].Added != 0 {
 		t.Errorf("the same import again after a fetch: %+v, %v", rs, err)
 	}

@@ -6,25 +6,15 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"tracker/internal/config"
-	"tracker/internal/replay"
+	"tracker/internal/replaytest"
 	"tracker/internal/store"
+	"tracker/internal/storetest"
 )
-
-func mustOpen(tb testing.TB) *store.DB {
-	tb.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "tracker.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
-}
 
 func mustConfig(tb testing.TB, yaml string) *config.Config {
 	tb.Helper()
@@ -36,7 +26,7 @@ func mustConfig(tb testing.TB, yaml string) *config.Config {
 }
 
 func newChecker(tb testing.TB, cfg *config.Config) *Checker {
-	c := NewChecker(cfg, mustOpen(tb), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	c := NewChecker(cfg, storetest.Open(tb), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return c
 }
 
@@ -50,10 +40,10 @@ func checkOne(t *testing.T, c *Checker, id string) Result {
 }
 
 func TestConditionalGet(t *testing.T) {
-	terms := replay.History(t, "Terms of Service")
-	srv := replay.NewServer()
+	terms := replaytest.History(t, "Terms of Service")
+	srv := replaytest.NewServer()
 	defer srv.Close()
-	srv.Handle("/t", replay.Conditional(replay.Document(terms[0].Markdown, 1), `"v1"`))
+	srv.Handle("/t", replaytest.Conditional(replaytest.Document(terms[0].Markdown, 1), `"v1"`))
 	cfg := mustConfig(t, fmt.Sprintf("settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: t, kind: page, url: '%s/t', select: '[data-testid=policy-card]', remove: [.language-selection]}\n", srv.URL))
 	c := newChecker(t, cfg)
 
@@ -81,23 +71,23 @@ func TestConditionalGet(t *testing.T) {
 		t.Fatalf("check after that: %+v, want not-modified", r)
 	}
 	// After a failure the next fetch is unconditional too.
-	srv.Handle("/t", replay.Static(http.StatusServiceUnavailable, replay.Unavailable))
+	srv.Handle("/t", replaytest.Static(http.StatusServiceUnavailable, replaytest.Unavailable))
 	if r := checkOne(t, c, "t"); r.Outcome != Failed {
 		t.Fatalf("%+v", r)
 	}
-	srv.Handle("/t", replay.Conditional(replay.Document(terms[0].Markdown, 2), `"v1"`))
+	srv.Handle("/t", replaytest.Conditional(replaytest.Document(terms[0].Markdown, 2), `"v1"`))
 	if r := checkOne(t, c, "t"); r.Outcome != Unchanged {
 		t.Fatalf("check after a failure: %+v, want a full fetch confirming the version", r)
 	}
 }
 
 func TestFailuresAreNeverVersions(t *testing.T) {
-	terms := replay.History(t, "Terms of Service")
-	srv := replay.NewServer()
+	terms := replaytest.History(t, "Terms of Service")
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	cfg := mustConfig(t, fmt.Sprintf("settings: {retries: 0, host_delay: 0s, min_words: 200}\nsources:\n  - {id: t, kind: page, url: '%s/t', select: '[data-testid=policy-card]', remove: [.language-selection]}\n", srv.URL))
 	c := newChecker(t, cfg)
-	srv.Handle("/t", replay.Document(terms[5].Markdown, 1))
+	srv.Handle("/t", replaytest.Document(terms[5].Markdown, 1))
 	if r := checkOne(t, c, "t"); r.Outcome != New {
 		t.Fatalf("%+v", r)
 	}
@@ -107,12 +97,12 @@ func TestFailuresAreNeverVersions(t *testing.T) {
 		h    http.HandlerFunc
 		kind string
 	}{
-		{"403 block page", replay.Static(http.StatusForbidden, replay.AccessDenied), "blocked"},
-		{"200 block page", replay.Static(http.StatusOK, replay.AccessDenied), "blocked"},
-		{"challenge", replay.Static(http.StatusOK, replay.Challenge), "blocked"},
-		{"503", replay.Static(http.StatusServiceUnavailable, replay.Unavailable), "http"},
-		{"redesign", replay.Static(http.StatusOK, replay.Redesigned), "selector"},
-		{"placeholder text", replay.Static(http.StatusOK, short), "too-short"},
+		{"403 block page", replaytest.Static(http.StatusForbidden, replaytest.AccessDenied), "blocked"},
+		{"200 block page", replaytest.Static(http.StatusOK, replaytest.AccessDenied), "blocked"},
+		{"challenge", replaytest.Static(http.StatusOK, replaytest.Challenge), "blocked"},
+		{"503", replaytest.Static(http.StatusServiceUnavailable, replaytest.Unavailable), "http"},
+		{"redesign", replaytest.Static(http.StatusOK, replaytest.Redesigned), "selector"},
+		{"placeholder text", replaytest.Static(http.StatusOK, short), "too-short"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv.Handle("/t", tc.h)
@@ -131,17 +121,17 @@ func TestFailuresAreNeverVersions(t *testing.T) {
 // benchSources declares n sources spread over hosts local servers, all
 // serving the same unchanged page.
 func benchSources(b *testing.B, n, hosts int, conditional bool) *Checker {
-	terms := replay.History(b, "Terms of Service")
+	terms := replaytest.History(b, "Terms of Service")
 	var cfg strings.Builder
 	cfg.WriteString("settings: {retries: 0, host_delay: 0s, concurrency: 4}\nsources:\n")
 	for h := range hosts {
-		srv := replay.NewServer()
+		srv := replaytest.NewServer()
 		b.Cleanup(srv.Close)
 		for i := h; i < n; i += hosts {
 			path := fmt.Sprintf("/doc/%d", i)
-			handler := replay.Document(terms[i%len(terms)].Markdown, uint64(i))
+			handler := replaytest.Document(terms[i%len(terms)].Markdown, uint64(i))
 			if conditional {
-				handler = replay.Conditional(handler, fmt.Sprintf(`"%d"`, i))
+				handler = replaytest.Conditional(handler, fmt.Sprintf(`"%d"`, i))
 			}
 			srv.Handle(path, handler)
 			fmt.Fprintf(&cfg, "  - {id: doc-%d, kind: page, url: '%s%s', select: '[data-testid=policy-card]', remove: [.language-selection]}\n", i, srv.URL, path)

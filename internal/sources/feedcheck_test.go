@@ -16,13 +16,13 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
-	"tracker/internal/replay"
+	"tracker/internal/replaytest"
 	"tracker/internal/store"
 )
 
 func readFeed(tb testing.TB, name string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(replay.TestdataDir(), "feeds", name))
+	b, err := os.ReadFile(filepath.Join(replaytest.TestdataDir(), "feeds", name))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestRealFeeds(t *testing.T) {
 		t.Run(tc.file, func(t *testing.T) {
 			s := &serve{}
 			s.set(200, tc.contentType, readFeed(t, tc.file))
-			srv := replay.NewServer()
+			srv := replaytest.NewServer()
 			defer srv.Close()
 			srv.Handle("/feed", s.handler)
 			c := newChecker(t, mustConfig(t, feedConfig(srv.URL+"/feed", "")))
@@ -121,7 +121,7 @@ func TestRealFeeds(t *testing.T) {
 func TestFederalRegisterItems(t *testing.T) {
 	s := &serve{}
 	s.set(200, "application/rss+xml", readFeed(t, "federal-register-documents-2025-08-04.rss"))
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	srv.Handle("/fr", s.handler)
 	c := newChecker(t, mustConfig(t, feedConfig(srv.URL+"/fr", "")))
@@ -155,7 +155,7 @@ type label struct {
 
 func readLabels(t *testing.T) map[string]label {
 	t.Helper()
-	f, err := os.Open(filepath.Join(replay.TestdataDir(), "feeds", "federal-register-labels.tsv"))
+	f, err := os.Open(filepath.Join(replaytest.TestdataDir(), "feeds", "federal-register-labels.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestFederalRegisterFilteredByTopics(t *testing.T) {
 	}
 	s := &serve{}
 	s.set(200, "application/rss+xml", readFeed(t, "federal-register-documents-2025-08-04.rss"))
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	srv.Handle("/fr", s.handler)
 	c := newChecker(t, mustConfig(t, feedConfig(srv.URL+"/fr", ", topics: [privacy, consumer, ip]")))
@@ -269,7 +269,7 @@ func TestFeedReplay(t *testing.T) {
 		return items
 	}
 	s := &serve{}
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	srv.Handle("/fr", s.handler)
 	c := newChecker(t, mustConfig(t, feedConfig(srv.URL+"/fr", "")))
@@ -354,7 +354,7 @@ func TestBadFeeds(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &serve{}
 			s.set(200, tc.contentType, tc.body)
-			srv := replay.NewServer()
+			srv := replaytest.NewServer()
 			defer srv.Close()
 			srv.Handle("/feed", s.handler)
 			c := newChecker(t, mustConfig(t, "settings: {retries: 0, host_delay: 0s, max_body: 1MiB}\nsources:\n  - {id: f, kind: feed, url: '"+srv.URL+"/feed'}\n"))
@@ -385,7 +385,7 @@ func TestBadFeeds(t *testing.T) {
 }
 
 func TestMovedFeed(t *testing.T) {
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	srv.Handle("/old", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/new", http.StatusMovedPermanently) })
 	s := &serve{}
@@ -404,7 +404,7 @@ func TestMovedFeed(t *testing.T) {
 // Enrichment reads the page a new item links to, so that a vague title is
 // classified by what the page says; the baseline is never enriched.
 func TestEnrichment(t *testing.T) {
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	rss := func(n int) []byte {
 		var b bytes.Buffer
@@ -418,7 +418,7 @@ func TestEnrichment(t *testing.T) {
 	s := &serve{}
 	s.set(200, "application/rss+xml", rss(1))
 	srv.Handle("/feed", s.handler)
-	srv.Handle("/news/1", replay.Static(200, []byte(`<html><body><main><p>Nothing about anything.</p></main></body></html>`)))
+	srv.Handle("/news/1", replaytest.Static(200, []byte(`<html><body><main><p>Nothing about anything.</p></main></body></html>`)))
 	// A French regulator's page in ISO-8859-1, said so by the header only.
 	latin1, _ := charmap.ISO8859_1.NewEncoder().String(`<html><body><nav>Home</nav><main><h1>Fine for an app</h1>
 <div class="body"><p>The authority fined the company for processing children's personal data without consent (données personnelles).</p></div>
@@ -452,7 +452,7 @@ func TestEnrichment(t *testing.T) {
 func TestRefilter(t *testing.T) {
 	s := &serve{}
 	s.set(200, "application/rss+xml", readFeed(t, "federal-register-documents-2025-08-04.rss"))
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	srv.Handle("/fr", s.handler)
 	cfg := mustConfig(t, feedConfig(srv.URL+"/fr", ""))
@@ -486,7 +486,7 @@ func TestRefilter(t *testing.T) {
 // A feed's headers (an API key) go to the feed's host only, never to the
 // sites its items link to.
 func TestEnrichmentKeepsHeadersHome(t *testing.T) {
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	var mu sync.Mutex
 	keys := map[string]string{}
@@ -529,7 +529,7 @@ func TestEnrichmentKeepsHeadersHome(t *testing.T) {
 // announced twice, and an item's key does not change with what else the
 // feed lists (an item leaving, another arriving).
 func TestItemsSharingALink(t *testing.T) {
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	rss := func(titles ...string) []byte {
 		var b bytes.Buffer
@@ -569,7 +569,7 @@ func TestItemsSharingALink(t *testing.T) {
 // not make an item new once another arrives, and an edit to one item never
 // lands on another.
 func TestItemsSharingALinkEdits(t *testing.T) {
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	type it struct {
 		title string

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"tracker/internal/replay"
+	"tracker/internal/replaytest"
 	"tracker/internal/sources/render"
 )
 
@@ -21,15 +21,15 @@ import (
 //	go test ./internal/sources -run '^$' -bench RenderedPass -benchtime 3x
 func BenchmarkRenderedPass(b *testing.B) {
 	needBrowser(b)
-	privacy := replay.History(b, "Privacy Policy")
+	privacy := replaytest.History(b, "Privacy Policy")
 	var yaml strings.Builder
 	yaml.WriteString("settings: {retries: 0, host_delay: 0s}\nsources:\n")
 	for h := range 5 {
-		srv := replay.NewServer()
+		srv := replaytest.NewServer()
 		defer srv.Close()
 		for i := range 4 {
 			n := h*4 + i
-			srv.Handle(fmt.Sprintf("/p%d", n), replay.Scripted(privacy[len(privacy)-1-n].Markdown))
+			srv.Handle(fmt.Sprintf("/p%d", n), replaytest.Scripted(privacy[len(privacy)-1-n].Markdown))
 			fmt.Fprintf(&yaml, "  - {id: p%d, kind: page, url: '%s/p%d', select: '[data-testid=policy-card]', render: browser}\n", n, srv.URL, n)
 		}
 	}

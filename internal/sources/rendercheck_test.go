@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"tracker/internal/replay"
+	"tracker/internal/replaytest"
 	"tracker/internal/sources/fetch"
 	"tracker/internal/sources/render"
 )
@@ -69,7 +69,7 @@ func (f *fakeRenderer) Close() error { return nil }
 // Rendered pages keep the politeness of fetched ones, get the source's
 // selector, headers and timeout, and are stored as UTF-8 HTML snapshots.
 func TestRenderedPagesArePolite(t *testing.T) {
-	terms := replay.History(t, "Terms of Service")
+	terms := replaytest.History(t, "Terms of Service")
 	cfg := mustConfig(t, `settings: {retries: 0, host_delay: 1h, min_words: 10}
 sources:
   - {id: a, kind: page, url: 'http://127.0.0.1:1/a', select: article, render: browser, headers: {Accept-Language: en}}
@@ -112,9 +112,9 @@ sources:
 }
 
 func TestNoBrowserSaysHowToInstallAndWhoNeedsIt(t *testing.T) {
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
-	srv.Handle("/plain", replay.Document(replay.History(t, "Terms of Service")[0].Markdown, 1))
+	srv.Handle("/plain", replaytest.Document(replaytest.History(t, "Terms of Service")[0].Markdown, 1))
 	cfg := mustConfig(t, fmt.Sprintf(`settings: {retries: 0, host_delay: 0s, browser: /nonexistent/chromium}
 sources:
   - {id: plain, kind: page, url: '%[1]s/plain', select: '[data-testid=policy-card]'}
@@ -147,11 +147,11 @@ sources:
 // between two checks is one new version.
 func TestRenderedSource(t *testing.T) {
 	needBrowser(t)
-	privacy := replay.History(t, "Privacy Policy")
-	srv := replay.NewServer()
+	privacy := replaytest.History(t, "Privacy Policy")
+	srv := replaytest.NewServer()
 	defer srv.Close()
-	srv.Handle("/privacy", replay.Scripted(privacy[0].Markdown))
-	srv.Handle("/terms", replay.Document(replay.History(t, "Terms of Service")[0].Markdown, 1))
+	srv.Handle("/privacy", replaytest.Scripted(privacy[0].Markdown))
+	srv.Handle("/terms", replaytest.Document(replaytest.History(t, "Terms of Service")[0].Markdown, 1))
 	sel := "'[data-testid=policy-card]'"
 	cfg := mustConfig(t, fmt.Sprintf(`settings: {retries: 0, host_delay: 0s}
 sources:
@@ -185,7 +185,7 @@ sources:
 	if res := checkOne(t, c, "rendered"); res.Outcome != Unchanged {
 		t.Errorf("second check of the same page: %+v, want unchanged", res)
 	}
-	srv.Handle("/privacy", replay.Scripted(privacy[len(privacy)-1].Markdown))
+	srv.Handle("/privacy", replaytest.Scripted(privacy[len(privacy)-1].Markdown))
 	res = checkOne(t, c, "rendered")
 	if res.Outcome != New || res.Version.Seq != 2 || res.Change == nil || res.Change.WordsAdded+res.Change.WordsRemoved == 0 {
 		t.Fatalf("check after the script's text changed: %+v, want version 2 with its change", res)
@@ -204,11 +204,11 @@ sources:
 
 func TestRenderedFailures(t *testing.T) {
 	needBrowser(t)
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
-	srv.Handle("/gone", replay.Static(http.StatusNotFound, []byte("<html><body><h1>Not found</h1></body></html>")))
-	srv.Handle("/redesigned", replay.Static(http.StatusOK, replay.Redesigned))
-	srv.Handle("/stuck", replay.Static(http.StatusOK, []byte(`<html><body><article>Terms</article><script>while (true) {}</script></body></html>`)))
+	srv.Handle("/gone", replaytest.Static(http.StatusNotFound, []byte("<html><body><h1>Not found</h1></body></html>")))
+	srv.Handle("/redesigned", replaytest.Static(http.StatusOK, replaytest.Redesigned))
+	srv.Handle("/stuck", replaytest.Static(http.StatusOK, []byte(`<html><body><article>Terms</article><script>while (true) {}</script></body></html>`)))
 	cfg := mustConfig(t, fmt.Sprintf(`settings: {retries: 0, host_delay: 0s}
 sources:
   - {id: gone, kind: page, url: '%[1]s/gone', select: article, render: browser}

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"tracker/internal/replay"
+	"tracker/internal/replaytest"
 	"tracker/internal/store"
 	"tracker/internal/topics"
 	"tracker/internal/web"
@@ -76,7 +76,7 @@ func fill(path string) error {
 		return err
 	}
 	defer db.Close()
-	seeds, err := replay.Load(replay.OTADir())
+	seeds, err := replaytest.Load(replaytest.OTADir())
 	if err != nil {
 		return err
 	}

@@ -20,9 +20,10 @@ import (
 
 	"tracker/internal/config"
 	"tracker/internal/ota"
-	"tracker/internal/replay"
+	"tracker/internal/replaytest"
 	"tracker/internal/sources"
 	"tracker/internal/store"
+	"tracker/internal/storetest"
 	"tracker/internal/web"
 )
 
@@ -73,7 +74,7 @@ func newFixture(path string) (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	feedBody, err := os.ReadFile(filepath.Join(replay.TestdataDir(), "feeds", "federal-register-documents-2025-08-04.rss"))
+	feedBody, err := os.ReadFile(filepath.Join(replaytest.TestdataDir(), "feeds", "federal-register-documents-2025-08-04.rss"))
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +82,7 @@ func newFixture(path string) (*fixture, error) {
 	// announced); the second brings the newer half as new items.
 	first := dropItems(string(feedBody), 100)
 	var body string
-	srv := replay.NewServer()
+	srv := replaytest.NewServer()
 	defer srv.Close()
 	srv.Handle("/fr", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
@@ -98,7 +99,7 @@ sources:
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ota.Import(ctx, db, replay.OTADir(), ota.Options{Taxonomy: cfg.Taxonomy}); err != nil {
+	if _, err := ota.Import(ctx, db, replaytest.OTADir(), ota.Options{Taxonomy: cfg.Taxonomy}); err != nil {
 		return nil, err
 	}
 	c := sources.NewChecker(cfg, db, slog.New(slog.DiscardHandler))
@@ -585,11 +586,7 @@ func TestAPI(t *testing.T) {
 // it as text.
 func TestHostileTextIsInert(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "tracker.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storetest.Open(t)
 	if err := db.UpsertSource(ctx, store.SourceInfo{ID: "evil", Kind: "page", Name: `Evil <b onmouseover=alert(3)>Corp</b>`, URL: "javascript:alert(4)"}); err != nil {
 		t.Fatal(err)
 	}

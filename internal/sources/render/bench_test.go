@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"tracker/internal/replay"
+	"tracker/internal/replaytest"
 )
 
 // peak samples what the browser holds while a benchmark runs.
@@ -55,8 +55,8 @@ func (p *peak) report(b *testing.B) {
 //	go test ./internal/sources/render -run '^$' -bench Render -benchtime 20x
 func BenchmarkRender(b *testing.B) {
 	needBrowser(b)
-	privacy := replay.History(b, "Privacy Policy")
-	srv := httptest.NewServer(replay.Scripted(privacy[len(privacy)-1].Markdown))
+	privacy := replaytest.History(b, "Privacy Policy")
+	srv := httptest.NewServer(replaytest.Scripted(privacy[len(privacy)-1].Markdown))
 	defer srv.Close()
 	r := New(Options{DataDir: b.TempDir()})
 	defer r.Close()

@@ -1,9 +1,9 @@
-// Package replay serves recorded document histories over local HTTP, wrapped
+// Package replaytest serves recorded document histories over local HTTP, wrapped
 // in the noise and faults of real web pages, for tests and benchmarks.
 //
 // The histories are Open Terms Archive datasets (testdata/ota-tiktok holds
 // TikTok's, ODC-BY 1.0, Open Terms Archive contributors).
-package replay
+package replaytest
 
 import (
 	"bufio"

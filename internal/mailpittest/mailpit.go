@@ -1,9 +1,9 @@
-// Package mailpit runs a Mailpit SMTP server on loopback for tests and reads
+// Package mailpittest runs a Mailpit SMTP server on loopback for tests and reads
 // back what it received through its HTTP API.
 //
 // Mailpit is installed by .ci/run (go install github.com/axllent/mailpit);
 // tests skip when it is missing outside CI, and fail inside it.
-package mailpit
+package mailpittest
 
 import (
 	"encoding/json"
