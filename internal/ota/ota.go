@@ -21,7 +21,7 @@ import (
 	"strings"
 	"time"
 
-	"tracker/internal/changes"
+	"tracker/internal/record"
 	"tracker/internal/sources/page"
 	"tracker/internal/store"
 	"tracker/internal/topics"
@@ -206,6 +206,7 @@ func importDoc(ctx context.Context, db *store.DB, dir, dataset string, x *page.E
 		return r, fmt.Errorf("ota: source %s is declared but not yet in the database: run `tracker check --source %s` or `tracker sources` first", r.SourceID, r.SourceID)
 	}
 
+	rec := &record.Recorder{DB: db, Taxonomy: opt.Taxonomy}
 	history, err := db.Versions(ctx, r.SourceID)
 	if err != nil {
 		return r, err
@@ -276,22 +277,19 @@ func importDoc(ctx context.Context, db *store.DB, dir, dataset string, x *page.E
 			}
 			continue
 		}
-		nv := store.NewVersion{
-			SourceID: r.SourceID, Text: p.Text, At: f.RecordedAt, ExpectSeq: latest.Seq,
-			Provenance: store.ProvenanceImport, OriginRef: dataset + "/" + f.Path,
-		}
 		if latest.Seq > 0 {
-			ch := changes.Analyze(curText, p.Text, opt.Taxonomy)
-			nv.Change = &store.ChangeInfo{Importance: ch.Importance, WordsAdded: ch.Diff.WordsAdded,
-				WordsRemoved: ch.Diff.WordsRemoved, Topics: ch.Topics, Summary: ch.Diff.Summary()}
 			if err := db.ExtendLastSeen(ctx, r.SourceID, latest.Seq, f.RecordedAt); err != nil {
 				return r, err
 			}
 		}
-		v, _, err := db.AddVersion(ctx, nv)
+		res, err := rec.Record(ctx, record.Text{
+			SourceID: r.SourceID, Text: p.Text, At: f.RecordedAt,
+			Provenance: store.ProvenanceImport, OriginRef: dataset + "/" + f.Path,
+		}, latest, curText)
 		if err != nil {
 			return r, err
 		}
+		v := res.Version
 		latest, curText = v, p.Text
 		heldUntil, importedUntil = v.FirstSeen, v.FirstSeen
 		history = append(history, v)

@@ -20,8 +20,8 @@ import (
 	"sync"
 	"time"
 
-	"tracker/internal/changes"
 	"tracker/internal/config"
+	"tracker/internal/record"
 	"tracker/internal/sources/fetch"
 	"tracker/internal/sources/page"
 	"tracker/internal/sources/render"
@@ -319,31 +319,28 @@ func (c *Checker) record(ctx context.Context, src *config.Source, x *page.Extrac
 		return c.failWith(ctx, src, at, "too-short", err, snap.Status, snap)
 	}
 	if cur.Seq > 0 && text.Hash(p.Text) == cur.SHA256 {
-		if err := c.DB.Confirm(ctx, src.ID, at, store.OutcomeUnchanged, val); err != nil {
-			return Result{Outcome: Failed, Kind: "store", Err: err}
-		}
-		return Result{Outcome: Unchanged, Version: cur, Notice: notice}
+		return c.confirm(ctx, src, at, val, cur, notice)
 	}
-	nv := store.NewVersion{
-		SourceID: src.ID, Text: p.Text, At: at, Now: c.now, Snapshot: snap, ExpectSeq: cur.Seq,
+	res, err := c.recorder().Record(ctx, record.Text{
+		SourceID: src.ID, Text: p.Text, At: at, Now: c.now, Snapshot: snap,
 		Provenance: store.ProvenanceFetch, RulesHash: rules, Validators: val,
-		// The current version was read another way (imported from a dataset,
-		// or before render: browser was switched) and its page cannot be
-		// read again the new way: what differs is tracker's reading, not
-		// the document, so the change is technical.
-		Technical: cur.Seq > 0 && cur.RulesHash != rules,
-	}
-	if err := c.describe(ctx, &nv, cur); err != nil {
-		return Result{Outcome: Failed, Kind: "store", Err: err}
-	}
-	v, added, err := c.DB.AddVersion(ctx, nv)
+	}, cur, "")
 	if err != nil {
 		return Result{Outcome: Failed, Kind: "store", Err: err}
 	}
-	if !added {
-		return Result{Outcome: Unchanged, Version: cur}
+	if !res.Added {
+		// Another check recorded this very text meanwhile.
+		return c.confirm(ctx, src, at, val, res.Version, notice)
 	}
-	return Result{Outcome: New, Version: v, Change: nv.Change, Notice: notice}
+	return Result{Outcome: New, Version: res.Version, Change: res.Change, Notice: notice}
+}
+
+// confirm records a fetch that found the current version cur unchanged.
+func (c *Checker) confirm(ctx context.Context, src *config.Source, at time.Time, val *store.Validators, cur store.Version, notice string) Result {
+	if err := c.DB.Confirm(ctx, src.ID, at, store.OutcomeUnchanged, val); err != nil {
+		return Result{Outcome: Failed, Kind: "store", Err: err}
+	}
+	return Result{Outcome: Unchanged, Version: cur, Notice: notice}
 }
 
 // notice records, or clears, what the operator should know about a
@@ -359,21 +356,10 @@ func (c *Checker) notice(ctx context.Context, src *config.Source, resp *fetch.Re
 	return n
 }
 
-// describe computes the change that nv makes to the current version cur.
-func (c *Checker) describe(ctx context.Context, nv *store.NewVersion, cur store.Version) error {
-	if cur.Seq == 0 {
-		return nil
-	}
-	old, err := c.DB.Text(ctx, cur)
-	if err != nil {
-		return err
-	}
-	ch := changes.Analyze(old, nv.Text, c.Config.Taxonomy)
-	nv.Change = &store.ChangeInfo{
-		Importance: ch.Importance, WordsAdded: ch.Diff.WordsAdded, WordsRemoved: ch.Diff.WordsRemoved,
-		Topics: ch.Topics, Summary: ch.Diff.Summary(),
-	}
-	return nil
+// recorder records versions with their changes: the one stage shared with
+// rebuild and import.
+func (c *Checker) recorder() *record.Recorder {
+	return &record.Recorder{DB: c.DB, Taxonomy: c.Config.Taxonomy}
 }
 
 // rebuild re-extracts the page of version cur under the source's current
@@ -396,15 +382,14 @@ func (c *Checker) rebuild(ctx context.Context, src *config.Source, x *page.Extra
 	if text.Hash(p.Text) == cur.SHA256 {
 		return store.Version{}, c.DB.SetRulesHash(ctx, src.ID, cur.Seq, rules)
 	}
-	nv := store.NewVersion{
-		SourceID: src.ID, Text: p.Text, At: c.now(), SnapshotID: cur.SnapshotID, ExpectSeq: cur.Seq,
+	res, err := c.recorder().Record(ctx, record.Text{
+		SourceID: src.ID, Text: p.Text, At: c.now(), SnapshotID: cur.SnapshotID,
 		Provenance: store.ProvenanceRebuild, Technical: true, RulesHash: rules,
-	}
-	if err := c.describe(ctx, &nv, cur); err != nil {
+	}, cur, "")
+	if err != nil || !res.Added {
 		return store.Version{}, err
 	}
-	v, _, err := c.DB.AddVersion(ctx, nv)
-	return v, err
+	return res.Version, nil
 }
 
 // Rebuild re-extracts the current version of a source from its stored page

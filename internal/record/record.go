@@ -1,0 +1,133 @@
+// Package record is the one stage that turns a text into history: a text
+// fetched from a page, imported from a dataset or re-extracted from a stored
+// snapshot becomes the source's next version, with its change against the
+// version before it (the diff, the topics with their evidence and the
+// importance, from package changes), in one write.
+//
+// tracker check, tracker rebuild and tracker import all record through it,
+// so what a change says is decided in one place.
+package record
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"tracker/internal/changes"
+	"tracker/internal/store"
+	"tracker/internal/topics"
+)
+
+// Recorder records texts as versions. Its fields are its dependencies.
+type Recorder struct {
+	DB       *store.DB
+	Taxonomy *topics.Taxonomy
+}
+
+// Text is a text to record as a source's next version.
+type Text struct {
+	SourceID string
+	Text     string
+	// At is when the text was fetched, or recorded by the dataset.
+	At time.Time
+	// Now, when set, dates the version when its write begins rather than
+	// At (see store.NewVersion).
+	Now func() time.Time
+	// Snapshot is the raw document the text was extracted from; SnapshotID
+	// instead refers to one already stored (a rebuild); neither for imports.
+	Snapshot   *store.Snapshot
+	SnapshotID int64
+	Provenance string
+	OriginRef  string
+	// Technical marks a version that differs from the previous one by how
+	// tracker read the page, not by what the document says. A fetched text
+	// is technical by itself when the version before it was read under
+	// other rules (RulesHash): imported from a dataset, or read before
+	// render: browser was switched, its page cannot be read again the new
+	// way.
+	Technical  bool
+	RulesHash  string
+	Validators *store.Validators
+}
+
+// Result is what recording did.
+type Result struct {
+	// Version is the new version, or the current one when the text was
+	// already current (Added false).
+	Version store.Version
+	Added   bool
+	// Change is the new version's change against the one before it; nil
+	// for a source's first version.
+	Change *store.ChangeInfo
+	// Analysis is the full comparison behind Change.
+	Analysis *changes.Change
+}
+
+// retries bounds how often a record is tried again when another process
+// recorded a version of the same source meanwhile.
+const retries = 3
+
+// Record stores t as the version after cur, the version the caller compared
+// against (the zero Version when the source had none); curText is cur's text
+// when the caller has it ("" reads it). When another process recorded a
+// version meanwhile, a fetched text is compared with that one instead and
+// recorded after it: nothing fetched is thrown away. (A rebuilt or imported
+// text belongs after the version it was made against, and fails with
+// store.ErrConflict.) A text equal to the current version adds nothing
+// (Added false).
+func (r *Recorder) Record(ctx context.Context, t Text, cur store.Version, curText string) (Result, error) {
+	for attempt := 0; ; attempt++ {
+		res, err := r.record(ctx, t, cur, curText)
+		if !errors.Is(err, store.ErrConflict) || t.Provenance != store.ProvenanceFetch || attempt == retries {
+			return res, err
+		}
+		if cur, err = r.DB.CurrentVersion(ctx, t.SourceID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return Result{}, err
+		}
+		curText = ""
+	}
+}
+
+func (r *Recorder) record(ctx context.Context, t Text, cur store.Version, curText string) (Result, error) {
+	nv := store.NewVersion{
+		SourceID: t.SourceID, Text: t.Text, At: t.At, Now: t.Now, Snapshot: t.Snapshot, SnapshotID: t.SnapshotID,
+		ExpectSeq: cur.Seq, Provenance: t.Provenance, OriginRef: t.OriginRef, Technical: t.Technical,
+		RulesHash: t.RulesHash, Validators: t.Validators,
+	}
+	if t.Provenance == store.ProvenanceFetch && cur.Seq > 0 && cur.RulesHash != t.RulesHash {
+		nv.Technical = true
+	}
+	var analysis *changes.Change
+	if cur.Seq > 0 {
+		if curText == "" {
+			var err error
+			if curText, err = r.DB.Text(ctx, cur); err != nil {
+				return Result{}, err
+			}
+		}
+		if curText == t.Text {
+			return Result{Version: cur}, nil
+		}
+		a := r.Analyze(curText, t.Text)
+		analysis = &a
+		nv.Change = Info(a)
+	}
+	v, added, err := r.DB.AddVersion(ctx, nv)
+	if err != nil || !added {
+		return Result{Version: v}, err
+	}
+	return Result{Version: v, Added: true, Change: nv.Change, Analysis: analysis}, nil
+}
+
+// Analyze compares two texts of a source as a recorded change is compared.
+func (r *Recorder) Analyze(old, new string) changes.Change {
+	return changes.Analyze(old, new, r.Taxonomy)
+}
+
+// Info is what the store keeps of an analysis.
+func Info(a changes.Change) *store.ChangeInfo {
+	return &store.ChangeInfo{
+		Importance: a.Importance, WordsAdded: a.Diff.WordsAdded, WordsRemoved: a.Diff.WordsRemoved,
+		Topics: a.Topics, Summary: a.Diff.Summary(),
+	}
+}
