@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"html/template"
@@ -9,6 +10,7 @@ import (
 
 	"tracker/internal/api"
 	"tracker/internal/changes"
+	"tracker/internal/compare"
 	"tracker/internal/diff"
 	"tracker/internal/store"
 )
@@ -51,43 +53,28 @@ func runDiff(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 	if code := a.sourceMustExist(ctx, db, id); code != exitOK {
 		return code
 	}
-	to, err := db.CurrentVersion(ctx, id)
-	if err != nil {
+	cmp := &compare.Comparer{DB: db, Taxonomy: cfg.taxonomy()}
+	from, to, err := cmp.Pair(ctx, id, a.diff.from, a.diff.to)
+	var re *compare.RefError
+	switch {
+	case errors.As(err, &re) && compare.IsNotFound(re.Err) && re.Side == compare.To && a.diff.to == "":
 		a.errorf("%s has no version yet", id)
 		return exitFailed
-	}
-	if a.diff.to != "" {
-		if to, err = resolveVersion(ctx, db, id, a.diff.to); err != nil {
-			a.errorf("--to: %v", err)
-			return exitUsage
-		}
-	}
-	var from store.Version
-	if a.diff.from != "" {
-		if from, err = resolveVersion(ctx, db, id, a.diff.from); err != nil {
-			a.errorf("--from: %v", err)
-			return exitUsage
-		}
-	} else if to.Seq > 1 {
-		if from, err = db.Version(ctx, id, to.Seq-1); err != nil {
-			a.errorf("%v", err)
-			return exitFailed
-		}
-	} else {
+	case errors.As(err, &re):
+		a.errorf("--%s: %v", re.Side, withHistoryHint(re.Err, id))
+		return exitUsage
+	case errors.Is(err, compare.ErrFirst):
 		a.errorf("version 1 of %s is its first: there is nothing before it to compare it with (pass --from)", id)
 		return exitUsage
+	case err != nil:
+		a.errorf("%v", err)
+		return exitFailed
 	}
-	oldText, err := db.Text(ctx, from)
+	ch, err := cmp.Compare(ctx, from, to)
 	if err != nil {
 		a.errorf("%v", err)
 		return exitFailed
 	}
-	newText, err := db.Text(ctx, to)
-	if err != nil {
-		a.errorf("%v", err)
-		return exitFailed
-	}
-	ch := changes.Analyze(oldText, newText, cfg.taxonomy())
 
 	switch format {
 	case "json":

@@ -10,28 +10,22 @@ import (
 	"time"
 
 	"tracker/internal/api"
+	"tracker/internal/compare"
 	"tracker/internal/store"
 )
 
-// resolveVersion reads a version reference: a number is a seq, anything
-// else a date (the version in force at the end of that day).
+// resolveVersion reads a version reference (see compare.Comparer.Resolve),
+// pointing a reader who names no version to the history.
 func resolveVersion(ctx context.Context, db *store.DB, id, ref string) (store.Version, error) {
-	if seq, err := strconv.Atoi(ref); err == nil {
-		v, err := db.Version(ctx, id, seq)
-		if errors.Is(err, store.ErrNotFound) {
-			return v, fmt.Errorf("%s has no version %d: see `tracker history %s`", id, seq, id)
-		}
-		return v, err
+	v, err := (&compare.Comparer{DB: db}).Resolve(ctx, id, ref)
+	return v, withHistoryHint(err, id)
+}
+
+func withHistoryHint(err error, id string) error {
+	if compare.IsNotFound(err) {
+		return fmt.Errorf("%w: see `tracker history %s`", err, id)
 	}
-	at, err := api.ParseDate(ref, true)
-	if err != nil {
-		return store.Version{}, err
-	}
-	v, err := db.VersionAt(ctx, id, at)
-	if errors.Is(err, store.ErrNotFound) {
-		return v, fmt.Errorf("%s had no version yet on %s: see `tracker history %s`", id, ref, id)
-	}
-	return v, err
+	return err
 }
 
 // sourceMustExist reports a clear error for an unknown source id.

@@ -18,6 +18,7 @@ import (
 
 	"tracker/internal/api"
 	"tracker/internal/changes"
+	"tracker/internal/compare"
 	"tracker/internal/config"
 	"tracker/internal/diff"
 	"tracker/internal/store"
@@ -358,25 +359,14 @@ func (b *Builder) change(ctx context.Context, c store.Change, loc *time.Location
 	return e, nil
 }
 
-// excerpt diffs the two versions of a change.
+// excerpt compares the two versions of a change.
 func (b *Builder) excerpt(ctx context.Context, c store.Change) (Change, error) {
-	from, err := b.DB.Version(ctx, c.SourceID, c.FromSeq)
+	cmp := compare.Comparer{DB: b.DB, Taxonomy: b.Config.Taxonomy}
+	_, _, a, err := cmp.Change(ctx, c)
 	if err != nil {
 		return Change{}, err
 	}
-	to, err := b.DB.Version(ctx, c.SourceID, c.ToSeq)
-	if err != nil {
-		return Change{}, err
-	}
-	old, err := b.DB.Text(ctx, from)
-	if err != nil {
-		return Change{}, err
-	}
-	new, err := b.DB.Text(ctx, to)
-	if err != nil {
-		return Change{}, err
-	}
-	dr := diff.Compare(old, new, diff.Options{})
+	dr := a.Diff
 	return Change{
 		FromSeq: c.FromSeq, ToSeq: c.ToSeq,
 		Excerpt:     dr.ExcerptText(diff.ExcerptOptions{Hunks: 4}),

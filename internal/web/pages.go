@@ -14,7 +14,9 @@ import (
 
 	"tracker/internal/api"
 	"tracker/internal/changes"
+	"tracker/internal/compare"
 	"tracker/internal/store"
+	"tracker/internal/text"
 	"tracker/internal/topics"
 )
 
@@ -103,24 +105,23 @@ func displayName(src api.Source) string {
 }
 
 // version reads a version reference: a number is a seq, anything else a
-// date (the version in force at the end of that day).
+// date (the version in force at the end of that day); what names the
+// parameter in errors.
 func (s *server) version(ctx context.Context, id, ref, what string) (store.Version, error) {
-	if seq, err := strconv.Atoi(ref); err == nil {
-		v, err := s.db.Version(ctx, id, seq)
-		if errors.Is(err, store.ErrNotFound) {
-			return v, notFoundf("%s has no version %d", id, seq)
-		}
-		return v, err
+	v, err := s.cmp.Resolve(ctx, id, ref)
+	return v, refError(err, what)
+}
+
+// refError turns a reference that names no version into a 404, or a 400
+// naming the parameter when it is malformed.
+func refError(err error, what string) error {
+	switch {
+	case compare.IsNotFound(err):
+		return notFoundf("%v", err)
+	case compare.IsBadReference(err):
+		return badRequestf("%s: %v", what, err)
 	}
-	at, err := api.ParseDate(ref, true)
-	if err != nil {
-		return store.Version{}, badRequestf("%s: %v", what, err)
-	}
-	v, err := s.db.VersionAt(ctx, id, at)
-	if errors.Is(err, store.ErrNotFound) {
-		return v, notFoundf("%s had no version yet on %s", id, ref)
-	}
-	return v, err
+	return err
 }
 
 // boolParam reads an optional yes/no parameter: absent or empty is no;
@@ -445,16 +446,12 @@ func citation(src api.Source, v store.Version) string {
 
 // textLines splits a version into its paragraphs, numbered like the diff's
 // lines (blank lines counted) so that "line 12" means the same everywhere.
-func textLines(text string) []textLine {
+func textLines(body string) []textLine {
 	var out []textLine
-	for i, l := range strings.Split(text, "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" {
-			continue
-		}
-		tl := textLine{N: i + 1, Text: l}
-		if h := len(l) - len(strings.TrimLeft(l, "#")); h > 0 && h < len(l) && l[h] == ' ' {
-			tl.Level, tl.Text = min(h+1, 4), strings.TrimSpace(l[h:])
+	for _, p := range text.Paragraphs(body) {
+		tl := textLine{N: p.Line, Text: strings.TrimSpace(p.Text)}
+		if h, title := text.Heading(tl.Text); h > 0 {
+			tl.Level, tl.Text = min(h+1, 4), title
 		}
 		out = append(out, tl)
 	}
@@ -509,37 +506,18 @@ type diffData struct {
 // diffOf resolves the from and to parameters (a seq or a date; by default
 // the latest version and the one before it) and compares the two texts.
 func (s *server) diffOf(ctx context.Context, id string, q url.Values) (from, to store.Version, ch changes.Change, err error) {
-	if ref := q.Get("to"); ref != "" {
-		to, err = s.version(ctx, id, ref, "to")
-	} else {
-		to, err = s.db.CurrentVersion(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			err = notFoundf("%s has no version yet", id)
-		}
+	from, to, err = s.cmp.Pair(ctx, id, q.Get("from"), q.Get("to"))
+	var re *compare.RefError
+	switch {
+	case errors.As(err, &re):
+		return from, to, ch, refError(re.Err, string(re.Side))
+	case errors.Is(err, compare.ErrFirst):
+		return from, to, ch, notFoundf("version 1 of %s is its first: there is nothing before it to compare it with (give from)", id)
+	case err != nil:
+		return from, to, ch, err
 	}
-	if err != nil {
-		return
-	}
-	if ref := q.Get("from"); ref != "" {
-		from, err = s.version(ctx, id, ref, "from")
-	} else if to.Seq > 1 {
-		from, err = s.db.Version(ctx, id, to.Seq-1)
-	} else {
-		err = notFoundf("version 1 of %s is its first: there is nothing before it to compare it with (give from)", id)
-	}
-	if err != nil {
-		return
-	}
-	oldText, err := s.db.Text(ctx, from)
-	if err != nil {
-		return
-	}
-	newText, err := s.db.Text(ctx, to)
-	if err != nil {
-		return
-	}
-	ch = changes.Analyze(oldText, newText, s.tax)
-	return
+	ch, err = s.cmp.Compare(ctx, from, to)
+	return from, to, ch, err
 }
 
 func (s *server) diffPage(w http.ResponseWriter, r *http.Request) {

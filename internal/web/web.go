@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"tracker/internal/compare"
 	"tracker/internal/config"
 	"tracker/internal/store"
 	"tracker/internal/topics"
@@ -58,6 +59,7 @@ type server struct {
 	db    *store.DB
 	cfg   *config.Config
 	tax   *topics.Taxonomy
+	cmp   *compare.Comparer
 	now   func() time.Time
 	log   *slog.Logger
 	base  string
@@ -89,6 +91,7 @@ func New(o Options) http.Handler {
 		}
 		s.tax = tax
 	}
+	s.cmp = &compare.Comparer{DB: s.db, Taxonomy: s.tax}
 	s.pages = parsePages()
 
 	mux := http.NewServeMux()
