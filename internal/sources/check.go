@@ -276,25 +276,11 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 		return c.checkRendered(ctx, src, x, rules, cur)
 	}
 	req := fetch.Request{URL: src.URL, Header: src.Headers, Timeout: c.Config.EffectiveTimeout(src)}
-	// A conditional request is only safe when the last fetch succeeded under
-	// the same rules: a 304 then confirms exactly the current version.
-	if cur.Seq > 0 && st.Error == "" && st.Validators.RulesHash == rules {
-		req.ETag, req.LastModified = st.Validators.ETag, st.Validators.LastModified
-	}
-
-	at := c.now()
-	resp, err := c.Fetcher.Fetch(ctx, req)
+	resp, val, at, err := c.conditionalGet(ctx, req, st, rules, cur.Seq > 0)
 	if err != nil {
 		return c.fail(ctx, src, at, err)
 	}
-	val := &store.Validators{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), RulesHash: rules}
 	if resp.NotModified {
-		if val.ETag == "" {
-			val.ETag = req.ETag
-		}
-		if val.LastModified == "" {
-			val.LastModified = req.LastModified
-		}
 		if err := c.DB.Confirm(ctx, src.ID, at, store.OutcomeNotModified, val); err != nil {
 			return Result{Outcome: Failed, Kind: "store", Err: err}
 		}

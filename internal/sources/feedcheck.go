@@ -116,17 +116,11 @@ func (c *Checker) checkFeed(ctx context.Context, src *config.Source) Result {
 		}
 	}
 	req := fetch.Request{URL: src.URL, Header: src.Headers, Timeout: c.Config.EffectiveTimeout(src), Accept: feedAccept}
-	if st.Error == "" && !st.LastOKAt.IsZero() && st.Validators.RulesHash == rules {
-		req.ETag, req.LastModified = st.Validators.ETag, st.Validators.LastModified
-	}
-	at := c.now()
-	resp, err := c.Fetcher.Fetch(ctx, req)
+	resp, val, at, err := c.conditionalGet(ctx, req, st, rules, !st.LastOKAt.IsZero())
 	if err != nil {
 		return c.fail(ctx, src, at, err)
 	}
-	val := &store.Validators{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), RulesHash: rules}
 	if resp.NotModified {
-		val.ETag, val.LastModified = req.ETag, req.LastModified
 		if err := c.DB.SaveFeedFetch(ctx, store.FeedFetch{SourceID: src.ID, At: at, Validators: val,
 			Snapshot: &store.Snapshot{Status: 304}}); err != nil {
 			return Result{Outcome: Failed, Kind: "store", Err: err}
