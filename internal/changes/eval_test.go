@@ -1,0 +1,265 @@
+package changes_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"tracker/internal/ota"
+	"tracker/internal/replaytest"
+	"tracker/internal/store"
+	"tracker/internal/storetest"
+	"tracker/internal/topics"
+)
+
+// label is one hand-labelled change of testdata/labels/changes.tsv.
+type label struct {
+	split, dataset, document, from, to string
+	importance, artefact               string
+	topics                             []string
+	reason                             string
+}
+
+func (l label) key() string { return l.dataset + "/" + l.document + "/" + l.from + "/" + l.to }
+
+func readLabels(tb testing.TB) []label {
+	tb.Helper()
+	f, err := os.Open(filepath.Join(replaytest.TestdataDir(), "labels", "changes.tsv"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var out []label
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	header := true
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || line == "" {
+			continue
+		}
+		if header {
+			header = false
+			continue
+		}
+		c := strings.Split(line, "\t")
+		if len(c) != 11 {
+			tb.Fatalf("labels: %d fields in %q", len(c), line)
+		}
+		l := label{split: c[0], dataset: c[1], document: c[2], from: c[3], to: c[4], importance: c[6], artefact: c[7], reason: c[10]}
+		for _, t := range strings.Split(c[8], ",") {
+			if t = strings.TrimSpace(t); t != "" && t != "-" {
+				l.topics = append(l.topics, t)
+			}
+		}
+		out = append(out, l)
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// predicted is what tracker says of a labelled change.
+type predicted struct {
+	found      bool // the pair of files is a change tracker recorded, or no change at all
+	importance string
+	topics     []string
+	summary    string
+}
+
+// predictions imports every document of the labelled datasets, as a user
+// would (tracker import ota), and reads back what tracker recorded for each
+// labelled pair of files.
+func predictions(tb testing.TB, labels []label) map[string]predicted {
+	tb.Helper()
+	ctx := context.Background()
+	tax, err := topics.Compile(topics.Defaults(), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := map[string]predicted{}
+	byDataset := map[string][]label{}
+	for _, l := range labels {
+		byDataset[l.dataset] = append(byDataset[l.dataset], l)
+	}
+	for dataset, ls := range byDataset {
+		db := storetest.Open(tb)
+		if _, err := ota.Import(ctx, db, filepath.Join(replaytest.TestdataDir(), dataset), ota.Options{Taxonomy: tax}); err != nil {
+			tb.Fatal(err)
+		}
+		for _, l := range ls {
+			service, terms, _ := strings.Cut(l.document, "/")
+			id := ota.SourceID(service, terms)
+			vs, err := db.Versions(ctx, id)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			vf, vt := versionAt(tb, vs, l.from), versionAt(tb, vs, l.to)
+			switch {
+			case vf == vt:
+				out[l.key()] = predicted{found: true, importance: "cosmetic"}
+			case vt == vf+1:
+				c, err := db.ChangeTo(ctx, id, vt)
+				if err != nil {
+					tb.Fatal(err)
+				}
+				p := predicted{found: true, importance: c.Importance, summary: c.Summary}
+				for _, m := range c.Topics {
+					p.topics = append(p.topics, m.Topic)
+				}
+				out[l.key()] = p
+			default:
+				out[l.key()] = predicted{} // the dataset's order and the files' times disagree
+			}
+		}
+	}
+	return out
+}
+
+// versionAt is the seq of the version in force when the file named by its
+// recording time was recorded.
+func versionAt(tb testing.TB, vs []store.Version, file string) int {
+	at, err := time.Parse("2006-01-02T15-04-05Z", file)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	seq := 0
+	for _, v := range vs {
+		if !v.FirstSeen.After(at) {
+			seq = v.Seq
+		}
+	}
+	return seq
+}
+
+// score counts agreements per topic and of importance.
+type score struct {
+	tp, fp, fn          map[string]int
+	changes, importance int
+	cosmeticRatedMajor  int
+	missing             int
+	confusion           map[[2]string]int
+	errors              []string
+}
+
+func newScore() *score {
+	return &score{tp: map[string]int{}, fp: map[string]int{}, fn: map[string]int{}, confusion: map[[2]string]int{}}
+}
+
+func (s *score) add(l label, p predicted) {
+	if !p.found {
+		s.missing++
+		return
+	}
+	s.changes++
+	if p.importance == l.importance {
+		s.importance++
+	} else {
+		s.errors = append(s.errors, fmt.Sprintf("importance %s, labelled %s: %s %s→%s (%s) %s", p.importance, l.importance, l.document, l.from, l.to, l.reason, p.summary))
+	}
+	s.confusion[[2]string{l.importance, p.importance}]++
+	if l.importance == "cosmetic" && p.importance == "major" {
+		s.cosmeticRatedMajor++
+	}
+	want := map[string]bool{}
+	for _, t := range l.topics {
+		want[t] = true
+	}
+	got := map[string]bool{}
+	for _, t := range p.topics {
+		got[t] = true
+	}
+	for t := range got {
+		if want[t] {
+			s.tp[t]++
+		} else {
+			s.fp[t]++
+			s.errors = append(s.errors, fmt.Sprintf("extra %s: %s %s→%s (%s)", t, l.document, l.from, l.to, l.reason))
+		}
+	}
+	for t := range want {
+		if !got[t] {
+			s.fn[t]++
+			s.errors = append(s.errors, fmt.Sprintf("missed %s: %s %s→%s (%s)", t, l.document, l.from, l.to, l.reason))
+		}
+	}
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
+}
+
+func (s *score) micro() (p, r float64) {
+	var tp, fp, fn int
+	for _, n := range s.tp {
+		tp += n
+	}
+	for _, n := range s.fp {
+		fp += n
+	}
+	for _, n := range s.fn {
+		fn += n
+	}
+	return ratio(tp, tp+fp), ratio(tp, tp+fn)
+}
+
+func (s *score) report(tb testing.TB, name string) {
+	p, r := s.micro()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d changes (%d not comparable): topics precision %.2f recall %.2f; importance agrees %d/%d (%.0f %%); cosmetic rated major: %d\n",
+		name, s.changes, s.missing, p, r, s.importance, s.changes, 100*ratio(s.importance, s.changes), s.cosmeticRatedMajor)
+	var ts []string
+	seen := map[string]bool{}
+	for _, m := range []map[string]int{s.tp, s.fp, s.fn} {
+		for t := range m {
+			if !seen[t] {
+				seen[t] = true
+				ts = append(ts, t)
+			}
+		}
+	}
+	sort.Strings(ts)
+	for _, t := range ts {
+		fmt.Fprintf(&b, "  %-10s precision %.2f recall %.2f (tp %d fp %d fn %d)\n", t,
+			ratio(s.tp[t], s.tp[t]+s.fp[t]), ratio(s.tp[t], s.tp[t]+s.fn[t]), s.tp[t], s.fp[t], s.fn[t])
+	}
+	fmt.Fprintf(&b, "  importance (labelled → said):")
+	for _, a := range []string{"cosmetic", "minor", "major"} {
+		for _, c := range []string{"cosmetic", "minor", "major"} {
+			fmt.Fprintf(&b, " %s→%s %d", a[:3], c[:3], s.confusion[[2]string{a, c}])
+		}
+	}
+	tb.Log(b.String())
+	if os.Getenv("TRACKER_EVAL_ERRORS") != "" {
+		for _, e := range s.errors {
+			tb.Log("  " + e)
+		}
+	}
+}
+
+// TestMeaningOnLabelledChanges measures what tracker says real changes mean
+// against hand labels (testdata/labels), on the part used to tune the
+// classification and on the part never tuned on.
+func TestMeaningOnLabelledChanges(t *testing.T) {
+	labels := readLabels(t)
+	pred := predictions(t, labels)
+	for _, split := range []string{"tune", "holdout"} {
+		s := newScore()
+		for _, l := range labels {
+			if l.split == split {
+				s.add(l, pred[l.key()])
+			}
+		}
+		s.report(t, split)
+	}
+}
