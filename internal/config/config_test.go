@@ -25,7 +25,7 @@ func TestDefaultSourcesFileIsValid(t *testing.T) {
 	}
 	regulators := map[string]bool{}
 	for _, s := range cfg.Sources {
-		for _, r := range []string{"ftc", "federal-register", "edpb", "ico", "cnil", "cma", "copyright"} {
+		for _, r := range []string{"ftc", "federal-register", "edpb", "ico", "cnil", "cma", "copyright", "dpc", "cnam", "ec-press", "ofcom", "asa", "cppa", "ai-office"} {
 			if strings.Contains(s.ID, r) && (s.Kind == KindFeed || s.Kind == KindPage && !strings.HasPrefix(s.ID, "tiktok-")) {
 				regulators[r] = true
 			}
@@ -56,7 +56,8 @@ func TestDefaultSourcesFileIsValid(t *testing.T) {
 	}
 	lines := strings.Split(string(raw), "\n")
 	marked := regexp.MustCompile(`#.*\b(verified|linked|dataset|unverified)\b`)
-	added := map[string]bool{}
+	added := map[string]bool{"cppa-announcements": true, "copyright-office-newsnet": true, "ec-press-corner": true, "eu-ai-office": true,
+		"dpc-ireland-news": true, "cnam-news": true, "ofcom-online-safety": true, "asa-news": true, "asa-rulings": true}
 	for _, s := range cfg.Sources {
 		if !strings.HasPrefix(s.ID, "tiktok-") && !added[s.ID] {
 			continue
@@ -91,7 +92,7 @@ func TestDefaultSourcesFileIsValid(t *testing.T) {
 			t.Errorf("%s is disabled without a reason, or for one that render: browser answers: %q", s.ID, why)
 		}
 	}
-	for _, r := range []string{"ftc", "federal-register", "edpb", "ico", "cnil", "cma", "copyright"} {
+	for _, r := range []string{"ftc", "federal-register", "edpb", "ico", "cnil", "cma", "copyright", "dpc", "cnam", "ec-press", "ofcom", "asa", "cppa", "ai-office"} {
 		if !regulators[r] {
 			t.Errorf("the default watch list follows no %s source", r)
 		}
