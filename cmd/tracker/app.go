@@ -47,6 +47,7 @@ type app struct {
 	items        itemsFlags
 	digest       digestFlags
 	runf         runFlags
+	probe        probeFlags
 }
 
 type command struct {
@@ -75,7 +76,7 @@ func commands() []command {
 		{name: "serve", args: "[--listen ADDR]", summary: "serve the history as read-only web pages and a JSON API", run: runServe, flags: serveCmdFlags},
 		{name: "stats", args: "[--json]", summary: "show what the database holds and what each part of it takes on disk", run: runStats},
 		{name: "backup", args: "FILE", summary: "write a consistent copy of the database, even while the daemon runs", run: runBackup},
-		{name: "check-config", args: "", summary: "validate sources.yaml", run: runCheckConfig},
+		{name: "check-config", args: "[--probe URL|ID [--select S]... [--remove S]... [--render browser|none] [--full]]", summary: "validate sources.yaml, or probe one page: what the rules extract and where its text is", run: runCheckConfig, flags: checkConfigFlags},
 	}
 }
 

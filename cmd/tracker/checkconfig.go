@@ -9,15 +9,24 @@ import (
 	"tracker/internal/sources/render"
 )
 
-// runCheckConfig validates the configuration and says what is wrong.
+// runCheckConfig validates the configuration and says what is wrong; with
+// --probe it fetches one page and shows what the rules make of it.
 func runCheckConfig(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 	if len(args) > 0 {
 		fs.Usage()
 		return exitUsage
 	}
+	probing := a.probe.target != ""
+	if !probing && (len(a.probe.sel) > 0 || len(a.probe.remove) > 0 || a.probe.render != "" || a.probe.full) {
+		a.errorf("--select, --remove, --render and --full go with --probe")
+		return exitUsage
+	}
 	cfg, ok := a.loadConfig()
 	if !ok {
 		return exitFailed
+	}
+	if probing {
+		return runProbe(ctx, a, cfg)
 	}
 	enabled := 0
 	for _, s := range cfg.Sources {

@@ -129,6 +129,12 @@ type Source struct {
 	// Render is "browser" for a page whose text is inserted by scripts: it
 	// is loaded in headless Chromium and extracted from the rendered page.
 	Render string `yaml:"render"`
+	// Pages, for a document split over several pages, lists them in
+	// order: they are fetched one after the other and their texts joined
+	// into one version. Each takes the source's select, remove and render
+	// unless it sets its own. The source's url then names the document
+	// (by default the first page's) and is not fetched itself.
+	Pages []Page `yaml:"pages"`
 
 	// Feeds only. Include keeps the items that mention one of these words
 	// or phrases; Topics keeps those classified with one of these topics
@@ -284,7 +290,7 @@ func (c *Config) EffectiveRenderTimeout(s *Source) time.Duration {
 func (c *Config) Rendered() []string {
 	var ids []string
 	for _, s := range c.Sources {
-		if s.Render == RenderBrowser && !s.Disabled {
+		if s.rendersAny() && !s.Disabled {
 			ids = append(ids, s.ID)
 		}
 	}
@@ -363,6 +369,7 @@ func Parse(path string, data []byte) (*Config, error) {
 			cfg.Sources[i].Line = lines[i]
 		}
 	}
+	setPageLines(&root, cfg.Sources)
 	lines = itemLines(&root, "recipients")
 	for i := range cfg.Recipients {
 		if i < len(lines) {
@@ -449,7 +456,9 @@ func knownKeys(typ string) string {
 	case "Spec":
 		return "id, name, terms, phrases, patterns, exclude, replace, disabled"
 	case "Source":
-		return "id, name, kind, url, select, remove, jurisdiction, document, headers, disabled, min_words, timeout, schedule, notes, render, include, topics, exclude, enrich, enrich_select"
+		return "id, name, kind, url, select, remove, jurisdiction, document, headers, disabled, min_words, timeout, schedule, notes, render, pages, include, topics, exclude, enrich, enrich_select"
+	case "Page":
+		return "url, select, remove, render (every other setting is the source's)"
 	}
 	return "see README"
 }
@@ -562,10 +571,12 @@ func validate(cfg *Config) []Problem {
 		default:
 			add(src.Line, "%s: kind %q is not one of page, feed", where, src.Kind)
 		}
+		defaultURL(src)
 		if u, err := url.Parse(src.URL); src.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			add(src.Line, "%s: url must be an absolute http:// or https:// address, got %q", where, src.URL)
 		}
-		if src.Kind == KindPage && len(src.Select) == 0 {
+		validatePages(src, where, add)
+		if src.Kind == KindPage && len(src.Select) == 0 && !src.Combined() {
 			add(src.Line, "%s: select is required for a page: the CSS selector of the legally relevant part", where)
 		}
 		if src.Kind == KindFeed && (len(src.Select) > 0 || len(src.Remove) > 0) {

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -24,27 +25,58 @@ func TestDefaultSourcesFileIsValid(t *testing.T) {
 	}
 	regulators := map[string]bool{}
 	for _, s := range cfg.Sources {
-		for _, r := range []string{"ftc", "federal-register", "edpb", "ico", "cnil", "cma", "copyright"} {
-			if strings.Contains(s.ID, r) && (s.Kind == KindFeed || s.ID == "ico-news") {
+		for _, r := range []string{"ftc", "federal-register", "edpb", "ico", "cnil", "cma", "copyright", "dpc", "cnam", "ec-press", "ofcom", "asa", "cppa", "ai-office"} {
+			if strings.Contains(s.ID, r) && (s.Kind == KindFeed || s.Kind == KindPage && !strings.HasPrefix(s.ID, "tiktok-")) {
 				regulators[r] = true
 			}
 		}
 	}
-	// The pages that Open Terms Archive renders in a browser are rendered
-	// too, rather than disabled: a plain fetch gets an empty shell.
-	for _, id := range []string{"tiktok-privacy-us", "tiktok-privacy-eea", "tiktok-copyright-policy", "tiktok-commercial-terms", "tiktok-shop-terms-eea"} {
+	// Only the pages whose text is in script data are rendered: TikTok's
+	// legal pages carry theirs in the page as served (see the tests of
+	// internal/sources, which read the real ones).
+	for _, id := range []string{"tiktok-community-guidelines", "tiktok-commercial-terms", "tiktok-shop-terms-eea", "tiktok-business-products-terms"} {
 		s := cfg.Source(id)
-		if s == nil || s.Render != RenderBrowser || s.Disabled {
+		if s == nil || !s.rendersAny() || s.Disabled {
 			t.Errorf("%s is not an enabled source with render: browser: %+v", id, s)
 		}
 	}
-	// A source that is still disabled says why, and the reason is not one
-	// that render: browser answers.
+	for _, id := range []string{"tiktok-privacy-us", "tiktok-privacy-eea", "tiktok-copyright-policy", "tiktok-terms-eea"} {
+		if s := cfg.Source(id); s == nil || s.rendersAny() {
+			t.Errorf("%s is rendered in a browser, though its text is in the page as served: %+v", id, s)
+		}
+	}
+	if g := cfg.Source("tiktok-community-guidelines"); g == nil || len(g.Pages) < 10 {
+		t.Errorf("the Community Guidelines are not declared with their sub-pages: %+v", g)
+	}
+	// Every TikTok page, and every regulator added with them, says how far
+	// its address was checked, on its url line.
 	raw, err := os.ReadFile(cfg.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(string(raw), "\n")
+	marked := regexp.MustCompile(`#.*\b(verified|linked|dataset|unverified)\b`)
+	added := map[string]bool{"cppa-announcements": true, "copyright-office-newsnet": true, "ec-press-corner": true, "eu-ai-office": true,
+		"dpc-ireland-news": true, "cnam-news": true, "ofcom-online-safety": true, "asa-news": true, "asa-rulings": true}
+	for _, s := range cfg.Sources {
+		if !strings.HasPrefix(s.ID, "tiktok-") && !added[s.ID] {
+			continue
+		}
+		for _, p := range s.EffectivePages() {
+			ok := false
+			for _, l := range lines[s.Line-1:] {
+				if strings.Contains(l, "url: "+p.URL+" ") && marked.MatchString(l) {
+					ok = true
+					break
+				}
+			}
+			if !ok {
+				t.Errorf("%s: the line of %s does not say how it was checked (# verified, linked, dataset or unverified)", s.ID, p.URL)
+			}
+		}
+	}
+	// A source that is still disabled says why, and the reason is not one
+	// that render: browser answers.
 	for _, s := range cfg.Sources {
 		if !s.Disabled {
 			continue
@@ -60,7 +92,7 @@ func TestDefaultSourcesFileIsValid(t *testing.T) {
 			t.Errorf("%s is disabled without a reason, or for one that render: browser answers: %q", s.ID, why)
 		}
 	}
-	for _, r := range []string{"ftc", "federal-register", "edpb", "ico", "cnil", "cma", "copyright"} {
+	for _, r := range []string{"ftc", "federal-register", "edpb", "ico", "cnil", "cma", "copyright", "dpc", "cnam", "ec-press", "ofcom", "asa", "cppa", "ai-office"} {
 		if !regulators[r] {
 			t.Errorf("the default watch list follows no %s source", r)
 		}

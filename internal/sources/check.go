@@ -223,6 +223,13 @@ func RulesHash(s *config.Source) string {
 	if s.Render != "" {
 		fmt.Fprintf(h, "\x00render=%s", s.Render)
 	}
+	// Only combined sources hash their pages: the rules of every other
+	// source keep the hash their versions were recorded under.
+	if s.Combined() {
+		for _, p := range s.EffectivePages() {
+			fmt.Fprintf(h, "\x00page=%s\x00%q\x00%q\x00%s", p.URL, []string(p.Select), []string(p.Remove), p.Render)
+		}
+	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
@@ -245,6 +252,9 @@ func (c *Checker) Check(ctx context.Context, src *config.Source) Result {
 func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 	if src.Kind == config.KindFeed {
 		return c.checkFeed(ctx, src)
+	}
+	if src.Combined() {
+		return c.checkCombined(ctx, src)
 	}
 	x, err := page.Compile(rulesOf(src))
 	if err != nil {
@@ -304,11 +314,18 @@ func (c *Checker) record(ctx context.Context, src *config.Source, x *page.Extrac
 		err := fmt.Errorf("the extracted text has %d words, fewer than the %d expected (min_words): the page is probably incomplete or an error page", words, least)
 		return c.failWith(ctx, src, at, "too-short", err, snap.Status, snap)
 	}
-	if cur.Seq > 0 && text.Hash(p.Text) == cur.SHA256 {
+	return c.recordText(ctx, src, rules, cur, at, p.Text, snap, val, notice)
+}
+
+// recordText stores body, extracted from snap, as a new version when it
+// differs from the current one, and confirms the current one otherwise.
+func (c *Checker) recordText(ctx context.Context, src *config.Source, rules string, cur store.Version,
+	at time.Time, body string, snap *store.Snapshot, val *store.Validators, notice string) Result {
+	if cur.Seq > 0 && text.Hash(body) == cur.SHA256 {
 		return c.confirm(ctx, src, at, val, cur, notice)
 	}
 	res, err := c.recorder().Record(ctx, record.Text{
-		SourceID: src.ID, Text: p.Text, At: at, Now: c.now, Snapshot: snap,
+		SourceID: src.ID, Text: body, At: at, Now: c.now, Snapshot: snap,
 		Provenance: store.ProvenanceFetch, RulesHash: rules, Validators: val,
 	}, cur, "")
 	if err != nil {
@@ -365,11 +382,17 @@ func (c *Checker) rebuild(ctx context.Context, src *config.Source, x *page.Extra
 		// The new rules do not fit the stored page; the next fetch tells.
 		return store.Version{}, nil
 	}
-	if text.Hash(p.Text) == cur.SHA256 {
+	return c.rebuilt(ctx, src, rules, cur, p.Text)
+}
+
+// rebuilt records body, re-extracted from the page of version cur under
+// new rules, as a technical version when it differs from cur's.
+func (c *Checker) rebuilt(ctx context.Context, src *config.Source, rules string, cur store.Version, body string) (store.Version, error) {
+	if text.Hash(body) == cur.SHA256 {
 		return store.Version{}, c.DB.SetRulesHash(ctx, src.ID, cur.Seq, rules)
 	}
 	res, err := c.recorder().Record(ctx, record.Text{
-		SourceID: src.ID, Text: p.Text, At: c.now(), SnapshotID: cur.SnapshotID,
+		SourceID: src.ID, Text: body, At: c.now(), SnapshotID: cur.SnapshotID,
 		Provenance: store.ProvenanceRebuild, Technical: true, RulesHash: rules,
 	}, cur, "")
 	if err != nil || !res.Added {
@@ -381,6 +404,9 @@ func (c *Checker) rebuild(ctx context.Context, src *config.Source, x *page.Extra
 // Rebuild re-extracts the current version of a source from its stored page
 // under the configured rules, without fetching. See rebuild.
 func (c *Checker) Rebuild(ctx context.Context, src *config.Source) (store.Version, error) {
+	if src.Combined() {
+		return c.rebuildCombinedNow(ctx, src)
+	}
 	x, err := page.Compile(rulesOf(src))
 	if err != nil {
 		return store.Version{}, err

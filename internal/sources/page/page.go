@@ -159,6 +159,7 @@ func (x *Extractor) Extract(body []byte, contentType string) (*Page, error) {
 		default:
 			msg += "; the page layout may have changed: check the selector"
 		}
+		msg += hint(locate(doc))
 		return nil, &Error{Kind: KindSelector, Msg: msg}
 	}
 	out := text.FromNodes(matches, text.Document)

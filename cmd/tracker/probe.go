@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"tracker/internal/config"
+	"tracker/internal/sources"
+)
+
+type probeFlags struct {
+	target string
+	sel    stringList
+	remove stringList
+	render string
+	full   bool
+}
+
+func checkConfigFlags(a *app, fs *flag.FlagSet) {
+	fs.StringVar(&a.probe.target, "probe", "", "fetch one page (a `URL`, or a source ID for each of its pages) and print what the rules extract and where the text is")
+	fs.Var(&a.probe.sel, "select", "with --probe, try this CSS `selector` instead of the declared ones (repeatable)")
+	fs.Var(&a.probe.remove, "remove", "with --probe, remove what this CSS `selector` matches instead of the declared removals (repeatable)")
+	fs.StringVar(&a.probe.render, "render", "", "with --probe, browser renders the page in headless Chromium, none fetches it plainly (default: as declared)")
+	fs.BoolVar(&a.probe.full, "full", false, "with --probe, print the whole extracted text, not its first and last lines")
+}
+
+type probeJSON struct {
+	URL         string       `json:"url"`
+	Source      string       `json:"source,omitempty"`
+	FinalURL    string       `json:"final_url,omitempty"`
+	Status      int          `json:"status,omitempty"`
+	Bytes       int          `json:"bytes"`
+	ContentType string       `json:"content_type,omitempty"`
+	Rendered    bool         `json:"rendered"`
+	Select      []string     `json:"select"`
+	Remove      []string     `json:"remove"`
+	Words       int          `json:"words"`
+	Text        string       `json:"text"`
+	PageWords   int          `json:"page_words"`
+	Holders     []holderJSON `json:"holders"`
+	Error       string       `json:"error,omitempty"`
+	ErrorKind   string       `json:"error_kind,omitempty"`
+}
+
+type holderJSON struct {
+	Selector string `json:"selector"`
+	Words    int    `json:"words"`
+	Elements int    `json:"elements"`
+}
+
+// probeTarget resolves --probe into the source and pages to fetch: every
+// page of a declared source, the declared page with that address, or an
+// undeclared address read whole.
+func (a *app) probeTarget(cfg *config.Config) (*config.Source, []config.Page, error) {
+	t := a.probe.target
+	if s := cfg.Source(t); s != nil {
+		if s.Kind != config.KindPage {
+			return nil, nil, fmt.Errorf("--probe: %s is a feed; probe one of its item pages by its address", t)
+		}
+		return s, s.EffectivePages(), nil
+	}
+	if !strings.HasPrefix(t, "http://") && !strings.HasPrefix(t, "https://") {
+		return nil, nil, fmt.Errorf("--probe %q: give an http:// or https:// address, or the id of a page source", t)
+	}
+	for i := range cfg.Sources {
+		s := &cfg.Sources[i]
+		if s.Kind != config.KindPage {
+			continue
+		}
+		for _, p := range s.EffectivePages() {
+			if p.URL == t {
+				return s, []config.Page{p}, nil
+			}
+		}
+	}
+	return &config.Source{ID: "", Kind: config.KindPage, URL: t}, []config.Page{{URL: t, Select: config.StringList{"body"}}}, nil
+}
+
+// runProbe fetches the pages of --probe and prints what they give.
+func runProbe(ctx context.Context, a *app, cfg *config.Config) int {
+	src, pages, err := a.probeTarget(cfg)
+	if err != nil {
+		a.errorf("%v", err)
+		return exitUsage
+	}
+	switch a.probe.render {
+	case "", config.RenderBrowser, config.RenderNone:
+	default:
+		a.errorf("--render %q: write browser or none", a.probe.render)
+		return exitUsage
+	}
+	for i := range pages {
+		if len(a.probe.sel) > 0 {
+			pages[i].Select = config.StringList(a.probe.sel)
+		}
+		if len(a.probe.remove) > 0 {
+			pages[i].Remove = config.StringList(a.probe.remove)
+		}
+		switch a.probe.render {
+		case config.RenderBrowser:
+			pages[i].Render = config.RenderBrowser
+		case config.RenderNone:
+			pages[i].Render = ""
+		}
+	}
+	checker := sources.NewChecker(cfg, nil, a.logger())
+	defer func() {
+		if err := checker.Close(); err != nil {
+			a.errorf("%v", err)
+		}
+	}()
+	code := exitOK
+	var out []probeJSON
+	for i, p := range pages {
+		pr, err := checker.ProbePage(ctx, src, p)
+		if err != nil {
+			a.errorf("--probe %s: %v", p.URL, err)
+			return exitUsage
+		}
+		if pr.Err != nil {
+			code = exitFailed
+		}
+		if a.jsonOut {
+			out = append(out, toProbeJSON(src, pr))
+			continue
+		}
+		a.printProbe(src, pr, i, len(pages))
+	}
+	if a.jsonOut {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return exitFailed
+		}
+	}
+	return code
+}
+
+func (a *app) printProbe(src *config.Source, pr *sources.Probe, i, n int) {
+	w := a.stdout
+	head := pr.Page.URL
+	if n > 1 {
+		head = fmt.Sprintf("page %d of %d: %s", i+1, n, head)
+	}
+	if src.ID != "" {
+		head += fmt.Sprintf(" (source %s)", src.ID)
+	} else {
+		head += " (not declared: the whole <body> is read)"
+	}
+	fmt.Fprintln(w, head)
+	if pr.Status != 0 || pr.Bytes > 0 {
+		how := "fetched"
+		if pr.Rendered {
+			how = "rendered in a browser"
+		}
+		fmt.Fprintf(w, "  %s: HTTP %d, %s bytes, %s", how, pr.Status, thousands(pr.Bytes), orDash(pr.ContentType))
+		if pr.URL != "" && pr.URL != pr.Page.URL {
+			fmt.Fprintf(w, ", from %s", terminalSafe(pr.URL))
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "  rules: select %s", quoted(pr.Page.Select))
+	if len(pr.Page.Remove) > 0 {
+		fmt.Fprintf(w, "; remove %s", quoted(pr.Page.Remove))
+	}
+	fmt.Fprintln(w)
+	if pr.Err != nil {
+		fmt.Fprintf(w, "  failed (%s): %s\n", pr.Kind, terminalSafe(pr.Err.Error()))
+	} else {
+		lines := strings.Split(pr.Text, "\n")
+		fmt.Fprintf(w, "  extracted: %s words in %s lines\n", thousands(pr.Words), thousands(len(lines)))
+		shown := lines
+		if !a.probe.full && len(lines) > 13 {
+			shown = append(append(lines[:10:10], fmt.Sprintf("… %s more lines (--full prints them) …", thousands(len(lines)-13))), lines[len(lines)-3:]...)
+		}
+		for _, l := range shown {
+			fmt.Fprintf(w, "    | %s\n", terminalSafe(l))
+		}
+	}
+	if l := pr.Where; l != nil {
+		if len(l.Holders) == 0 {
+			fmt.Fprintf(w, "  where the text is: the page has only %s words; if a browser shows more, scripts insert it: try --render browser\n", thousands(l.Words))
+		} else {
+			fmt.Fprintf(w, "  where the text is (%s words on the page, after the removals):\n", thousands(l.Words))
+			for _, h := range l.Holders {
+				fmt.Fprintf(w, "    %s\n", terminalSafe(h.String()))
+			}
+		}
+	}
+}
+
+func toProbeJSON(src *config.Source, pr *sources.Probe) probeJSON {
+	j := probeJSON{URL: pr.Page.URL, Source: src.ID, FinalURL: pr.URL, Status: pr.Status, Bytes: pr.Bytes, ContentType: pr.ContentType,
+		Rendered: pr.Rendered, Select: pr.Page.Select, Remove: pr.Page.Remove, Words: pr.Words, Text: pr.Text, Holders: []holderJSON{}}
+	if j.Remove == nil {
+		j.Remove = []string{}
+	}
+	if pr.Err != nil {
+		j.Error, j.ErrorKind = pr.Err.Error(), pr.Kind
+	}
+	if l := pr.Where; l != nil {
+		j.PageWords = l.Words
+		for _, h := range l.Holders {
+			j.Holders = append(j.Holders, holderJSON{Selector: h.Selector, Words: h.Words, Elements: h.Elements})
+		}
+	}
+	return j
+}
+
+func quoted(sels []string) string {
+	q := make([]string, len(sels))
+	for i, s := range sels {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// thousands writes n with commas between groups of three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
