@@ -10,9 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -376,6 +378,8 @@ func Parse(path string, data []byte) (*Config, error) {
 			cfg.Recipients[i].Line = lines[i]
 		}
 	}
+	normalize(cfg)
+	normalizeMail(cfg)
 	probs := validate(cfg)
 	base := topics.Defaults()
 	if cfg.Settings.NoDefaultTopics {
@@ -390,14 +394,14 @@ func Parse(path string, data []byte) (*Config, error) {
 	if tax != nil {
 		for _, src := range cfg.Sources {
 			for _, id := range src.Topics {
-				if tax.Name(id) == "" {
+				if !tax.Has(id) {
 					probs = append(probs, Problem{Line: src.Line, Msg: fmt.Sprintf("source %q: topics: %q is not a topic (known: %s)", src.ID, id, topicIDs(tax))})
 				}
 			}
 		}
 		for _, r := range cfg.Recipients {
 			for _, id := range r.Topics {
-				if tax.Name(id) == "" {
+				if !tax.Has(id) {
 					probs = append(probs, Problem{Line: r.Line, Msg: fmt.Sprintf("recipient %s: topics: %q is not a topic (known: %s)", r.Address, id, topicIDs(tax))})
 				}
 			}
@@ -507,6 +511,25 @@ func itemLines(root *yaml.Node, key string) []int {
 	return nil
 }
 
+// normalize fills in what the file may leave out, once it is valid.
+func normalize(cfg *Config) {
+	// More than 10 retries wait hours (each twice as long as the one
+	// before): a larger value counts as 10, so that files valid before
+	// this limit still load.
+	cfg.Settings.Retries = min(cfg.Settings.Retries, 10)
+	for i := range cfg.Sources {
+		src := &cfg.Sources[i]
+		if src.Name == "" {
+			src.Name = src.ID
+		}
+		if len(src.EnrichSelect) > 0 {
+			src.Enrich = true
+		}
+	}
+}
+
+// validate reports every problem of cfg, in the order of the file; it
+// changes nothing.
 func validate(cfg *Config) []Problem {
 	var probs []Problem
 	add := func(line int, format string, args ...any) {
@@ -525,19 +548,15 @@ func validate(cfg *Config) []Problem {
 	if s.MaxRedirects < 0 || s.Retries < 0 || s.MinWords < 0 {
 		add(0, "settings: max_redirects, retries and min_words must not be negative")
 	}
-	// More than 10 retries wait hours (each twice as long as the one
-	// before): a larger value counts as 10, so that files valid before
-	// this limit still load.
-	cfg.Settings.Retries = min(cfg.Settings.Retries, 10)
 	if s.Concurrency < 1 {
 		add(0, "settings: concurrency must be at least 1")
 	}
 	if s.Jitter < 0 || s.AlertAfter < 0 || s.ShutdownGrace < 0 {
 		add(0, "settings: jitter, alert_after and shutdown_grace must not be negative")
 	}
-	for key, sched := range map[string]string{"schedule": s.Schedule, "feed_schedule": s.FeedSchedule} {
-		if _, err := checkSchedule(sched); err != nil {
-			add(0, "settings: %s %q: %v (write a cron expression like \"0 */6 * * *\" or @every 6h)", key, sched, err)
+	for _, sc := range []struct{ key, expr string }{{"schedule", s.Schedule}, {"feed_schedule", s.FeedSchedule}} {
+		if _, err := ParseSchedule(sc.expr); err != nil {
+			add(0, "settings: %s %q: %v (write a cron expression like \"0 */6 * * *\" or @every 6h)", sc.key, sc.expr, err)
 		}
 	}
 	if s.BrowserTabs < 1 || s.RenderTimeout <= 0 {
@@ -560,9 +579,6 @@ func validate(cfg *Config) []Problem {
 			add(src.Line, "duplicate source id %q (first declared at line %d)", src.ID, first)
 		} else {
 			seen[src.ID] = src.Line
-		}
-		if src.Name == "" {
-			src.Name = src.ID
 		}
 		switch src.Kind {
 		case KindPage, KindFeed:
@@ -591,9 +607,6 @@ func validate(cfg *Config) []Problem {
 		case src.Render != "" && src.Kind == KindFeed:
 			add(src.Line, "%s: render applies to pages, not feeds", where)
 		}
-		if len(src.EnrichSelect) > 0 {
-			src.Enrich = true
-		}
 		for _, list := range []struct {
 			key  string
 			sels StringList
@@ -611,11 +624,12 @@ func validate(cfg *Config) []Problem {
 			add(src.Line, "%s: timeout must not be negative", where)
 		}
 		if src.Schedule != "" {
-			if _, err := checkSchedule(src.Schedule); err != nil {
+			if _, err := ParseSchedule(src.Schedule); err != nil {
 				add(src.Line, "%s: schedule %q: %v (write a cron expression like \"0 */6 * * *\" or @every 6h)", where, src.Schedule, err)
 			}
 		}
-		for k, v := range src.Headers {
+		for _, k := range slices.Sorted(maps.Keys(src.Headers)) {
+			v := src.Headers[k]
 			switch {
 			case !httpguts.ValidHeaderFieldName(k):
 				add(src.Line, "%s: headers: %q is not a valid header name", where, k)

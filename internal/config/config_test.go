@@ -371,3 +371,57 @@ sources:
 		t.Errorf("29 February only: %v", err)
 	}
 }
+
+// A misspelt topic id would silently empty a recipient's digests or a feed's
+// items: it is refused with its line and the known ids.
+func TestUnknownTopicIDs(t *testing.T) {
+	yaml := `sources:
+  - {id: ftc, kind: feed, url: 'https://example.com/feed', topics: [privacyy]}
+recipients:
+  - name: Ada
+    address: ada@example.com
+    topics: [ip, consumr]
+`
+	_, err := Parse("sources.yaml", []byte(yaml))
+	if err == nil {
+		t.Fatal("unknown topic ids accepted")
+	}
+	for _, want := range []string{
+		`sources.yaml:2: source "ftc": topics: "privacyy" is not a topic (known: privacy, consumer, ip, minors, moderation, ai)`,
+		`sources.yaml:4: recipient ada@example.com: topics: "consumr" is not a topic (known: privacy, consumer, ip, minors, moderation, ai)`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+}
+
+// The same file always gives the same messages in the same order, so that
+// an operator (or a script) comparing two runs sees only what changed.
+func TestProblemsInAStableOrder(t *testing.T) {
+	yaml := `settings: {schedule: 'never', feed_schedule: 'nor this'}
+sources:
+  - id: a
+    kind: page
+    url: 'https://example.com/a'
+    select: main
+    headers: {"Bad Name": x, "Other Bad": y, "Third Bad": z, "X-Ok": "a\u0001b"}
+`
+	var first string
+	for i := range 20 {
+		_, err := Parse("sources.yaml", []byte(yaml))
+		if err == nil {
+			t.Fatal("accepted")
+		}
+		if i == 0 {
+			first = err.Error()
+			continue
+		}
+		if err.Error() != first {
+			t.Fatalf("run %d gave\n%s\nwhere the first gave\n%s", i+1, err, first)
+		}
+	}
+	if !strings.Contains(first, `schedule "never"`) || strings.Index(first, `"schedule`) > strings.Index(first, `feed_schedule`) {
+		t.Errorf("settings problems not in the file's order:\n%s", first)
+	}
+}

@@ -10,17 +10,14 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-// CronParser reads the schedules of sources.yaml: five fields (minute hour
+// ParseSchedule reads a schedule of sources.yaml: five fields (minute hour
 // day-of-month month day-of-week) or descriptors such as @daily and
-// @every 6h.
-var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
-// checkSchedule parses a schedule and checks that it comes round: the cron
-// library takes "0 0 30 2 *" (30 February), which never comes, and turns
+// @every 6h. It also checks that the schedule comes round: the cron library
+// takes "0 0 30 2 *" (30 February), which never comes, and turns
 // "@every 1ms" or "@every -1h" into every second; either would have the
 // daemon fetch a site without pause.
-func checkSchedule(expr string) (cron.Schedule, error) {
-	sched, err := CronParser.Parse(expr)
+func ParseSchedule(expr string) (cron.Schedule, error) {
+	sched, err := cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor).Parse(expr)
 	if err != nil {
 		return nil, err
 	}
@@ -36,6 +33,33 @@ func checkSchedule(expr string) (cron.Schedule, error) {
 	return sched, nil
 }
 
+// normalizeMail fills in the mail settings and recipients' defaults:
+// the port of the TLS mode, addresses as written without a display name,
+// time zones loaded, minor as the least importance shown.
+func normalizeMail(cfg *Config) {
+	m := &cfg.Mail
+	if m.SMTP.Port == 0 {
+		m.SMTP.Port = map[string]int{"tls": 465, "starttls": 587, "none": 25}[m.SMTP.TLS]
+	}
+	for i := range cfg.Recipients {
+		r := &cfg.Recipients[i]
+		if a, err := mail.ParseAddress(r.Address); err == nil {
+			r.Address = a.Address
+			if r.Name == "" {
+				r.Name = a.Name
+			}
+		}
+		r.Location = time.UTC
+		if loc, err := time.LoadLocation(r.TimeZone); err == nil && r.TimeZone != "" {
+			r.Location = loc
+		}
+		if r.MinImportance == "" {
+			r.MinImportance = "minor"
+		}
+	}
+}
+
+// validateMail reports the problems of the mail settings and recipients.
 func validateMail(cfg *Config, mailLine int) []Problem {
 	var probs []Problem
 	add := func(line int, format string, args ...any) {
@@ -52,7 +76,7 @@ func validateMail(cfg *Config, mailLine int) []Problem {
 	}
 	// Digests follow a calendar, at least once a year (a window ends at the
 	// latest scheduled time of the past year).
-	sched, err := checkSchedule(m.Schedule)
+	sched, err := ParseSchedule(m.Schedule)
 	if err == nil {
 		if _, every := sched.(cron.ConstantDelaySchedule); every || strings.Contains(m.Schedule, "@every") {
 			err = fmt.Errorf("not a calendar")
@@ -71,9 +95,6 @@ func validateMail(cfg *Config, mailLine int) []Problem {
 	if m.SMTP.Port < 0 || m.SMTP.Port > 65535 {
 		add(mailLine, "mail: smtp: port %d is not a port", m.SMTP.Port)
 	}
-	if m.SMTP.Port == 0 {
-		m.SMTP.Port = map[string]int{"tls": 465, "starttls": 587, "none": 25}[m.SMTP.TLS]
-	}
 	if m.SMTP.Timeout <= 0 {
 		add(mailLine, "mail: smtp: timeout must be positive")
 	}
@@ -81,32 +102,22 @@ func validateMail(cfg *Config, mailLine int) []Problem {
 	for i := range cfg.Recipients {
 		r := &cfg.Recipients[i]
 		who := fmt.Sprintf("recipient #%d", i+1)
-		if a, err := mail.ParseAddress(r.Address); err != nil {
+		if _, err := mail.ParseAddress(r.Address); err != nil {
 			add(r.Line, "%s: address %q is not an e-mail address", who, r.Address)
 		} else {
-			r.Address = a.Address
 			who = "recipient " + r.Address
-			if r.Name == "" {
-				r.Name = a.Name
-			}
 		}
 		if first, dup := seen[r.Address]; dup {
 			add(r.Line, "%s is declared twice (first at line %d)", who, first)
 		}
 		seen[r.Address] = r.Line
-		r.Location = time.UTC
 		if r.TimeZone != "" {
-			loc, err := time.LoadLocation(r.TimeZone)
-			if err != nil {
+			if _, err := time.LoadLocation(r.TimeZone); err != nil {
 				add(r.Line, "%s: time_zone %q is not a time zone: use an IANA name such as Europe/Paris", who, r.TimeZone)
-			} else {
-				r.Location = loc
 			}
 		}
 		switch r.MinImportance {
-		case "":
-			r.MinImportance = "minor"
-		case "cosmetic", "minor", "major":
+		case "", "cosmetic", "minor", "major":
 		default:
 			add(r.Line, "%s: min_importance is one of cosmetic, minor, major; got %q", who, r.MinImportance)
 		}

@@ -192,7 +192,7 @@ func (d *Daemon) plan(cfg *config.Config) ([]*job, error) {
 		if src.Disabled {
 			continue
 		}
-		sched, err := config.CronParser.Parse(cfg.EffectiveSchedule(src))
+		sched, err := config.ParseSchedule(cfg.EffectiveSchedule(src))
 		if err != nil {
 			return nil, fmt.Errorf("daemon: source %s: %w", src.ID, err)
 		}
@@ -215,7 +215,7 @@ func (d *Daemon) plan(cfg *config.Config) ([]*job, error) {
 		}
 		jobs = append(jobs, j)
 	}
-	dsched, err := config.CronParser.Parse(cfg.Mail.Schedule)
+	dsched, err := config.ParseSchedule(cfg.Mail.Schedule)
 	if err != nil {
 		return nil, fmt.Errorf("daemon: mail.schedule: %w", err)
 	}

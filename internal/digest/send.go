@@ -74,7 +74,7 @@ func (s *Sender) Enroll(ctx context.Context) error {
 // when the latest scheduled time is not after the end of the last digest, or
 // for a new recipient, less than a day after tracker first ran with them.
 func (s *Sender) Window(ctx context.Context, r *config.Recipient, now time.Time) (start, end time.Time, due bool, err error) {
-	sched, err := config.CronParser.Parse(s.Config.Mail.Schedule)
+	sched, err := config.ParseSchedule(s.Config.Mail.Schedule)
 	if err != nil {
 		return start, end, false, fmt.Errorf("digest: mail.schedule: %w", err)
 	}

@@ -388,10 +388,20 @@ func (t *Taxonomy) Topics() []Topic {
 // Name returns the human name of a topic id, or the id itself when the
 // taxonomy does not know it (for changes stored under an older taxonomy).
 func (t *Taxonomy) Name(id string) string {
+	if n := t.name(id); n != "" {
+		return n
+	}
+	return id
+}
+
+// Has reports whether id is one of the taxonomy's topics.
+func (t *Taxonomy) Has(id string) bool { return t.name(id) != "" }
+
+func (t *Taxonomy) name(id string) string {
 	for _, ct := range t.topics {
 		if ct.ID == id {
 			return ct.Name
 		}
 	}
-	return id
+	return ""
 }
