@@ -21,6 +21,7 @@
 package changes
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 
@@ -55,53 +56,106 @@ func Rank(importance string) int {
 type Change struct {
 	Diff       *diff.Result
 	Importance string
-	Topics     []topics.Match
+	// Topics are the topics of what changed in substance, with the words
+	// (or the section, or the document's subject) that justify each.
+	Topics []topics.Match
+	// Artefact says why a cosmetic change tells nothing new (see the
+	// Artefact constants); "" for a change of substance.
+	Artefact string
+	// Reason says in a sentence what the change does.
+	Reason string
+	// Passages are the changed paragraphs, the weightiest first.
+	Passages []*Passage
 }
 
-// Analyze compares old with new and classifies the change.
+// Analyze compares old with new and classifies the change, knowing nothing
+// of the document but its texts.
 func Analyze(old, new string, tax *topics.Taxonomy) Change {
+	return AnalyzeIn(old, new, Context{Taxonomy: tax})
+}
+
+// AnalyzeIn compares old with new and classifies the change, as a reader
+// of the document (ctx.Document) would: what is page chrome, a date, a
+// capture fault or the same words laid out anew tells nothing; what is left
+// has the topics of its words, its section and the document's subject, and
+// an importance by what it does.
+func AnalyzeIn(old, new string, ctx Context) Change {
 	d := diff.Compare(old, new, diff.Options{})
 	c := Change{Diff: d}
-	if d.Cosmetic || !d.Changed() {
+	if !d.Changed() {
 		c.Importance = Cosmetic
+		c.Reason = "The two versions are the same."
 		return c
 	}
-	var frags []topics.Fragment
-	for _, f := range d.Fragments() {
-		if f.Cosmetic {
-			continue
-		}
-		tf := topics.Fragment{Text: f.Text}
-		for _, r := range f.Changed {
-			tf.Changed = append(tf.Changed, [2]int{r.Start, r.End})
-		}
-		frags = append(frags, tf)
+	doc := ctx.Document
+	ps := passagesOf(d, old, new)
+	whole := classify(ps, old, new, doc)
+	subject := doc.Subject
+	if subject == nil {
+		subject = Subject(doc.Name, titleOf(new))
 	}
-	if tax != nil {
-		c.Topics = tax.ClassifyFragments(frags)
-	}
-	c.Importance = Minor
-	if d.WordsAdded+d.WordsRemoved >= MajorWords || headingAddedOrRemoved(d) {
-		c.Importance = Major
-	}
-	context := false
-	for _, m := range c.Topics {
-		if !m.Context {
-			c.Importance = Major
-		}
-		context = context || m.Context
-	}
-	if context && c.Importance != Major && tax != nil {
-		for _, f := range frags {
-			// The turn must be in a passage about the topic: a date or a
-			// word changed elsewhere in the document turns nothing.
-			if turnsMeaning(f) && len(tax.ClassifyFragments([]topics.Fragment{f})) > 0 {
-				c.Importance = Major
-				break
-			}
+	decide(&c, ps, ctx.Taxonomy, subject)
+	weigh(ps)
+	c.Passages = ps
+	if c.Importance == Cosmetic {
+		c.Artefact = whole
+		if c.Artefact == "" {
+			c.Artefact = kindOfArtefacts(ps)
 		}
 	}
+	c.Reason = reason(c)
 	return c
+}
+
+// kindOfArtefacts names what the passages of a cosmetic change are: one
+// kind, or mixed.
+func kindOfArtefacts(ps []*Passage) string {
+	kind := ""
+	for _, p := range ps {
+		switch {
+		case kind == "":
+			kind = p.Artefact
+		case kind != p.Artefact:
+			return ArtefactMixed
+		}
+	}
+	if kind == "" {
+		kind = ArtefactFormat
+	}
+	return kind
+}
+
+// reason says in a sentence what the change does: its weightiest passage,
+// and how many more there are.
+func reason(c Change) string {
+	if len(c.Passages) == 0 {
+		return "Only the layout changed."
+	}
+	top := c.Passages[0]
+	if c.Importance == Cosmetic {
+		switch c.Artefact {
+		case ArtefactMixed:
+			return "Nothing of substance: only the layout, the date and page furniture changed."
+		case ArtefactDate:
+			return "Only the document's date changed."
+		}
+		return top.Reason
+	}
+	r := top.Reason
+	if n := substantive(c.Passages) - 1; n > 0 {
+		r = strings.TrimSuffix(r, ".") + fmt.Sprintf("; and %d more passage%s.", n, map[bool]string{true: "", false: "s"}[n == 1])
+	}
+	return r
+}
+
+func substantive(ps []*Passage) int {
+	n := 0
+	for _, p := range ps {
+		if p.Artefact == "" {
+			n++
+		}
+	}
+	return n
 }
 
 // turning are the words whose change turns what a sentence says.
@@ -164,24 +218,6 @@ func turnsMeaning(f topics.Fragment) bool {
 			}
 			if strings.HasSuffix(w.text, "%") {
 				return true
-			}
-		}
-	}
-	return false
-}
-
-func headingAddedOrRemoved(d *diff.Result) bool {
-	for _, h := range d.Hunks {
-		for _, b := range h.Blocks {
-			switch b.Kind {
-			case diff.KindAdded:
-				if strings.HasPrefix(b.New, "#") {
-					return true
-				}
-			case diff.KindRemoved:
-				if strings.HasPrefix(b.Old, "#") {
-					return true
-				}
 			}
 		}
 	}

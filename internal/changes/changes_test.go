@@ -39,16 +39,21 @@ func TestImportance(t *testing.T) {
 		topics     string // non-context topics
 	}{
 		{"punctuation and case only", edit(3, "You can close your Account at any time!"), Cosmetic, ""},
-		{"a date", edit(1, "Last updated: August 2026"), Minor, ""},
-		{"an edit in a sentence about privacy, not of its privacy words", edit(2, "We may share your personal data with advertisers to show you useful ads."), Minor, ""},
+		// The last-updated date alone tells a reader nothing (LABELLING.md).
+		{"a date", edit(1, "Last updated: August 2026"), Cosmetic, ""},
+		// An edit of a sentence about privacy is about privacy, though
+		// its privacy words stay.
+		{"an edit in a sentence about privacy, not of its privacy words", edit(2, "We may share your personal data with advertisers to show you useful ads."), Minor, "privacy"},
 		{"privacy words changed", edit(2, "We sell your personal data and precise location to data brokers."), Major, "privacy"},
 		{"a refund clause added", strings.Join(append(base, "Refunds are not available for virtual coins."), "\n"), Major, "consumer"},
 		{"a long paragraph without legal words", strings.Join(append(base, long), "\n"), Major, ""},
-		{"a new section heading", strings.Join(append(base, "## 9. Miscellaneous"), "\n"), Major, ""},
+		// A heading with nothing under it is no section of substance.
+		{"a new section heading", strings.Join(append(base, "## 9. Miscellaneous"), "\n"), Minor, ""},
+		{"a new section", strings.Join(append(base, "## 9. Refunds", "You may ask for a refund of unused virtual coins within 14 days of buying them, by writing to our support team with your order number, and we will answer within a week."), "\n"), Major, "consumer"},
 		// In a sentence about a legal topic, a change that turns what it
 		// says is major though the topic's own words stay.
-		{"a negation in a sentence about privacy", edit(2, "We may not share your personal data with advertisers to show you relevant ads."), Major, ""},
-		{"a modal in a sentence about privacy", edit(2, "We will share your personal data with advertisers to show you relevant ads."), Major, ""},
+		{"a negation in a sentence about privacy", edit(2, "We may not share your personal data with advertisers to show you relevant ads."), Major, "privacy"},
+		{"a modal in a sentence about privacy", edit(2, "We will share your personal data with advertisers to show you relevant ads."), Major, "privacy"},
 		{"a number in a sentence about privacy", strings.Join(append(base, "We keep your personal data for 30 days."), "\n"), Major, "privacy"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -66,11 +71,14 @@ func TestImportance(t *testing.T) {
 	}
 }
 
-func TestContextTopicIsKept(t *testing.T) {
-	c := Analyze("We may share your personal data with advertisers to show you relevant ads.",
-		"We may share your personal data with advertisers to show you useful ads.", taxonomy(t))
-	if len(c.Topics) == 0 || !c.Topics[0].Context || c.Topics[0].Topic != topics.Privacy {
-		t.Errorf("topics %+v: privacy should be kept as context", c.Topics)
+// The sentence an edit sits in gives its subject: a rewording in a sentence
+// about sharing personal data is a privacy change, with the sentence's
+// privacy words as evidence.
+func TestTopicOfTheEditedSentence(t *testing.T) {
+	c := Analyze("We may share your personal data with advertisers to show you relevant ads. You can close your account.",
+		"We may share your personal data with advertisers to show you useful ads. You can close your account.", taxonomy(t))
+	if len(c.Topics) != 1 || c.Topics[0].Topic != topics.Privacy || c.Topics[0].Context || c.Importance != Minor {
+		t.Errorf("%s, topics %+v: want minor privacy", c.Importance, c.Topics)
 	}
 }
 
@@ -86,8 +94,8 @@ func TestRank(t *testing.T) {
 	}
 }
 
-// text reads a version of the TikTok dataset as tracker extracts it.
-func text(tb testing.TB, doc, name string) string {
+// versionText reads a version of the TikTok dataset as tracker extracts it.
+func versionText(tb testing.TB, doc, name string) string {
 	tb.Helper()
 	md, err := os.ReadFile(filepath.Join("..", "..", "testdata", "ota-tiktok", "TikTok", doc, name+".md"))
 	if err != nil {
@@ -117,7 +125,7 @@ func BenchmarkAnalyzeChange(b *testing.B) {
 		{"privacy-2025-10", "Privacy Policy", "2025-09-23T07-42-00Z", "2025-10-29T18-24-29Z"},
 		{"terms-rewrite-2025-06", "Terms of Service", "2025-05-05T18-18-57Z", "2025-06-25T06-16-50Z"},
 	} {
-		old, new := text(b, c.doc, c.old), text(b, c.doc, c.new)
+		old, new := versionText(b, c.doc, c.old), versionText(b, c.doc, c.new)
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

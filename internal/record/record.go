@@ -108,7 +108,7 @@ func (r *Recorder) record(ctx context.Context, t Text, cur store.Version, curTex
 		if curText == t.Text {
 			return Result{Version: cur}, nil
 		}
-		a := r.Analyze(curText, t.Text)
+		a := r.AnalyzeIn(ctx, t.SourceID, cur, curText, t.Text)
 		analysis = &a
 		nv.Change = Info(a)
 	}
@@ -119,15 +119,37 @@ func (r *Recorder) record(ctx context.Context, t Text, cur store.Version, curTex
 	return Result{Version: v, Added: true, Change: nv.Change, Analysis: analysis}, nil
 }
 
-// Analyze compares two texts of a source as a recorded change is compared.
-func (r *Recorder) Analyze(old, new string) changes.Change {
-	return changes.Analyze(old, new, r.Taxonomy)
+// AnalyzeIn compares the text of version cur of a source with a new one, as
+// a reader of the document would: knowing its name and which paragraphs
+// its earlier versions held.
+func (r *Recorder) AnalyzeIn(ctx context.Context, sourceID string, cur store.Version, old, new string) changes.Change {
+	return changes.AnalyzeIn(old, new, changes.Context{Taxonomy: r.Taxonomy, Document: Document(ctx, r.DB, sourceID, cur.Seq)})
+}
+
+// Document is what the classification of a change to version seq of a
+// source knows of the document: its name, and which paragraphs earlier
+// versions held. A history that cannot be read counts as unknown.
+func Document(ctx context.Context, db *store.DB, sourceID string, seq int) changes.Document {
+	doc := changes.Document{}
+	if src, err := db.Source(ctx, sourceID); err == nil {
+		doc.Name = src.Name
+	}
+	if seq > 0 {
+		doc.History = func(p string) int {
+			n, err := db.ParagraphRuns(ctx, sourceID, p, seq)
+			if err != nil {
+				return 0
+			}
+			return n
+		}
+	}
+	return doc
 }
 
 // Info is what the store keeps of an analysis.
 func Info(a changes.Change) *store.ChangeInfo {
 	return &store.ChangeInfo{
 		Importance: a.Importance, WordsAdded: a.Diff.WordsAdded, WordsRemoved: a.Diff.WordsRemoved,
-		Topics: a.Topics, Summary: a.Diff.Summary(),
+		Topics: a.Topics, Summary: a.Diff.Summary(), Artefact: a.Artefact, Reason: a.Reason,
 	}
 }

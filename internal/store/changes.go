@@ -24,6 +24,10 @@ type Change struct {
 	WordsRemoved int
 	Topics       []topics.Match
 	Summary      string
+	// Artefact says why a cosmetic change tells nothing new (see the
+	// changes package); Reason what the change does, in a sentence.
+	Artefact string
+	Reason   string
 }
 
 // ChangeInfo is what the caller computed about a new version.
@@ -33,6 +37,8 @@ type ChangeInfo struct {
 	WordsRemoved int
 	Topics       []topics.Match
 	Summary      string
+	Artefact     string
+	Reason       string
 }
 
 func insertChange(ctx context.Context, tx *txn, c Change) error {
@@ -45,9 +51,9 @@ func insertChange(ctx context.Context, tx *txn, c Change) error {
 		sameAs = c.SameAs
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO changes(source_id, from_seq, to_seq, detected_at, importance, technical,
-		same_as, words_added, words_removed, topics, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		same_as, words_added, words_removed, topics, summary, artefact, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.SourceID, c.FromSeq, c.ToSeq, fmtTime(c.DetectedAt), c.Importance, c.Technical, sameAs,
-		c.WordsAdded, c.WordsRemoved, string(tj), c.Summary)
+		c.WordsAdded, c.WordsRemoved, string(tj), c.Summary, c.Artefact, c.Reason)
 	if err != nil {
 		return fmt.Errorf("store: save change %d→%d of %s: %w", c.FromSeq, c.ToSeq, c.SourceID, err)
 	}
@@ -78,8 +84,7 @@ var importanceRank = map[string]int{"cosmetic": 0, "minor": 1, "major": 2}
 
 // Changes lists the changes matching f, oldest first.
 func (db *DB) Changes(ctx context.Context, f ChangeFilter) ([]Change, error) {
-	q := `SELECT source_id, from_seq, to_seq, detected_at, importance, technical, same_as, words_added, words_removed, topics, summary
-		FROM changes c WHERE 1 = 1`
+	q := `SELECT ` + changeColumns + ` FROM changes c WHERE 1 = 1`
 	var args []any
 	if !f.Since.IsZero() {
 		q += ` AND detected_at >= ?`
@@ -120,13 +125,14 @@ func (db *DB) Changes(ctx context.Context, f ChangeFilter) ([]Change, error) {
 
 // ChangeTo returns the change that produced version seq of a source.
 func (db *DB) ChangeTo(ctx context.Context, sourceID string, seq int) (Change, error) {
-	c, err := scanChange(db.rd.QueryRowContext(ctx, `SELECT source_id, from_seq, to_seq, detected_at, importance, technical,
-		same_as, words_added, words_removed, topics, summary FROM changes WHERE source_id = ? AND to_seq = ?`, sourceID, seq))
+	c, err := scanChange(db.rd.QueryRowContext(ctx, `SELECT `+changeColumns+` FROM changes WHERE source_id = ? AND to_seq = ?`, sourceID, seq))
 	if err != nil {
 		return c, notFound(err, fmt.Sprintf("store: change to version %d of %s", seq, sourceID))
 	}
 	return c, nil
 }
+
+const changeColumns = `source_id, from_seq, to_seq, detected_at, importance, technical, same_as, words_added, words_removed, topics, summary, artefact, reason`
 
 func scanChange(r scanner) (Change, error) {
 	var (
@@ -136,7 +142,7 @@ func scanChange(r scanner) (Change, error) {
 		tj       string
 	)
 	if err := r.Scan(&c.SourceID, &c.FromSeq, &c.ToSeq, &detected, &c.Importance, &c.Technical, &sameAs,
-		&c.WordsAdded, &c.WordsRemoved, &tj, &c.Summary); err != nil {
+		&c.WordsAdded, &c.WordsRemoved, &tj, &c.Summary, &c.Artefact, &c.Reason); err != nil {
 		return c, err
 	}
 	c.DetectedAt = parseTime(detected)

@@ -290,3 +290,17 @@ func (db *DB) RebuildSearchIndex(ctx context.Context) (int, error) {
 	})
 	return n, err
 }
+
+// ParagraphRuns counts the separate runs of versions of a source, among
+// versions 1 to seq, that held paragraph p: 0 when none did, 2 or more when
+// it came and went. The classification of changes reads it to tell page
+// chrome that comes and goes from text.
+func (db *DB) ParagraphRuns(ctx context.Context, sourceID, p string, seq int) (int, error) {
+	var n int
+	err := db.rd.QueryRowContext(ctx, `SELECT count(*) FROM paragraph_runs r JOIN paragraphs p ON p.id = r.paragraph_id
+		WHERE p.key = ? AND r.from_seq <= ?`, paragraphKey(sourceID, strings.TrimSpace(p)), seq).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: paragraph history of %s: %w", sourceID, err)
+	}
+	return n, nil
+}

@@ -121,7 +121,7 @@ func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v Version, ok bool
 			c := nv.Change
 			if err := insertChange(ctx, tx, Change{SourceID: v.SourceID, FromSeq: cur.Seq, ToSeq: v.Seq, DetectedAt: v.FirstSeen,
 				Importance: c.Importance, Technical: v.Technical, SameAs: v.SameAs, WordsAdded: c.WordsAdded,
-				WordsRemoved: c.WordsRemoved, Topics: c.Topics, Summary: c.Summary}); err != nil {
+				WordsRemoved: c.WordsRemoved, Topics: c.Topics, Summary: c.Summary, Artefact: c.Artefact, Reason: c.Reason}); err != nil {
 				return err
 			}
 		}

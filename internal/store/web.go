@@ -29,8 +29,7 @@ func (db *DB) LastChanges(ctx context.Context) (map[string]time.Time, error) {
 // LatestChanges returns the n most recent changes that are not technical,
 // newest first.
 func (db *DB) LatestChanges(ctx context.Context, n int) ([]Change, error) {
-	rows, err := db.rd.QueryContext(ctx, `SELECT source_id, from_seq, to_seq, detected_at, importance, technical, same_as,
-		words_added, words_removed, topics, summary FROM changes WHERE technical = 0
+	rows, err := db.rd.QueryContext(ctx, `SELECT `+changeColumns+` FROM changes WHERE technical = 0
 		ORDER BY detected_at DESC, source_id, to_seq DESC LIMIT ?`, n)
 	if err != nil {
 		return nil, fmt.Errorf("store: latest changes: %w", err)

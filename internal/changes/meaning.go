@@ -1,0 +1,560 @@
+package changes
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"tracker/internal/diff"
+	"tracker/internal/text"
+	"tracker/internal/topics"
+)
+
+// Document is what the classification knows of the document a change
+// belongs to, beyond its two texts.
+type Document struct {
+	// Name names the document ("TikTok Privacy Policy"): its own title is
+	// not news, and its subject can be read from it.
+	Name string
+	// Subject lists the document's subject topics when its source declares
+	// them; nil infers them from Name and the text.
+	Subject []string
+	// History tells how many separate runs of versions, up to and including
+	// the old one, held a paragraph: 0 when none did. A paragraph that
+	// comes back, or goes again, comes and goes: page chrome, not text.
+	// nil when the history is unknown.
+	History func(paragraph string) int
+}
+
+// Context is what Analyze needs besides the two texts.
+type Context struct {
+	Taxonomy *topics.Taxonomy
+	Document Document
+}
+
+// reference finds the names of documents in text ("our Privacy Policy",
+// "the Community Guidelines"): a mention of another document, not a
+// statement about its subject.
+var reference = regexp.MustCompile(`\b(([A-Z][\w’']*|of|and|for|&)\s+){0,4}(Policy|Policies|Notice|Guidelines|Terms|Statement|Center|Centre|Hub|Portal|Standards|Rules|Agreement|Settings|Page|Principles|FAQ)\b`)
+
+// subjectWords read a document's subject from its name or title.
+var subjectWords = []struct {
+	re    *regexp.Regexp
+	topic string
+}{
+	{regexp.MustCompile(`(?i)\b(privacy|cookies?|trackers?|tracking|personal\s+(data|information)|data\s+(protection|policy|processing|use)|law\s+enforcement|government\s+requests?|data\s+requests?)\b`), topics.Privacy},
+	{regexp.MustCompile(`(?i)\b(copyright|intellectual\s+property|trade\s*marks?|dmca|ip\s+policy|music\s+library)\b`), topics.IP},
+	{regexp.MustCompile(`(?i)\b(community\s+(guidelines|standards|rules)|content\s+(policy|policies|rules|standards)|rules\s+and\s+policies|safety\s+(policy|guidelines)|acceptable\s+use)\b`), topics.Moderation},
+	{regexp.MustCompile(`(?i)\b(purchases?|payments?|virtual\s+(items?|goods|currency)|coins?|refunds?|subscriptions?|in-app|billing|monetization|paid\s+services|shop|merchant|seller|advertising\s+polic(y|ies)|ad\s+polic(y|ies)|branded\s+content)\b`), topics.Consumer},
+	{regexp.MustCompile(`(?i)\b(children|child|younger\s+users|teens?|youth|minors|under\s+1[368]|parents?|family\s+pairing)\b`), topics.Minors},
+	{regexp.MustCompile(`(?i)\b(artificial\s+intelligence|ai\s+(policy|terms|principles)|generative\s+ai|machine\s+learning)\b`), topics.AI},
+}
+
+// Subject infers the subject topics of a document from its name and title:
+// a privacy policy, a cookies or trackers policy and law-enforcement
+// guidelines are about personal data; a copyright policy about IP;
+// community guidelines about moderation; a purchases, payments or
+// advertising policy about consumer protection. Terms of service have no
+// single subject: their sections tell.
+func Subject(name, firstLines string) []string {
+	var out []string
+	for _, s := range []string{name, firstLines} {
+		for _, sw := range subjectWords {
+			if sw.re.MatchString(s) && !slices.Contains(out, sw.topic) {
+				out = append(out, sw.topic)
+			}
+		}
+		if len(out) > 0 {
+			break
+		}
+	}
+	return out
+}
+
+// titleOf is the first few lines of a text, where its title is.
+func titleOf(s string) string {
+	ps := text.Paragraphs(s)
+	var b strings.Builder
+	for i, p := range ps {
+		if i == 3 {
+			break
+		}
+		if text.Words(p.Text) <= 12 {
+			b.WriteString(p.Text)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// classify decides, for each passage, whether it says anything new, and
+// what the whole change is when none does.
+func classify(ps []*Passage, oldText, newText string, doc Document) (artefact string) {
+	// The whole page in another language: a capture fault, whatever the
+	// diff says.
+	if lo, ln := language(oldText), language(newText); lo != "" && ln != "" && lo != ln {
+		for _, p := range ps {
+			p.Artefact = ArtefactLanguage
+		}
+		return ArtefactLanguage
+	}
+	if captureFault(oldText, newText, doc) {
+		for _, p := range ps {
+			p.Artefact = ArtefactCapture
+		}
+		return ArtefactCapture
+	}
+	oldParas, newParas := text.Paragraphs(oldText), text.Paragraphs(newText)
+	headings := map[string]bool{}
+	for _, pp := range [][]text.Paragraph{oldParas, newParas} {
+		for _, p := range pp {
+			if lvl, title := text.Heading(strings.TrimSpace(p.Text)); lvl > 0 {
+				headings[folded(title)] = true
+			}
+		}
+	}
+	edge := func(line int, paras []text.Paragraph) bool {
+		for i, p := range paras {
+			if p.Line == line {
+				return i < 4 || i >= len(paras)-3
+			}
+		}
+		return false
+	}
+	docLang := language(newText)
+	superseded := supersededCopy(ps, newText)
+	for _, p := range ps {
+		if p.Artefact != "" {
+			continue
+		}
+		p.Artefact = passageArtefact(p, doc, headings, docLang, edge, superseded)
+	}
+	return ""
+}
+
+// passageArtefact says why one passage tells nothing new, or "".
+func passageArtefact(p *Passage, doc Document, headings map[string]bool, docLang string, edge func(int, []text.Paragraph) bool, superseded bool) string {
+	switch p.Kind {
+	case diff.KindChanged, diff.KindMoved:
+		if folded(p.old) == folded(p.new) {
+			return ArtefactFormat
+		}
+		if (dateLine(p.old) || dateLine(p.new)) && onlyDates(append(slices.Clone(p.changedOld), p.changedNew...)) {
+			return ArtefactDate
+		}
+		if dateLine(p.old) && dateLine(p.new) && text.Words(p.old) <= 12 && text.Words(p.new) <= 12 {
+			return ArtefactDate
+		}
+		if isLanguagePicker(p.old) && isLanguagePicker(p.new) || isBanner(p.old) && isBanner(p.new) ||
+			isTitleLine(p.old, doc.Name) && isTitleLine(p.new, doc.Name) {
+			return ArtefactChrome
+		}
+		// A label in another language than the document's.
+		if docLang != "" {
+			changed := strings.Join(append(slices.Clone(p.changedOld), p.changedNew...), " ")
+			if l := language(changed + " " + changed + " " + changed); l != "" && l != docLang && text.Words(changed) <= 12 {
+				return ArtefactLanguage
+			}
+			if scriptDiffers(changed, docLang) {
+				return ArtefactLanguage
+			}
+		}
+		return ""
+	}
+	t := p.text()
+	switch {
+	case strings.TrimSpace(t) == "":
+		return ArtefactFormat
+	case dateLine(t):
+		return ArtefactDate
+	case isLanguagePicker(t):
+		return ArtefactChrome
+	case isWidget(t), isMarkup(t):
+		return ArtefactChrome
+	case isBanner(t):
+		return ArtefactChrome
+	case headings[navLabel(t)] && !p.heading:
+		return ArtefactChrome // a table of contents lists the headings
+	case isTitleLine(t, doc.Name) && (p.heading || text.Words(t) <= 6):
+		return ArtefactChrome
+	case superseded && p.Kind == diff.KindRemoved:
+		return ArtefactChrome
+	case scriptDiffers(t, docLang):
+		return ArtefactLanguage
+	}
+	if doc.History != nil && text.Words(t) <= 80 {
+		runs := doc.History(t)
+		// Back after an absence, or gone again after coming once: it comes
+		// and goes with the captures.
+		if p.Kind == diff.KindAdded && runs >= 1 || p.Kind == diff.KindRemoved && runs >= 2 {
+			return ArtefactChrome
+		}
+	}
+	return ""
+}
+
+// scriptDiffers reports whether a text of a few words is written in
+// another script than a document in language lang.
+func scriptDiffers(s, lang string) bool {
+	if lang == "" || text.Words(s) == 0 || text.Words(s) > 20 {
+		return false
+	}
+	l := language(strings.Repeat(s+" ", 8))
+	latin := func(l string) bool { return len(l) == 2 }
+	return l != "" && latin(l) != latin(lang)
+}
+
+// supersededCopy reports whether the passages removed are a second copy of
+// the document that the page showed beside the new one until it came into
+// effect: most of their headings are still there.
+func supersededCopy(ps []*Passage, newText string) bool {
+	present := map[string]bool{}
+	for _, p := range text.Paragraphs(newText) {
+		if lvl, title := text.Heading(strings.TrimSpace(p.Text)); lvl > 0 {
+			present[folded(title)] = true
+		}
+	}
+	removed, kept, words := 0, 0, 0
+	for _, p := range ps {
+		if p.Kind != diff.KindRemoved {
+			continue
+		}
+		words += p.Words
+		if lvl, title := text.Heading(strings.TrimSpace(p.old)); lvl > 0 {
+			removed++
+			if present[folded(title)] {
+				kept++
+			}
+		}
+	}
+	return removed >= 3 && 10*kept >= 7*removed && words >= 200
+}
+
+// captureFault reports whether one of the two captures is broken: cut
+// short, or little more than navigation, while the other holds the
+// document. Either way the document did not change.
+func captureFault(oldText, newText string, doc Document) bool {
+	ow, nw := text.Words(oldText), text.Words(newText)
+	if truncated(oldText, newText) || truncated(newText, oldText) {
+		return true
+	}
+	small, big := nw, ow
+	if ow < nw {
+		small, big = ow, nw
+	}
+	if big < 300 || 8*small > big {
+		return false
+	}
+	// Little left of a long document. When the history shows the long
+	// text is what the page held before, the short one was a fault.
+	if nw < ow {
+		return true // a real document never loses seven eighths of itself in a week
+	}
+	if doc.History == nil {
+		return false
+	}
+	held, n := 0, 0
+	for _, p := range text.Paragraphs(newText) {
+		n++
+		if doc.History(strings.TrimSpace(p.Text)) > 0 {
+			held++
+		}
+	}
+	return n > 0 && 10*held >= 8*n
+}
+
+// truncated reports whether short is long cut off: every paragraph of
+// short but the last is in long, in order, and the last one is the start
+// of one of long's, cut in the middle of a sentence.
+func truncated(short, long string) bool {
+	sp, lp := text.Paragraphs(short), text.Paragraphs(long)
+	if len(sp) == 0 || len(sp) >= len(lp) || 10*text.Words(short) > 9*text.Words(long) {
+		return false
+	}
+	j := 0
+	for i, p := range sp {
+		for j < len(lp) && lp[j].Text != p.Text && (i < len(sp)-1 || !strings.HasPrefix(lp[j].Text, p.Text)) {
+			j++
+		}
+		if j == len(lp) {
+			return false
+		}
+		if i == len(sp)-1 && lp[j].Text == p.Text {
+			return false // cut between paragraphs: a real removal looks like that
+		}
+		j++
+	}
+	return true
+}
+
+// topicsOf decides the topics of a passage of substance: those its changed
+// words speak of (mentions of other documents' names aside), else those of
+// its section, and the document's own subject.
+func topicsOf(p *Passage, tax *topics.Taxonomy, subject []string) []topics.Match {
+	var out []topics.Match
+	if tax == nil {
+		return nil
+	}
+	for _, m := range tax.ClassifyFragments(p.fragments()) {
+		// A topic of the sentence an edit sits in is the edit's subject;
+		// around a whole paragraph added or removed there is no context.
+		if m.Context && p.Kind != diff.KindChanged && p.Kind != diff.KindMoved {
+			continue
+		}
+		context := m.Context
+		m.Context = false
+		var ev []string
+		for _, e := range m.Evidence {
+			if !isReference(e) {
+				ev = append(ev, e)
+			}
+		}
+		if len(ev) == 0 {
+			continue
+		}
+		// Several phrases of a topic in the words changed: the passage
+		// rewrites what the document says of it.
+		if !context && len(ev) >= 3 {
+			p.strong = true
+		}
+		m.Evidence = ev
+		out = append(out, m)
+	}
+	if len(out) == 0 && p.Section != "" {
+		for _, m := range tax.Classify(p.Section) {
+			var ev []string
+			for _, e := range m.Evidence {
+				if !isReference(e) {
+					ev = append(ev, e)
+				}
+			}
+			if len(ev) > 0 {
+				out = append(out, topics.Match{Topic: m.Topic, Evidence: []string{"under “" + p.Section + "”"}})
+			}
+		}
+	}
+	for _, s := range subject {
+		if !hasTopic(out, s) {
+			out = append(out, topics.Match{Topic: s, Evidence: []string{"the subject of the document"}})
+		}
+	}
+	return out
+}
+
+func hasTopic(ms []topics.Match, id string) bool {
+	for _, m := range ms {
+		if m.Topic == id {
+			return true
+		}
+	}
+	return false
+}
+
+// isReference reports whether evidence is only the name of a document
+// ("Privacy Policy", "Community Guidelines").
+func isReference(e string) bool {
+	loc := reference.FindStringIndex(e)
+	return loc != nil && loc[0] == 0 && loc[1] == len(e)
+}
+
+// decide sets the importance and topics of a change from its passages.
+func decide(c *Change, ps []*Passage, tax *topics.Taxonomy, subject []string) {
+	var substance []*Passage
+	words := 0
+	for _, p := range ps {
+		if p.Artefact == "" {
+			substance = append(substance, p)
+			words += p.Words
+		}
+	}
+	if len(substance) == 0 {
+		c.Importance = Cosmetic
+		return
+	}
+	for _, p := range substance {
+		p.Topics = topicsOf(p, tax, subject)
+		p.Turn = len(p.Topics) > 0 && turns(p)
+	}
+	c.Importance = Minor
+	sectionChange := false
+	for _, p := range substance {
+		if p.heading && (p.Kind == diff.KindAdded || p.Kind == diff.KindRemoved) {
+			// A heading with text of its own under it.
+			under := 0
+			for _, q := range substance {
+				if q.Section != "" && strings.HasSuffix(q.Section, headingTitle(p.text())) {
+					under += q.Words
+				}
+			}
+			if under >= 30 {
+				sectionChange = true
+			}
+		}
+	}
+	turn := false
+	for _, p := range substance {
+		turn = turn || p.Turn || p.strong
+	}
+	if words >= majorWords || sectionChange || turn {
+		c.Importance = Major
+	}
+	c.Topics = aggregate(substance, words)
+}
+
+// turns reports whether a passage turns what a clause says: an edit of a
+// few words that changes a negation, a modal, a bound, a period, an age or
+// an amount; or a short sentence added or removed that states a rule (a
+// prohibition, an obligation, a limit, a period).
+func turns(p *Passage) bool {
+	switch p.Kind {
+	case diff.KindChanged, diff.KindMoved:
+		if p.Words > 16 {
+			return false
+		}
+		for _, f := range p.fragments() {
+			if turnsMeaning(f) {
+				return true
+			}
+		}
+		return false
+	}
+	t := p.text()
+	if n := text.Words(t); n == 0 || n > 60 {
+		return false
+	}
+	return rule.MatchString(t) || turnsMeaning(topics.Fragment{Text: t, Changed: [][2]int{{0, len(t)}}}) && measure.MatchString(t)
+}
+
+// rule finds the words that make a sentence a rule rather than a
+// description.
+var rule = regexp.MustCompile(`(?i)\b(not|never|cannot|can['’]t|won['’]t|must|shall|required|requires?|prohibited|forbidden|only|no\s+longer|without\s+(your\s+)?(consent|permission|notice))\b`)
+
+// measure finds a number that is a period, an age, an amount or a rate.
+var measure = regexp.MustCompile(`(?i)(\b\d+(\.\d+)?\s*(days?|weeks?|months?|years?|hours?|minutes?|%|percent)\b|\b(under|over|aged?|at\s+least)\s+\d+\b|[$€£]\s*\d)`)
+
+// majorWords is how many words of substance make a change major whatever
+// they say.
+const majorWords = 120
+
+func headingTitle(s string) string {
+	_, t := text.Heading(strings.TrimSpace(s))
+	return t
+}
+
+// aggregate picks the change's topics: in a small change every topic its
+// passages carry; in a large one those that a fair share of it carries, so
+// that a rewrite mentioning "personal data" once is not a privacy change.
+func aggregate(substance []*Passage, words int) []topics.Match {
+	type acc struct {
+		m        topics.Match
+		passages int
+		words    int
+		order    int
+	}
+	byTopic := map[string]*acc{}
+	for _, p := range substance {
+		for _, m := range p.Topics {
+			a, ok := byTopic[m.Topic]
+			if !ok {
+				a = &acc{m: topics.Match{Topic: m.Topic}, order: len(byTopic)}
+				byTopic[m.Topic] = a
+			}
+			a.passages++
+			a.words += p.Words
+			for _, e := range m.Evidence {
+				if len(a.m.Evidence) < topics.MaxEvidence && !slices.Contains(a.m.Evidence, e) {
+					a.m.Evidence = append(a.m.Evidence, e)
+				}
+			}
+		}
+	}
+	var list []*acc
+	for _, a := range byTopic {
+		if len(substance) >= 6 && a.passages < 2 && 20*a.words < words {
+			continue
+		}
+		list = append(list, a)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].words != list[j].words {
+			return list[i].words > list[j].words
+		}
+		return list[i].order < list[j].order
+	})
+	out := make([]topics.Match, 0, len(list))
+	for _, a := range list {
+		out = append(out, a.m)
+	}
+	return out
+}
+
+// weigh orders the passages by what they mean to a reader and gives each a
+// reason.
+func weigh(ps []*Passage) {
+	for _, p := range ps {
+		w := float64(min(p.Words, 300))
+		switch {
+		case p.Artefact != "":
+			w = w / 1000
+		default:
+			w += 50
+			if p.Turn {
+				w += 200
+			}
+			w += 30 * float64(len(p.Topics))
+			if p.heading {
+				w += 40
+			}
+		}
+		p.Weight = w
+		p.Reason = reasonOf(p)
+	}
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Weight > ps[j].Weight })
+}
+
+// reasonOf says in a sentence what a passage changes.
+func reasonOf(p *Passage) string {
+	where := ""
+	if p.Section != "" {
+		where = " under “" + p.Section + "”"
+	}
+	switch p.Artefact {
+	case ArtefactFormat:
+		return "Only the layout, punctuation or spelling changed" + where + "."
+	case ArtefactDate:
+		return "Only the document's date changed."
+	case ArtefactChrome:
+		return "Page furniture came or went (a banner, a language picker, a title or a widget), not the document's text."
+	case ArtefactLanguage:
+		return "The page was served in another language: a capture artefact, not a change of the document."
+	case ArtefactCapture:
+		return "The page was captured incomplete, or whole again after such a capture: not a change of the document."
+	}
+	var about string
+	if len(p.Topics) > 0 {
+		var ts []string
+		for _, m := range p.Topics {
+			ts = append(ts, m.Topic)
+		}
+		about = " (" + strings.Join(ts, ", ") + ")"
+	}
+	quote := func(s string) string { return "“" + text.Summary(s, 90) + "”" }
+	switch p.Kind {
+	case diff.KindAdded:
+		return "Adds" + where + about + ": " + quote(p.new)
+	case diff.KindRemoved:
+		return "Removes" + where + about + ": " + quote(p.old)
+	case diff.KindMoved:
+		return "Moves and edits a paragraph" + where + about + ": " + quote(p.new)
+	}
+	del, ins := strings.Join(p.changedOld, " … "), strings.Join(p.changedNew, " … ")
+	switch {
+	case del != "" && ins != "":
+		return fmt.Sprintf("Changes %s to %s%s%s.", quote(del), quote(ins), where, about)
+	case ins != "":
+		return fmt.Sprintf("Adds %s%s%s.", quote(ins), where, about)
+	}
+	return fmt.Sprintf("Removes %s%s%s.", quote(del), where, about)
+}
