@@ -20,10 +20,10 @@ import (
 	"tracker/internal/changes"
 	"tracker/internal/config"
 	"tracker/internal/diff"
+	"tracker/internal/links"
 	"tracker/internal/sources/feed"
 	"tracker/internal/store"
 	"tracker/internal/topics"
-	"tracker/internal/web"
 )
 
 // Digest is what one recipient reads for one window, ready for templates.
@@ -350,7 +350,7 @@ func (b *Builder) change(ctx context.Context, c store.Change, loc *time.Location
 	e.When = c.DetectedAt.In(loc).Format("Mon 2 Jan 2006 15:04")
 	e.Importance, e.Summary, e.Topics = c.Importance, c.Summary, b.evidence(c.Topics)
 	if baseURL != "" {
-		e.DiffURL = web.DiffURL(baseURL, c.SourceID, c.FromSeq, c.ToSeq)
+		e.DiffURL = links.DiffURL(baseURL, c.SourceID, c.FromSeq, c.ToSeq)
 	}
 	if c.SameAs > 0 {
 		e.Note = fmt.Sprintf("back to the text of version %d", c.SameAs)

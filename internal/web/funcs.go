@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"tracker/internal/links"
 	"tracker/internal/topics"
 )
 
@@ -16,10 +17,10 @@ var funcs = template.FuncMap{
 	"whenStr":    fmtAPITime,
 	"day":        func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 	"short":      func(h string) string { return h[:min(12, len(h))] },
-	"sourceURL":  func(id string) string { return SourceURL("", id) },
-	"versionURL": func(id string, seq int) string { return VersionURL("", id, seq) },
-	"diffURL":    func(id string, from, to int) string { return DiffURL("", id, from, to) },
-	"atURL":      func(id string, t time.Time) string { return AtURL("", id, t.UTC().Format("2006-01-02")) },
+	"sourceURL":  func(id string) string { return links.SourceURL("", id) },
+	"versionURL": func(id string, seq int) string { return links.VersionURL("", id, seq) },
+	"diffURL":    func(id string, from, to int) string { return links.DiffURL("", id, from, to) },
+	"atURL":      func(id string, t time.Time) string { return links.AtURL("", id, t.UTC().Format("2006-01-02")) },
 	"evidence":   func(m topics.Match) string { return quoted(m.Evidence) },
 	"runs":       runsOf,
 	"number":     number,

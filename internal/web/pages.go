@@ -14,6 +14,7 @@ import (
 
 	"tracker/internal/api"
 	"tracker/internal/changes"
+	"tracker/internal/links"
 	"tracker/internal/store"
 	"tracker/internal/topics"
 )
@@ -427,7 +428,7 @@ func (s *server) versionPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := versionData{Page: Page{Title: displayName(src) + ", version " + strconv.Itoa(v.Seq)}, Source: src, V: v,
-		Latest: src.CurrentSeq, Lines: textLines(text), Permalink: VersionURL(s.base, id, v.Seq), Citation: citation(src, v)}
+		Latest: src.CurrentSeq, Lines: textLines(text), Permalink: links.VersionURL(s.base, id, v.Seq), Citation: citation(src, v)}
 	if c, err := s.db.ChangeTo(ctx, id, v.Seq); err == nil {
 		d.Change = &c
 	} else if !errors.Is(err, store.ErrNotFound) {
@@ -479,7 +480,7 @@ func (s *server) at(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, VersionURL("", id, v.Seq), http.StatusFound)
+	http.Redirect(w, r, links.VersionURL("", id, v.Seq), http.StatusFound)
 }
 
 // atForm serves the document page's "text on a date" form, which cannot
@@ -490,7 +491,7 @@ func (s *server) atForm(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequestf("give a date: /sources/ID/at/YYYY-MM-DD"))
 		return
 	}
-	http.Redirect(w, r, AtURL("", r.PathValue("id"), date), http.StatusFound)
+	http.Redirect(w, r, links.AtURL("", r.PathValue("id"), date), http.StatusFound)
 }
 
 // --- diffs ---

@@ -10,7 +10,7 @@
 // a script, so the Content-Security-Policy forbids them all.
 //
 // The paths are stable (digests link to them): see the routes in New and
-// the URL builders in urls.go.
+// the links package, which builds their addresses.
 package web
 
 import (
@@ -73,7 +73,7 @@ const ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'se
 // everything below it except /healthz and /metrics, which the daemon serves
 // beside it.
 func New(o Options) http.Handler {
-	s := &server{db: o.DB, cfg: o.Config, now: o.Now, log: o.Log, base: trimBase(o.BaseURL)}
+	s := &server{db: o.DB, cfg: o.Config, now: o.Now, log: o.Log, base: o.BaseURL}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/net/html"
 
 	"tracker/internal/config"
+	"tracker/internal/links"
 	"tracker/internal/ota"
 	"tracker/internal/replay"
 	"tracker/internal/sources"
@@ -787,23 +788,17 @@ func TestAccessFromEnvAndListen(t *testing.T) {
 	}
 }
 
-// The URL builders that digests use lead to the pages.
+// The links that digests use lead to the pages.
 func TestURLBuilders(t *testing.T) {
-	if got := web.DiffURL("https://tracker.example.org/", "tiktok-terms-of-service", 8, 9); got != "https://tracker.example.org/sources/tiktok-terms-of-service/diff?from=8&to=9" {
-		t.Errorf("DiffURL: %s", got)
-	}
-	if got := web.SearchURL("", "personal data & more"); got != "/search?q=personal+data+%26+more" {
-		t.Errorf("SearchURL: %s", got)
-	}
 	for _, path := range []string{
-		web.SourceURL("", "tiktok-terms-of-service"),
-		web.VersionURL("", "tiktok-terms-of-service", 3),
-		web.DiffURL("", "tiktok-terms-of-service", 8, 9),
-		web.SearchURL("", "personal data"),
+		links.SourceURL("", "tiktok-terms-of-service"),
+		links.VersionURL("", "tiktok-terms-of-service", 3),
+		links.DiffURL("", "tiktok-terms-of-service", 8, 9),
+		links.SearchURL("", "personal data"),
 	} {
 		page(t, path, http.StatusOK)
 	}
-	if res, _ := get(t, shared.h, web.AtURL("", "tiktok-terms-of-service", "2023-06-01")); res.StatusCode != http.StatusFound {
+	if res, _ := get(t, shared.h, links.AtURL("", "tiktok-terms-of-service", "2023-06-01")); res.StatusCode != http.StatusFound {
 		t.Errorf("AtURL: %d", res.StatusCode)
 	}
 }
