@@ -38,13 +38,13 @@ func (r *Result) HTML() template.HTML {
 			case KindAdded:
 				b.WriteString("<ins>" + esc(bl.New) + "</ins>")
 			case KindChanged:
-				writeHTMLSpans(&b, bl.Spans, OpEqual)
+				writeHTMLParts(&b, bl.Parts())
 			case KindMoved:
 				fmt.Fprintf(&b, `<span class="diff-note">Moved from line %d</span> `, bl.MovedFrom)
 				writeMovedNew(&b, bl)
 			case KindMovedAway:
 				fmt.Fprintf(&b, `<span class="diff-note">Moved to line %d</span> `, bl.MovedTo)
-				b.WriteString(esc(firstWords(bl.Old, movedAwayWords)))
+				b.WriteString(html.EscapeString(bl.Preview()))
 			}
 			b.WriteString("</p>\n")
 		}
@@ -74,9 +74,9 @@ func (r *Result) SideBySideHTML() template.HTML {
 			case KindAdded:
 				b.WriteString(`</td><td class="diff-new"><ins>` + esc(bl.New) + "</ins>")
 			case KindChanged:
-				writeHTMLSpans(&b, bl.Spans, OpDelete)
+				writeHTMLParts(&b, bl.OldParts())
 				b.WriteString(`</td><td class="diff-new">`)
-				writeHTMLSpans(&b, bl.Spans, OpInsert)
+				writeHTMLParts(&b, bl.NewParts())
 			case KindMoved:
 				fmt.Fprintf(&b, `<span class="diff-note">Moved from line %d</span></td><td class="diff-new">`, bl.MovedFrom)
 				writeMovedNew(&b, bl)
@@ -92,6 +92,61 @@ func (r *Result) SideBySideHTML() template.HTML {
 	return template.HTML(b.String())
 }
 
+// excerptStyle holds the attributes of the elements of an HTML excerpt.
+type excerptStyle struct{ list, line, note, more, del, ins, mark string }
+
+var (
+	classStyle = excerptStyle{list: ` class="diff-excerpt"`, line: ` class="diff-line"`, note: ` class="diff-note"`,
+		more: ` class="diff-more"`, mark: ` class="diff-mark"`}
+	inlineStyle = excerptStyle{
+		list: ` style="margin:6px 0;padding-left:18px"`,
+		line: ` style="color:#6b6b6b"`,
+		note: ` style="color:#6b6b6b;font-style:italic"`,
+		more: ` style="color:#6b6b6b;list-style:none"`,
+		del:  ` style="background:#fde2e2;color:#8f1d1d;text-decoration:line-through"`,
+		ins:  ` style="background:#dff3df;color:#1b5e20;text-decoration:none;font-weight:600"`,
+		mark: ` style="background:#fff3c4"`,
+	}
+)
+
+// ExcerptHTML is ExcerptText as an HTML list (class diff-excerpt), with
+// <del> and <ins> as in HTML; inline writes inline styles instead of class
+// names, for e-mail clients that drop style sheets.
+func (r *Result) ExcerptHTML(opt ExcerptOptions, inline bool) template.HTML {
+	ex, more := r.Excerpts(opt)
+	st := classStyle
+	if inline {
+		st = inlineStyle
+	}
+	var b strings.Builder
+	b.WriteString(`<ul` + st.list + `>` + "\n")
+	for _, e := range ex {
+		b.WriteString(`<li><span` + st.line + `>` + esc(e.Label))
+		if e.Cosmetic {
+			b.WriteString(" (formatting only)")
+		}
+		b.WriteString("</span> ")
+		for _, p := range e.Parts {
+			switch p.Kind {
+			case OpDelete:
+				writeHTMLEditAttr(&b, "del", st.del, st.mark, p)
+			case OpInsert:
+				writeHTMLEditAttr(&b, "ins", st.ins, st.mark, p)
+			case PartNote:
+				b.WriteString(`<span` + st.note + `>` + html.EscapeString(p.Text) + "</span> ")
+			default:
+				b.WriteString(html.EscapeString(p.Text))
+			}
+		}
+		b.WriteString("</li>\n")
+	}
+	if more > 0 {
+		fmt.Fprintf(&b, `<li%s>%s not shown</li>`+"\n", st.more, plural(more, "more change", "more changes"))
+	}
+	b.WriteString("</ul>\n")
+	return template.HTML(b.String())
+}
+
 // writeMovedNew writes a moved paragraph at its new place, with its edits if
 // it was also edited.
 func writeMovedNew(b *strings.Builder, bl Block) {
@@ -99,39 +154,29 @@ func writeMovedNew(b *strings.Builder, bl Block) {
 		b.WriteString(esc(bl.New))
 		return
 	}
-	writeHTMLSpans(b, bl.Spans, OpEqual)
+	writeHTMLParts(b, bl.Parts())
 }
 
-// writeHTMLSpans writes spans; side OpEqual writes both deletions and
-// insertions (inline), OpDelete only the old side and OpInsert only the new.
-func writeHTMLSpans(b *strings.Builder, spans []Span, side string) {
-	for _, s := range spans {
-		switch {
-		case s.Op == OpEqual:
-			b.WriteString(esc(s.Text))
-		case s.Op == OpDelete && side != OpInsert:
-			writeHTMLEdit(b, "del", s.Text)
-		case s.Op == OpInsert && side != OpDelete:
-			writeHTMLEdit(b, "ins", s.Text)
+func writeHTMLParts(b *strings.Builder, parts []Part) {
+	for _, p := range parts {
+		switch p.Kind {
+		case OpDelete:
+			writeHTMLEditAttr(b, "del", "", ` class="diff-mark"`, p)
+		case OpInsert:
+			writeHTMLEditAttr(b, "ins", "", ` class="diff-mark"`, p)
+		default:
+			b.WriteString(html.EscapeString(p.Text))
 		}
 	}
 }
 
-func writeHTMLEdit(b *strings.Builder, tag, text string) {
-	writeHTMLEditAttr(b, tag, "", ` class="diff-mark"`, text)
-}
-
 // writeHTMLEditAttr writes an edit with attr on its tag, or markAttr when it
 // holds no word (whitespace or punctuation made visible).
-func writeHTMLEditAttr(b *strings.Builder, tag, attr, markAttr, text string) {
-	lead, core, trail := splitSpace(text)
-	b.WriteString(esc(lead))
-	if hasWord(core) {
-		b.WriteString("<" + tag + attr + ">")
-	} else {
-		b.WriteString("<" + tag + markAttr + ">")
+func writeHTMLEditAttr(b *strings.Builder, tag, attr, markAttr string, p Part) {
+	if p.Mark {
+		attr = markAttr
 	}
-	b.WriteString(html.EscapeString(showEdit(core)) + "</" + tag + ">" + esc(trail))
+	b.WriteString("<" + tag + attr + ">" + html.EscapeString(p.Text) + "</" + tag + ">")
 }
 
 // blockClass maps kinds to class names rather than deriving one, because a
@@ -163,5 +208,5 @@ func hunkTitle(h Hunk) string {
 
 // esc escapes version text for HTML, after making hidden characters visible.
 func esc(s string) string {
-	return html.EscapeString(visible(s))
+	return html.EscapeString(Visible(s))
 }

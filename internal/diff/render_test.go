@@ -164,7 +164,7 @@ func TestHTMLOfTamperedResult(t *testing.T) {
 	if err := json.Unmarshal([]byte(stored), &r); err != nil {
 		t.Fatal(err)
 	}
-	for _, html := range []string{string(r.HTML()), string(r.SideBySideHTML()), string(r.ExcerptHTML(ExcerptOptions{}))} {
+	for _, html := range []string{string(r.HTML()), string(r.SideBySideHTML()), string(r.ExcerptHTML(ExcerptOptions{}, false))} {
 		if strings.Contains(html, "<script") || strings.Contains(html, "<b>") || strings.Contains(html, "<img") {
 			t.Errorf("markup from stored JSON came through:\n%s", html)
 		}
@@ -179,7 +179,7 @@ func TestExcerpt(t *testing.T) {
 	if text != want {
 		t.Errorf("ExcerptText:\n%s\nwant:\n%s", text, want)
 	}
-	html := string(r.ExcerptHTML(ExcerptOptions{Words: 12, Context: 3}))
+	html := string(r.ExcerptHTML(ExcerptOptions{Words: 12, Context: 3}, false))
 	wantHTML := "<ul class=\"diff-excerpt\">\n<li><span class=\"diff-line\">Line 2</span> …settings, we collect <del>approximate</del><ins>precise</ins> location information from … Pte. Ltd. and <del>others</del>…</li>\n</ul>\n"
 	if html != wantHTML {
 		t.Errorf("ExcerptHTML:\n%s\nwant:\n%s", html, wantHTML)

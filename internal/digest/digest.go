@@ -380,7 +380,7 @@ func (b *Builder) excerpt(ctx context.Context, c store.Change) (Change, error) {
 	return Change{
 		FromSeq: c.FromSeq, ToSeq: c.ToSeq,
 		Excerpt:     dr.ExcerptText(diff.ExcerptOptions{Hunks: 4}),
-		ExcerptHTML: dr.ExcerptHTML(diff.ExcerptOptions{Hunks: 4, Inline: true}),
+		ExcerptHTML: dr.ExcerptHTML(diff.ExcerptOptions{Hunks: 4}, true),
 	}, nil
 }
 
