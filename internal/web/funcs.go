@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"tracker/internal/diff"
 	"tracker/internal/links"
 	"tracker/internal/topics"
 )
@@ -27,6 +28,8 @@ var funcs = template.FuncMap{
 	"add":        func(a, b int) int { return a + b },
 	"f":          func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) },
 	"query":      query,
+	"visible":    diff.Visible,
+	"blockClass": blockClass,
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return "1 " + one
@@ -79,4 +82,27 @@ func query(kv ...any) (string, error) {
 		return "", nil
 	}
 	return "?" + strings.ReplaceAll(v.Encode(), "+", "%20"), nil
+}
+
+// blockClass maps kinds to class names rather than deriving one, because a
+// Result may come back from stored JSON, and a kind it does not know must
+// not become a class it does.
+func blockClass(bl diff.Block) string {
+	c, ok := kindClass[bl.Kind]
+	if !ok {
+		c = "diff-unknown"
+	}
+	if bl.Cosmetic {
+		c += " diff-cosmetic"
+	}
+	return c
+}
+
+var kindClass = map[string]string{
+	diff.KindContext:   "diff-context",
+	diff.KindAdded:     "diff-added",
+	diff.KindRemoved:   "diff-removed",
+	diff.KindChanged:   "diff-changed",
+	diff.KindMoved:     "diff-moved",
+	diff.KindMovedAway: "diff-moved-away",
 }

@@ -29,7 +29,11 @@ type Page struct {
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"overview", "source", "version", "diff", "items", "search", "error"} {
-		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+		files := []string{"templates/layout.html", "templates/" + name + ".html"}
+		if name == "diff" {
+			files = append(files, "templates/diffview.html")
+		}
+		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, files...))
 	}
 	return pages
 }
@@ -504,7 +508,6 @@ type diffData struct {
 	Change   changes.Change
 	Stored   *store.Change
 	Side     bool
-	Body     template.HTML
 }
 
 // diffOf resolves the from and to parameters (a seq or a date; by default
@@ -563,11 +566,6 @@ func (s *server) diffPage(w http.ResponseWriter, r *http.Request) {
 		if c, err := s.db.ChangeTo(ctx, id, to.Seq); err == nil {
 			d.Stored = &c
 		}
-	}
-	if d.Side {
-		d.Body = ch.Diff.SideBySideHTML()
-	} else {
-		d.Body = ch.Diff.HTML()
 	}
 	s.render(w, r, "diff", http.StatusOK, d)
 }
