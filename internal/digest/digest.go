@@ -81,8 +81,8 @@ type Change struct {
 	Summary    string
 	Topics     []Evidence
 	Excerpt    string
-	// ExcerptHTML is the diff package's excerpt: escaped text with <del>
-	// and <ins>, built from stored text, never from raw markup.
+	// ExcerptHTML is the excerpt as templates/excerpt.html.tmpl renders it:
+	// stored text escaped by html/template, with <del> and <ins>.
 	ExcerptHTML template.HTML
 	DiffURL     string
 	// Note says when the change returns to an earlier version, or that the
@@ -377,11 +377,13 @@ func (b *Builder) excerpt(ctx context.Context, c store.Change) (Change, error) {
 		return Change{}, err
 	}
 	dr := diff.Compare(old, new, diff.Options{})
-	return Change{
-		FromSeq: c.FromSeq, ToSeq: c.ToSeq,
-		Excerpt:     dr.ExcerptText(diff.ExcerptOptions{Hunks: 4}),
-		ExcerptHTML: dr.ExcerptHTML(diff.ExcerptOptions{Hunks: 4}, true),
-	}, nil
+	opt := diff.ExcerptOptions{Hunks: 4}
+	ex, more := dr.Excerpts(opt)
+	html, err := renderExcerptHTML(ex, more)
+	if err != nil {
+		return Change{}, err
+	}
+	return Change{FromSeq: c.FromSeq, ToSeq: c.ToSeq, Excerpt: dr.ExcerptText(opt), ExcerptHTML: html}, nil
 }
 
 // bySource splits changes by source, each oldest first, sources in the order
