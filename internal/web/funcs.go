@@ -30,6 +30,7 @@ var funcs = template.FuncMap{
 	"query":      query,
 	"visible":    diff.Visible,
 	"blockClass": blockClass,
+	"styleSheet": styleSheet,
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return "1 " + one
@@ -105,4 +106,12 @@ var kindClass = map[string]string{
 	diff.KindChanged:   "diff-changed",
 	diff.KindMoved:     "diff-moved",
 	diff.KindMovedAway: "diff-moved-away",
+}
+
+// styleSheet is the embedded style sheet, for a page that has no server to
+// fetch it from (see WriteDiffPage). It is tracker's own file, not text
+// from the web.
+func styleSheet() (template.CSS, error) {
+	b, err := staticFS.ReadFile("static/style.css")
+	return template.CSS(b), err
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -31,7 +33,7 @@ func parsePages() map[string]*template.Template {
 	for _, name := range []string{"overview", "source", "version", "diff", "items", "search", "error"} {
 		files := []string{"templates/layout.html", "templates/" + name + ".html"}
 		if name == "diff" {
-			files = append(files, "templates/diffview.html")
+			files = append(files, "templates/diffview.html", "templates/standalone.html")
 		}
 		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, files...))
 	}
@@ -508,6 +510,8 @@ type diffData struct {
 	Change   changes.Change
 	Stored   *store.Change
 	Side     bool
+	// Standalone leaves out what needs the server (see WriteDiffPage).
+	Standalone bool
 }
 
 // diffOf resolves the from and to parameters (a seq or a date; by default
@@ -560,14 +564,41 @@ func (s *server) diffPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	d := s.diffData(ctx, src, from, to, ch)
+	d.Side = q.Get("view") == "side"
+	s.render(w, r, "diff", http.StatusOK, d)
+}
+
+// diffData is what the diff page shows of a comparison: with the change
+// recorded between two consecutive versions, for its notes.
+func (s *server) diffData(ctx context.Context, src api.Source, from, to store.Version, ch changes.Change) diffData {
 	d := diffData{Page: Page{Title: displayName(src) + ": version " + strconv.Itoa(from.Seq) + " → " + strconv.Itoa(to.Seq)},
-		Source: src, From: from, To: to, Latest: src.CurrentSeq, Change: ch, Side: q.Get("view") == "side"}
+		Source: src, From: from, To: to, Latest: src.CurrentSeq, Change: ch}
 	if to.Seq == from.Seq+1 {
-		if c, err := s.db.ChangeTo(ctx, id, to.Seq); err == nil {
+		if c, err := s.db.ChangeTo(ctx, src.ID, to.Seq); err == nil {
 			d.Stored = &c
 		}
 	}
-	s.render(w, r, "diff", http.StatusOK, d)
+	return d
+}
+
+// WriteDiffPage writes the page comparing two versions of source id (ch,
+// their comparison) as one standalone HTML file, for `tracker diff --format
+// html`: the diff page of the web interface, inline view, with its style
+// sheet inline and without what needs a server to follow (navigation,
+// forms, links to other pages).
+func WriteDiffPage(ctx context.Context, w io.Writer, o Options, id string, from, to store.Version, ch changes.Change) error {
+	s := newServer(o)
+	src, err := s.source(ctx, id)
+	if err != nil {
+		return err
+	}
+	d := s.diffData(ctx, src, from, to, ch)
+	d.Standalone = true
+	if err := s.pages["diff"].ExecuteTemplate(w, "standalone", d); err != nil {
+		return fmt.Errorf("web: diff page: %w", err)
+	}
+	return nil
 }
 
 // --- regulator items ---

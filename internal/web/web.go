@@ -73,23 +73,7 @@ const ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'se
 // everything below it except /healthz and /metrics, which the daemon serves
 // beside it.
 func New(o Options) http.Handler {
-	s := &server{db: o.DB, cfg: o.Config, now: o.Now, log: o.Log, base: o.BaseURL}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
-	if s.cfg != nil && s.cfg.Taxonomy != nil {
-		s.tax = s.cfg.Taxonomy
-	} else {
-		tax, err := topics.Compile(topics.Defaults(), nil)
-		if err != nil {
-			panic(err) // the built-in taxonomy is tested
-		}
-		s.tax = tax
-	}
-	s.pages = parsePages()
+	s := newServer(o)
 
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
@@ -127,6 +111,28 @@ func New(o Options) http.Handler {
 	h = readOnly(h)
 	h = s.logRequests(h)
 	return securityHeaders(h)
+}
+
+// newServer holds what the pages need, for New and WriteDiffPage.
+func newServer(o Options) *server {
+	s := &server{db: o.DB, cfg: o.Config, now: o.Now, log: o.Log, base: o.BaseURL}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.cfg != nil && s.cfg.Taxonomy != nil {
+		s.tax = s.cfg.Taxonomy
+	} else {
+		tax, err := topics.Compile(topics.Defaults(), nil)
+		if err != nil {
+			panic(err) // the built-in taxonomy is tested
+		}
+		s.tax = tax
+	}
+	s.pages = parsePages()
+	return s
 }
 
 // securityHeaders are set before anything else runs, so that error pages
