@@ -14,6 +14,11 @@
 // cannot make a comparison run away with time or memory: the work of one
 // comparison is bounded by a budget counted in symbols compared, not by a
 // clock, so that a slow or busy machine gives the same result (see seq.go).
+//
+// It returns data: the Result, the Parts of a paragraph as a reader is
+// shown them and the Excerpts a mail shows. The plain-text forms (Text for a
+// terminal, ExcerptText for mail) are here too; HTML is rendered by the web
+// and digest packages with html/template.
 package diff
 
 import "strings"
