@@ -26,6 +26,10 @@ type Page struct {
 	Title string
 	// Query fills the search box of the header.
 	Query string
+	// Standalone writes the page as one file rather than for the server:
+	// the style sheet inline, without navigation, forms and links to other
+	// pages (see WriteDiffPage).
+	Standalone bool
 }
 
 func parsePages() map[string]*template.Template {
@@ -33,7 +37,7 @@ func parsePages() map[string]*template.Template {
 	for _, name := range []string{"overview", "source", "version", "diff", "items", "search", "error"} {
 		files := []string{"templates/layout.html", "templates/" + name + ".html"}
 		if name == "diff" {
-			files = append(files, "templates/diffview.html", "templates/standalone.html")
+			files = append(files, "templates/diffview.html")
 		}
 		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, files...))
 	}
@@ -510,8 +514,6 @@ type diffData struct {
 	Change   changes.Change
 	Stored   *store.Change
 	Side     bool
-	// Standalone leaves out what needs the server (see WriteDiffPage).
-	Standalone bool
 }
 
 // diffOf resolves the from and to parameters (a seq or a date; by default
@@ -595,7 +597,7 @@ func WriteDiffPage(ctx context.Context, w io.Writer, o Options, id string, from,
 	}
 	d := s.diffData(ctx, src, from, to, ch)
 	d.Standalone = true
-	if err := s.pages["diff"].ExecuteTemplate(w, "standalone", d); err != nil {
+	if err := s.pages["diff"].ExecuteTemplate(w, "layout", d); err != nil {
 		return fmt.Errorf("web: diff page: %w", err)
 	}
 	return nil
