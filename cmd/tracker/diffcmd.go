@@ -5,14 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"html/template"
-	"strings"
 
 	"tracker/internal/api"
-	"tracker/internal/changes"
 	"tracker/internal/compare"
 	"tracker/internal/diff"
-	"tracker/internal/store"
+	"tracker/internal/web"
 )
 
 type diffFlags struct {
@@ -80,8 +77,7 @@ func runDiff(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 	case "json":
 		return a.printJSON(api.NewDiff(from, to, ch))
 	case "html":
-		if err := diffPage.Execute(a.stdout, diffPageData{Source: id, From: from, To: to, Change: ch,
-			Topics: topicNotes(ch.Topics), Body: ch.Diff.HTML()}); err != nil {
+		if err := web.WriteDiffPage(ctx, a.stdout, web.Options{DB: db, Config: cfg.Config, Now: a.now}, id, from, to, ch); err != nil {
 			a.errorf("%v", err)
 			return exitFailed
 		}
@@ -103,28 +99,3 @@ func runDiff(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 	fmt.Fprint(a.stdout, ch.Diff.Text(style))
 	return exitOK
 }
-
-type diffPageData struct {
-	Source   string
-	From, To store.Version
-	Change   changes.Change
-	Topics   []string
-	Body     template.HTML
-}
-
-var diffPage = template.Must(template.New("diff").Funcs(template.FuncMap{"when": fmtTime, "join": strings.Join}).Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Source}}: version {{.From.Seq}} → {{.To.Seq}}</title>
-<style>
-body{font:16px/1.5 system-ui,sans-serif;max-width:50em;margin:2em auto;padding:0 1em;color:#222}
-del{background:#fdd;color:#900}ins{background:#dfd;color:#060;text-decoration:none}
-.meta{color:#555}.diff p{margin:.4em 0}
-</style></head><body>
-<h1>{{.Source}}</h1>
-<p class="meta">Version {{.From.Seq}} (first seen {{when .From.FirstSeen}}, SHA-256 {{.From.SHA256}})<br>
-→ version {{.To.Seq}} (first seen {{when .To.FirstSeen}}, SHA-256 {{.To.SHA256}})</p>
-<p><strong>{{.Change.Importance}}</strong>: {{.Change.Diff.Summary}}</p>
-{{if .Topics}}<ul>{{range .Topics}}<li>{{.}}</li>{{end}}</ul>{{end}}
-<div class="diff">{{.Body}}</div>
-</body></html>
-`))

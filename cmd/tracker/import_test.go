@@ -429,4 +429,12 @@ func TestDiffOfTheFirstVersion(t *testing.T) {
 	if d["from_seq"] != 8.0 || d["to_seq"] != 9.0 || d["detected_at"] != d["to"].(map[string]any)["first_seen"] {
 		t.Errorf("diff json: from_seq %v to_seq %v detected_at %v", d["from_seq"], d["to_seq"], d["detected_at"])
 	}
+	// The HTML diff is the web's diff page as one file.
+	page := e.mustRun(exitOK, "diff", "tiktok-terms-of-service", "--from", "8", "--to", "9", "--format", "html")
+	for _, want := range []string{"<!DOCTYPE html>", "version 8 → 9</h1>", "<del>TikTok</del> Terms of Service",
+		"SHA-256 <code>" + d["to"].(map[string]any)["sha256"].(string) + "</code>", "<style>\n/* tracker's only style sheet"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("diff --format html lacks %q:\n%.3000s", want, page)
+		}
+	}
 }

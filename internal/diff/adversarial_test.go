@@ -8,8 +8,8 @@ import (
 )
 
 // Adversarial inputs: what a broken or hostile page could make the daemon
-// compare. Each must finish within the timeout (plus the bounded work done
-// outside the library) and still give a correct result.
+// compare. Each must finish within the work budget (plus the bounded work
+// done outside it) and still give a correct result.
 
 // words makes n pseudo-random words from a vocabulary of size vocab,
 // deterministically from seed.
@@ -130,6 +130,11 @@ func adversarialCases() []adversarialCase {
 		// one: few pairs of long paragraphs cost as much as many pairs.
 		{"200 unrelated paragraphs of 1000 words", paragraphs(10, 200, 1000, 5000), paragraphs(11, 200, 1000, 5000)},
 		{"20 paragraphs of 20000 words against 2000 of 10", paragraphs(12, 20, 20000, 50000), paragraphs(13, 2000, 10, 300)},
+		// Two long paragraphs of the same few words in another order: a
+		// library call of nearly maxDirect symbols sharing little in order
+		// fits the work budget, the second one (trying them as an edited
+		// move) no longer does.
+		{"two paragraphs of 4900 words from 20", paragraphs(14, 1, 4900, 20), paragraphs(15, 1, 4900, 20)},
 	}
 }
 

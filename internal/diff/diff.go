@@ -11,13 +11,17 @@
 // diffed first, each line mapped to one rune, then the words of each pair of
 // corresponding paragraphs, each word mapped to one rune, followed by the
 // library's semantic cleanup. The library is wrapped so that adversarial input
-// cannot make a comparison run away with time or memory (see seq.go).
+// cannot make a comparison run away with time or memory: the work of one
+// comparison is bounded by a budget counted in symbols compared, not by a
+// clock, so that a slow or busy machine gives the same result (see seq.go).
+//
+// It returns data: the Result, the Parts of a paragraph as a reader is
+// shown them and the Excerpts a mail shows. The plain-text forms (Text for a
+// terminal, ExcerptText for mail) are here too; HTML is rendered by the web
+// and digest packages with html/template.
 package diff
 
-import (
-	"strings"
-	"time"
-)
+import "strings"
 
 // Block kinds.
 const (
@@ -41,16 +45,14 @@ type Options struct {
 	// Context is the number of unchanged paragraphs shown before and after
 	// each hunk. 0 means the default (1); a negative value means none.
 	Context int
-	// Timeout bounds the time spent diffing. 0 means the default (1s). When
-	// it runs out the result is still correct, but some edited paragraphs
-	// are shown whole instead of word by word, and Result.Approximate is set.
-	Timeout time.Duration
+	// Budget bounds the work of the comparison, counted in symbols
+	// compared (see workBudget). 0 means the default. When it runs out the
+	// result is still correct, but some edited paragraphs are shown whole
+	// instead of word by word, and Result.Approximate is set.
+	Budget int
 }
 
-const (
-	defaultContext = 1
-	defaultTimeout = time.Second
-)
+const defaultContext = 1
 
 // Result is the change from one version to the next. Its JSON form is
 // stored and shown by `tracker diff --format json`, so field names are part
@@ -67,7 +69,7 @@ type Result struct {
 	// ignoring case: only whitespace, punctuation, case or the way the text
 	// is cut into paragraphs changed.
 	Cosmetic bool `json:"cosmetic"`
-	// Approximate is true when the time budget or a size guard ran out; the
+	// Approximate is true when the work budget or a size guard ran out; the
 	// result is then correct but coarser than usual.
 	Approximate bool `json:"approximate"`
 }
@@ -159,11 +161,11 @@ func Compare(old, new string, opt Options) *Result {
 	} else if opt.Context < 0 {
 		opt.Context = 0
 	}
-	if opt.Timeout <= 0 {
-		opt.Timeout = defaultTimeout
+	if opt.Budget <= 0 {
+		opt.Budget = workBudget
 	}
 	c := &comparison{
-		comparer:  comparer{deadline: time.Now().Add(opt.Timeout), patience: patienceBudget},
+		comparer:  comparer{budget: opt.Budget, patience: patienceBudget},
 		old:       splitParagraphs(old),
 		new:       splitParagraphs(new),
 		words:     newEncoder(true),

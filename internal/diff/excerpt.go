@@ -2,7 +2,6 @@ package diff
 
 import (
 	"fmt"
-	"html/template"
 	"strings"
 	"unicode"
 )
@@ -12,27 +11,7 @@ type ExcerptOptions struct {
 	Hunks   int // hunks shown (default 3); the others are counted
 	Words   int // words shown per hunk, context included (default 50)
 	Context int // words of unchanged text kept around a change (default 10)
-	// Inline writes inline styles instead of class names, for e-mail
-	// clients that drop style sheets.
-	Inline bool
 }
-
-// excerptStyle holds the attributes of the elements of an HTML excerpt.
-type excerptStyle struct{ list, line, note, more, del, ins, mark string }
-
-var (
-	classStyle = excerptStyle{list: ` class="diff-excerpt"`, line: ` class="diff-line"`, note: ` class="diff-note"`,
-		more: ` class="diff-more"`, mark: ` class="diff-mark"`}
-	inlineStyle = excerptStyle{
-		list: ` style="margin:6px 0;padding-left:18px"`,
-		line: ` style="color:#6b6b6b"`,
-		note: ` style="color:#6b6b6b;font-style:italic"`,
-		more: ` style="color:#6b6b6b;list-style:none"`,
-		del:  ` style="background:#fde2e2;color:#8f1d1d;text-decoration:line-through"`,
-		ins:  ` style="background:#dff3df;color:#1b5e20;text-decoration:none;font-weight:600"`,
-		mark: ` style="background:#fff3c4"`,
-	}
-)
 
 func (o ExcerptOptions) withDefaults() ExcerptOptions {
 	if o.Hunks <= 0 {
@@ -47,106 +26,22 @@ func (o ExcerptOptions) withDefaults() ExcerptOptions {
 	return o
 }
 
-// piece is a bit of an excerpt: text with a span op, an elision, a block
-// separator or a note.
-type piece struct {
-	kind string // OpEqual, OpInsert, OpDelete, pieceCut, pieceSep, pieceNote
-	text string
+// Excerpt is one hunk of a change cut short, as a mail shows it: the
+// changed words with a few words of context around them.
+type Excerpt struct {
+	// Label says where: "Line 12", or "Old line 12" when the hunk has no
+	// line in the new version.
+	Label string
+	// Cosmetic marks a hunk that only changes formatting.
+	Cosmetic bool
+	Parts    []Part
 }
 
-const (
-	pieceCut  = "cut"  // text left out: "…"
-	pieceSep  = "sep"  // between two changes of a hunk: " … "
-	pieceNote = "note" // e.g. "(moved from line 5)"
-)
-
-type excerpt struct {
-	label    string
-	cosmetic bool
-	pieces   []piece
-}
-
-// ExcerptText renders a short form of the change for plain-text mail, one
-// line per hunk: "Line 12: …ten words of context [-removed-]{+added+} ten
-// words…". Hunks that change words are preferred to cosmetic ones; what does
-// not fit is counted on a last line.
-func (r *Result) ExcerptText(opt ExcerptOptions) string {
-	ex, more := r.excerpts(opt.withDefaults())
-	var b strings.Builder
-	for _, e := range ex {
-		b.WriteString(e.label)
-		if e.cosmetic {
-			b.WriteString(" (formatting only)")
-		}
-		b.WriteString(": ")
-		for _, p := range e.pieces {
-			switch p.kind {
-			case OpEqual:
-				b.WriteString(visible(p.text))
-			case OpDelete:
-				writeTextEdit(&b, Plain, p.text, "[-", "-]", "", "")
-			case OpInsert:
-				writeTextEdit(&b, Plain, p.text, "{+", "+}", "", "")
-			case pieceCut:
-				b.WriteString("…")
-			case pieceSep:
-				b.WriteString(" … ")
-			case pieceNote:
-				b.WriteString(visible(p.text) + " ")
-			}
-		}
-		b.WriteByte('\n')
-	}
-	if more > 0 {
-		fmt.Fprintf(&b, "(%s not shown)\n", plural(more, "more change", "more changes"))
-	}
-	return b.String()
-}
-
-// ExcerptHTML is ExcerptText as an HTML list (class diff-excerpt), with
-// <del> and <ins> as in HTML.
-func (r *Result) ExcerptHTML(opt ExcerptOptions) template.HTML {
-	ex, more := r.excerpts(opt.withDefaults())
-	st := classStyle
-	if opt.Inline {
-		st = inlineStyle
-	}
-	var b strings.Builder
-	b.WriteString(`<ul` + st.list + `>` + "\n")
-	for _, e := range ex {
-		b.WriteString(`<li><span` + st.line + `>` + esc(e.label))
-		if e.cosmetic {
-			b.WriteString(" (formatting only)")
-		}
-		b.WriteString("</span> ")
-		for _, p := range e.pieces {
-			switch p.kind {
-			case OpEqual:
-				b.WriteString(esc(p.text))
-			case OpDelete:
-				writeHTMLEditAttr(&b, "del", st.del, st.mark, p.text)
-			case OpInsert:
-				writeHTMLEditAttr(&b, "ins", st.ins, st.mark, p.text)
-			case pieceCut:
-				b.WriteString("…")
-			case pieceSep:
-				b.WriteString(" … ")
-			case pieceNote:
-				b.WriteString(`<span` + st.note + `>` + esc(p.text) + "</span> ")
-			}
-		}
-		b.WriteString("</li>\n")
-	}
-	if more > 0 {
-		fmt.Fprintf(&b, `<li%s>%s not shown</li>`+"\n", st.more, plural(more, "more change", "more changes"))
-	}
-	b.WriteString("</ul>\n")
-	return template.HTML(b.String())
-}
-
-// excerpts picks the hunks to show, preferring those that change words, and
-// keeps them in document order.
-func (r *Result) excerpts(opt ExcerptOptions) ([]excerpt, int) {
+// Excerpts returns a short form of the change: the hunks to show, at most
+// opt.Hunks of them, in document order, preferring those that change words
+// to cosmetic ones, and how many hunks were left out.
+func (r *Result) Excerpts(opt ExcerptOptions) (ex []Excerpt, more int) {
+	opt = opt.withDefaults()
 	pick := make([]bool, len(r.Hunks))
 	n := 0
 	for _, wantCosmetic := range []bool{false, true} {
@@ -157,13 +52,58 @@ func (r *Result) excerpts(opt ExcerptOptions) ([]excerpt, int) {
 			}
 		}
 	}
-	var ex []excerpt
 	for i, h := range r.Hunks {
 		if pick[i] {
 			ex = append(ex, hunkExcerpt(h, opt))
 		}
 	}
 	return ex, len(r.Hunks) - n
+}
+
+// ExcerptText renders the excerpts for plain-text mail, one line per hunk:
+// "Line 12: …ten words of context [-removed-]{+added+} ten words…", and
+// what does not fit counted on a last line.
+func (r *Result) ExcerptText(opt ExcerptOptions) string {
+	ex, more := r.Excerpts(opt)
+	var b strings.Builder
+	for _, e := range ex {
+		b.WriteString(e.Label)
+		if e.Cosmetic {
+			b.WriteString(" (formatting only)")
+		}
+		b.WriteString(": ")
+		writeTextParts(&b, Plain, e.Parts)
+		b.WriteByte('\n')
+	}
+	if more > 0 {
+		fmt.Fprintf(&b, "(%s not shown)\n", plural(more, "more change", "more changes"))
+	}
+	return b.String()
+}
+
+// piece is a bit of an excerpt while it is cut: text with a span op, or a
+// part of kind PartCut, PartSep or PartNote.
+type piece struct {
+	kind string
+	text string
+}
+
+// parts shows the pieces of an excerpt.
+func parts(ps []piece) []Part {
+	var out []Part
+	for _, p := range ps {
+		switch p.kind {
+		case OpDelete, OpInsert:
+			out = appendEdit(out, p.kind, p.text)
+		case PartCut:
+			out = append(out, Part{Kind: PartCut, Text: "…"})
+		case PartSep:
+			out = append(out, Part{Kind: PartSep, Text: " … "})
+		default:
+			out = append(out, Part{Kind: p.kind, Text: Visible(p.text)})
+		}
+	}
+	return out
 }
 
 func hunkCosmetic(h Hunk) bool {
@@ -175,22 +115,22 @@ func hunkCosmetic(h Hunk) bool {
 	return true
 }
 
-func hunkExcerpt(h Hunk, opt ExcerptOptions) excerpt {
-	e := excerpt{cosmetic: hunkCosmetic(h)}
+func hunkExcerpt(h Hunk, opt ExcerptOptions) Excerpt {
+	e := Excerpt{Cosmetic: hunkCosmetic(h)}
 	var ps []piece
 	for _, bl := range h.Blocks {
 		if bl.Kind == KindContext {
 			continue
 		}
-		if e.label == "" {
+		if e.Label == "" {
 			if bl.NewLine > 0 {
-				e.label = fmt.Sprintf("Line %d", bl.NewLine)
+				e.Label = fmt.Sprintf("Line %d", bl.NewLine)
 			} else {
-				e.label = fmt.Sprintf("Old line %d", bl.OldLine)
+				e.Label = fmt.Sprintf("Old line %d", bl.OldLine)
 			}
 		}
 		if len(ps) > 0 {
-			ps = append(ps, piece{kind: pieceSep})
+			ps = append(ps, piece{kind: PartSep})
 		}
 		switch bl.Kind {
 		case KindChanged:
@@ -200,18 +140,18 @@ func hunkExcerpt(h Hunk, opt ExcerptOptions) excerpt {
 		case KindAdded:
 			ps = append(ps, piece{OpInsert, bl.New})
 		case KindMoved:
-			ps = append(ps, piece{pieceNote, fmt.Sprintf("(moved from line %d)", bl.MovedFrom)})
+			ps = append(ps, piece{PartNote, fmt.Sprintf("(moved from line %d)", bl.MovedFrom)})
 			if bl.Spans != nil {
 				ps = append(ps, spanPieces(bl.Spans, opt.Context)...)
 			} else {
 				ps = append(ps, leadPieces(bl.New, opt.Context)...)
 			}
 		case KindMovedAway:
-			ps = append(ps, piece{pieceNote, fmt.Sprintf("(moved to line %d)", bl.MovedTo)})
+			ps = append(ps, piece{PartNote, fmt.Sprintf("(moved to line %d)", bl.MovedTo)})
 			ps = append(ps, leadPieces(bl.Old, opt.Context)...)
 		}
 	}
-	e.pieces = limitWords(ps, opt.Words)
+	e.Parts = parts(limitWords(ps, opt.Words))
 	return e
 }
 
@@ -236,11 +176,11 @@ func spanPieces(spans []Span, n int) []piece {
 		case first && last:
 			ps = append(ps, leadPieces(s.Text, n)...)
 		case first && words > n:
-			ps = append(ps, piece{kind: pieceCut}, piece{OpEqual, lastWords(toks, n)})
+			ps = append(ps, piece{kind: PartCut}, piece{OpEqual, lastWords(toks, n)})
 		case last && words > n:
-			ps = append(ps, piece{OpEqual, join(toks[:wordIndex(toks, n)])}, piece{kind: pieceCut})
+			ps = append(ps, piece{OpEqual, join(toks[:wordIndex(toks, n)])}, piece{kind: PartCut})
 		case !first && !last && words > 2*n:
-			ps = append(ps, piece{OpEqual, join(toks[:wordIndex(toks, n)])}, piece{kind: pieceCut},
+			ps = append(ps, piece{OpEqual, join(toks[:wordIndex(toks, n)])}, piece{kind: PartCut},
 				piece{OpEqual, lastWords(toks, n)})
 		default:
 			ps = append(ps, piece{OpEqual, s.Text})
@@ -256,7 +196,7 @@ func leadPieces(text string, n int) []piece {
 	if i == len(toks) {
 		return []piece{{OpEqual, text}}
 	}
-	return []piece{{OpEqual, strings.TrimRightFunc(join(toks[:i]), unicode.IsSpace)}, {kind: pieceCut}}
+	return []piece{{OpEqual, strings.TrimRightFunc(join(toks[:i]), unicode.IsSpace)}, {kind: PartCut}}
 }
 
 // wordIndex returns the index of the token just after the n-th word
@@ -306,9 +246,9 @@ func limitWords(ps []piece, max int) []piece {
 		kept := strings.TrimRightFunc(join(toks[:i]), unicode.IsSpace)
 		switch {
 		case strings.TrimSpace(kept) == "":
-			out = append(out, piece{kind: pieceCut})
+			out = append(out, piece{kind: PartCut})
 		case p.kind == OpEqual:
-			out = append(out, piece{p.kind, kept}, piece{kind: pieceCut})
+			out = append(out, piece{p.kind, kept}, piece{kind: PartCut})
 		default:
 			out = append(out, piece{p.kind, kept + "…"})
 		}
@@ -322,21 +262,21 @@ func limitWords(ps []piece, max int) []piece {
 func tidy(ps []piece) []piece {
 	var out []piece
 	for _, p := range ps {
-		if p.kind == pieceCut || p.kind == pieceSep {
+		if p.kind == PartCut || p.kind == PartSep {
 			if k := len(out) - 1; k >= 0 && out[k].kind == OpEqual {
 				out[k].text = strings.TrimRightFunc(out[k].text, unicode.IsSpace)
 			}
-			if k := len(out) - 1; k >= 0 && (out[k].kind == pieceCut || out[k].kind == pieceSep) {
-				if p.kind == pieceSep {
-					out[k].kind = pieceSep
+			if k := len(out) - 1; k >= 0 && (out[k].kind == PartCut || out[k].kind == PartSep) {
+				if p.kind == PartSep {
+					out[k].kind = PartSep
 				}
 				continue
 			}
 		}
 		out = append(out, p)
 	}
-	if k := len(out) - 1; k >= 0 && out[k].kind == pieceSep {
-		out[k].kind = pieceCut
+	if k := len(out) - 1; k >= 0 && out[k].kind == PartSep {
+		out[k].kind = PartCut
 	}
 	return out
 }

@@ -1,9 +1,6 @@
 package diff
 
-import (
-	"slices"
-	"time"
-)
+import "slices"
 
 // Tuning of paragraph pairing, checked on the whole TikTok history
 // (2020–2026): real edits of a paragraph keep well above these figures,
@@ -43,16 +40,6 @@ func (c *comparison) pairWork(rem, add []int) int {
 		wa += len(c.simOf(c.new[j]))
 	}
 	return wr*len(add) + wa*len(rem)
-}
-
-// late reports, once the time budget is spent, that what follows is
-// approximate.
-func (c *comparison) late() bool {
-	if time.Now().After(c.deadline) {
-		c.approximate = true
-		return true
-	}
-	return false
 }
 
 // link records what became of a paragraph: the paragraphs it corresponds
@@ -122,6 +109,7 @@ func (c *comparison) simOf(p *paragraph) []int32 {
 // other, at the threshold, so they pair when nothing better is around.
 func (c *comparison) similarity(p, q *paragraph) float64 {
 	a, b := c.simOf(p), c.simOf(q)
+	c.spent += len(a) + len(b)
 	if len(a) == 0 || len(b) == 0 {
 		if len(a) == 0 && len(b) == 0 {
 			return minSimilarity
@@ -263,7 +251,7 @@ func (c *comparison) alignPairs(rem, add []int) []link {
 	// one with one, 'm' two removed with one added, 's' one with two.
 	move := make([]byte, (m+1)*w)
 	for i := 0; i <= m; i++ {
-		if c.late() {
+		if c.over() {
 			return c.greedyPairs(rem, add) // stops at once: nothing is paired
 		}
 		for j := 0; j <= n; j++ {
@@ -329,7 +317,7 @@ func (c *comparison) greedyPairs(rem, add []int) []link {
 	var pairs []link
 	i, j := 0, 0
 	for i < len(rem) && j < len(add) {
-		if c.late() {
+		if c.over() {
 			break
 		}
 		found := false
@@ -372,7 +360,7 @@ func (c *comparison) nearMoves(regions []region, l *links) {
 	}
 	taken := make(map[int]bool)
 	for _, j := range add {
-		if c.late() {
+		if c.over() {
 			return
 		}
 		best, bestSim := -1, minMoveSimilarity

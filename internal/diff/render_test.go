@@ -1,7 +1,6 @@
 package diff
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -124,49 +123,34 @@ func TestTextANSI(t *testing.T) {
 	}
 }
 
-func TestHTML(t *testing.T) {
-	r := sampleChange()
-	inline := string(r.HTML())
-	side := string(r.SideBySideHTML())
-	for name, html := range map[string]string{"HTML": inline, "SideBySideHTML": side} {
-		if strings.Contains(html, "<script") || strings.Contains(html, "\x1b") {
-			t.Errorf("%s lets page content through:\n%s", name, html)
-		}
-		if !strings.Contains(html, "&lt;script&gt;alert(") {
-			t.Errorf("%s lost the escaped page text:\n%s", name, html)
-		}
+// What the renderers are given: edits without their surrounding
+// whitespace, whitespace-only edits drawn and marked, hidden characters
+// visible, and each side of a side-by-side view without the other's edits.
+func TestParts(t *testing.T) {
+	tests := []struct {
+		old, new           string
+		inline, old1, new1 []Part
+	}{
+		{"a good deal", "a very good deal",
+			[]Part{{OpEqual, "a ", false}, {OpInsert, "very", false}, {OpEqual, " ", false}, {OpEqual, "good deal", false}},
+			[]Part{{OpEqual, "a ", false}, {OpEqual, "good deal", false}},
+			[]Part{{OpEqual, "a ", false}, {OpInsert, "very", false}, {OpEqual, " ", false}, {OpEqual, "good deal", false}}},
+		{"Data Controller:  If \x1b[2J", "Data Controller:\u00a0If \x1b[2J",
+			[]Part{{OpEqual, "Data Controller:", false}, {OpDelete, "··", true}, {OpInsert, "⍽", true}, {OpEqual, "If ␛[2J", false}},
+			[]Part{{OpEqual, "Data Controller:", false}, {OpDelete, "··", true}, {OpEqual, "If ␛[2J", false}},
+			[]Part{{OpEqual, "Data Controller:", false}, {OpInsert, "⍽", true}, {OpEqual, "If ␛[2J", false}}},
 	}
-	for _, want := range []string{
-		`<p class="diff-changed">We share data with TikTok Pte. Ltd. and <del>others</del><ins>advertisers</ins>. See &lt;script&gt;alert(<del>1</del><ins>2</ins>)&lt;/script&gt; ␛[2J here.</p>`,
-		`<p class="diff-removed"><del>Gone paragraph.</del></p>`,
-		`<p class="diff-context">Intro.</p>`,
-	} {
-		if !strings.Contains(inline, want) {
-			t.Errorf("HTML lacks %s:\n%s", want, inline)
+	for _, tc := range tests {
+		r := Compare(tc.old, tc.new, Options{Context: -1})
+		b := r.Hunks[0].Blocks[0]
+		if got := b.Parts(); !slices.Equal(got, tc.inline) {
+			t.Errorf("%q → %q: Parts %+v, want %+v", tc.old, tc.new, got, tc.inline)
 		}
-	}
-	for _, want := range []string{
-		`<tr class="diff-changed"><td class="diff-old">We share data with TikTok Pte. Ltd. and <del>others</del>. See &lt;script&gt;alert(<del>1</del>)&lt;/script&gt; ␛[2J here.</td><td class="diff-new">We share data with TikTok Pte. Ltd. and <ins>advertisers</ins>. See &lt;script&gt;alert(<ins>2</ins>)&lt;/script&gt; ␛[2J here.</td></tr>`,
-		`<tr class="diff-removed"><td class="diff-old"><del>Gone paragraph.</del></td><td class="diff-new"></td></tr>`,
-	} {
-		if !strings.Contains(side, want) {
-			t.Errorf("SideBySideHTML lacks %s:\n%s", want, side)
+		if got := b.OldParts(); !slices.Equal(got, tc.old1) {
+			t.Errorf("%q → %q: OldParts %+v, want %+v", tc.old, tc.new, got, tc.old1)
 		}
-	}
-}
-
-// A Result read back from storage must not be able to inject markup through
-// its fields either.
-func TestHTMLOfTamperedResult(t *testing.T) {
-	var r Result
-	stored := `{"hunks":[{"old_start":1,"new_start":1,"blocks":[{"kind":"\"><script>x</script>","old":"<b>","new":"<i>",` +
-		`"spans":[{"op":"+","text":"<img src=x onerror=alert(1)>"}]}]}]}`
-	if err := json.Unmarshal([]byte(stored), &r); err != nil {
-		t.Fatal(err)
-	}
-	for _, html := range []string{string(r.HTML()), string(r.SideBySideHTML()), string(r.ExcerptHTML(ExcerptOptions{}))} {
-		if strings.Contains(html, "<script") || strings.Contains(html, "<b>") || strings.Contains(html, "<img") {
-			t.Errorf("markup from stored JSON came through:\n%s", html)
+		if got := b.NewParts(); !slices.Equal(got, tc.new1) {
+			t.Errorf("%q → %q: NewParts %+v, want %+v", tc.old, tc.new, got, tc.new1)
 		}
 	}
 }
@@ -179,10 +163,12 @@ func TestExcerpt(t *testing.T) {
 	if text != want {
 		t.Errorf("ExcerptText:\n%s\nwant:\n%s", text, want)
 	}
-	html := string(r.ExcerptHTML(ExcerptOptions{Words: 12, Context: 3}))
-	wantHTML := "<ul class=\"diff-excerpt\">\n<li><span class=\"diff-line\">Line 2</span> …settings, we collect <del>approximate</del><ins>precise</ins> location information from … Pte. Ltd. and <del>others</del>…</li>\n</ul>\n"
-	if html != wantHTML {
-		t.Errorf("ExcerptHTML:\n%s\nwant:\n%s", html, wantHTML)
+	// Fewer words, and less context around each edit (the digest's HTML
+	// part shows the same selection: see its TestExcerptHTML).
+	text = r.ExcerptText(ExcerptOptions{Words: 12, Context: 3})
+	want = "Line 2: …settings, we collect [-approximate-]{+precise+} location information from … Pte. Ltd. and [-others-]…\n"
+	if text != want {
+		t.Errorf("ExcerptText:\n%s\nwant:\n%s", text, want)
 	}
 }
 

@@ -3,10 +3,14 @@ package diff
 import (
 	"fmt"
 	"strings"
-	"tracker/internal/text"
-	"unicode"
-	"unicode/utf8"
 )
+
+// The plain-text forms of a change live here, beside the data they show,
+// because they are plain strings that several users share: the terminal
+// (tracker diff), the Markdown export of the web (a fenced diff), the
+// digest's text part (ExcerptText) and the golden files of this package.
+// HTML is rendered with html/template by the web and digest packages, from
+// the same Parts.
 
 // TextStyle selects how Text marks changes.
 type TextStyle int
@@ -59,109 +63,54 @@ func writeTextBlock(b *strings.Builder, style TextStyle, bl Block) {
 	switch bl.Kind {
 	case KindContext:
 		b.WriteString("  ")
-		b.WriteString(visible(bl.New))
+		b.WriteString(Visible(bl.New))
 	case KindRemoved:
-		b.WriteString(paint(style, ansiRemoved, "- "+visible(bl.Old)))
+		b.WriteString(paint(style, ansiRemoved, "- "+Visible(bl.Old)))
 	case KindAdded:
-		b.WriteString(paint(style, ansiAdded, "+ "+visible(bl.New)))
+		b.WriteString(paint(style, ansiAdded, "+ "+Visible(bl.New)))
 	case KindChanged:
 		b.WriteString("~ ")
-		writeTextSpans(b, style, bl.Spans)
+		writeTextParts(b, style, bl.Parts())
 	case KindMoved:
 		b.WriteString(paint(style, ansiMoved, fmt.Sprintf("> (moved from line %d)", bl.MovedFrom)))
 		b.WriteByte(' ')
 		if bl.Spans != nil {
-			writeTextSpans(b, style, bl.Spans)
+			writeTextParts(b, style, bl.Parts())
 		} else {
-			b.WriteString(visible(bl.New))
+			b.WriteString(Visible(bl.New))
 		}
 	case KindMovedAway:
-		note := fmt.Sprintf("< (moved to line %d) %s", bl.MovedTo, visible(firstWords(bl.Old, movedAwayWords)))
+		note := fmt.Sprintf("< (moved to line %d) %s", bl.MovedTo, bl.Preview())
 		b.WriteString(paint(style, ansiMovedAway, note))
 	}
 }
 
-// movedAwayWords is how much of a moved paragraph its old place shows.
-const movedAwayWords = 12
-
-func writeTextSpans(b *strings.Builder, style TextStyle, spans []Span) {
-	for _, s := range spans {
-		switch s.Op {
-		case OpEqual:
-			b.WriteString(visible(s.Text))
+// writeTextParts writes parts with their edits marked: in brackets for
+// Plain, as `git diff --word-diff` does, in colour for ANSI.
+func writeTextParts(b *strings.Builder, style TextStyle, parts []Part) {
+	for _, p := range parts {
+		switch p.Kind {
 		case OpDelete:
-			writeTextEdit(b, style, s.Text, "[-", "-]", ansiDel, ansiDelMark)
+			writeTextEdit(b, style, p, "[-", "-]", ansiDel, ansiDelMark)
 		case OpInsert:
-			writeTextEdit(b, style, s.Text, "{+", "+}", ansiIns, ansiInsMark)
-		}
-	}
-}
-
-// writeTextEdit writes an edited span with its surrounding whitespace
-// outside the marks, as `git diff --word-diff` does, unless the span is only
-// whitespace.
-func writeTextEdit(b *strings.Builder, style TextStyle, text, open, close, color, mark string) {
-	lead, core, trail := splitSpace(text)
-	// A line break around an edit (a paragraph split or merged) is drawn
-	// too: written raw it would start a line without the diff's prefix.
-	lead, trail = visible(lead), visible(trail)
-	b.WriteString(lead)
-	if style == ANSI {
-		c := color
-		if !hasWord(core) {
-			c = mark
-		}
-		b.WriteString(c + showEdit(core) + ansiReset)
-	} else {
-		b.WriteString(open + showEdit(core) + close)
-	}
-	b.WriteString(trail)
-}
-
-// showEdit prepares an edited span for display. An edit of whitespace alone
-// would be invisible, so its characters are drawn: · for a space, ⍽ for a
-// no-break space, ¶ for a paragraph break, → for a tab, ␣ for any other.
-func showEdit(s string) string {
-	if strings.TrimSpace(s) != "" {
-		return visible(s)
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case ' ':
-			b.WriteRune('·')
-		case '\u00a0':
-			b.WriteRune('⍽')
-		case '\n':
-			b.WriteRune('¶')
-		case '\t':
-			b.WriteRune('→')
+			writeTextEdit(b, style, p, "{+", "+}", ansiIns, ansiInsMark)
+		case PartNote:
+			b.WriteString(p.Text + " ")
 		default:
-			b.WriteRune('␣')
+			b.WriteString(p.Text)
 		}
 	}
-	return b.String()
 }
 
-// splitSpace cuts the leading and trailing whitespace off s; if s is only
-// whitespace, it is all core.
-func splitSpace(s string) (lead, core, trail string) {
-	core = strings.TrimLeftFunc(s, unicode.IsSpace)
-	if core == "" {
-		return "", s, ""
+func writeTextEdit(b *strings.Builder, style TextStyle, p Part, open, close, color, mark string) {
+	if style != ANSI {
+		b.WriteString(open + p.Text + close)
+		return
 	}
-	lead = s[:len(s)-len(core)]
-	trimmed := strings.TrimRightFunc(core, unicode.IsSpace)
-	return lead, trimmed, core[len(trimmed):]
-}
-
-func hasWord(s string) bool {
-	for _, r := range s {
-		if text.IsWordRune(r) {
-			return true
-		}
+	if p.Mark {
+		color = mark
 	}
-	return false
+	b.WriteString(color + p.Text + ansiReset)
 }
 
 func paint(style TextStyle, color, s string) string {
@@ -169,59 +118,4 @@ func paint(style TextStyle, color, s string) string {
 		return s
 	}
 	return color + s + ansiReset
-}
-
-// visible replaces characters that would act on a terminal or a reader
-// instead of being shown: the line break between two merged paragraphs
-// (shown as ¶), C0 and C1 controls (escape sequences, carriage
-// returns that overwrite a line) and the bidirectional overrides that can
-// make text read differently from what it is.
-func visible(s string) string {
-	clean := true
-	for _, r := range s {
-		if Hidden(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n':
-			b.WriteRune('¶') // only in a split or merged paragraph: the break
-		case r < 0x20:
-			b.WriteRune(0x2400 + r) // control picture, e.g. ␛ for escape
-		case Hidden(r):
-			b.WriteRune(utf8.RuneError)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// Hidden reports whether a terminal would take r as a command rather than
-// text: a control character (but a tab) or a bidirectional override. Text
-// taken from the web is shown with these replaced.
-func Hidden(r rune) bool {
-	return r < 0x20 && r != '\t' || r >= 0x7f && r < 0xa0 ||
-		r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
-}
-
-// firstWords returns s cut after n words, with an ellipsis if cut.
-func firstWords(s string, n int) string {
-	words := 0
-	toks := tokenize(s)
-	for i, t := range toks {
-		if isWord(t) {
-			words++
-			if words > n {
-				return strings.TrimRightFunc(join(toks[:i]), unicode.IsSpace) + "…"
-			}
-		}
-	}
-	return s
 }

@@ -8,12 +8,13 @@ import (
 	"github.com/sergi/go-diff/diffmatchpatch"
 )
 
-// Limits that keep diff-match-patch away from its quadratic corners. The
-// library's deadline only bounds its Myers bisection; its substring search,
-// half-match and cleanup passes have no deadline and are quadratic on long,
+// Limits that keep diff-match-patch away from its quadratic corners. Its
+// substring search, half-match and cleanup passes are quadratic on long,
 // repetitive input (100,000 identical tiny lines, a 1 MB line of one repeated
-// word). So the library is only ever handed sequences of at most
-// maxDirect symbols; longer ones are first cut at patience anchors.
+// word), and its Myers bisection is quadratic on sequences that share little.
+// So the library is only ever handed sequences of at most maxDirect symbols
+// (longer ones are first cut at patience anchors), and each call is paid for
+// from the work budget before it starts.
 const (
 	// maxDirect is the most symbols (old plus new) given to one library
 	// call. Real paragraphs are far below it (a 2,000-word clause is about
@@ -25,6 +26,15 @@ const (
 	// patienceBudget bounds the symbols examined while looking for anchors
 	// in one comparison.
 	patienceBudget = 8 << 20
+	// workBudget bounds the rest of the work of one comparison: each
+	// library call costs the cells of its edit graph (old symbols times new,
+	// which bound the steps of its bisection) and is paid before it starts;
+	// pairing paragraphs costs the words its similarities walk through. It
+	// is about a second of the library's worst case, enough for one call of
+	// maxDirect symbols that share little in order. The whole TikTok history
+	// spends at most a tenth of it (its first Terms of Service against its
+	// last), two unrelated 1 MB texts a twentieth.
+	workBudget = 150_000_000
 )
 
 // match says that a[I:I+N] equals b[J:J+N].
@@ -37,12 +47,34 @@ type run struct {
 	N  int
 }
 
-// comparer carries what one Compare call shares: the deadline and whether a
-// budget ran out (then the result is still correct but coarser).
+// comparer carries what one Compare call shares: the budgets, what was
+// spent of them, and whether one ran out (then the result is still correct
+// but coarser).
 type comparer struct {
-	deadline    time.Time
-	approximate bool
-	patience    int
+	budget, spent int // work, see workBudget
+	patience      int
+	approximate   bool
+}
+
+// over reports, once the work budget is spent, that what follows is
+// approximate.
+func (c *comparer) over() bool {
+	if c.spent > c.budget {
+		c.approximate = true
+		return true
+	}
+	return false
+}
+
+// afford spends n from the work budget if that much is left; otherwise what
+// follows is approximate.
+func (c *comparer) afford(n int) bool {
+	if n > c.budget-c.spent {
+		c.approximate = true
+		return false
+	}
+	c.spent += n
+	return true
 }
 
 // diffSeq returns the matching stretches of a and b, in order.
@@ -60,14 +92,7 @@ func (c *comparer) diffSeq(a, b []rune, semantic bool) []match {
 // diffTrimmed diffs a and b after taking off their common prefix and suffix.
 func (c *comparer) diffTrimmed(a, b []rune, semantic bool) []match {
 	var ms []match
-	p := 0
-	for p < len(a) && p < len(b) && a[p] == b[p] {
-		p++
-	}
-	s := 0
-	for s < len(a)-p && s < len(b)-p && a[len(a)-1-s] == b[len(b)-1-s] {
-		s++
-	}
+	p, s := commonEnds(a, b)
 	if p > 0 {
 		ms = append(ms, match{0, 0, p})
 	}
@@ -78,6 +103,18 @@ func (c *comparer) diffTrimmed(a, b []rune, semantic bool) []match {
 		ms = appendMatch(ms, match{len(a) - s, len(b) - s, s})
 	}
 	return ms
+}
+
+// commonEnds returns the lengths of the common prefix and, after it, the
+// common suffix of a and b.
+func commonEnds(a, b []rune) (prefix, suffix int) {
+	for prefix < len(a) && prefix < len(b) && a[prefix] == b[prefix] {
+		prefix++
+	}
+	for suffix < len(a)-prefix && suffix < len(b)-prefix && a[len(a)-1-suffix] == b[len(b)-1-suffix] {
+		suffix++
+	}
+	return prefix, suffix
 }
 
 func appendMatch(ms []match, m match) []match {
@@ -143,20 +180,17 @@ func (c *comparer) diffCommon(a, b []rune, semantic bool) ([]match, bool) {
 
 // diffDirect hands a bounded problem to diff-match-patch.
 func (c *comparer) diffDirect(a, b []rune, semantic bool) []match {
-	left := time.Until(c.deadline)
-	if left <= 0 {
-		c.approximate = true
+	if !c.afford(len(a) * len(b)) {
 		return nil
 	}
 	dmp := diffmatchpatch.New()
-	dmp.DiffTimeout = left
-	diffs := dmp.DiffMainRunes(a, b, false)
+	// Any timeout keeps the library's half-match speedup on (without one
+	// it is off, and some diffs come out otherwise); libraryDiff makes sure
+	// the library never compares it with the clock.
+	dmp.DiffTimeout = time.Second
+	diffs := libraryDiff(dmp, a, b)
 	if semantic {
 		diffs = dmp.DiffCleanupSemantic(diffs)
-	}
-	if time.Now().After(c.deadline) {
-		// The bisection may have given up and returned a coarser diff.
-		c.approximate = true
 	}
 	var ms []match
 	i, j := 0, 0

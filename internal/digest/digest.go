@@ -21,10 +21,10 @@ import (
 	"tracker/internal/compare"
 	"tracker/internal/config"
 	"tracker/internal/diff"
+	"tracker/internal/links"
 	"tracker/internal/store"
 	"tracker/internal/text"
 	"tracker/internal/topics"
-	"tracker/internal/web"
 )
 
 // Digest is what one recipient reads for one window, ready for templates.
@@ -82,8 +82,8 @@ type Change struct {
 	Summary    string
 	Topics     []Evidence
 	Excerpt    string
-	// ExcerptHTML is the diff package's excerpt: escaped text with <del>
-	// and <ins>, built from stored text, never from raw markup.
+	// ExcerptHTML is the excerpt as templates/excerpt.html.tmpl renders it:
+	// stored text escaped by html/template, with <del> and <ins>.
 	ExcerptHTML template.HTML
 	DiffURL     string
 	// Note says when the change returns to an earlier version, or that the
@@ -351,7 +351,7 @@ func (b *Builder) change(ctx context.Context, c store.Change, loc *time.Location
 	e.When = c.DetectedAt.In(loc).Format("Mon 2 Jan 2006 15:04")
 	e.Importance, e.Summary, e.Topics = c.Importance, c.Summary, b.evidence(c.Topics)
 	if baseURL != "" {
-		e.DiffURL = web.DiffURL(baseURL, c.SourceID, c.FromSeq, c.ToSeq)
+		e.DiffURL = links.DiffURL(baseURL, c.SourceID, c.FromSeq, c.ToSeq)
 	}
 	if c.SameAs > 0 {
 		e.Note = fmt.Sprintf("back to the text of version %d", c.SameAs)
@@ -367,11 +367,13 @@ func (b *Builder) excerpt(ctx context.Context, c store.Change) (Change, error) {
 		return Change{}, err
 	}
 	dr := a.Diff
-	return Change{
-		FromSeq: c.FromSeq, ToSeq: c.ToSeq,
-		Excerpt:     dr.ExcerptText(diff.ExcerptOptions{Hunks: 4}),
-		ExcerptHTML: dr.ExcerptHTML(diff.ExcerptOptions{Hunks: 4, Inline: true}),
-	}, nil
+	opt := diff.ExcerptOptions{Hunks: 4}
+	ex, more := dr.Excerpts(opt)
+	html, err := renderExcerptHTML(ex, more)
+	if err != nil {
+		return Change{}, err
+	}
+	return Change{FromSeq: c.FromSeq, ToSeq: c.ToSeq, Excerpt: dr.ExcerptText(opt), ExcerptHTML: html}, nil
 }
 
 // bySource splits changes by source, each oldest first, sources in the order

@@ -11,16 +11,20 @@ import (
 	"path/filepath"
 	"strings"
 	texttemplate "text/template"
+
+	"tracker/internal/diff"
 )
 
 //go:embed templates/*.tmpl
 var builtin embed.FS
 
-// Template files; an operator's directory may replace any of them.
+// Template files; an operator's directory may replace any of them but the
+// excerpt, which the HTML part shows as .ExcerptHTML.
 const (
 	subjectFile = "subject.tmpl"
 	textFile    = "digest.txt.tmpl"
 	htmlFile    = "digest.html.tmpl"
+	excerptFile = "excerpt.html.tmpl"
 )
 
 // Templates render digests.
@@ -41,6 +45,22 @@ var funcs = map[string]any{
 		}
 		return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
 	},
+}
+
+// excerptHTML renders the excerpts of a change for the HTML part.
+var excerptHTML = htmltemplate.Must(htmltemplate.New(excerptFile).Funcs(funcs).ParseFS(builtin, "templates/"+excerptFile))
+
+func renderExcerptHTML(ex []diff.Excerpt, more int) (htmltemplate.HTML, error) {
+	var b strings.Builder
+	err := excerptHTML.Execute(&b, struct {
+		Excerpts []diff.Excerpt
+		More     int
+	}{ex, more})
+	if err != nil {
+		return "", fmt.Errorf("digest: excerpt: %w", err)
+	}
+	// The template escaped every piece of text: the result is safe.
+	return htmltemplate.HTML(b.String()), nil
 }
 
 // LoadTemplates reads the built-in templates, replaced by those present in

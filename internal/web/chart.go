@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"tracker/internal/changes"
+	"tracker/internal/links"
 	"tracker/internal/store"
 )
 
@@ -88,7 +89,7 @@ func activityChart(list []store.Change, first, now time.Time, id string) *activi
 		if total == 0 {
 			continue
 		}
-		b := bar{X: x + slot*0.1, W: slot * 0.8, Link: DiffURL("", id, m.last.FromSeq, m.last.ToSeq),
+		b := bar{X: x + slot*0.1, W: slot * 0.8, Link: links.DiffURL("", id, m.last.FromSeq, m.last.ToSeq),
 			Title: fmt.Sprintf("%s: %d major, %d minor, %d cosmetic", t.Format("January 2006"), m.counts[2], m.counts[1], m.counts[0])}
 		y := a.Base
 		for r := 2; r >= 0; r-- {

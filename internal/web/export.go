@@ -12,6 +12,7 @@ import (
 	"tracker/internal/api"
 	"tracker/internal/changes"
 	"tracker/internal/diff"
+	"tracker/internal/links"
 	"tracker/internal/store"
 	"tracker/internal/topics"
 )
@@ -72,7 +73,7 @@ func (s *server) exportHistory(f format) http.HandlerFunc {
 		case formatCSV:
 			body, err = historyCSV(h, byTo)
 		case formatMarkdown:
-			body = historyMarkdown(h, byTo, SourceURL(s.base, id), s.now().UTC().Format("2006-01-02 15:04 UTC"))
+			body = historyMarkdown(h, byTo, links.SourceURL(s.base, id), s.now().UTC().Format("2006-01-02 15:04 UTC"))
 		}
 		if err != nil {
 			s.fail(w, r, err)
@@ -154,7 +155,7 @@ func (s *server) exportDiff(f format) http.HandlerFunc {
 		case formatCSV:
 			body, err = diffCSV(ch.Diff)
 		case formatMarkdown:
-			body = diffMarkdown(src, from, to, ch, DiffURL(s.base, id, from.Seq, to.Seq))
+			body = diffMarkdown(src, from, to, ch, links.DiffURL(s.base, id, from.Seq, to.Seq))
 		}
 		if err != nil {
 			s.fail(w, r, err)

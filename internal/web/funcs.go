@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"tracker/internal/diff"
+	"tracker/internal/links"
 	"tracker/internal/topics"
 )
 
@@ -16,16 +18,19 @@ var funcs = template.FuncMap{
 	"whenStr":    fmtAPITime,
 	"day":        func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 	"short":      func(h string) string { return h[:min(12, len(h))] },
-	"sourceURL":  func(id string) string { return SourceURL("", id) },
-	"versionURL": func(id string, seq int) string { return VersionURL("", id, seq) },
-	"diffURL":    func(id string, from, to int) string { return DiffURL("", id, from, to) },
-	"atURL":      func(id string, t time.Time) string { return AtURL("", id, t.UTC().Format("2006-01-02")) },
+	"sourceURL":  func(id string) string { return links.SourceURL("", id) },
+	"versionURL": func(id string, seq int) string { return links.VersionURL("", id, seq) },
+	"diffURL":    func(id string, from, to int) string { return links.DiffURL("", id, from, to) },
+	"atURL":      func(id string, t time.Time) string { return links.AtURL("", id, t.UTC().Format("2006-01-02")) },
 	"evidence":   func(m topics.Match) string { return quoted(m.Evidence) },
 	"runs":       runsOf,
 	"number":     number,
 	"add":        func(a, b int) int { return a + b },
 	"f":          func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) },
 	"query":      query,
+	"visible":    diff.Visible,
+	"blockClass": blockClass,
+	"styleSheet": styleSheet,
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return "1 " + one
@@ -78,4 +83,35 @@ func query(kv ...any) (string, error) {
 		return "", nil
 	}
 	return "?" + strings.ReplaceAll(v.Encode(), "+", "%20"), nil
+}
+
+// blockClass maps kinds to class names rather than deriving one, because a
+// Result may come back from stored JSON, and a kind it does not know must
+// not become a class it does.
+func blockClass(bl diff.Block) string {
+	c, ok := kindClass[bl.Kind]
+	if !ok {
+		c = "diff-unknown"
+	}
+	if bl.Cosmetic {
+		c += " diff-cosmetic"
+	}
+	return c
+}
+
+var kindClass = map[string]string{
+	diff.KindContext:   "diff-context",
+	diff.KindAdded:     "diff-added",
+	diff.KindRemoved:   "diff-removed",
+	diff.KindChanged:   "diff-changed",
+	diff.KindMoved:     "diff-moved",
+	diff.KindMovedAway: "diff-moved-away",
+}
+
+// styleSheet is the embedded style sheet, for a page that has no server to
+// fetch it from (see WriteDiffPage). It is tracker's own file, not text
+// from the web.
+func styleSheet() (template.CSS, error) {
+	b, err := staticFS.ReadFile("static/style.css")
+	return template.CSS(b), err
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,6 +17,7 @@ import (
 	"tracker/internal/api"
 	"tracker/internal/changes"
 	"tracker/internal/compare"
+	"tracker/internal/links"
 	"tracker/internal/store"
 	"tracker/internal/text"
 	"tracker/internal/topics"
@@ -25,12 +28,20 @@ type Page struct {
 	Title string
 	// Query fills the search box of the header.
 	Query string
+	// Standalone writes the page as one file rather than for the server:
+	// the style sheet inline, without navigation, forms and links to other
+	// pages (see WriteDiffPage).
+	Standalone bool
 }
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"overview", "source", "version", "diff", "items", "search", "error"} {
-		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+		files := []string{"templates/layout.html", "templates/" + name + ".html"}
+		if name == "diff" {
+			files = append(files, "templates/diffview.html")
+		}
+		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, files...))
 	}
 	return pages
 }
@@ -428,7 +439,7 @@ func (s *server) versionPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := versionData{Page: Page{Title: displayName(src) + ", version " + strconv.Itoa(v.Seq)}, Source: src, V: v,
-		Latest: src.CurrentSeq, Lines: textLines(text), Permalink: VersionURL(s.base, id, v.Seq), Citation: citation(src, v)}
+		Latest: src.CurrentSeq, Lines: textLines(text), Permalink: links.VersionURL(s.base, id, v.Seq), Citation: citation(src, v)}
 	if c, err := s.db.ChangeTo(ctx, id, v.Seq); err == nil {
 		d.Change = &c
 	} else if !errors.Is(err, store.ErrNotFound) {
@@ -476,7 +487,7 @@ func (s *server) at(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, VersionURL("", id, v.Seq), http.StatusFound)
+	http.Redirect(w, r, links.VersionURL("", id, v.Seq), http.StatusFound)
 }
 
 // atForm serves the document page's "text on a date" form, which cannot
@@ -487,7 +498,7 @@ func (s *server) atForm(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequestf("give a date: /sources/ID/at/YYYY-MM-DD"))
 		return
 	}
-	http.Redirect(w, r, AtURL("", r.PathValue("id"), date), http.StatusFound)
+	http.Redirect(w, r, links.AtURL("", r.PathValue("id"), date), http.StatusFound)
 }
 
 // --- diffs ---
@@ -500,7 +511,6 @@ type diffData struct {
 	Change   changes.Change
 	Stored   *store.Change
 	Side     bool
-	Body     template.HTML
 }
 
 // diffOf resolves the from and to parameters (a seq or a date; by default
@@ -534,19 +544,41 @@ func (s *server) diffPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	d := s.diffData(ctx, src, from, to, ch)
+	d.Side = q.Get("view") == "side"
+	s.render(w, r, "diff", http.StatusOK, d)
+}
+
+// diffData is what the diff page shows of a comparison: with the change
+// recorded between two consecutive versions, for its notes.
+func (s *server) diffData(ctx context.Context, src api.Source, from, to store.Version, ch changes.Change) diffData {
 	d := diffData{Page: Page{Title: displayName(src) + ": version " + strconv.Itoa(from.Seq) + " → " + strconv.Itoa(to.Seq)},
-		Source: src, From: from, To: to, Latest: src.CurrentSeq, Change: ch, Side: q.Get("view") == "side"}
+		Source: src, From: from, To: to, Latest: src.CurrentSeq, Change: ch}
 	if to.Seq == from.Seq+1 {
-		if c, err := s.db.ChangeTo(ctx, id, to.Seq); err == nil {
+		if c, err := s.db.ChangeTo(ctx, src.ID, to.Seq); err == nil {
 			d.Stored = &c
 		}
 	}
-	if d.Side {
-		d.Body = ch.Diff.SideBySideHTML()
-	} else {
-		d.Body = ch.Diff.HTML()
+	return d
+}
+
+// WriteDiffPage writes the page comparing two versions of source id (ch,
+// their comparison) as one standalone HTML file, for `tracker diff --format
+// html`: the diff page of the web interface, inline view, with its style
+// sheet inline and without what needs a server to follow (navigation,
+// forms, links to other pages).
+func WriteDiffPage(ctx context.Context, w io.Writer, o Options, id string, from, to store.Version, ch changes.Change) error {
+	s := newServer(o)
+	src, err := s.source(ctx, id)
+	if err != nil {
+		return err
 	}
-	s.render(w, r, "diff", http.StatusOK, d)
+	d := s.diffData(ctx, src, from, to, ch)
+	d.Standalone = true
+	if err := s.pages["diff"].ExecuteTemplate(w, "layout", d); err != nil {
+		return fmt.Errorf("web: diff page: %w", err)
+	}
+	return nil
 }
 
 // --- regulator items ---

@@ -10,7 +10,7 @@
 // a script, so the Content-Security-Policy forbids them all.
 //
 // The paths are stable (digests link to them): see the routes in New and
-// the URL builders in urls.go.
+// the links package, which builds their addresses.
 package web
 
 import (
@@ -75,24 +75,7 @@ const ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'se
 // everything below it except /healthz and /metrics, which the daemon serves
 // beside it.
 func New(o Options) http.Handler {
-	s := &server{db: o.DB, cfg: o.Config, now: o.Now, log: o.Log, base: trimBase(o.BaseURL)}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
-	if s.cfg != nil && s.cfg.Taxonomy != nil {
-		s.tax = s.cfg.Taxonomy
-	} else {
-		tax, err := topics.Compile(topics.Defaults(), nil)
-		if err != nil {
-			panic(err) // the built-in taxonomy is tested
-		}
-		s.tax = tax
-	}
-	s.cmp = &compare.Comparer{DB: s.db, Taxonomy: s.tax}
-	s.pages = parsePages()
+	s := newServer(o)
 
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
@@ -130,6 +113,29 @@ func New(o Options) http.Handler {
 	h = readOnly(h)
 	h = s.logRequests(h)
 	return securityHeaders(h)
+}
+
+// newServer holds what the pages need, for New and WriteDiffPage.
+func newServer(o Options) *server {
+	s := &server{db: o.DB, cfg: o.Config, now: o.Now, log: o.Log, base: o.BaseURL}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.cfg != nil && s.cfg.Taxonomy != nil {
+		s.tax = s.cfg.Taxonomy
+	} else {
+		tax, err := topics.Compile(topics.Defaults(), nil)
+		if err != nil {
+			panic(err) // the built-in taxonomy is tested
+		}
+		s.tax = tax
+	}
+	s.cmp = &compare.Comparer{DB: s.db, Taxonomy: s.tax}
+	s.pages = parsePages()
+	return s
 }
 
 // securityHeaders are set before anything else runs, so that error pages

@@ -18,12 +18,15 @@ import (
 
 	"golang.org/x/net/html"
 
+	"tracker/internal/changes"
 	"tracker/internal/config"
+	"tracker/internal/links"
 	"tracker/internal/ota"
 	"tracker/internal/replaytest"
 	"tracker/internal/sources"
 	"tracker/internal/store"
 	"tracker/internal/storetest"
+	"tracker/internal/topics"
 	"tracker/internal/web"
 )
 
@@ -644,6 +647,62 @@ func TestHostileTextIsInert(t *testing.T) {
 	mustContain(t, "diff page", body, "<ins>&lt;script&gt;alert(1)&lt;/script&gt;</ins>")
 	_, body = get(t, h, "/search?q=script")
 	mustContain(t, "search page", body, "&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt;")
+
+	// The diff page written to a file, as tracker diff --format html does.
+	standalone := writeDiffPage(t, web.Options{DB: db}, "evil", 1, 2)
+	for _, bad := range liveMarkup(t, standalone) {
+		t.Errorf("standalone diff page: %s", bad)
+	}
+	mustContain(t, "standalone diff page", standalone, "<ins>&lt;script&gt;alert(1)&lt;/script&gt;</ins>", "Evil &lt;b onmouseover=alert(3)&gt;Corp&lt;/b&gt;")
+}
+
+// writeDiffPage writes the standalone diff page of two versions of a source.
+func writeDiffPage(t *testing.T, o web.Options, id string, from, to int) string {
+	t.Helper()
+	ctx := context.Background()
+	var texts [2]string
+	var vs [2]store.Version
+	for i, seq := range []int{from, to} {
+		v, err := o.DB.Version(ctx, id, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if texts[i], err = o.DB.Text(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+		vs[i] = v
+	}
+	tax, err := topics.Compile(topics.Defaults(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := web.WriteDiffPage(ctx, &b, o, id, vs[0], vs[1], changes.Analyze(texts[0], texts[1], tax)); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// The diff page as a file: what the served page says, with its style sheet
+// inline and nothing that needs the server.
+func TestStandaloneDiffPage(t *testing.T) {
+	body := writeDiffPage(t, web.Options{DB: shared.db, Config: shared.cfg}, "tiktok-terms-of-service", 8, 9)
+	mustContain(t, "standalone diff page", body,
+		"<!DOCTYPE html>", "<title>TikTok Terms of Service: version 8 → 9 · tracker</title>",
+		"<h1>TikTok Terms of Service: version 8 → 9</h1>",
+		"<del>TikTok</del> Terms of Service", "0 words added, 1 removed",
+		"<strong>Before:</strong> version 8, first seen 2022-12-15 06:42 UTC", version(t, "tiktok-terms-of-service", 9).SHA256,
+		"<style>\n/* tracker's only style sheet", "ins{")
+	for _, server := range []string{"<a ", "<form", "<link", "/static/", "<nav"} {
+		if strings.Contains(body, server) {
+			t.Errorf("the standalone page holds %q, which needs the server:\n%s", server, body)
+		}
+	}
+	if _, err := html.Parse(strings.NewReader(body)); err != nil {
+		t.Error(err)
+	}
+	body = writeDiffPage(t, web.Options{DB: shared.db}, "tiktok-terms-of-service", 2, 3)
+	mustContain(t, "standalone diff page", body, "<strong>moderation</strong>: &#34;violates our Community Guidelines&#34;")
 }
 
 func TestAccess(t *testing.T) {
@@ -784,23 +843,17 @@ func TestAccessFromEnvAndListen(t *testing.T) {
 	}
 }
 
-// The URL builders that digests use lead to the pages.
+// The links that digests use lead to the pages.
 func TestURLBuilders(t *testing.T) {
-	if got := web.DiffURL("https://tracker.example.org/", "tiktok-terms-of-service", 8, 9); got != "https://tracker.example.org/sources/tiktok-terms-of-service/diff?from=8&to=9" {
-		t.Errorf("DiffURL: %s", got)
-	}
-	if got := web.SearchURL("", "personal data & more"); got != "/search?q=personal+data+%26+more" {
-		t.Errorf("SearchURL: %s", got)
-	}
 	for _, path := range []string{
-		web.SourceURL("", "tiktok-terms-of-service"),
-		web.VersionURL("", "tiktok-terms-of-service", 3),
-		web.DiffURL("", "tiktok-terms-of-service", 8, 9),
-		web.SearchURL("", "personal data"),
+		links.SourceURL("", "tiktok-terms-of-service"),
+		links.VersionURL("", "tiktok-terms-of-service", 3),
+		links.DiffURL("", "tiktok-terms-of-service", 8, 9),
+		links.SearchURL("", "personal data"),
 	} {
 		page(t, path, http.StatusOK)
 	}
-	if res, _ := get(t, shared.h, web.AtURL("", "tiktok-terms-of-service", "2023-06-01")); res.StatusCode != http.StatusFound {
+	if res, _ := get(t, shared.h, links.AtURL("", "tiktok-terms-of-service", "2023-06-01")); res.StatusCode != http.StatusFound {
 		t.Errorf("AtURL: %d", res.StatusCode)
 	}
 }

@@ -1,4 +1,8 @@
-package web
+// Package links builds the addresses of the web interface's pages. The
+// scheme is stable: digests and people's notes link to it, the web package
+// serves it. base is where the interface is served
+// ("https://tracker.example.com", or "" for paths relative to the host).
+package links
 
 import (
 	"fmt"
@@ -6,13 +10,9 @@ import (
 	"strings"
 )
 
-// The URL scheme is stable: digests and people's notes link to it. base is
-// where the interface is served ("https://tracker.example.com", or "" for
-// paths relative to the host).
-
 // SourceURL is a document's page: its timeline.
 func SourceURL(base, id string) string {
-	return trimBase(base) + "/sources/" + url.PathEscape(id)
+	return strings.TrimRight(base, "/") + "/sources/" + url.PathEscape(id)
 }
 
 // VersionURL is the permalink of a version.
@@ -32,7 +32,5 @@ func AtURL(base, id, date string) string {
 
 // SearchURL is the search page for a phrase.
 func SearchURL(base, q string) string {
-	return trimBase(base) + "/search?" + url.Values{"q": {q}}.Encode()
+	return strings.TrimRight(base, "/") + "/search?" + url.Values{"q": {q}}.Encode()
 }
-
-func trimBase(base string) string { return strings.TrimRight(base, "/") }
