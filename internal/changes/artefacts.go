@@ -156,7 +156,7 @@ var languageNames = wordSet("english français francais french deutsch german es
 	"swedish svenska norwegian norsk arabic العربية chinese 中文 japanese 日本語 korean 한국어 russian русский turkish türkçe ukrainian українська " +
 	"hebrew עברית hindi हिन्दी indonesian bahasa thai ไทย vietnamese tiếng catalan català basque euskara galician galego icelandic íslenska")
 
-var pickerPhrase = regexp.MustCompile(`(?i)\b((other|additional|available)\s+languages?|languages?\s+(version|versions|settings|selection|selector)|in\s+other\s+languages|select\s+(a\s+)?language|choose\s+(a\s+)?language|view\s+(this|the)\s+\w+(\s+\w+){0,3}\s+in\b.*\blanguages?)\b`)
+var pickerPhrase = regexp.MustCompile(`(?i)\b((other|additional|available)\s+languages?|(other|additional)\s+(\w+\s+){0,3}available\b|languages?\s+(version|versions|settings|selection|selector)|in\s+other\s+languages|select\s+(a\s+)?language|choose\s+(a\s+)?language|view\s+(this|the)\s+\w+(\s+\w+){0,3}\s+in\b.*\blanguages?)\b`)
 
 // isLanguagePicker reports whether a paragraph lists the languages a page
 // comes in.
@@ -165,6 +165,13 @@ func isLanguagePicker(p string) bool {
 		return true
 	}
 	words := wordsOf(p)
+	// "- Croatian: Uvjeti pružanja usluge": a language and the title in it.
+	if len(words) > 0 && languageNames[strings.ToLower(words[0])] && len(words) <= 8 {
+		rest := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(p), "-*•#0123456789. "))
+		if after, ok := strings.CutPrefix(rest, words[0]); ok && (strings.HasPrefix(after, ":") || strings.HasPrefix(after, " -") || strings.HasPrefix(after, " –") || after == "") {
+			return true
+		}
+	}
 	names := 0
 	for _, w := range words {
 		if languageNames[strings.ToLower(w)] {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"tracker/internal/changes"
 	"tracker/internal/ota"
 	"tracker/internal/replaytest"
 	"tracker/internal/store"
@@ -144,6 +145,7 @@ type score struct {
 	tp, fp, fn          map[string]int
 	changes, importance int
 	cosmeticRatedMajor  int
+	fpOnCosmetic        int // extra topics on changes labelled cosmetic
 	missing             int
 	confusion           map[[2]string]int
 	errors              []string
@@ -181,6 +183,9 @@ func (s *score) add(l label, p predicted) {
 			s.tp[t]++
 		} else {
 			s.fp[t]++
+			if l.importance == "cosmetic" {
+				s.fpOnCosmetic++
+			}
 			s.errors = append(s.errors, fmt.Sprintf("extra %s: %s %s→%s (%s)", t, l.document, l.from, l.to, l.reason))
 		}
 	}
@@ -216,8 +221,8 @@ func (s *score) micro() (p, r float64) {
 func (s *score) report(tb testing.TB, name string) {
 	p, r := s.micro()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d changes (%d not comparable): topics precision %.2f recall %.2f; importance agrees %d/%d (%.0f %%); cosmetic rated major: %d\n",
-		name, s.changes, s.missing, p, r, s.importance, s.changes, 100*ratio(s.importance, s.changes), s.cosmeticRatedMajor)
+	fmt.Fprintf(&b, "%s: %d changes (%d not comparable): topics precision %.2f recall %.2f; importance agrees %d/%d (%.0f %%); cosmetic rated major: %d; extra topics on cosmetic changes: %d\n",
+		name, s.changes, s.missing, p, r, s.importance, s.changes, 100*ratio(s.importance, s.changes), s.cosmeticRatedMajor, s.fpOnCosmetic)
 	var ts []string
 	seen := map[string]bool{}
 	for _, m := range []map[string]int{s.tp, s.fp, s.fn} {
@@ -261,5 +266,43 @@ func TestMeaningOnLabelledChanges(t *testing.T) {
 			}
 		}
 		s.report(t, split)
+	}
+}
+
+// TestShowLabelledChange prints how tracker reads one labelled change, for
+// whoever improves the classification:
+// TRACKER_EVAL_SHOW='TikTok/Privacy Policy 2021-03-03T07-27-25Z' go test ./internal/changes -run TestShowLabelledChange -v
+func TestShowLabelledChange(t *testing.T) {
+	want := os.Getenv("TRACKER_EVAL_SHOW")
+	if want == "" {
+		t.Skip("set TRACKER_EVAL_SHOW to 'Service/Terms type FROM' to see one change")
+	}
+	tax, err := topics.Compile(topics.Defaults(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range readLabels(t) {
+		if l.document+" "+l.from != want {
+			continue
+		}
+		dir := filepath.Join(replaytest.TestdataDir(), l.dataset, filepath.FromSlash(l.document))
+		read := func(name string) string {
+			md, err := os.ReadFile(filepath.Join(dir, name+".md"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := ota.Text(md)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		service, terms, _ := strings.Cut(l.document, "/")
+		c := changes.AnalyzeIn(read(l.from), read(l.to), changes.Context{Taxonomy: tax, Document: changes.Document{Name: service + " " + terms}})
+		t.Logf("labelled %s %v (%s): %s", l.importance, l.topics, l.artefact, l.reason)
+		t.Logf("said %s %s %+v: %s", c.Importance, c.Artefact, c.Topics, c.Reason)
+		for _, p := range c.Passages {
+			t.Logf("  %s old %d new %d %q words %d artefact %q topics %+v turn %v\n      %s", p.Kind, p.OldLine, p.NewLine, p.Section, p.Words, p.Artefact, p.Topics, p.Turn, p.Reason)
+		}
 	}
 }

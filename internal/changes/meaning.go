@@ -131,7 +131,57 @@ func classify(ps []*Passage, oldText, newText string, doc Document) (artefact st
 		}
 		p.Artefact = passageArtefact(p, doc, headings, docLang, edge, superseded)
 	}
+	// A heading over nothing but chrome is the chrome's own ("Additional
+	// languages" over a language picker).
+	for _, p := range ps {
+		if p.Artefact != "" || !p.heading {
+			continue
+		}
+		title, under, chrome := headingTitle(p.text()), 0, true
+		for _, q := range ps {
+			if q != p && q.Section != "" && strings.HasSuffix(q.Section, title) && q.Kind == p.Kind {
+				under++
+				chrome = chrome && q.Artefact != ""
+			}
+		}
+		if under > 0 && chrome {
+			p.Artefact = ArtefactChrome
+		}
+	}
+	if alternates(ps, doc) {
+		for _, p := range ps {
+			if p.Artefact == "" {
+				p.Artefact = ArtefactRegion
+			}
+		}
+		return ""
+	}
 	return ""
+}
+
+// alternates reports whether every passage of substance only swaps back
+// to text the page held before: what goes had come and gone before, and
+// what comes was there before. The page alternates between variants it
+// serves (another region's, a stale copy), which is no change of the
+// document.
+func alternates(ps []*Passage, doc Document) bool {
+	if doc.History == nil {
+		return false
+	}
+	n := 0
+	for _, p := range ps {
+		if p.Artefact != "" {
+			continue
+		}
+		n++
+		if p.Kind != diff.KindAdded && doc.History(p.old) < 2 {
+			return false
+		}
+		if p.Kind != diff.KindRemoved && doc.History(p.new) < 1 {
+			return false
+		}
+	}
+	return n > 0
 }
 
 // passageArtefact says why one passage tells nothing new, or "".
@@ -319,6 +369,12 @@ func topicsOf(p *Passage, tax *topics.Taxonomy, subject []string) []topics.Match
 		if !context && len(ev) >= 3 {
 			p.strong = true
 		}
+		if !context {
+			if p.strength == nil {
+				p.strength = map[string]int{}
+			}
+			p.strength[m.Topic] = len(ev)
+		}
 		m.Evidence = ev
 		out = append(out, m)
 	}
@@ -400,7 +456,7 @@ func decide(c *Change, ps []*Passage, tax *topics.Taxonomy, subject []string) {
 	if words >= majorWords || sectionChange || turn {
 		c.Importance = Major
 	}
-	c.Topics = aggregate(substance, words)
+	c.Topics = aggregate(substance, words, subject)
 }
 
 // turns reports whether a passage turns what a clause says: an edit of a
@@ -434,6 +490,37 @@ var rule = regexp.MustCompile(`(?i)\b(not|never|cannot|can['’]t|won['’]t|mus
 // measure finds a number that is a period, an age, an amount or a rate.
 var measure = regexp.MustCompile(`(?i)(\b\d+(\.\d+)?\s*(days?|weeks?|months?|years?|hours?|minutes?|%|percent)\b|\b(under|over|aged?|at\s+least)\s+\d+\b|[$€£]\s*\d)`)
 
+// How many phrases of a topic other than the document's subject one passage
+// must change for the change to have that topic: a topic close to the
+// subject, or another one.
+var (
+	closeStrength      = 2
+	offSubjectStrength = 4
+)
+
+// near lists, for a subject, the topics that are aspects of it rather than
+// other subjects: children's data and automated processing in a privacy
+// document, account restrictions in a copyright one.
+var near = map[string][]string{
+	topics.Privacy:    {topics.Minors, topics.AI},
+	topics.IP:         {topics.Moderation},
+	topics.Moderation: {topics.Minors, topics.AI, topics.Privacy, topics.IP},
+	topics.Consumer:   {topics.Minors},
+	topics.Minors:     {topics.Privacy, topics.Moderation},
+}
+
+func close(subject []string, topic string) bool {
+	for _, s := range subject {
+		if slices.Contains(near[s], topic) {
+			return true
+		}
+	}
+	return false
+}
+
+// debugAggregate, when set by a test, is told how each topic is carried.
+var debugAggregate func(topic string, passages, of, words, total int)
+
 // majorWords is how many words of substance make a change major whatever
 // they say.
 const majorWords = 120
@@ -446,7 +533,14 @@ func headingTitle(s string) string {
 // aggregate picks the change's topics: in a small change every topic its
 // passages carry; in a large one those that a fair share of it carries, so
 // that a rewrite mentioning "personal data" once is not a privacy change.
-func aggregate(substance []*Passage, words int) []topics.Match {
+//
+// In a document with a subject, what it says is read in that frame: a
+// privacy policy's passages are about personal data, and its mentions of
+// moderation, payments or copyright are purposes of processing, not
+// subjects; only a passage that rewrites what it says of such a topic
+// (several of its phrases changed) adds it. Topics close to the subject
+// (children's data or AI in a privacy policy) need less.
+func aggregate(substance []*Passage, words int, subject []string) []topics.Match {
 	type acc struct {
 		m        topics.Match
 		passages int
@@ -472,8 +566,24 @@ func aggregate(substance []*Passage, words int) []topics.Match {
 	}
 	var list []*acc
 	for _, a := range byTopic {
+		if debugAggregate != nil {
+			debugAggregate(a.m.Topic, a.passages, len(substance), a.words, words)
+		}
 		if len(substance) >= 6 && a.passages < 2 && 20*a.words < words {
 			continue
+		}
+		if len(subject) > 0 && !slices.Contains(subject, a.m.Topic) {
+			strength := 0
+			for _, p := range substance {
+				strength = max(strength, p.strength[a.m.Topic])
+			}
+			need := offSubjectStrength
+			if close(subject, a.m.Topic) {
+				need = closeStrength
+			}
+			if strength < need {
+				continue
+			}
 		}
 		list = append(list, a)
 	}

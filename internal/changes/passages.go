@@ -39,8 +39,9 @@ type Passage struct {
 	spans    []diff.Span
 	// changedOld and changedNew are its removed and added pieces.
 	changedOld, changedNew []string
-	heading                bool // a heading line itself
-	strong                 bool // its changed words carry several phrases of a topic
+	heading                bool           // a heading line itself
+	strong                 bool           // its changed words carry several phrases of a topic
+	strength               map[string]int // distinct phrases of each topic in its changed words
 	frags                  []topics.Fragment
 	// sentences are the diff's fragments of an edited paragraph: the
 	// sentences that hold its changes.

@@ -260,12 +260,7 @@ func importDoc(ctx context.Context, db *store.DB, dir, dataset string, x *page.E
 		if err != nil {
 			return r, fmt.Errorf("ota: %w", err)
 		}
-		html, err := page.FromMarkdown(md)
-		if err != nil {
-			r.Failed = append(r.Failed, fmt.Sprintf("%s: %v", f.Path, err))
-			continue
-		}
-		p, err := x.Extract(html, "text/html; charset=utf-8")
+		p, err := extract(x, md)
 		if err != nil {
 			r.Failed = append(r.Failed, fmt.Sprintf("%s: %v", f.Path, err))
 			continue
@@ -296,6 +291,28 @@ func importDoc(ctx context.Context, db *store.DB, dir, dataset string, x *page.E
 		r.Added++
 	}
 	return r, nil
+}
+
+// extract reads a dataset file as tracker reads a fetched page.
+func extract(x *page.Extractor, md []byte) (*page.Page, error) {
+	html, err := page.FromMarkdown(md)
+	if err != nil {
+		return nil, err
+	}
+	return x.Extract(html, "text/html; charset=utf-8")
+}
+
+// Text is the text tracker records for a dataset file.
+func Text(md []byte) (string, error) {
+	x, err := page.Compile(page.Rules{Select: []string{"body"}})
+	if err != nil {
+		return "", err
+	}
+	p, err := extract(x, md)
+	if err != nil {
+		return "", err
+	}
+	return p.Text, nil
 }
 
 // trimDataset drops the dataset name from an origin reference, so that a
