@@ -5,9 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"tracker"
 
 	"tracker/internal/api"
-	"tracker/internal/changes"
 	"tracker/internal/store"
 	"tracker/internal/topics"
 )
@@ -42,8 +42,8 @@ func runChanges(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 	if f.Until, ok = a.dateFlag("until", a.changes.until, true); !ok {
 		return exitUsage
 	}
-	if m := a.changes.minImportance; m != "" {
-		if changes.Rank(m) < 0 {
+	if m := tracker.Importance(a.changes.minImportance); m != "" {
+		if m.Rank() < 0 {
 			a.errorf("--min-importance: %q is not one of cosmetic, minor, major", m)
 			return exitUsage
 		}
@@ -79,7 +79,7 @@ func runChanges(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 
 // changeNotes says what a change is about: its topics with their evidence,
 // and whether it returns to an earlier version or is technical.
-func changeNotes(c store.Change) string {
+func changeNotes(c tracker.Change) string {
 	var notes []string
 	if c.SameAs > 0 {
 		notes = append(notes, fmt.Sprintf("back to version %d", c.SameAs))

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"tracker"
 
 	"tracker/internal/sources"
 )
@@ -15,13 +16,13 @@ func checkFlags(a *app, fs *flag.FlagSet) {
 }
 
 type checkJSON struct {
-	Source     string `json:"source"`
-	Outcome    string `json:"outcome"`
-	Seq        int    `json:"seq,omitempty"`
-	SameAs     *int   `json:"same_as,omitempty"`
-	Error      string `json:"error,omitempty"`
-	ErrorKind  string `json:"error_kind,omitempty"`
-	DurationMS int64  `json:"duration_ms"`
+	Source     string              `json:"source"`
+	Outcome    tracker.Outcome     `json:"outcome"`
+	Seq        int                 `json:"seq,omitempty"`
+	SameAs     *int                `json:"same_as,omitempty"`
+	Error      string              `json:"error,omitempty"`
+	ErrorKind  tracker.FailureKind `json:"error_kind,omitempty"`
+	DurationMS int64               `json:"duration_ms"`
 }
 
 // runCheck fetches the sources once. Exit 0 when every source was fetched, 1

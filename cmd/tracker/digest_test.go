@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"tracker"
 
 	"tracker/internal/api"
 	"tracker/internal/mailpittest"
@@ -174,7 +175,7 @@ sources:
 	}
 	var digests []api.Digest
 	e.runJSON(&digests, "digests")
-	states := map[string]int{}
+	states := map[tracker.DigestState]int{}
 	for _, d := range digests {
 		states[d.State]++
 	}

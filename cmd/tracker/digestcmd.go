@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"text/tabwriter"
+	"tracker"
 
 	"tracker/internal/api"
 	"tracker/internal/config"
@@ -68,7 +69,7 @@ func runDigest(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 	sender.Now = a.now
 
 	if a.digest.preview {
-		r := &config.Recipient{Name: "preview", Address: "preview@localhost", MinImportance: "minor"}
+		r := &config.Recipient{Name: "preview", Address: "preview@localhost", MinImportance: tracker.Minor}
 		if len(rs) > 0 {
 			r = rs[0]
 		} else if len(cfg.Recipients) > 0 {
@@ -116,7 +117,7 @@ func runDigest(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 		switch {
 		case o.Err != nil:
 			code = exitFailed
-			fmt.Fprintf(a.stdout, "%s  %s: %v\n", o.Recipient, stateOr(o.Digest.State, "failed"), o.Err)
+			fmt.Fprintf(a.stdout, "%s  %s: %v\n", o.Recipient, stateOr(string(o.Digest.State), "failed"), o.Err)
 		case o.Skipped != "":
 			fmt.Fprintf(a.stdout, "%s  nothing sent: %s\n", o.Recipient, o.Skipped)
 		default:

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"text/tabwriter"
+	"tracker"
 
 	"tracker/internal/api"
 	"tracker/internal/store"
@@ -53,8 +54,8 @@ func runHistory(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 	return exitOK
 }
 
-func versionNote(v store.Version) string {
-	note := v.Provenance
+func versionNote(v tracker.Version) string {
+	note := string(v.Provenance)
 	if v.OriginRef != "" {
 		note += " " + v.OriginRef
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"tracker"
 
 	"tracker/internal/config"
 	"tracker/internal/sources"
@@ -29,21 +30,21 @@ func checkConfigFlags(a *app, fs *flag.FlagSet) {
 }
 
 type probeJSON struct {
-	URL         string       `json:"url"`
-	Source      string       `json:"source,omitempty"`
-	FinalURL    string       `json:"final_url,omitempty"`
-	Status      int          `json:"status,omitempty"`
-	Bytes       int          `json:"bytes"`
-	ContentType string       `json:"content_type,omitempty"`
-	Rendered    bool         `json:"rendered"`
-	Select      []string     `json:"select"`
-	Remove      []string     `json:"remove"`
-	Words       int          `json:"words"`
-	Text        string       `json:"text"`
-	PageWords   int          `json:"page_words"`
-	Holders     []holderJSON `json:"holders"`
-	Error       string       `json:"error,omitempty"`
-	ErrorKind   string       `json:"error_kind,omitempty"`
+	URL         string              `json:"url"`
+	Source      string              `json:"source,omitempty"`
+	FinalURL    string              `json:"final_url,omitempty"`
+	Status      int                 `json:"status,omitempty"`
+	Bytes       int                 `json:"bytes"`
+	ContentType string              `json:"content_type,omitempty"`
+	Rendered    bool                `json:"rendered"`
+	Select      []string            `json:"select"`
+	Remove      []string            `json:"remove"`
+	Words       int                 `json:"words"`
+	Text        string              `json:"text"`
+	PageWords   int                 `json:"page_words"`
+	Holders     []holderJSON        `json:"holders"`
+	Error       string              `json:"error,omitempty"`
+	ErrorKind   tracker.FailureKind `json:"error_kind,omitempty"`
 }
 
 type holderJSON struct {

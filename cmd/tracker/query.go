@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"tracker"
 
 	"tracker/internal/api"
 	"tracker/internal/compare"
@@ -16,7 +17,7 @@ import (
 
 // resolveVersion reads a version reference (see compare.Comparer.Resolve),
 // pointing a reader who names no version to the history.
-func resolveVersion(ctx context.Context, db *store.DB, id, ref string) (store.Version, error) {
+func resolveVersion(ctx context.Context, db *store.DB, id, ref string) (tracker.Version, error) {
 	v, err := (&compare.Comparer{DB: db}).Resolve(ctx, id, ref)
 	return v, withHistoryHint(err, id)
 }
@@ -86,7 +87,7 @@ func (a *app) colour() bool {
 }
 
 // versionRef cites a version: "version 12 (first seen 2023-05-05 00:42 UTC)".
-func versionRef(v store.Version) string {
+func versionRef(v tracker.Version) string {
 	return fmt.Sprintf("version %d (first seen %s)", v.Seq, fmtTime(v.FirstSeen))
 }
 

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"tracker"
 	"unicode/utf8"
 
 	"tracker/internal/api"
@@ -38,7 +39,7 @@ func runSearch(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 		a.errorf("%v", err)
 		return exitUsage
 	}
-	var items []store.Item
+	var items []tracker.Item
 	if q.At.IsZero() {
 		if items, err = db.SearchItems(ctx, q.Text, q.Raw, q.SourceIDs, 100); err != nil {
 			a.errorf("%v", err)

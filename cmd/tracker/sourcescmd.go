@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"os"
 	"text/tabwriter"
+	"tracker"
 
 	"tracker/internal/api"
-	"tracker/internal/store"
 )
 
 // runSources lists declared and stored sources with their status.
@@ -25,7 +25,7 @@ func runSources(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		a.errorf("%v", err)
 		return exitUsage
 	}
-	var stored []store.Source
+	var stored []tracker.Source
 	if _, err := os.Stat(a.dbPath); err == nil {
 		db, ok := a.openDB(ctx, true)
 		if !ok {

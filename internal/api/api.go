@@ -7,11 +7,11 @@ package api
 import (
 	"strings"
 	"time"
+	"tracker"
 
 	"tracker/internal/changes"
 	"tracker/internal/config"
 	"tracker/internal/diff"
-	"tracker/internal/store"
 	"tracker/internal/text"
 	"tracker/internal/topics"
 )
@@ -41,30 +41,30 @@ func intOrNull(n int) *int {
 
 // Source is a source with its status.
 type Source struct {
-	ID           string  `json:"id"`
-	Name         string  `json:"name"`
-	Kind         string  `json:"kind"`
-	URL          string  `json:"url"`
-	Origin       string  `json:"origin"`
-	Declared     bool    `json:"declared"`
-	Disabled     bool    `json:"disabled"`
-	Jurisdiction string  `json:"jurisdiction,omitempty"`
-	Document     string  `json:"document,omitempty"`
-	Versions     int     `json:"versions"`
-	CurrentSeq   int     `json:"current_seq"`
-	Items        int     `json:"items"`
-	LastFetch    *string `json:"last_fetch"`
-	LastOK       *string `json:"last_ok"`
-	LastChange   *string `json:"last_change"`
-	Error        string  `json:"error"`
-	ErrorKind    string  `json:"error_kind"`
-	FailingSince *string `json:"failing_since"`
-	Failures     int     `json:"failures"`
-	Notice       string  `json:"notice,omitempty"`
+	ID           string              `json:"id"`
+	Name         string              `json:"name"`
+	Kind         tracker.SourceKind  `json:"kind"`
+	URL          string              `json:"url"`
+	Origin       tracker.Origin      `json:"origin"`
+	Declared     bool                `json:"declared"`
+	Disabled     bool                `json:"disabled"`
+	Jurisdiction string              `json:"jurisdiction,omitempty"`
+	Document     string              `json:"document,omitempty"`
+	Versions     int                 `json:"versions"`
+	CurrentSeq   int                 `json:"current_seq"`
+	Items        int                 `json:"items"`
+	LastFetch    *string             `json:"last_fetch"`
+	LastOK       *string             `json:"last_ok"`
+	LastChange   *string             `json:"last_change"`
+	Error        string              `json:"error"`
+	ErrorKind    tracker.FailureKind `json:"error_kind"`
+	FailingSince *string             `json:"failing_since"`
+	Failures     int                 `json:"failures"`
+	Notice       string              `json:"notice,omitempty"`
 }
 
 // NewSource describes a stored source.
-func NewSource(s store.Source) Source {
+func NewSource(s tracker.Source) Source {
 	return Source{
 		ID: s.ID, Name: s.Name, Kind: s.Kind, URL: s.URL, Origin: s.Origin,
 		Versions: s.Versions, CurrentSeq: s.CurrentSeq, Items: s.Items,
@@ -76,8 +76,8 @@ func NewSource(s store.Source) Source {
 // Sources lists the declared sources in configuration order, then those only
 // in the database (import-only, or removed from the configuration). cfg may
 // be nil.
-func Sources(cfg *config.Config, stored []store.Source) []Source {
-	byID := map[string]store.Source{}
+func Sources(cfg *config.Config, stored []tracker.Source) []Source {
+	byID := map[string]tracker.Source{}
 	for _, s := range stored {
 		byID[s.ID] = s
 	}
@@ -87,11 +87,11 @@ func Sources(cfg *config.Config, stored []store.Source) []Source {
 		for _, c := range cfg.Sources {
 			s, ok := byID[c.ID]
 			if !ok {
-				s = store.Source{ID: c.ID}
+				s = tracker.Source{ID: c.ID}
 			}
 			j := NewSource(s)
 			j.Name, j.Kind, j.URL, j.Declared, j.Disabled = c.Name, c.Kind, c.URL, true, c.Disabled
-			j.Origin = store.OriginConfig
+			j.Origin = tracker.OriginConfig
 			j.Jurisdiction, j.Document = c.Jurisdiction, c.Document
 			out = append(out, j)
 			seen[c.ID] = true
@@ -108,7 +108,7 @@ func Sources(cfg *config.Config, stored []store.Source) []Source {
 // Status says in a few words how a source is doing.
 func (s Source) Status() string {
 	switch {
-	case s.Origin == store.OriginImport && !s.Declared:
+	case s.Origin == tracker.OriginImport && !s.Declared:
 		return "import-only (not fetched)"
 	case !s.Declared:
 		return "not in the configuration any more"
@@ -130,20 +130,20 @@ func (s Source) Status() string {
 
 // Version is one version of a document.
 type Version struct {
-	Source     string  `json:"source"`
-	Seq        int     `json:"seq"`
-	SHA256     string  `json:"sha256"`
-	FirstSeen  *string `json:"first_seen"`
-	LastSeen   *string `json:"last_seen"`
-	Words      int     `json:"words"`
-	SameAs     *int    `json:"same_as"`
-	Provenance string  `json:"provenance"`
-	OriginRef  string  `json:"origin_ref"`
-	Technical  bool    `json:"technical"`
+	Source     string             `json:"source"`
+	Seq        int                `json:"seq"`
+	SHA256     string             `json:"sha256"`
+	FirstSeen  *string            `json:"first_seen"`
+	LastSeen   *string            `json:"last_seen"`
+	Words      int                `json:"words"`
+	SameAs     *int               `json:"same_as"`
+	Provenance tracker.Provenance `json:"provenance"`
+	OriginRef  string             `json:"origin_ref"`
+	Technical  bool               `json:"technical"`
 }
 
 // NewVersion describes a stored version.
-func NewVersion(v store.Version) Version {
+func NewVersion(v tracker.Version) Version {
 	return Version{
 		Source: v.SourceID, Seq: v.Seq, SHA256: v.SHA256, FirstSeen: Time(v.FirstSeen), LastSeen: Time(v.LastSeen),
 		Words: v.Words, SameAs: intOrNull(v.SameAs), Provenance: v.Provenance, OriginRef: v.OriginRef, Technical: v.Technical,
@@ -158,21 +158,21 @@ type Shown struct {
 
 // Change is the change from one version to the next.
 type Change struct {
-	Source       string         `json:"source"`
-	FromSeq      int            `json:"from_seq"`
-	ToSeq        int            `json:"to_seq"`
-	DetectedAt   *string        `json:"detected_at"`
-	Importance   string         `json:"importance"`
-	Technical    bool           `json:"technical"`
-	SameAs       *int           `json:"same_as"`
-	WordsAdded   int            `json:"words_added"`
-	WordsRemoved int            `json:"words_removed"`
-	Topics       []topics.Match `json:"topics"`
-	Summary      string         `json:"summary"`
+	Source       string             `json:"source"`
+	FromSeq      int                `json:"from_seq"`
+	ToSeq        int                `json:"to_seq"`
+	DetectedAt   *string            `json:"detected_at"`
+	Importance   tracker.Importance `json:"importance"`
+	Technical    bool               `json:"technical"`
+	SameAs       *int               `json:"same_as"`
+	WordsAdded   int                `json:"words_added"`
+	WordsRemoved int                `json:"words_removed"`
+	Topics       []topics.Match     `json:"topics"`
+	Summary      string             `json:"summary"`
 }
 
 // NewChange describes a stored change.
-func NewChange(c store.Change) Change {
+func NewChange(c tracker.Change) Change {
 	return Change{
 		Source: c.SourceID, FromSeq: c.FromSeq, ToSeq: c.ToSeq, DetectedAt: Time(c.DetectedAt), Importance: c.Importance,
 		Technical: c.Technical, SameAs: intOrNull(c.SameAs), WordsAdded: c.WordsAdded, WordsRemoved: c.WordsRemoved,
@@ -184,26 +184,26 @@ func NewChange(c store.Change) Change {
 // (read off the two versions: detected_at is when to was first seen), and
 // the hunks.
 type Diff struct {
-	Source       string         `json:"source"`
-	From         Version        `json:"from"`
-	To           Version        `json:"to"`
-	FromSeq      int            `json:"from_seq"`
-	ToSeq        int            `json:"to_seq"`
-	DetectedAt   *string        `json:"detected_at"`
-	Technical    bool           `json:"technical"`
-	SameAs       *int           `json:"same_as"`
-	Importance   string         `json:"importance"`
-	Cosmetic     bool           `json:"cosmetic"`
-	WordsAdded   int            `json:"words_added"`
-	WordsRemoved int            `json:"words_removed"`
-	Topics       []topics.Match `json:"topics"`
-	Summary      string         `json:"summary"`
-	Hunks        []diff.Hunk    `json:"hunks"`
-	Approximate  bool           `json:"approximate"`
+	Source       string             `json:"source"`
+	From         Version            `json:"from"`
+	To           Version            `json:"to"`
+	FromSeq      int                `json:"from_seq"`
+	ToSeq        int                `json:"to_seq"`
+	DetectedAt   *string            `json:"detected_at"`
+	Technical    bool               `json:"technical"`
+	SameAs       *int               `json:"same_as"`
+	Importance   tracker.Importance `json:"importance"`
+	Cosmetic     bool               `json:"cosmetic"`
+	WordsAdded   int                `json:"words_added"`
+	WordsRemoved int                `json:"words_removed"`
+	Topics       []topics.Match     `json:"topics"`
+	Summary      string             `json:"summary"`
+	Hunks        []diff.Hunk        `json:"hunks"`
+	Approximate  bool               `json:"approximate"`
 }
 
 // NewDiff describes the change from version from to version to.
-func NewDiff(from, to store.Version, ch changes.Change) Diff {
+func NewDiff(from, to tracker.Version, ch changes.Change) Diff {
 	return Diff{
 		Source: to.SourceID, From: NewVersion(from), To: NewVersion(to), FromSeq: from.Seq, ToSeq: to.Seq,
 		DetectedAt: Time(to.FirstSeen), Technical: to.Technical && to.Seq == from.Seq+1, SameAs: intOrNull(to.SameAs),
@@ -235,7 +235,7 @@ type Item struct {
 
 // Published writes an item's date: a date-only item as a date, never
 // shifted by a time zone, a dated one in RFC 3339.
-func Published(it store.Item) string {
+func Published(it tracker.Item) string {
 	if it.DateOnly {
 		return it.Published.UTC().Format("2006-01-02")
 	}
@@ -243,7 +243,7 @@ func Published(it store.Item) string {
 }
 
 // NewItem describes a stored item.
-func NewItem(it store.Item) Item {
+func NewItem(it tracker.Item) Item {
 	return Item{
 		Source: it.SourceID, Key: it.Key, Title: it.Title, Link: it.Link, Author: it.Author, Published: Published(it),
 		DateOnly: it.DateOnly, FirstSeen: Time(it.FirstSeen), Updated: it.Revision > 1, UpdatedAt: Time(it.UpdatedAt),
@@ -270,38 +270,38 @@ type SearchHit struct {
 }
 
 // DocumentHit describes a paragraph found in the versions of a document.
-func DocumentHit(h store.SearchHit) SearchHit {
+func DocumentHit(h tracker.SearchHit) SearchHit {
 	return SearchHit{Kind: "document", Source: h.SourceID, Text: h.Text, Versions: h.Versions(), Runs: h.Runs,
 		FirstSeen: Time(h.FirstSeen), LastSeen: Time(h.LastSeen), Current: h.Current}
 }
 
 // ItemHit describes an item found by a search.
-func ItemHit(it store.Item) SearchHit {
+func ItemHit(it tracker.Item) SearchHit {
 	return SearchHit{Kind: "item", Source: it.SourceID, Text: it.Text, Key: it.Key, Title: it.Title,
 		Link: it.Link, Published: Published(it), FirstSeen: Time(it.FirstSeen), Current: true}
 }
 
 // Digest is a digest and what became of it.
 type Digest struct {
-	ID          int64   `json:"id"`
-	Recipient   string  `json:"recipient"`
-	WindowStart *string `json:"window_start"`
-	WindowEnd   *string `json:"window_end"`
-	MessageID   string  `json:"message_id"`
-	Subject     string  `json:"subject"`
-	State       string  `json:"state"`
-	Attempts    int     `json:"attempts"`
-	LastError   string  `json:"last_error,omitempty"`
-	CreatedAt   *string `json:"created_at"`
-	SentAt      *string `json:"sent_at"`
-	Transport   string  `json:"transport,omitempty"`
-	DeliveredTo string  `json:"delivered_to,omitempty"`
-	Changes     int     `json:"changes"`
-	Items       int     `json:"items"`
+	ID          int64               `json:"id"`
+	Recipient   string              `json:"recipient"`
+	WindowStart *string             `json:"window_start"`
+	WindowEnd   *string             `json:"window_end"`
+	MessageID   string              `json:"message_id"`
+	Subject     string              `json:"subject"`
+	State       tracker.DigestState `json:"state"`
+	Attempts    int                 `json:"attempts"`
+	LastError   string              `json:"last_error,omitempty"`
+	CreatedAt   *string             `json:"created_at"`
+	SentAt      *string             `json:"sent_at"`
+	Transport   string              `json:"transport,omitempty"`
+	DeliveredTo string              `json:"delivered_to,omitempty"`
+	Changes     int                 `json:"changes"`
+	Items       int                 `json:"items"`
 }
 
 // NewDigest describes a stored digest.
-func NewDigest(d store.Digest) Digest {
+func NewDigest(d tracker.Digest) Digest {
 	return Digest{
 		ID: d.ID, Recipient: d.Recipient, WindowStart: Time(d.WindowStart), WindowEnd: Time(d.WindowEnd), MessageID: d.MessageID,
 		Subject: d.Subject, State: d.State, Attempts: d.Attempts, LastError: d.LastError, CreatedAt: Time(d.CreatedAt),

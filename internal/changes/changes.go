@@ -23,39 +23,28 @@ package changes
 import (
 	"fmt"
 	"strings"
+	"tracker"
 	"unicode"
 
 	"tracker/internal/diff"
 	"tracker/internal/topics"
 )
 
-// Importance levels, in increasing order.
+// Importance levels, in increasing order: the domain's (tracker.Cosmetic,
+// Minor, Major), named here for the code that decides them.
 const (
-	Cosmetic = "cosmetic"
-	Minor    = "minor"
-	Major    = "major"
+	Cosmetic = tracker.Cosmetic
+	Minor    = tracker.Minor
+	Major    = tracker.Major
 )
 
 // MajorWords is how many changed words make a change major whatever they say.
 const MajorWords = 150
 
-// Rank orders importance levels: cosmetic 0, minor 1, major 2, unknown -1.
-func Rank(importance string) int {
-	switch importance {
-	case Cosmetic:
-		return 0
-	case Minor:
-		return 1
-	case Major:
-		return 2
-	}
-	return -1
-}
-
 // Change is the analysis of one version against another.
 type Change struct {
 	Diff       *diff.Result
-	Importance string
+	Importance tracker.Importance
 	// Topics are the topics of what changed in substance, with the words
 	// (or the section, or the document's subject) that justify each.
 	Topics []topics.Match

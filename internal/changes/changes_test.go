@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"tracker"
 
 	"tracker/internal/sources/page"
 	"tracker/internal/topics"
@@ -35,7 +36,7 @@ func TestImportance(t *testing.T) {
 	long := strings.Repeat("The platform offers many features for creators and viewers alike. ", 20)
 	for _, tc := range []struct {
 		name, new  string
-		importance string
+		importance tracker.Importance
 		topics     string // non-context topics
 	}{
 		{"punctuation and case only", edit(3, "You can close your Account at any time!"), Cosmetic, ""},
@@ -88,12 +89,6 @@ func TestIdenticalIsCosmetic(t *testing.T) {
 	}
 }
 
-func TestRank(t *testing.T) {
-	if !(Rank(Cosmetic) < Rank(Minor) && Rank(Minor) < Rank(Major)) || Rank("huge") != -1 {
-		t.Error("ranks out of order")
-	}
-}
-
 // versionText reads a version of the TikTok dataset as tracker extracts it.
 func versionText(tb testing.TB, doc, name string) string {
 	tb.Helper()
@@ -139,7 +134,10 @@ func BenchmarkAnalyzeChange(b *testing.B) {
 // major: a recipient reading only major changes must get them.
 func TestMeaningTurnsAreMajor(t *testing.T) {
 	tax := taxonomy(t)
-	for _, tc := range []struct{ old, new, want string }{
+	for _, tc := range []struct {
+		old, new string
+		want     tracker.Importance
+	}{
 		{"We will not share your personal data with advertisers.", "We will share your personal data with advertisers.", Major},
 		{"Disputes will be resolved by binding arbitration.", "Disputes will not be resolved by binding arbitration.", Major},
 		{"We keep your personal data for 30 days after you close your account.", "We keep your personal data for 10 years after you close your account.", Major},

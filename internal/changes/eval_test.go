@@ -10,11 +10,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"tracker"
 
 	"tracker/internal/changes"
 	"tracker/internal/ota"
 	"tracker/internal/replaytest"
-	"tracker/internal/store"
 	"tracker/internal/storetest"
 	"tracker/internal/topics"
 )
@@ -111,7 +111,7 @@ func predictions(tb testing.TB, labels []label) map[string]predicted {
 				if err != nil {
 					tb.Fatal(err)
 				}
-				p := predicted{found: true, importance: c.Importance, summary: c.Summary}
+				p := predicted{found: true, importance: string(c.Importance), summary: c.Summary}
 				for _, m := range c.Topics {
 					p.topics = append(p.topics, m.Topic)
 				}
@@ -126,7 +126,7 @@ func predictions(tb testing.TB, labels []label) map[string]predicted {
 
 // versionAt is the seq of the version in force when the file named by its
 // recording time was recorded.
-func versionAt(tb testing.TB, vs []store.Version, file string) int {
+func versionAt(tb testing.TB, vs []tracker.Version, file string) int {
 	at, err := time.Parse("2006-01-02T15-04-05Z", file)
 	if err != nil {
 		tb.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"tracker"
 
 	"tracker/internal/api"
 	"tracker/internal/changes"
@@ -52,7 +53,7 @@ func IsBadReference(err error) bool {
 // Resolve reads a version reference of source id: a number is a seq,
 // anything else a date or time (the version in force at the end of it, see
 // api.ParseDate); "" is the latest version.
-func (c *Comparer) Resolve(ctx context.Context, id, ref string) (store.Version, error) {
+func (c *Comparer) Resolve(ctx context.Context, id, ref string) (tracker.Version, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
 		v, err := c.DB.CurrentVersion(ctx, id)
@@ -70,7 +71,7 @@ func (c *Comparer) Resolve(ctx context.Context, id, ref string) (store.Version, 
 	}
 	at, err := api.ParseDate(ref, true)
 	if err != nil {
-		return store.Version{}, &Error{Msg: err.Error()}
+		return tracker.Version{}, &Error{Msg: err.Error()}
 	}
 	v, err := c.DB.VersionAt(ctx, id, at)
 	if errors.Is(err, store.ErrNotFound) {
@@ -104,7 +105,7 @@ var ErrFirst = errors.New("compare: the first version has nothing before it")
 
 // Pair resolves the two ends of a comparison: to defaults to the latest
 // version, from to the one before to.
-func (c *Comparer) Pair(ctx context.Context, id, fromRef, toRef string) (from, to store.Version, err error) {
+func (c *Comparer) Pair(ctx context.Context, id, fromRef, toRef string) (from, to tracker.Version, err error) {
 	if to, err = c.Resolve(ctx, id, toRef); err != nil {
 		return from, to, &RefError{Side: To, Err: err}
 	}
@@ -122,7 +123,7 @@ func (c *Comparer) Pair(ctx context.Context, id, fromRef, toRef string) (from, t
 }
 
 // Compare diffs and classifies the change from version from to version to.
-func (c *Comparer) Compare(ctx context.Context, from, to store.Version) (changes.Change, error) {
+func (c *Comparer) Compare(ctx context.Context, from, to tracker.Version) (changes.Change, error) {
 	old, err := c.DB.Text(ctx, from)
 	if err != nil {
 		return changes.Change{}, err
@@ -135,7 +136,7 @@ func (c *Comparer) Compare(ctx context.Context, from, to store.Version) (changes
 }
 
 // Change compares the two versions of a recorded change.
-func (c *Comparer) Change(ctx context.Context, ch store.Change) (from, to store.Version, a changes.Change, err error) {
+func (c *Comparer) Change(ctx context.Context, ch tracker.Change) (from, to tracker.Version, a changes.Change, err error) {
 	if from, err = c.DB.Version(ctx, ch.SourceID, ch.FromSeq); err != nil {
 		return
 	}

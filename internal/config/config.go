@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"tracker"
 
 	"github.com/andybalholm/cascadia"
 	"go.yaml.in/yaml/v3"
@@ -29,8 +30,8 @@ import (
 
 // Source kinds.
 const (
-	KindPage = "page"
-	KindFeed = "feed"
+	KindPage = tracker.KindPage
+	KindFeed = tracker.KindFeed
 )
 
 // RenderBrowser is the render mode of a page loaded in headless Chromium.
@@ -104,10 +105,10 @@ type Settings struct {
 
 // Source is one declared document or feed.
 type Source struct {
-	ID   string `yaml:"id"`
-	Name string `yaml:"name"`
-	Kind string `yaml:"kind"`
-	URL  string `yaml:"url"`
+	ID   string             `yaml:"id"`
+	Name string             `yaml:"name"`
+	Kind tracker.SourceKind `yaml:"kind"`
+	URL  string             `yaml:"url"`
 	// Select lists CSS selectors; every match, in document order, is kept.
 	Select StringList `yaml:"select"`
 	// Remove lists CSS selectors removed before Select applies.
@@ -205,7 +206,7 @@ type Recipient struct {
 	SkipEmpty bool `yaml:"skip_empty"`
 	// MinImportance is the least important change shown: minor (the
 	// default) or major; cosmetic shows everything.
-	MinImportance string `yaml:"min_importance"`
+	MinImportance tracker.Importance `yaml:"min_importance"`
 
 	// Location is TimeZone loaded.
 	Location *time.Location `yaml:"-"`

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"tracker"
 
 	"github.com/robfig/cron/v3"
 )
@@ -54,7 +55,7 @@ func normalizeMail(cfg *Config) {
 			r.Location = loc
 		}
 		if r.MinImportance == "" {
-			r.MinImportance = "minor"
+			r.MinImportance = tracker.Minor
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"sync"
 	"time"
+	"tracker"
 
 	"github.com/robfig/cron/v3"
 
@@ -361,8 +362,8 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 			outs := d.sendDigests(ctx, []*config.Recipient{r})
 			// Failed, or left pending by a process that died while sending
 			// it: try again soon.
-			failed := len(outs) == 1 && (outs[0].Err != nil && outs[0].Digest.State != store.DigestUncertain ||
-				outs[0].Digest.State == store.DigestPending)
+			failed := len(outs) == 1 && (outs[0].Err != nil && outs[0].Digest.State != tracker.DigestUncertain ||
+				outs[0].Digest.State == tracker.DigestPending)
 			d.mu.Lock()
 			if failed {
 				// The server was down or refused it: try again soon rather
@@ -435,10 +436,10 @@ func (d *Daemon) sendDigests(ctx context.Context, rs []*config.Recipient) []dige
 			continue
 		}
 		if state == "" {
-			state = store.DigestFailed
+			state = tracker.DigestFailed
 		}
-		if o.Skipped == "" || state == "skipped" {
-			d.metrics.digests.WithLabelValues(state).Inc()
+		if o.Skipped == "" || state == tracker.DigestSkipped {
+			d.metrics.digests.WithLabelValues(string(state)).Inc()
 		}
 	}
 	return outs

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"tracker"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -128,7 +129,7 @@ func TestSchedulesAndDigests(t *testing.T) {
 		t.Errorf("%d fetches over 52 simulated hours of an hourly schedule", hits)
 	}
 	sent, _ := db.Digests(context.Background(), "", 0)
-	if len(sent) != 1 || sent[0].State != store.DigestSent || !sent[0].WindowEnd.Equal(time.Date(2026, 6, 8, 8, 0, 0, 0, time.UTC)) || sent[0].Changes != 1 {
+	if len(sent) != 1 || sent[0].State != tracker.DigestSent || !sent[0].WindowEnd.Equal(time.Date(2026, 6, 8, 8, 0, 0, 0, time.UTC)) || sent[0].Changes != 1 {
 		t.Fatalf("digests %+v", sent)
 	}
 	if n := len(outbox(t, path)); n != 1 {
@@ -145,7 +146,7 @@ func TestSchedulesAndDigests(t *testing.T) {
 	}
 	runFor(t, d, clock, restart.Add(30*time.Minute))
 	sent, _ = db.Digests(context.Background(), "", 0)
-	if len(sent) != 2 || sent[0].State != store.DigestSent || !sent[0].WindowEnd.Equal(time.Date(2026, 6, 15, 8, 0, 0, 0, time.UTC)) {
+	if len(sent) != 2 || sent[0].State != tracker.DigestSent || !sent[0].WindowEnd.Equal(time.Date(2026, 6, 15, 8, 0, 0, 0, time.UTC)) {
 		t.Errorf("after the restart: %+v", sent)
 	}
 	st, _ := db.Source(context.Background(), "terms")
@@ -372,7 +373,7 @@ func TestFailedDigestIsRetried(t *testing.T) {
 	}()
 	runFor(t, d, clock, monday.Add(6*hour))
 	sent, _ := db.Digests(context.Background(), "", 0)
-	if len(sent) != 1 || sent[0].State != store.DigestSent || sent[0].Attempts < 2 ||
+	if len(sent) != 1 || sent[0].State != tracker.DigestSent || sent[0].Attempts < 2 ||
 		sent[0].SentAt.Before(monday.Add(hour)) || sent[0].SentAt.After(monday.Add(4*hour)) {
 		t.Fatalf("digests %+v", sent)
 	}
@@ -393,7 +394,7 @@ func TestPendingDigestIsSentAfterACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	start, end := monday.Add(-7*24*hour), monday
-	if _, err := db.CreateDigest(ctx, store.Digest{Recipient: "ada@example.com", WindowStart: start, WindowEnd: end,
+	if _, err := db.CreateDigest(ctx, tracker.Digest{Recipient: "ada@example.com", WindowStart: start, WindowEnd: end,
 		MessageID: digest.MessageID(cfg.Mail.From, "ada@example.com", start, end), Subject: "Digest",
 		CreatedAt: monday.Add(time.Minute), Text: "text", HTML: "<p>html</p>"}); err != nil {
 		t.Fatal(err)
@@ -406,7 +407,7 @@ func TestPendingDigestIsSentAfterACrash(t *testing.T) {
 	}
 	runFor(t, d, clock, restart.Add(3*hour))
 	sent, _ := db.Digests(ctx, "", 0)
-	if len(sent) != 1 || sent[0].State != store.DigestSent || sent[0].SentAt.After(restart.Add(2*hour)) {
+	if len(sent) != 1 || sent[0].State != tracker.DigestSent || sent[0].SentAt.After(restart.Add(2*hour)) {
 		t.Fatalf("digests %+v", sent)
 	}
 }

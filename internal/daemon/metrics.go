@@ -78,17 +78,17 @@ func NewMetrics(db *store.DB) *Metrics {
 }
 
 func (m *Metrics) observe(src *config.Source, r sources.Result) {
-	m.checks.WithLabelValues(src.ID, r.Outcome).Inc()
-	m.duration.WithLabelValues(src.Kind).Observe(r.Duration.Seconds())
+	m.checks.WithLabelValues(src.ID, string(r.Outcome)).Inc()
+	m.duration.WithLabelValues(string(src.Kind)).Observe(r.Duration.Seconds())
 	m.last.WithLabelValues(src.ID).SetToCurrentTime()
 	if r.Outcome == sources.Failed {
-		m.failures.WithLabelValues(src.ID, r.Kind).Inc()
+		m.failures.WithLabelValues(src.ID, string(r.Kind)).Inc()
 		m.failing.WithLabelValues(src.ID).Set(1)
 		return
 	}
 	m.failing.WithLabelValues(src.ID).Set(0)
 	if r.Change != nil {
-		m.changes.WithLabelValues(src.ID, r.Change.Importance).Inc()
+		m.changes.WithLabelValues(src.ID, string(r.Change.Importance)).Inc()
 	}
 	if r.Items.New > 0 && !r.Items.Baseline {
 		m.items.WithLabelValues(src.ID, "new").Add(float64(r.Items.New))

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"tracker"
 
 	"tracker/internal/changes"
 	"tracker/internal/config"
@@ -50,7 +51,7 @@ func BenchmarkSendDigests(b *testing.B) {
 			}
 			text := strings.Join(paras, "\n")
 			at := end.Add(-7*24*time.Hour + time.Duration(d*51+v)*10*time.Minute)
-			nv := store.NewVersion{SourceID: id, Text: text, At: at, ExpectSeq: v, Provenance: store.ProvenanceImport}
+			nv := store.NewVersion{SourceID: id, Text: text, At: at, ExpectSeq: v, Provenance: tracker.ProvenanceImport}
 			if v > 0 {
 				ch := changes.Analyze(prev, text, cfg.Taxonomy)
 				nv.Change = &store.ChangeInfo{Importance: ch.Importance, WordsAdded: ch.Diff.WordsAdded, WordsRemoved: ch.Diff.WordsRemoved,
@@ -81,7 +82,7 @@ func BenchmarkSendDigests(b *testing.B) {
 			rs = append(rs, r)
 		}
 		for _, o := range s.SendDue(ctx, rs) {
-			if o.Err != nil || o.Digest.State != store.DigestSent {
+			if o.Err != nil || o.Digest.State != tracker.DigestSent {
 				b.Fatalf("%s: %v %s", o.Recipient, o.Err, o.Skipped)
 			}
 		}

@@ -15,9 +15,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"tracker"
 
 	"tracker/internal/api"
-	"tracker/internal/changes"
 	"tracker/internal/compare"
 	"tracker/internal/config"
 	"tracker/internal/diff"
@@ -76,7 +76,7 @@ type Document struct {
 // Change is one change as the digest shows it.
 type Change struct {
 	When       string
-	Importance string
+	Importance tracker.Importance
 	FromSeq    int
 	ToSeq      int
 	Summary    string
@@ -225,7 +225,7 @@ func (b *Builder) Build(ctx context.Context, r *config.Recipient, start, end tim
 	docs := map[string]bool{}
 	for _, group := range bySource(chs) {
 		for _, c := range collapse(group) {
-			if changes.Rank(c.Importance) < changes.Rank(r.MinImportance) {
+			if c.Importance.Rank() < r.MinImportance.Rank() {
 				d.Hidden++
 				continue
 			}
@@ -335,7 +335,7 @@ func plural(n int, one, many string) string {
 }
 
 // change renders one change with its excerpt.
-func (b *Builder) change(ctx context.Context, c store.Change, loc *time.Location, baseURL string) (Change, error) {
+func (b *Builder) change(ctx context.Context, c tracker.Change, loc *time.Location, baseURL string) (Change, error) {
 	k := changeKey{c.SourceID, c.FromSeq, c.ToSeq}
 	e, ok := b.excerpts[k]
 	if !ok {
@@ -360,7 +360,7 @@ func (b *Builder) change(ctx context.Context, c store.Change, loc *time.Location
 }
 
 // excerpt compares the two versions of a change.
-func (b *Builder) excerpt(ctx context.Context, c store.Change) (Change, error) {
+func (b *Builder) excerpt(ctx context.Context, c tracker.Change) (Change, error) {
 	cmp := compare.Comparer{DB: b.DB, Taxonomy: b.Config.Taxonomy}
 	_, _, a, err := cmp.Change(ctx, c)
 	if err != nil {
@@ -378,9 +378,9 @@ func (b *Builder) excerpt(ctx context.Context, c store.Change) (Change, error) {
 
 // bySource splits changes by source, each oldest first, sources in the order
 // of their first change.
-func bySource(chs []store.Change) [][]store.Change {
+func bySource(chs []tracker.Change) [][]tracker.Change {
 	idx := map[string]int{}
-	var out [][]store.Change
+	var out [][]tracker.Change
 	for _, c := range chs {
 		i, ok := idx[c.SourceID]
 		if !ok {
@@ -397,8 +397,8 @@ func bySource(chs []store.Change) [][]store.Change {
 // had into one change: the first, with a note saying how often it alternated,
 // as important as the most important of its switches.
 // A compliance officer needs to know it flip-flops, not to read it ten times.
-func collapse(chs []store.Change) []store.Change {
-	var out []store.Change
+func collapse(chs []tracker.Change) []tracker.Change {
+	var out []tracker.Change
 	for i := 0; i < len(chs); i++ {
 		c := chs[i]
 		j := i + 1
@@ -411,7 +411,7 @@ func collapse(chs []store.Change) []store.Change {
 				c.Summary, j-i-1, last.ToSeq, last.DetectedAt.UTC().Format("2006-01-02 15:04 UTC"))
 			c.Topics = mergeTopics(chs[i:j])
 			for _, f := range chs[i+1 : j] { // the run weighs what its weightiest switch does
-				if changes.Rank(f.Importance) > changes.Rank(c.Importance) {
+				if f.Importance.Rank() > c.Importance.Rank() {
 					c.Importance = f.Importance
 				}
 			}
@@ -424,7 +424,7 @@ func collapse(chs []store.Change) []store.Change {
 	return out
 }
 
-func mergeTopics(chs []store.Change) []topics.Match {
+func mergeTopics(chs []tracker.Change) []topics.Match {
 	var out []topics.Match
 	seen := map[string]int{}
 	for _, c := range chs {

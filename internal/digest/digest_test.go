@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"tracker"
 
 	"golang.org/x/net/html"
 
@@ -64,13 +65,13 @@ func fixture(t testing.TB) (*config.Config, *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	item := func(key, title, text string, seen time.Time) store.Item {
-		it := store.Item{Key: key, GUID: key, Title: title, Link: "https://www.ftc.gov/news-events/news/press-releases/" + key,
+	item := func(key, title, text string, seen time.Time) tracker.Item {
+		it := tracker.Item{Key: key, GUID: key, Title: title, Link: "https://www.ftc.gov/news-events/news/press-releases/" + key,
 			Text: text, Published: seen.Truncate(24 * time.Hour), DateOnly: true, Hash: key + title, FirstSeen: seen, Kept: true}
 		it.Topics = cfg.Taxonomy.Classify(it.Title, it.Text)
 		return it
 	}
-	if err := db.SaveFeedFetch(ctx, store.FeedFetch{SourceID: "ftc", At: monday.Add(-6 * 24 * time.Hour), New: []store.Item{
+	if err := db.SaveFeedFetch(ctx, store.FeedFetch{SourceID: "ftc", At: monday.Add(-6 * 24 * time.Hour), New: []tracker.Item{
 		item("ftc-1", "FTC Takes Action Against App Developer for Selling Children's Personal Data",
 			"The company collected precise location data from children under 13 without parental consent, in violation of COPPA.", monday.Add(-6*24*time.Hour)),
 		item("ftc-2", "FTC Sues Company Over Unlawful Subscription Practices",
@@ -253,7 +254,7 @@ func TestFlipFlopsAreFolded(t *testing.T) {
 // from a recipient who reads only minor and major changes.
 func TestCollapseKeepsTheWeightiestImportance(t *testing.T) {
 	at := time.Date(2026, 7, 20, 10, 0, 0, 0, time.UTC)
-	chs := []store.Change{
+	chs := []tracker.Change{
 		{SourceID: "pp", FromSeq: 1, ToSeq: 2, DetectedAt: at, Importance: "cosmetic", Summary: "punctuation"},
 		{SourceID: "pp", FromSeq: 2, ToSeq: 3, DetectedAt: at.Add(time.Hour), Importance: "major", SameAs: 1, Summary: "back"},
 		{SourceID: "pp", FromSeq: 3, ToSeq: 4, DetectedAt: at.Add(2 * time.Hour), Importance: "major", SameAs: 2, Summary: "forth"},

@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"tracker"
 
 	"github.com/robfig/cron/v3"
 
@@ -51,10 +52,6 @@ func NewSender(cfg *config.Config, db *store.DB, getenv func(string) string, log
 	}
 	return &Sender{DB: db, Config: cfg, Mailer: m, Templates: tmpl, Now: time.Now, Log: log}, nil
 }
-
-// States beyond the store's: a quiet week for a recipient who opted out of
-// empty digests is recorded, so the next window starts after it.
-const stateSkipped = "skipped"
 
 // FirstDigestAfter is how long a new recipient is followed before the first
 // scheduled digest: a first digest of a few hours would say nothing.
@@ -177,7 +174,7 @@ func MessageID(from, recipient string, start, end time.Time) string {
 type Outcome struct {
 	Recipient string
 	// Digest is the recorded digest, when there is one.
-	Digest store.Digest
+	Digest tracker.Digest
 	// Skipped says why nothing was sent ("" when something was).
 	Skipped string
 	Err     error
@@ -253,11 +250,11 @@ func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) O
 	switch {
 	case err == nil:
 		switch d.State {
-		case store.DigestSent, stateSkipped:
+		case tracker.DigestSent, tracker.DigestSkipped:
 			return Outcome{Digest: d, Skipped: "already sent"}
-		case store.DigestUncertain:
+		case tracker.DigestUncertain:
 			return Outcome{Digest: d, Skipped: fmt.Sprintf("uncertain: the connection dropped after the server had it; check whether it arrived, and resend it with tracker digest --resend %d", d.ID)}
-		case store.DigestPending:
+		case tracker.DigestPending:
 			// Recorded and not yet settled: another tracker process (the
 			// daemon, or digest --send run by hand) may be sending it right
 			// now. Left longer than a send can take, the process that
@@ -288,7 +285,7 @@ func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) O
 	if err != nil {
 		return Outcome{Err: err}
 	}
-	rec := store.Digest{
+	rec := tracker.Digest{
 		Recipient: r.Address, WindowStart: start, WindowEnd: end, MessageID: id, Subject: rendered.Subject,
 		CreatedAt: now, Changes: dg.Changes, Items: dg.Items, Text: rendered.Text, HTML: rendered.HTML,
 	}
@@ -296,8 +293,8 @@ func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) O
 		return Outcome{Err: err}
 	}
 	if dg.Quiet && r.SkipEmpty {
-		err := s.DB.RecordDigestAttempt(ctx, rec.ID, store.DigestAttempt{State: stateSkipped, At: now})
-		rec.State = stateSkipped
+		err := s.DB.RecordDigestAttempt(ctx, rec.ID, store.DigestAttempt{State: tracker.DigestSkipped, At: now})
+		rec.State = tracker.DigestSkipped
 		return Outcome{Digest: rec, Skipped: "quiet week: the recipient opted out of empty digests", Err: err}
 	}
 	return s.attempt(ctx, r, rec)
@@ -315,9 +312,9 @@ func (s *Sender) Resend(ctx context.Context, id int64) Outcome {
 		return Outcome{Err: err}
 	}
 	switch d.State {
-	case store.DigestSuperseded:
+	case tracker.DigestSuperseded:
 		return Outcome{Digest: d, Recipient: d.Recipient, Err: fmt.Errorf("digest: digest %d was superseded by digest %d, which covers its window: resend that one", id, d.SupersededBy)}
-	case stateSkipped:
+	case tracker.DigestSkipped:
 		return Outcome{Digest: d, Recipient: d.Recipient, Err: fmt.Errorf("digest: digest %d is a quiet week that was not sent: there is nothing to resend", id)}
 	}
 	if err := s.DB.DigestBodies(ctx, &d); err != nil {
@@ -345,16 +342,16 @@ func (s *Sender) Resend(ctx context.Context, id int64) Outcome {
 }
 
 // attempt sends a recorded digest and records the outcome.
-func (s *Sender) attempt(ctx context.Context, r *config.Recipient, d store.Digest) Outcome {
+func (s *Sender) attempt(ctx context.Context, r *config.Recipient, d tracker.Digest) Outcome {
 	msg := Message{From: s.Config.Mail.From, ToName: r.Name, To: r.Address, Subject: d.Subject, Text: d.Text, HTML: d.HTML,
 		MessageID: d.MessageID, Date: d.CreatedAt}
 	to, err := s.Mailer.Send(ctx, msg)
-	a := store.DigestAttempt{State: store.DigestSent, At: s.now(), Transport: s.Mailer.Transport(), DeliveredTo: to}
+	a := store.DigestAttempt{State: tracker.DigestSent, At: s.now(), Transport: s.Mailer.Transport(), DeliveredTo: to}
 	if err != nil {
-		a.State, a.Error = store.DigestFailed, err.Error()
+		a.State, a.Error = tracker.DigestFailed, err.Error()
 		var se *SendError
 		if errors.As(err, &se) && se.Uncertain {
-			a.State = store.DigestUncertain
+			a.State = tracker.DigestUncertain
 		}
 	}
 	// Recorded even when the daemon's grace period ran out meanwhile: a
@@ -364,7 +361,7 @@ func (s *Sender) attempt(ctx context.Context, r *config.Recipient, d store.Diges
 	}
 	d.State, d.LastError, d.Transport, d.DeliveredTo = a.State, a.Error, a.Transport, a.DeliveredTo
 	d.Attempts++
-	if a.State == store.DigestSent || a.State == store.DigestUncertain {
+	if a.State == tracker.DigestSent || a.State == tracker.DigestUncertain {
 		d.SentAt = a.At
 	}
 	return Outcome{Digest: d, Err: err}

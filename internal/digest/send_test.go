@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"tracker"
 
 	"tracker/internal/config"
 	"tracker/internal/store"
@@ -65,7 +66,7 @@ func TestSendExactlyOnce(t *testing.T) {
 
 	out := s.SendDue(ctx, nil)
 	ada := outcome(t, out, "ada@example.com")
-	if ada.Err != nil || ada.Digest.State != store.DigestSent || len(m.sent) != 1 {
+	if ada.Err != nil || ada.Digest.State != tracker.DigestSent || len(m.sent) != 1 {
 		t.Fatalf("first run: %+v, %d sent", ada, len(m.sent))
 	}
 	if !ada.Digest.WindowEnd.Equal(adaMonday) || !ada.Digest.WindowStart.Equal(adaMonday.Add(-7*24*time.Hour)) {
@@ -78,7 +79,7 @@ func TestSendExactlyOnce(t *testing.T) {
 	}
 	// Grace follows ip only, opted out of empty digests: nothing to send,
 	// but her quiet week is recorded so the next window starts after it.
-	if g := outcome(t, out, "grace@example.com"); g.Skipped == "" || g.Digest.State != stateSkipped {
+	if g := outcome(t, out, "grace@example.com"); g.Skipped == "" || g.Digest.State != tracker.DigestSkipped {
 		t.Errorf("grace: %+v", g)
 	}
 
@@ -104,21 +105,21 @@ func TestFailedDigestIsCoveredNextTime(t *testing.T) {
 	r := []*config.Recipient{cfg.Recipient("ada@example.com")}
 
 	o := s.SendDue(ctx, r)[0]
-	if o.Err == nil || o.Digest.State != store.DigestFailed || !strings.Contains(o.Err.Error(), "connection refused") {
+	if o.Err == nil || o.Digest.State != tracker.DigestFailed || !strings.Contains(o.Err.Error(), "connection refused") {
 		t.Fatalf("%+v", o)
 	}
 	// Later the same day the server is back: the same digest is retried.
 	m.fail = nil
 	now = now.Add(2 * time.Hour)
 	o = s.SendDue(ctx, r)[0]
-	if o.Err != nil || o.Digest.State != store.DigestSent || o.Digest.Attempts != 2 || len(m.sent) != 1 {
+	if o.Err != nil || o.Digest.State != tracker.DigestSent || o.Digest.Attempts != 2 || len(m.sent) != 1 {
 		t.Fatalf("retry: %+v (%d sent)", o, len(m.sent))
 	}
 
 	// The next week fails, and the one after covers both.
 	m.fail = &SendError{Err: errors.New("refused")}
 	now = monday.Add(7*24*time.Hour + time.Hour)
-	if o := s.SendDue(ctx, r)[0]; o.Digest.State != store.DigestFailed {
+	if o := s.SendDue(ctx, r)[0]; o.Digest.State != tracker.DigestFailed {
 		t.Fatalf("%+v", o)
 	}
 	m.fail = nil
@@ -128,11 +129,11 @@ func TestFailedDigestIsCoveredNextTime(t *testing.T) {
 		t.Fatalf("catch-up digest: %+v", o)
 	}
 	list, _ := db.Digests(ctx, "ada@example.com", 0)
-	states := map[string]int{}
+	states := map[tracker.DigestState]int{}
 	for _, d := range list {
 		states[d.State]++
 	}
-	if states[store.DigestSent] != 2 || states[store.DigestSuperseded] != 1 {
+	if states[tracker.DigestSent] != 2 || states[tracker.DigestSuperseded] != 1 {
 		t.Errorf("digest states %v", states)
 	}
 }
@@ -145,7 +146,7 @@ func TestUncertainIsNotResent(t *testing.T) {
 	now := monday.Add(time.Hour)
 	s := sender(t, cfg, db, m, &now)
 	r := []*config.Recipient{cfg.Recipient("ada@example.com")}
-	if o := s.SendDue(context.Background(), r)[0]; o.Digest.State != store.DigestUncertain || o.Err == nil {
+	if o := s.SendDue(context.Background(), r)[0]; o.Digest.State != tracker.DigestUncertain || o.Err == nil {
 		t.Fatalf("%+v", o)
 	}
 	m.fail = nil
@@ -154,14 +155,14 @@ func TestUncertainIsNotResent(t *testing.T) {
 		t.Errorf("%+v, %d sent", o, len(m.sent))
 	}
 	list, _ := db.Digests(context.Background(), "ada@example.com", 0)
-	if len(list) != 1 || list[0].State != store.DigestUncertain || !strings.Contains(list[0].LastError, "connection reset") {
+	if len(list) != 1 || list[0].State != tracker.DigestUncertain || !strings.Contains(list[0].LastError, "connection reset") {
 		t.Fatalf("digests %+v", list)
 	}
 
 	// Ada says it never arrived: the operator resends it, under the same
 	// Message-ID, and it is then sent.
 	o := s.Resend(context.Background(), list[0].ID)
-	if o.Err != nil || o.Digest.State != store.DigestSent || o.Digest.Attempts != 2 || len(m.sent) != 1 ||
+	if o.Err != nil || o.Digest.State != tracker.DigestSent || o.Digest.Attempts != 2 || len(m.sent) != 1 ||
 		m.sent[0].MessageID != list[0].MessageID || m.sent[0].To != "ada@example.com" || !strings.Contains(m.sent[0].Text, "Privacy") {
 		t.Errorf("resend: %+v, sent %+v", o, m.sent)
 	}
@@ -174,12 +175,12 @@ func TestUncertainIsNotResent(t *testing.T) {
 	m.fail = &SendError{Err: errors.New("connection refused")}
 	o = s.Resend(context.Background(), list[0].ID)
 	after, _ := db.Digests(context.Background(), "ada@example.com", 0)
-	if o.Err == nil || o.Digest.State != store.DigestSent || len(after) != 1 || after[0].State != store.DigestSent ||
+	if o.Err == nil || o.Digest.State != tracker.DigestSent || len(after) != 1 || after[0].State != tracker.DigestSent ||
 		after[0].SentAt.IsZero() || after[0].Attempts != 3 || !strings.Contains(after[0].LastError, "connection refused") {
 		t.Errorf("failed resend of a sent digest: %+v; stored %+v", o, after)
 	}
 	m.fail = &SendError{Uncertain: true, Err: errors.New("connection reset after DATA")}
-	if o := s.Resend(context.Background(), list[0].ID); o.Digest.State != store.DigestSent {
+	if o := s.Resend(context.Background(), list[0].ID); o.Digest.State != tracker.DigestSent {
 		t.Errorf("a resend of a sent digest that ends uncertain: %+v", o.Digest)
 	}
 	m.fail = nil
@@ -240,7 +241,7 @@ func TestFailedFirstDigestIsCovered(t *testing.T) {
 	s := sender(t, cfg, db, m, &now)
 	r := []*config.Recipient{cfg.Recipient("ada@example.com")}
 	failed := s.SendDue(context.Background(), r)[0]
-	if failed.Digest.State != store.DigestFailed || failed.Digest.Items == 0 {
+	if failed.Digest.State != tracker.DigestFailed || failed.Digest.Items == 0 {
 		t.Fatalf("first digest: %+v", failed)
 	}
 	m.fail = nil
@@ -252,7 +253,7 @@ func TestFailedFirstDigestIsCovered(t *testing.T) {
 	}
 	list, _ := db.Digests(context.Background(), "ada@example.com", 0)
 	for _, d := range list {
-		if d.State == store.DigestFailed {
+		if d.State == tracker.DigestFailed {
 			t.Errorf("digest %d is still failed, not superseded", d.ID)
 		}
 	}
@@ -298,7 +299,7 @@ func TestPendingDigest(t *testing.T) {
 	if err != nil || !due {
 		t.Fatalf("window: %v %v", due, err)
 	}
-	if _, err := db.CreateDigest(ctx, store.Digest{Recipient: r.Address, WindowStart: start, WindowEnd: end,
+	if _, err := db.CreateDigest(ctx, tracker.Digest{Recipient: r.Address, WindowStart: start, WindowEnd: end,
 		MessageID: MessageID(cfg.Mail.From, r.Address, start, end), Subject: "Digest", CreatedAt: now, Text: "text", HTML: "<p>html</p>"}); err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +308,7 @@ func TestPendingDigest(t *testing.T) {
 		t.Errorf("while another process may be sending it: %+v", o)
 	}
 	now = now.Add(2 * time.Minute)
-	if o := s.SendDue(ctx, []*config.Recipient{r})[0]; o.Err != nil || o.Digest.State != store.DigestSent || len(m.sent) != 1 {
+	if o := s.SendDue(ctx, []*config.Recipient{r})[0]; o.Err != nil || o.Digest.State != tracker.DigestSent || len(m.sent) != 1 {
 		t.Errorf("once its recorder must have died: %+v", o)
 	}
 }

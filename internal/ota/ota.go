@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"tracker"
 
 	"tracker/internal/record"
 	"tracker/internal/sources/page"
@@ -199,7 +200,7 @@ func importDoc(ctx context.Context, db *store.DB, dir, dataset string, x *page.E
 	r.ImportOnly = opt.Declared == nil || !opt.Declared(r.SourceID)
 	if r.ImportOnly {
 		if err := db.UpsertSource(ctx, store.SourceInfo{ID: r.SourceID, Kind: "page", Name: files[0].Service + " " + files[0].Terms,
-			Origin: store.OriginImport}); err != nil {
+			Origin: tracker.OriginImport}); err != nil {
 			return r, err
 		}
 	} else if _, err := db.Source(ctx, r.SourceID); errors.Is(err, store.ErrNotFound) {
@@ -215,10 +216,10 @@ func importDoc(ctx context.Context, db *store.DB, dir, dataset string, x *page.E
 	// unchanged from the version before it extended that version's last
 	// seen, so any file up to then was examined.
 	imported := map[string]bool{}
-	var latest store.Version
+	var latest tracker.Version
 	var importedUntil time.Time
 	for _, v := range history {
-		if v.Provenance == store.ProvenanceImport {
+		if v.Provenance == tracker.ProvenanceImport {
 			imported[trimDataset(v.OriginRef)] = true
 			if v.LastSeen.After(importedUntil) {
 				importedUntil = v.LastSeen
@@ -231,7 +232,7 @@ func importDoc(ctx context.Context, db *store.DB, dir, dataset string, x *page.E
 	var heldUntil time.Time
 	if latest.Seq > 0 {
 		heldUntil = latest.FirstSeen
-		if latest.Provenance != store.ProvenanceImport {
+		if latest.Provenance != tracker.ProvenanceImport {
 			heldUntil = latest.LastSeen
 		}
 	}
@@ -279,7 +280,7 @@ func importDoc(ctx context.Context, db *store.DB, dir, dataset string, x *page.E
 		}
 		res, err := rec.Record(ctx, record.Text{
 			SourceID: r.SourceID, Text: p.Text, At: f.RecordedAt,
-			Provenance: store.ProvenanceImport, OriginRef: dataset + "/" + f.Path,
+			Provenance: tracker.ProvenanceImport, OriginRef: dataset + "/" + f.Path,
 		}, latest, curText)
 		if err != nil {
 			return r, err

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"tracker"
 
 	"tracker/internal/ota"
 	"tracker/internal/replaytest"
@@ -195,7 +196,7 @@ func TestImportAroundFetchedVersions(t *testing.T) {
 	opt := ota.Options{Terms: []string{"copyright claims policy"}, Taxonomy: taxonomy(t)}
 
 	db := storetest.Open(t)
-	if err := db.UpsertSource(ctx, store.SourceInfo{ID: "tiktok-copyright-claims-policy", Kind: "page", Origin: store.OriginImport}); err != nil {
+	if err := db.UpsertSource(ctx, store.SourceInfo{ID: "tiktok-copyright-claims-policy", Kind: "page", Origin: tracker.OriginImport}); err != nil {
 		t.Fatal(err)
 	}
 	first := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)

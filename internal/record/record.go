@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"time"
+	"tracker"
 
 	"tracker/internal/changes"
 	"tracker/internal/store"
@@ -35,9 +36,9 @@ type Text struct {
 	Now func() time.Time
 	// Snapshot is the raw document the text was extracted from; SnapshotID
 	// instead refers to one already stored (a rebuild); neither for imports.
-	Snapshot   *store.Snapshot
+	Snapshot   *tracker.Snapshot
 	SnapshotID int64
-	Provenance string
+	Provenance tracker.Provenance
 	OriginRef  string
 	// Technical marks a version that differs from the previous one by how
 	// tracker read the page, not by what the document says. A fetched text
@@ -47,14 +48,14 @@ type Text struct {
 	// way.
 	Technical  bool
 	RulesHash  string
-	Validators *store.Validators
+	Validators *tracker.Validators
 }
 
 // Result is what recording did.
 type Result struct {
 	// Version is the new version, or the current one when the text was
 	// already current (Added false).
-	Version store.Version
+	Version tracker.Version
 	Added   bool
 	// Change is the new version's change against the one before it; nil
 	// for a source's first version.
@@ -75,10 +76,10 @@ const retries = 3
 // text belongs after the version it was made against, and fails with
 // store.ErrConflict.) A text equal to the current version adds nothing
 // (Added false).
-func (r *Recorder) Record(ctx context.Context, t Text, cur store.Version, curText string) (Result, error) {
+func (r *Recorder) Record(ctx context.Context, t Text, cur tracker.Version, curText string) (Result, error) {
 	for attempt := 0; ; attempt++ {
 		res, err := r.record(ctx, t, cur, curText)
-		if !errors.Is(err, store.ErrConflict) || t.Provenance != store.ProvenanceFetch || attempt == retries {
+		if !errors.Is(err, store.ErrConflict) || t.Provenance != tracker.ProvenanceFetch || attempt == retries {
 			return res, err
 		}
 		if cur, err = r.DB.CurrentVersion(ctx, t.SourceID); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -88,13 +89,13 @@ func (r *Recorder) Record(ctx context.Context, t Text, cur store.Version, curTex
 	}
 }
 
-func (r *Recorder) record(ctx context.Context, t Text, cur store.Version, curText string) (Result, error) {
+func (r *Recorder) record(ctx context.Context, t Text, cur tracker.Version, curText string) (Result, error) {
 	nv := store.NewVersion{
 		SourceID: t.SourceID, Text: t.Text, At: t.At, Now: t.Now, Snapshot: t.Snapshot, SnapshotID: t.SnapshotID,
 		ExpectSeq: cur.Seq, Provenance: t.Provenance, OriginRef: t.OriginRef, Technical: t.Technical,
 		RulesHash: t.RulesHash, Validators: t.Validators,
 	}
-	if t.Provenance == store.ProvenanceFetch && cur.Seq > 0 && cur.RulesHash != t.RulesHash {
+	if t.Provenance == tracker.ProvenanceFetch && cur.Seq > 0 && cur.RulesHash != t.RulesHash {
 		nv.Technical = true
 	}
 	var analysis *changes.Change
@@ -122,7 +123,7 @@ func (r *Recorder) record(ctx context.Context, t Text, cur store.Version, curTex
 // AnalyzeIn compares the text of version cur of a source with a new one, as
 // a reader of the document would: knowing its name and which paragraphs
 // its earlier versions held.
-func (r *Recorder) AnalyzeIn(ctx context.Context, sourceID string, cur store.Version, old, new string) changes.Change {
+func (r *Recorder) AnalyzeIn(ctx context.Context, sourceID string, cur tracker.Version, old, new string) changes.Change {
 	return changes.AnalyzeIn(old, new, changes.Context{Taxonomy: r.Taxonomy, Document: Document(ctx, r.DB, sourceID, cur.Seq)})
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"tracker"
 
 	"tracker/internal/record"
 	"tracker/internal/store"
@@ -33,8 +34,8 @@ func recorder(t *testing.T) (*record.Recorder, *store.DB) {
 }
 
 func fetched(text string, at time.Time) record.Text {
-	return record.Text{SourceID: "pp", Text: text, At: at, Provenance: store.ProvenanceFetch, RulesHash: "r1",
-		Snapshot: &store.Snapshot{FetchedAt: at, URL: "http://127.0.0.1/pp", Status: 200, Body: []byte("<p>" + text + "</p>")}}
+	return record.Text{SourceID: "pp", Text: text, At: at, Provenance: tracker.ProvenanceFetch, RulesHash: "r1",
+		Snapshot: &tracker.Snapshot{FetchedAt: at, URL: "http://127.0.0.1/pp", Status: 200, Body: []byte("<p>" + text + "</p>")}}
 }
 
 // A recorded version carries its change against the one before it, as the
@@ -43,7 +44,7 @@ func TestRecordsVersionWithItsChange(t *testing.T) {
 	ctx := context.Background()
 	r, db := recorder(t)
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	first, err := r.Record(ctx, fetched(v1, t0), store.Version{}, "")
+	first, err := r.Record(ctx, fetched(v1, t0), tracker.Version{}, "")
 	if err != nil || !first.Added || first.Change != nil || first.Version.Seq != 1 {
 		t.Fatalf("first version: %+v, %v", first, err)
 	}
@@ -71,7 +72,7 @@ func TestFetchRecordedAfterAConcurrentWrite(t *testing.T) {
 	ctx := context.Background()
 	r, db := recorder(t)
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	first, err := r.Record(ctx, fetched(v1, t0), store.Version{}, "")
+	first, err := r.Record(ctx, fetched(v1, t0), tracker.Version{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func TestRebuildAgainstAStaleVersionFails(t *testing.T) {
 	ctx := context.Background()
 	r, _ := recorder(t)
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	first, err := r.Record(ctx, fetched(v1, t0), store.Version{}, "")
+	first, err := r.Record(ctx, fetched(v1, t0), tracker.Version{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +113,7 @@ func TestRebuildAgainstAStaleVersionFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = r.Record(ctx, record.Text{SourceID: "pp", Text: v1 + "\nRead again.", At: t0.Add(2 * time.Minute),
-		SnapshotID: first.Version.SnapshotID, Provenance: store.ProvenanceRebuild, Technical: true}, first.Version, v1)
+		SnapshotID: first.Version.SnapshotID, Provenance: tracker.ProvenanceRebuild, Technical: true}, first.Version, v1)
 	if !errors.Is(err, store.ErrConflict) {
 		t.Errorf("rebuild of version 1 after version 2: %v, want store.ErrConflict", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"sort"
 	"sync"
 	"time"
+	"tracker"
 
 	"tracker/internal/config"
 	"tracker/internal/record"
@@ -31,18 +32,18 @@ import (
 
 // Outcomes of a check.
 const (
-	New         = store.OutcomeNew
-	Unchanged   = store.OutcomeUnchanged
-	NotModified = store.OutcomeNotModified
-	Failed      = store.OutcomeFailed
+	New         = tracker.OutcomeNew
+	Unchanged   = tracker.OutcomeUnchanged
+	NotModified = tracker.OutcomeNotModified
+	Failed      = tracker.OutcomeFailed
 )
 
 // Result is what checking one source did.
 type Result struct {
 	SourceID string
-	Outcome  string
+	Outcome  tracker.Outcome
 	// Version is the new version, for New.
-	Version store.Version
+	Version tracker.Version
 	// Change describes a new version against the previous one.
 	Change *store.ChangeInfo
 	// Feed is true for a feed source; Items tells what it brought.
@@ -52,7 +53,7 @@ type Result struct {
 	// fetch, such as a permanent redirect.
 	Notice string
 	// Kind and Err explain a failure.
-	Kind     string
+	Kind     tracker.FailureKind
 	Err      error
 	Duration time.Duration
 }
@@ -118,7 +119,7 @@ func (c *Checker) Close() error {
 // Register makes sure every declared source exists in the database.
 func (c *Checker) Register(ctx context.Context) error {
 	for _, s := range c.Config.Sources {
-		if err := c.DB.UpsertSource(ctx, store.SourceInfo{ID: s.ID, Kind: s.Kind, Name: s.Name, URL: s.URL, Origin: store.OriginConfig}); err != nil {
+		if err := c.DB.UpsertSource(ctx, store.SourceInfo{ID: s.ID, Kind: s.Kind, Name: s.Name, URL: s.URL, Origin: tracker.OriginConfig}); err != nil {
 			return err
 		}
 	}
@@ -258,15 +259,15 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 	}
 	x, err := page.Compile(rulesOf(src))
 	if err != nil {
-		return Result{Outcome: Failed, Kind: "config", Err: err}
+		return Result{Outcome: Failed, Kind: tracker.FailConfig, Err: err}
 	}
 	cur, err := c.DB.CurrentVersion(ctx, src.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return Result{Outcome: Failed, Kind: "store", Err: err}
+		return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 	}
 	st, err := c.DB.Source(ctx, src.ID)
 	if err != nil {
-		return Result{Outcome: Failed, Kind: "store", Err: err}
+		return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 	}
 	rules := RulesHash(src)
 	if cur.Seq > 0 && cur.RulesHash != rules {
@@ -274,12 +275,12 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 		// under them, so the fetch below is compared with like.
 		v, err := c.rebuild(ctx, src, x, rules, cur)
 		if err != nil {
-			return Result{Outcome: Failed, Kind: "store", Err: err}
+			return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 		}
 		if v.Seq > 0 {
 			cur = v
 		} else if cur, err = c.DB.CurrentVersion(ctx, src.ID); err != nil {
-			return Result{Outcome: Failed, Kind: "store", Err: err}
+			return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 		}
 	}
 	if src.Render == config.RenderBrowser {
@@ -291,45 +292,45 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 		return c.fail(ctx, src, at, err)
 	}
 	if resp.NotModified {
-		if err := c.DB.Confirm(ctx, src.ID, at, store.OutcomeNotModified, val); err != nil {
-			return Result{Outcome: Failed, Kind: "store", Err: err}
+		if err := c.DB.Confirm(ctx, src.ID, at, tracker.OutcomeNotModified, val); err != nil {
+			return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 		}
 		return Result{Outcome: NotModified, Version: cur}
 	}
 
 	notice := c.notice(ctx, src, resp)
-	snap := &store.Snapshot{FetchedAt: at, URL: resp.URL, Status: resp.Status, Headers: keptHeaders(resp.Header), Body: resp.Body}
+	snap := &tracker.Snapshot{FetchedAt: at, URL: resp.URL, Status: resp.Status, Headers: keptHeaders(resp.Header), Body: resp.Body}
 	return c.record(ctx, src, x, rules, cur, at, snap, val, notice)
 }
 
 // record extracts the text of a fetched or rendered page and stores it as
 // a new version when it differs from the current one.
-func (c *Checker) record(ctx context.Context, src *config.Source, x *page.Extractor, rules string, cur store.Version,
-	at time.Time, snap *store.Snapshot, val *store.Validators, notice string) Result {
+func (c *Checker) record(ctx context.Context, src *config.Source, x *page.Extractor, rules string, cur tracker.Version,
+	at time.Time, snap *tracker.Snapshot, val *tracker.Validators, notice string) Result {
 	p, err := x.Extract(snap.Body, snap.Headers["Content-Type"])
 	if err != nil {
 		return c.failWith(ctx, src, at, kindOf(err), err, snap.Status, snap)
 	}
 	if words, least := text.Words(p.Text), c.Config.EffectiveMinWords(src); words < least {
 		err := fmt.Errorf("the extracted text has %d words, fewer than the %d expected (min_words): the page is probably incomplete or an error page", words, least)
-		return c.failWith(ctx, src, at, "too-short", err, snap.Status, snap)
+		return c.failWith(ctx, src, at, tracker.FailTooShort, err, snap.Status, snap)
 	}
 	return c.recordText(ctx, src, rules, cur, at, p.Text, snap, val, notice)
 }
 
 // recordText stores body, extracted from snap, as a new version when it
 // differs from the current one, and confirms the current one otherwise.
-func (c *Checker) recordText(ctx context.Context, src *config.Source, rules string, cur store.Version,
-	at time.Time, body string, snap *store.Snapshot, val *store.Validators, notice string) Result {
+func (c *Checker) recordText(ctx context.Context, src *config.Source, rules string, cur tracker.Version,
+	at time.Time, body string, snap *tracker.Snapshot, val *tracker.Validators, notice string) Result {
 	if cur.Seq > 0 && text.Hash(body) == cur.SHA256 {
 		return c.confirm(ctx, src, at, val, cur, notice)
 	}
 	res, err := c.recorder().Record(ctx, record.Text{
 		SourceID: src.ID, Text: body, At: at, Now: c.now, Snapshot: snap,
-		Provenance: store.ProvenanceFetch, RulesHash: rules, Validators: val,
+		Provenance: tracker.ProvenanceFetch, RulesHash: rules, Validators: val,
 	}, cur, "")
 	if err != nil {
-		return Result{Outcome: Failed, Kind: "store", Err: err}
+		return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 	}
 	if !res.Added {
 		// Another check recorded this very text meanwhile.
@@ -339,9 +340,9 @@ func (c *Checker) recordText(ctx context.Context, src *config.Source, rules stri
 }
 
 // confirm records a fetch that found the current version cur unchanged.
-func (c *Checker) confirm(ctx context.Context, src *config.Source, at time.Time, val *store.Validators, cur store.Version, notice string) Result {
-	if err := c.DB.Confirm(ctx, src.ID, at, store.OutcomeUnchanged, val); err != nil {
-		return Result{Outcome: Failed, Kind: "store", Err: err}
+func (c *Checker) confirm(ctx context.Context, src *config.Source, at time.Time, val *tracker.Validators, cur tracker.Version, notice string) Result {
+	if err := c.DB.Confirm(ctx, src.ID, at, tracker.OutcomeUnchanged, val); err != nil {
+		return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 	}
 	return Result{Outcome: Unchanged, Version: cur, Notice: notice}
 }
@@ -369,51 +370,51 @@ func (c *Checker) recorder() *record.Recorder {
 // rules. When the text comes out different, it records it as a technical
 // version: the document did not change, tracker's reading of it did, and no
 // one is alerted. It returns the zero Version when there is nothing to do.
-func (c *Checker) rebuild(ctx context.Context, src *config.Source, x *page.Extractor, rules string, cur store.Version) (store.Version, error) {
+func (c *Checker) rebuild(ctx context.Context, src *config.Source, x *page.Extractor, rules string, cur tracker.Version) (tracker.Version, error) {
 	if cur.SnapshotID == 0 {
-		return store.Version{}, nil
+		return tracker.Version{}, nil
 	}
 	snap, err := c.DB.Snapshot(ctx, cur.SnapshotID)
 	if err != nil {
-		return store.Version{}, err
+		return tracker.Version{}, err
 	}
 	p, err := x.Extract(snap.Body, snap.Headers["Content-Type"])
 	if err != nil {
 		// The new rules do not fit the stored page; the next fetch tells.
-		return store.Version{}, nil
+		return tracker.Version{}, nil
 	}
 	return c.rebuilt(ctx, src, rules, cur, p.Text)
 }
 
 // rebuilt records body, re-extracted from the page of version cur under
 // new rules, as a technical version when it differs from cur's.
-func (c *Checker) rebuilt(ctx context.Context, src *config.Source, rules string, cur store.Version, body string) (store.Version, error) {
+func (c *Checker) rebuilt(ctx context.Context, src *config.Source, rules string, cur tracker.Version, body string) (tracker.Version, error) {
 	if text.Hash(body) == cur.SHA256 {
-		return store.Version{}, c.DB.SetRulesHash(ctx, src.ID, cur.Seq, rules)
+		return tracker.Version{}, c.DB.SetRulesHash(ctx, src.ID, cur.Seq, rules)
 	}
 	res, err := c.recorder().Record(ctx, record.Text{
 		SourceID: src.ID, Text: body, At: c.now(), SnapshotID: cur.SnapshotID,
-		Provenance: store.ProvenanceRebuild, Technical: true, RulesHash: rules,
+		Provenance: tracker.ProvenanceRebuild, Technical: true, RulesHash: rules,
 	}, cur, "")
 	if err != nil || !res.Added {
-		return store.Version{}, err
+		return tracker.Version{}, err
 	}
 	return res.Version, nil
 }
 
 // Rebuild re-extracts the current version of a source from its stored page
 // under the configured rules, without fetching. See rebuild.
-func (c *Checker) Rebuild(ctx context.Context, src *config.Source) (store.Version, error) {
+func (c *Checker) Rebuild(ctx context.Context, src *config.Source) (tracker.Version, error) {
 	if src.Combined() {
 		return c.rebuildCombinedNow(ctx, src)
 	}
 	x, err := page.Compile(rulesOf(src))
 	if err != nil {
-		return store.Version{}, err
+		return tracker.Version{}, err
 	}
 	cur, err := c.DB.CurrentVersion(ctx, src.ID)
 	if err != nil {
-		return store.Version{}, err
+		return tracker.Version{}, err
 	}
 	return c.rebuild(ctx, src, x, RulesHash(src), cur)
 }
@@ -429,33 +430,33 @@ func rulesOf(src *config.Source) page.Rules {
 	return page.Rules{Select: src.Select, Remove: src.Remove, Rendered: src.Render == config.RenderBrowser}
 }
 
-func kindOf(err error) string {
+func kindOf(err error) tracker.FailureKind {
 	var pe *page.Error
 	if errors.As(err, &pe) {
-		return pe.Kind
+		return tracker.FailureKind(pe.Kind)
 	}
 	var re *render.Error
 	if errors.As(err, &re) {
-		return re.Kind
+		return tracker.FailureKind(re.Kind)
 	}
 	var fe *fetch.Error
 	if errors.As(err, &fe) {
-		return fe.Kind
+		return tracker.FailureKind(fe.Kind)
 	}
-	return "error"
+	return tracker.FailOther
 }
 
 // fail records a fetch error, keeping the body the server sent, if any.
 func (c *Checker) fail(ctx context.Context, src *config.Source, at time.Time, err error) Result {
 	var fe *fetch.Error
 	if !errors.As(err, &fe) {
-		return Result{Outcome: Failed, Kind: "canceled", Err: err}
+		return Result{Outcome: Failed, Kind: tracker.FailCanceled, Err: err}
 	}
-	var snap *store.Snapshot
+	var snap *tracker.Snapshot
 	if len(fe.Body) > 0 {
-		snap = &store.Snapshot{FetchedAt: at, URL: fe.URL, Status: fe.Status, Headers: keptHeaders(fe.Header), Body: fe.Body}
+		snap = &tracker.Snapshot{FetchedAt: at, URL: fe.URL, Status: fe.Status, Headers: keptHeaders(fe.Header), Body: fe.Body}
 	}
-	kind := fe.Kind
+	kind := tracker.FailureKind(fe.Kind)
 	if fe.Kind == fetch.KindHTTP && len(fe.Body) > 0 && (fe.Status == http.StatusForbidden || fe.Status == http.StatusServiceUnavailable) {
 		if reason := page.BlockReason(fe.Body, fe.Header.Get("Content-Type")); reason != "" {
 			kind = page.KindBlocked
@@ -465,11 +466,11 @@ func (c *Checker) fail(ctx context.Context, src *config.Source, at time.Time, er
 	return c.failWith(ctx, src, at, kind, err, fe.Status, snap)
 }
 
-func (c *Checker) failWith(ctx context.Context, src *config.Source, at time.Time, kind string, err error, status int, snap *store.Snapshot) Result {
+func (c *Checker) failWith(ctx context.Context, src *config.Source, at time.Time, kind tracker.FailureKind, err error, status int, snap *tracker.Snapshot) Result {
 	if serr := c.DB.RecordFailure(ctx, store.Failure{
 		SourceID: src.ID, At: at, Kind: kind, Reason: err.Error(), Status: status, Snapshot: snap,
 	}); serr != nil {
-		return Result{Outcome: Failed, Kind: "store", Err: errors.Join(err, serr)}
+		return Result{Outcome: Failed, Kind: tracker.FailStore, Err: errors.Join(err, serr)}
 	}
 	return Result{Outcome: Failed, Kind: kind, Err: err}
 }

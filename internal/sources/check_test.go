@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"tracker"
 
 	"tracker/internal/config"
 	"tracker/internal/replaytest"
@@ -58,7 +59,7 @@ func TestConditionalGet(t *testing.T) {
 	// confirm text extracted under the old rules, finds it unchanged.
 	cfg.Sources[0].Remove = append(cfg.Sources[0].Remove, "h2")
 	r := checkOne(t, c, "t")
-	if r.Outcome != Unchanged || r.Version.Seq != 2 || !r.Version.Technical || r.Version.Provenance != store.ProvenanceRebuild {
+	if r.Outcome != Unchanged || r.Version.Seq != 2 || !r.Version.Technical || r.Version.Provenance != tracker.ProvenanceRebuild {
 		t.Fatalf("check after changing the rules: %+v, want unchanged against technical version 2", r)
 	}
 	if chs, err := c.DB.Changes(context.Background(), store.ChangeFilter{}); err != nil || len(chs) != 0 {
@@ -95,7 +96,7 @@ func TestFailuresAreNeverVersions(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		h    http.HandlerFunc
-		kind string
+		kind tracker.FailureKind
 	}{
 		{"403 block page", replaytest.Static(http.StatusForbidden, replaytest.AccessDenied), "blocked"},
 		{"200 block page", replaytest.Static(http.StatusOK, replaytest.AccessDenied), "blocked"},

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"tracker"
 
 	"tracker/internal/config"
 	"tracker/internal/sources/fetch"
@@ -71,26 +72,26 @@ func (c *Checker) checkCombined(ctx context.Context, src *config.Source) Result 
 	pages := src.EffectivePages()
 	xs, err := compilePages(pages)
 	if err != nil {
-		return Result{Outcome: Failed, Kind: "config", Err: err}
+		return Result{Outcome: Failed, Kind: tracker.FailConfig, Err: err}
 	}
 	cur, err := c.DB.CurrentVersion(ctx, src.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return Result{Outcome: Failed, Kind: "store", Err: err}
+		return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 	}
 	st, err := c.DB.Source(ctx, src.ID)
 	if err != nil {
-		return Result{Outcome: Failed, Kind: "store", Err: err}
+		return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 	}
 	rules := RulesHash(src)
 	if cur.Seq > 0 && cur.RulesHash != rules {
 		v, err := c.rebuildCombined(ctx, src, pages, xs, rules, cur)
 		if err != nil {
-			return Result{Outcome: Failed, Kind: "store", Err: err}
+			return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 		}
 		if v.Seq > 0 {
 			cur = v
 		} else if cur, err = c.DB.CurrentVersion(ctx, src.ID); err != nil {
-			return Result{Outcome: Failed, Kind: "store", Err: err}
+			return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 		}
 	}
 	// As for one page, conditional requests only after a successful fetch
@@ -118,10 +119,10 @@ func (c *Checker) checkCombined(ctx context.Context, src *config.Source) Result 
 		got[i] = *fp
 	}
 	notice := c.combinedNotice(ctx, src, got)
-	val := &store.Validators{RulesHash: rules}
+	val := &tracker.Validators{RulesHash: rules}
 	if unmodified == len(pages) {
-		if err := c.DB.Confirm(ctx, src.ID, at, store.OutcomeNotModified, val); err != nil {
-			return Result{Outcome: Failed, Kind: "store", Err: err}
+		if err := c.DB.Confirm(ctx, src.ID, at, tracker.OutcomeNotModified, val); err != nil {
+			return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 		}
 		return Result{Outcome: NotModified, Version: cur, Notice: notice}
 	}
@@ -129,7 +130,7 @@ func (c *Checker) checkCombined(ctx context.Context, src *config.Source) Result 
 	texts := make([]string, len(pages))
 	least := c.Config.EffectiveMinWords(src)
 	for i, fp := range got {
-		one := &store.Snapshot{FetchedAt: at, URL: fp.url, Status: fp.status, Headers: fp.headers, Body: fp.body}
+		one := &tracker.Snapshot{FetchedAt: at, URL: fp.url, Status: fp.status, Headers: fp.headers, Body: fp.body}
 		p, err := xs[i].Extract(fp.body, fp.headers["Content-Type"])
 		if err != nil {
 			return c.failPage(ctx, src, at, i, len(pages), err, one)
@@ -142,9 +143,9 @@ func (c *Checker) checkCombined(ctx context.Context, src *config.Source) Result 
 	}
 	body, ctype, err := packPages(got)
 	if err != nil {
-		return Result{Outcome: Failed, Kind: "store", Err: err}
+		return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 	}
-	snap := &store.Snapshot{FetchedAt: at, URL: src.URL, Status: http.StatusOK, Body: body,
+	snap := &tracker.Snapshot{FetchedAt: at, URL: src.URL, Status: http.StatusOK, Body: body,
 		Headers: map[string]string{"Content-Type": ctype, "X-Combined-Pages": strconv.Itoa(len(pages))}}
 	return c.recordText(ctx, src, rules, cur, at, strings.Join(texts, "\n"), snap, val, notice)
 }
@@ -196,7 +197,7 @@ func (c *Checker) renderPage(ctx context.Context, src *config.Source, p config.P
 
 // failPage records the failure of page i of n, which fails the whole
 // check, and names the page; snap is the page as fetched, if it was.
-func (c *Checker) failPage(ctx context.Context, src *config.Source, at time.Time, i, n int, err error, snap *store.Snapshot) Result {
+func (c *Checker) failPage(ctx context.Context, src *config.Source, at time.Time, i, n int, err error, snap *tracker.Snapshot) Result {
 	pages := src.EffectivePages()
 	err = fmt.Errorf("page %d of %d (%s): %w", i+1, n, pages[i].URL, err)
 	var (
@@ -209,7 +210,7 @@ func (c *Checker) failPage(ctx context.Context, src *config.Source, at time.Time
 		if re.Kind == render.KindNoBrowser {
 			err = fmt.Errorf("%w; needed by sources %s", err, strings.Join(c.Config.Rendered(), ", "))
 		}
-		return c.failWith(ctx, src, at, re.Kind, err, 0, nil)
+		return c.failWith(ctx, src, at, tracker.FailureKind(re.Kind), err, 0, nil)
 	case errors.As(err, &fe):
 		return c.fail(ctx, src, at, err)
 	case errors.As(err, &pe):
@@ -217,9 +218,9 @@ func (c *Checker) failPage(ctx context.Context, src *config.Source, at time.Time
 		if snap != nil {
 			status = snap.Status
 		}
-		return c.failWith(ctx, src, at, pe.Kind, err, status, snap)
+		return c.failWith(ctx, src, at, tracker.FailureKind(pe.Kind), err, status, snap)
 	}
-	return Result{Outcome: Failed, Kind: "canceled", Err: err}
+	return Result{Outcome: Failed, Kind: tracker.FailCanceled, Err: err}
 }
 
 // combinedNotice records, or clears, the notice of a combined source: the
@@ -266,7 +267,7 @@ func packPages(pages []fetchedPage) ([]byte, string, error) {
 }
 
 // unpackPages reads the pages of a combined snapshot, by declared address.
-func unpackPages(snap store.Snapshot) (map[string]fetchedPage, error) {
+func unpackPages(snap tracker.Snapshot) (map[string]fetchedPage, error) {
 	mt, params, err := mime.ParseMediaType(snap.Headers["Content-Type"])
 	if err != nil || mt != combinedType || params["boundary"] == "" {
 		return nil, fmt.Errorf("sources: snapshot %d is not a combined snapshot", snap.ID)
@@ -300,27 +301,27 @@ func unpackPages(snap store.Snapshot) (map[string]fetchedPage, error) {
 // snapshot under the source's current rules; see rebuild. A page the
 // snapshot lacks (one added to the source since) leaves it to the next
 // fetch.
-func (c *Checker) rebuildCombined(ctx context.Context, src *config.Source, pages []config.Page, xs []*page.Extractor, rules string, cur store.Version) (store.Version, error) {
+func (c *Checker) rebuildCombined(ctx context.Context, src *config.Source, pages []config.Page, xs []*page.Extractor, rules string, cur tracker.Version) (tracker.Version, error) {
 	if cur.SnapshotID == 0 {
-		return store.Version{}, nil
+		return tracker.Version{}, nil
 	}
 	snap, err := c.DB.Snapshot(ctx, cur.SnapshotID)
 	if err != nil {
-		return store.Version{}, err
+		return tracker.Version{}, err
 	}
 	stored, err := unpackPages(snap)
 	if err != nil {
-		return store.Version{}, nil // a page of the source before it was combined
+		return tracker.Version{}, nil // a page of the source before it was combined
 	}
 	texts := make([]string, len(pages))
 	for i, p := range pages {
 		fp, ok := stored[p.URL]
 		if !ok {
-			return store.Version{}, nil
+			return tracker.Version{}, nil
 		}
 		x, err := xs[i].Extract(fp.body, fp.headers["Content-Type"])
 		if err != nil {
-			return store.Version{}, nil
+			return tracker.Version{}, nil
 		}
 		texts[i] = x.Text
 	}
@@ -328,15 +329,15 @@ func (c *Checker) rebuildCombined(ctx context.Context, src *config.Source, pages
 }
 
 // rebuildCombinedNow is Rebuild for a combined source.
-func (c *Checker) rebuildCombinedNow(ctx context.Context, src *config.Source) (store.Version, error) {
+func (c *Checker) rebuildCombinedNow(ctx context.Context, src *config.Source) (tracker.Version, error) {
 	pages := src.EffectivePages()
 	xs, err := compilePages(pages)
 	if err != nil {
-		return store.Version{}, err
+		return tracker.Version{}, err
 	}
 	cur, err := c.DB.CurrentVersion(ctx, src.ID)
 	if err != nil {
-		return store.Version{}, err
+		return tracker.Version{}, err
 	}
 	return c.rebuildCombined(ctx, src, pages, xs, RulesHash(src), cur)
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"tracker"
 
 	"tracker/internal/config"
 	"tracker/internal/replaytest"
@@ -35,7 +36,7 @@ sources:
 `, url, extra))
 }
 
-func versionText(t *testing.T, c *Checker, v store.Version) string {
+func versionText(t *testing.T, c *Checker, v tracker.Version) string {
 	t.Helper()
 	text, err := c.DB.Text(context.Background(), v)
 	if err != nil {
@@ -109,7 +110,8 @@ func TestCombinedDocument(t *testing.T) {
 	for _, tc := range []struct {
 		name, path string
 		h          http.HandlerFunc
-		kind, says string
+		kind       tracker.FailureKind
+		says       string
 	}{
 		{"gone", "/p3", replaytest.Static(http.StatusNotFound, []byte("<html><body>Not found</body></html>")), "http", "page 3 of 3 (" + srv.URL + "/p3): HTTP 404"},
 		{"redesigned", "/p2", replaytest.Static(http.StatusOK, replaytest.Redesigned), "selector", "page 2 of 3 (" + srv.URL + "/p2): selector"},
@@ -143,7 +145,7 @@ func TestCombinedDocument(t *testing.T) {
 	src := c.Config.Source("doc")
 	src.Remove = append(src.Remove, "h2")
 	v, err := c.Rebuild(ctx, src)
-	if err != nil || v.Seq != 3 || !v.Technical || v.Provenance != store.ProvenanceRebuild {
+	if err != nil || v.Seq != 3 || !v.Technical || v.Provenance != tracker.ProvenanceRebuild {
 		t.Fatalf("rebuild after the rules changed: %+v %v, want technical version 3", v, err)
 	}
 	if chs, _ := c.DB.Changes(ctx, store.ChangeFilter{}); len(chs) != 1 {

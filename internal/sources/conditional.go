@@ -3,9 +3,9 @@ package sources
 import (
 	"context"
 	"time"
+	"tracker"
 
 	"tracker/internal/sources/fetch"
-	"tracker/internal/store"
 )
 
 // conditionalGet fetches req, conditionally when the last fetch of the
@@ -14,7 +14,7 @@ import (
 // feed): a 304 then means exactly what is stored. It returns the validators
 // to keep: those of the response, or on a 304 those sent where the server
 // did not send them again.
-func (c *Checker) conditionalGet(ctx context.Context, req fetch.Request, st store.Source, rules string, confirmable bool) (resp *fetch.Response, val *store.Validators, at time.Time, err error) {
+func (c *Checker) conditionalGet(ctx context.Context, req fetch.Request, st tracker.Source, rules string, confirmable bool) (resp *fetch.Response, val *tracker.Validators, at time.Time, err error) {
 	if confirmable && st.Error == "" && st.Validators.RulesHash == rules {
 		req.ETag, req.LastModified = st.Validators.ETag, st.Validators.LastModified
 	}
@@ -23,7 +23,7 @@ func (c *Checker) conditionalGet(ctx context.Context, req fetch.Request, st stor
 	if err != nil {
 		return nil, nil, at, err
 	}
-	val = &store.Validators{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), RulesHash: rules}
+	val = &tracker.Validators{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), RulesHash: rules}
 	if resp.NotModified {
 		if val.ETag == "" {
 			val.ETag = req.ETag

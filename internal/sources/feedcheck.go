@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"tracker"
 
 	"tracker/internal/config"
 	"tracker/internal/sources/feed"
@@ -74,7 +75,7 @@ func (c *Checker) filter(src *config.Source) (*itemFilter, error) {
 }
 
 // classify tags an item with topics and says whether the filters keep it.
-func (c *Checker) classify(f *itemFilter, it *store.Item) {
+func (c *Checker) classify(f *itemFilter, it *tracker.Item) {
 	texts := []string{it.Title, it.Text, it.PageText, it.Author}
 	it.Topics = c.Config.Taxonomy.Classify(texts...)
 	keep := f.include == nil && len(f.topics) == 0
@@ -95,24 +96,24 @@ func (c *Checker) classify(f *itemFilter, it *store.Item) {
 func (c *Checker) checkFeed(ctx context.Context, src *config.Source) Result {
 	f, err := c.filter(src)
 	if err != nil {
-		return Result{Outcome: Failed, Kind: "config", Err: err}
+		return Result{Outcome: Failed, Kind: tracker.FailConfig, Err: err}
 	}
 	st, err := c.DB.Source(ctx, src.ID)
 	if err != nil {
-		return Result{Outcome: Failed, Kind: "store", Err: err}
+		return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 	}
 	rules := f.rules
 	if st.Validators.RulesHash != rules && !st.LastOKAt.IsZero() {
 		// New filters apply to the items already stored too.
-		if err := c.DB.RefilterItems(ctx, src.ID, func(it store.Item) (bool, []topics.Match) {
+		if err := c.DB.RefilterItems(ctx, src.ID, func(it tracker.Item) (bool, []topics.Match) {
 			c.classify(f, &it)
 			return it.Kept, it.Topics
 		}); err != nil {
-			return Result{Outcome: Failed, Kind: "store", Err: err}
+			return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 		}
-		st.Validators = store.Validators{RulesHash: rules}
+		st.Validators = tracker.Validators{RulesHash: rules}
 		if err := c.DB.SetValidators(ctx, src.ID, st.Validators); err != nil {
-			return Result{Outcome: Failed, Kind: "store", Err: err}
+			return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 		}
 	}
 	req := fetch.Request{URL: src.URL, Header: src.Headers, Timeout: c.Config.EffectiveTimeout(src), Accept: feedAccept}
@@ -122,20 +123,20 @@ func (c *Checker) checkFeed(ctx context.Context, src *config.Source) Result {
 	}
 	if resp.NotModified {
 		if err := c.DB.SaveFeedFetch(ctx, store.FeedFetch{SourceID: src.ID, At: at, Validators: val,
-			Snapshot: &store.Snapshot{Status: 304}}); err != nil {
-			return Result{Outcome: Failed, Kind: "store", Err: err}
+			Snapshot: &tracker.Snapshot{Status: 304}}); err != nil {
+			return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 		}
 		return Result{Outcome: NotModified, Feed: true}
 	}
 	notice := c.notice(ctx, src, resp)
-	snap := &store.Snapshot{FetchedAt: at, URL: resp.URL, Status: resp.Status, Headers: keptHeaders(resp.Header), Body: resp.Body}
+	snap := &tracker.Snapshot{FetchedAt: at, URL: resp.URL, Status: resp.Status, Headers: keptHeaders(resp.Header), Body: resp.Body}
 	parsed, err := feed.Parse(resp.Body, resp.Header.Get("Content-Type"), resp.URL)
 	if err != nil {
 		return c.failWith(ctx, src, at, feedErrorKind(err), feedError(err), resp.Status, snap)
 	}
 	states, err := c.DB.ItemStates(ctx, src.ID)
 	if err != nil {
-		return Result{Outcome: Failed, Kind: "store", Err: err}
+		return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 	}
 	counts := ItemCounts{Baseline: st.LastOKAt.IsZero() && len(states) == 0, Skipped: parsed.Skipped}
 	ff := store.FeedFetch{SourceID: src.ID, At: at, Now: c.now, Snapshot: snap, Validators: val}
@@ -151,7 +152,7 @@ func (c *Checker) checkFeed(ctx context.Context, src *config.Source) Result {
 		if known && state.Hash == fi.Hash {
 			continue
 		}
-		it := store.Item{
+		it := tracker.Item{
 			Key: fi.Key, GUID: fi.GUID, Title: fi.Title, Link: fi.Link, Author: fi.Author, Categories: fi.Categories,
 			Text: fi.Text, DateOnly: fi.DateOnly, DateRaw: fi.DateRaw, Hash: fi.Hash, FirstSeen: at, Baseline: counts.Baseline,
 		}
@@ -177,7 +178,7 @@ func (c *Checker) checkFeed(ctx context.Context, src *config.Source) Result {
 		}
 	}
 	if err := c.DB.SaveFeedFetch(ctx, ff); err != nil {
-		return Result{Outcome: Failed, Kind: "store", Err: err}
+		return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 	}
 	outcome := Unchanged
 	if counts.New+counts.Updated > 0 {
@@ -254,12 +255,12 @@ func (c *Checker) enrich(ctx context.Context, src *config.Source, link string) s
 	return text
 }
 
-func feedErrorKind(err error) string {
+func feedErrorKind(err error) tracker.FailureKind {
 	var nf *feed.NotFeedError
 	if errors.As(err, &nf) && nf.HTML {
-		return "not-a-feed"
+		return tracker.FailNotAFeed
 	}
-	return "feed"
+	return tracker.FailFeed
 }
 
 // feedError says what to do about a feed that cannot be read.

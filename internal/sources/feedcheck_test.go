@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"tracker"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -55,7 +56,7 @@ func feedConfig(url, extra string) string {
 	return fmt.Sprintf("settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: f, kind: feed, url: '%s'%s}\n", url, extra)
 }
 
-func allItems(t *testing.T, c *Checker) []store.Item {
+func allItems(t *testing.T, c *Checker) []tracker.Item {
 	t.Helper()
 	items, err := c.DB.Items(context.Background(), store.ItemFilter{All: true})
 	if err != nil {
@@ -279,10 +280,10 @@ func TestFeedReplay(t *testing.T) {
 		status      int
 		contentType string
 		body        []byte
-		outcome     string
+		outcome     tracker.Outcome
 		new, upd    int
 		baseline    bool
-		kind        string
+		kind        tracker.FailureKind
 	}{
 		{200, rss, build(50, nil), New, 50, 0, true, ""},
 		{200, rss, build(60, nil), New, 10, 0, false, ""},
@@ -341,7 +342,8 @@ func TestBadFeeds(t *testing.T) {
 	for _, tc := range []struct {
 		name, contentType string
 		body              []byte
-		outcome, kind     string
+		outcome           tracker.Outcome
+		kind              tracker.FailureKind
 		msg               string
 	}{
 		{"HTML instead of XML", "text/html", []byte(`<html><head><title>Sign in</title><link rel="alternate" type="application/rss+xml" href="/news.rss"></head><body>Log in</body></html>`),

@@ -3,6 +3,7 @@ package sources
 import (
 	"context"
 	"errors"
+	"tracker"
 
 	"tracker/internal/config"
 	"tracker/internal/sources/fetch"
@@ -27,7 +28,7 @@ type Probe struct {
 	// Where says which elements hold the page's text, when it was fetched.
 	Where *page.Located
 	// Kind and Err explain a page that was not fetched or extracted.
-	Kind string
+	Kind tracker.FailureKind
 	Err  error
 }
 
@@ -59,7 +60,7 @@ func (c *Checker) ProbePage(ctx context.Context, src *config.Source, p config.Pa
 		}
 		var re *render.Error
 		if errors.As(err, &re) {
-			pr.Kind = re.Kind
+			pr.Kind = tracker.FailureKind(re.Kind)
 		}
 		return pr, nil
 	}

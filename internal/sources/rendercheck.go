@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"tracker"
 
 	"tracker/internal/config"
 	"tracker/internal/sources/fetch"
 	"tracker/internal/sources/page"
 	"tracker/internal/sources/render"
-	"tracker/internal/store"
 )
 
 // renderedType is the Content-Type of a rendered page: the browser
@@ -21,7 +21,7 @@ const renderedType = "text/html; charset=utf-8"
 // checkRendered checks a page loaded in a browser. Its snapshot is the
 // rendered page; a conditional request does not apply, since what a browser
 // shows depends on more than the document's own response.
-func (c *Checker) checkRendered(ctx context.Context, src *config.Source, x *page.Extractor, rules string, cur store.Version) Result {
+func (c *Checker) checkRendered(ctx context.Context, src *config.Source, x *page.Extractor, rules string, cur tracker.Version) Result {
 	if c.Renderer == nil {
 		return Result{Outcome: Failed, Kind: render.KindNoBrowser, Err: errors.New("this checker renders no page: it was built without a Renderer")}
 	}
@@ -29,7 +29,7 @@ func (c *Checker) checkRendered(ctx context.Context, src *config.Source, x *page
 	// pause between two.
 	release, err := c.Fetcher.Acquire(ctx, hostOf(src.URL))
 	if err != nil {
-		return Result{Outcome: Failed, Kind: "canceled", Err: err}
+		return Result{Outcome: Failed, Kind: tracker.FailCanceled, Err: err}
 	}
 	defer release()
 	at := c.now()
@@ -39,20 +39,20 @@ func (c *Checker) checkRendered(ctx context.Context, src *config.Source, x *page
 	if err != nil {
 		var re *render.Error
 		if !errors.As(err, &re) {
-			return Result{Outcome: Failed, Kind: "canceled", Err: err}
+			return Result{Outcome: Failed, Kind: tracker.FailCanceled, Err: err}
 		}
 		if re.Kind == render.KindNoBrowser {
 			err = fmt.Errorf("%w; needed by sources %s", err, strings.Join(c.Config.Rendered(), ", "))
 		}
-		return c.failWith(ctx, src, at, re.Kind, err, 0, nil)
+		return c.failWith(ctx, src, at, tracker.FailureKind(re.Kind), err, 0, nil)
 	}
 	header := http.Header{"Content-Type": {renderedType}}
 	if p.Status >= 400 {
 		return c.fail(ctx, src, at, fetch.StatusError(p.URL, p.Status, header, p.HTML))
 	}
-	snap := &store.Snapshot{FetchedAt: at, URL: p.URL, Status: p.Status, Body: p.HTML,
+	snap := &tracker.Snapshot{FetchedAt: at, URL: p.URL, Status: p.Status, Body: p.HTML,
 		Headers: map[string]string{"Content-Type": renderedType, "X-Rendered-By": "browser"}}
 	// Clears a notice left by an earlier plain fetch.
 	notice := c.notice(ctx, src, &fetch.Response{})
-	return c.record(ctx, src, x, rules, cur, at, snap, &store.Validators{RulesHash: rules}, notice)
+	return c.record(ctx, src, x, rules, cur, at, snap, &tracker.Validators{RulesHash: rules}, notice)
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"tracker"
 
 	"tracker/internal/replaytest"
 	"tracker/internal/sources/fetch"
@@ -218,7 +219,9 @@ sources:
 	c := newChecker(t, cfg)
 	closeChecker(t, c)
 	for _, tc := range []struct {
-		id, kind, says string
+		id   string
+		kind tracker.FailureKind
+		says string
 	}{
 		{"gone", "http", "HTTP 404"},
 		{"redesigned", "selector", "after rendering it in a browser"},

@@ -7,41 +7,21 @@ import (
 	"strings"
 	"time"
 
-	"tracker/internal/topics"
+	"tracker"
 )
-
-// Change is the change from one version of a source to the next, as
-// classified when it was detected.
-type Change struct {
-	SourceID     string
-	FromSeq      int
-	ToSeq        int
-	DetectedAt   time.Time
-	Importance   string
-	Technical    bool
-	SameAs       int
-	WordsAdded   int
-	WordsRemoved int
-	Topics       []topics.Match
-	Summary      string
-	// Artefact says why a cosmetic change tells nothing new (see the
-	// changes package); Reason what the change does, in a sentence.
-	Artefact string
-	Reason   string
-}
 
 // ChangeInfo is what the caller computed about a new version.
 type ChangeInfo struct {
-	Importance   string
+	Importance   tracker.Importance
 	WordsAdded   int
 	WordsRemoved int
-	Topics       []topics.Match
+	Topics       []tracker.TopicMatch
 	Summary      string
 	Artefact     string
 	Reason       string
 }
 
-func insertChange(ctx context.Context, tx *txn, c Change) error {
+func insertChange(ctx context.Context, tx *txn, c tracker.Change) error {
 	tj, err := json.Marshal(nonNilMatches(c.Topics))
 	if err != nil {
 		return err
@@ -60,9 +40,9 @@ func insertChange(ctx context.Context, tx *txn, c Change) error {
 	return nil
 }
 
-func nonNilMatches(m []topics.Match) []topics.Match {
+func nonNilMatches(m []tracker.TopicMatch) []tracker.TopicMatch {
 	if m == nil {
-		return []topics.Match{}
+		return []tracker.TopicMatch{}
 	}
 	return m
 }
@@ -72,18 +52,15 @@ type ChangeFilter struct {
 	Since, Until time.Time
 	SourceIDs    []string
 	Topic        string
-	// MinImportance keeps changes at least this important (see the changes
-	// package); "" keeps all.
-	MinImportance string
+	// MinImportance keeps changes at least this important; "" keeps all.
+	MinImportance tracker.Importance
 	// Technical includes the changes due to new extraction rules.
 	Technical bool
 	Limit     int
 }
 
-var importanceRank = map[string]int{"cosmetic": 0, "minor": 1, "major": 2}
-
 // Changes lists the changes matching f, oldest first.
-func (db *DB) Changes(ctx context.Context, f ChangeFilter) ([]Change, error) {
+func (db *DB) Changes(ctx context.Context, f ChangeFilter) ([]tracker.Change, error) {
 	q := `SELECT ` + changeColumns + ` FROM changes c WHERE 1 = 1`
 	var args []any
 	if !f.Since.IsZero() {
@@ -105,8 +82,8 @@ func (db *DB) Changes(ctx context.Context, f ChangeFilter) ([]Change, error) {
 		args = append(args, f.Topic)
 	}
 	if f.MinImportance != "" {
-		rank, ok := importanceRank[f.MinImportance]
-		if !ok {
+		rank := f.MinImportance.Rank()
+		if rank < 0 {
 			return nil, fmt.Errorf("store: unknown importance %q: use cosmetic, minor or major", f.MinImportance)
 		}
 		q += ` AND (CASE importance WHEN 'cosmetic' THEN 0 WHEN 'minor' THEN 1 ELSE 2 END) >= ?`
@@ -124,7 +101,7 @@ func (db *DB) Changes(ctx context.Context, f ChangeFilter) ([]Change, error) {
 }
 
 // ChangeTo returns the change that produced version seq of a source.
-func (db *DB) ChangeTo(ctx context.Context, sourceID string, seq int) (Change, error) {
+func (db *DB) ChangeTo(ctx context.Context, sourceID string, seq int) (tracker.Change, error) {
 	c, err := scanChange(db.rd.QueryRowContext(ctx, `SELECT `+changeColumns+` FROM changes WHERE source_id = ? AND to_seq = ?`, sourceID, seq))
 	if err != nil {
 		return c, notFound(err, fmt.Sprintf("store: change to version %d of %s", seq, sourceID))
@@ -134,9 +111,9 @@ func (db *DB) ChangeTo(ctx context.Context, sourceID string, seq int) (Change, e
 
 const changeColumns = `source_id, from_seq, to_seq, detected_at, importance, technical, same_as, words_added, words_removed, topics, summary, artefact, reason`
 
-func scanChange(r scanner) (Change, error) {
+func scanChange(r scanner) (tracker.Change, error) {
 	var (
-		c        Change
+		c        tracker.Change
 		detected string
 		sameAs   *int
 		tj       string

@@ -6,53 +6,22 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"tracker"
 )
-
-// Digest states.
-const (
-	DigestPending    = "pending"    // recorded, not yet handed to a server
-	DigestSent       = "sent"       // accepted by the server, or written to the outbox
-	DigestFailed     = "failed"     // not accepted: retried, with a wider window, next time
-	DigestUncertain  = "uncertain"  // the connection dropped after the message was handed over
-	DigestSuperseded = "superseded" // a failed digest replaced by one covering its window
-)
-
-// Digest is a rendered digest and what became of it.
-type Digest struct {
-	ID          int64
-	Recipient   string
-	WindowStart time.Time
-	WindowEnd   time.Time
-	MessageID   string
-	Subject     string
-	State       string
-	Attempts    int
-	LastError   string
-	CreatedAt   time.Time
-	SentAt      time.Time
-	Transport   string
-	DeliveredTo string
-	Changes     int
-	Items       int
-	// Text and HTML are the rendered bodies (loaded by DigestBodies).
-	Text, HTML   string
-	SupersededBy int64
-
-	textBlob, htmlBlob int64
-}
 
 const digestColumns = `id, recipient, window_start, window_end, message_id, subject, state, attempts, last_error,
-	created_at, sent_at, transport, delivered_to, changes, items, text_blob, html_blob, superseded_by`
+	created_at, sent_at, transport, delivered_to, changes, items, superseded_by`
 
-func scanDigest(r scanner) (Digest, error) {
+func scanDigest(r scanner) (tracker.Digest, error) {
 	var (
-		d                   Digest
+		d                   tracker.Digest
 		start, end, created string
 		sent                sql.NullString
 		superseded          sql.NullInt64
 	)
 	err := r.Scan(&d.ID, &d.Recipient, &start, &end, &d.MessageID, &d.Subject, &d.State, &d.Attempts, &d.LastError,
-		&created, &sent, &d.Transport, &d.DeliveredTo, &d.Changes, &d.Items, &d.textBlob, &d.htmlBlob, &superseded)
+		&created, &sent, &d.Transport, &d.DeliveredTo, &d.Changes, &d.Items, &superseded)
 	d.WindowStart, d.WindowEnd, d.CreatedAt, d.SentAt = parseTime(start), parseTime(end), parseTime(created), parseNullTime(sent)
 	d.SupersededBy = superseded.Int64
 	return d, err
@@ -60,7 +29,7 @@ func scanDigest(r scanner) (Digest, error) {
 
 // LastSentDigest returns the latest digest sent to a recipient (ErrNotFound
 // when none was).
-func (db *DB) LastSentDigest(ctx context.Context, recipient string) (Digest, error) {
+func (db *DB) LastSentDigest(ctx context.Context, recipient string) (tracker.Digest, error) {
 	d, err := scanDigest(db.rd.QueryRowContext(ctx, `SELECT `+digestColumns+` FROM digests
 		WHERE recipient = ? AND state IN ('sent', 'uncertain', 'skipped') ORDER BY window_end DESC LIMIT 1`, recipient))
 	if err != nil {
@@ -83,7 +52,7 @@ func (db *DB) EarliestUndelivered(ctx context.Context, recipient string) (time.T
 }
 
 // DigestByMessageID returns the digest with that Message-ID.
-func (db *DB) DigestByMessageID(ctx context.Context, id string) (Digest, error) {
+func (db *DB) DigestByMessageID(ctx context.Context, id string) (tracker.Digest, error) {
 	d, err := scanDigest(db.rd.QueryRowContext(ctx, `SELECT `+digestColumns+` FROM digests WHERE message_id = ?`, id))
 	if err != nil {
 		return d, notFound(err, "store: digest "+id)
@@ -92,7 +61,7 @@ func (db *DB) DigestByMessageID(ctx context.Context, id string) (Digest, error) 
 }
 
 // DigestByID returns a digest by its number, as `tracker digests` lists it.
-func (db *DB) DigestByID(ctx context.Context, id int64) (Digest, error) {
+func (db *DB) DigestByID(ctx context.Context, id int64) (tracker.Digest, error) {
 	d, err := scanDigest(db.rd.QueryRowContext(ctx, `SELECT `+digestColumns+` FROM digests WHERE id = ?`, id))
 	if err != nil {
 		return d, notFound(err, fmt.Sprintf("store: digest %d", id))
@@ -103,7 +72,7 @@ func (db *DB) DigestByID(ctx context.Context, id int64) (Digest, error) {
 // CreateDigest records a rendered digest as pending, before any attempt to
 // send it, and marks the recipient's failed digests as superseded by it: its
 // window covers theirs.
-func (db *DB) CreateDigest(ctx context.Context, d Digest) (Digest, error) {
+func (db *DB) CreateDigest(ctx context.Context, d tracker.Digest) (tracker.Digest, error) {
 	err := db.write(ctx, func(tx *txn) error {
 		textID, err := db.putBlob(ctx, tx, []byte(d.Text))
 		if err != nil {
@@ -113,7 +82,7 @@ func (db *DB) CreateDigest(ctx context.Context, d Digest) (Digest, error) {
 		if err != nil {
 			return err
 		}
-		d.State, d.textBlob, d.htmlBlob = DigestPending, textID, htmlID
+		d.State = tracker.DigestPending
 		res, err := tx.ExecContext(ctx, `INSERT INTO digests(recipient, window_start, window_end, message_id, subject, state,
 			created_at, changes, items, text_blob, html_blob) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			d.Recipient, fmtTime(d.WindowStart), fmtTime(d.WindowEnd), d.MessageID, d.Subject, d.State,
@@ -132,13 +101,19 @@ func (db *DB) CreateDigest(ctx context.Context, d Digest) (Digest, error) {
 	return d, err
 }
 
-// DigestBodies loads the rendered text and HTML of a digest.
-func (db *DB) DigestBodies(ctx context.Context, d *Digest) error {
-	t, err := db.readBlob(ctx, db.rd, d.textBlob)
+// DigestBodies loads the rendered text and HTML of a digest, found by its
+// ID.
+func (db *DB) DigestBodies(ctx context.Context, d *tracker.Digest) error {
+	var textID, htmlID int64
+	err := db.rd.QueryRowContext(ctx, `SELECT text_blob, html_blob FROM digests WHERE id = ?`, d.ID).Scan(&textID, &htmlID)
+	if err != nil {
+		return notFound(err, fmt.Sprintf("store: digest %d", d.ID))
+	}
+	t, err := db.readBlob(ctx, db.rd, textID)
 	if err != nil {
 		return err
 	}
-	h, err := db.readBlob(ctx, db.rd, d.htmlBlob)
+	h, err := db.readBlob(ctx, db.rd, htmlID)
 	if err != nil {
 		return err
 	}
@@ -148,7 +123,7 @@ func (db *DB) DigestBodies(ctx context.Context, d *Digest) error {
 
 // DigestAttempt is the outcome of one attempt to send a digest.
 type DigestAttempt struct {
-	State       string
+	State       tracker.DigestState
 	Error       string
 	At          time.Time
 	Transport   string
@@ -160,7 +135,7 @@ type DigestAttempt struct {
 // it again fails: only that attempt's error is recorded.
 func (db *DB) RecordDigestAttempt(ctx context.Context, id int64, a DigestAttempt) error {
 	return db.write(ctx, func(tx *txn) error {
-		if a.State == DigestFailed || a.State == DigestUncertain {
+		if a.State == tracker.DigestFailed || a.State == tracker.DigestUncertain {
 			// A sent digest stays sent whatever a resend does; an uncertain
 			// one stays uncertain when a resend fails.
 			res, err := tx.ExecContext(ctx, `UPDATE digests SET attempts = attempts + 1, last_error = ?
@@ -173,7 +148,7 @@ func (db *DB) RecordDigestAttempt(ctx context.Context, id int64, a DigestAttempt
 			}
 		}
 		var sent any
-		if a.State == DigestSent || a.State == DigestUncertain {
+		if a.State == tracker.DigestSent || a.State == tracker.DigestUncertain {
 			sent = fmtTime(a.At)
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE digests SET state = ?, last_error = ?, attempts = attempts + 1, sent_at = ?,
@@ -189,7 +164,7 @@ func (db *DB) RecordDigestAttempt(ctx context.Context, id int64, a DigestAttempt
 }
 
 // Digests lists digests, the most recent first; recipient "" lists all.
-func (db *DB) Digests(ctx context.Context, recipient string, limit int) ([]Digest, error) {
+func (db *DB) Digests(ctx context.Context, recipient string, limit int) ([]tracker.Digest, error) {
 	q := `SELECT ` + digestColumns + ` FROM digests`
 	var args []any
 	if recipient != "" {
@@ -204,25 +179,17 @@ func (db *DB) Digests(ctx context.Context, recipient string, limit int) ([]Diges
 	return collect(rows, err, "list digests", scanDigest)
 }
 
-// FailureRun is a run of failed fetches of a source.
-type FailureRun struct {
-	SourceID        string
-	Error           string
-	FirstAt, LastAt time.Time
-	Count           int
-}
-
 // FailuresBetween lists the runs of failed fetches that overlap [start, end).
-func (db *DB) FailuresBetween(ctx context.Context, start, end time.Time) ([]FailureRun, error) {
+func (db *DB) FailuresBetween(ctx context.Context, start, end time.Time) ([]tracker.FailureRun, error) {
 	rows, err := db.rd.QueryContext(ctx, `SELECT source_id, error, first_at, last_at, count FROM fetch_log
 		WHERE outcome = 'failed' AND first_at < ? AND last_at >= ? ORDER BY source_id, first_at`, fmtTime(end), fmtTime(start))
 	if err != nil {
 		return nil, fmt.Errorf("store: failures: %w", err)
 	}
 	defer rows.Close()
-	var out []FailureRun
+	var out []tracker.FailureRun
 	for rows.Next() {
-		var f FailureRun
+		var f tracker.FailureRun
 		var first, last string
 		if err := rows.Scan(&f.SourceID, &f.Error, &first, &last, &f.Count); err != nil {
 			return nil, err

@@ -6,37 +6,20 @@ import (
 	"errors"
 	"fmt"
 	"time"
-)
 
-// Fetch outcomes.
-const (
-	OutcomeNew         = "new"          // a new version was recorded
-	OutcomeUnchanged   = "unchanged"    // fetched, text equal to the current version
-	OutcomeNotModified = "not-modified" // the server answered 304
-	OutcomeFailed      = "failed"
+	"tracker"
 )
-
-// FetchLogEntry is a run of identical fetch outcomes.
-type FetchLogEntry struct {
-	SourceID   string
-	Outcome    string
-	VersionSeq int
-	Status     int
-	Error      string
-	FirstAt    time.Time
-	LastAt     time.Time
-	Count      int
-}
 
 // logFetch appends to the fetch log, extending the last run when the outcome
 // repeats, so a source checked every hour for years costs a row per change of
 // state rather than a row per fetch.
-func logFetch(ctx context.Context, tx *txn, sourceID string, at time.Time, outcome string, seq, status int, msg string) error {
+func logFetch(ctx context.Context, tx *txn, sourceID string, at time.Time, outcome tracker.Outcome, seq, status int, msg string) error {
 	var (
-		id                 int64
-		lastOutcome, lastE string
-		lastSeq            sql.NullInt64
-		lastStatus         int
+		id          int64
+		lastOutcome tracker.Outcome
+		lastE       string
+		lastSeq     sql.NullInt64
+		lastStatus  int
 	)
 	err := tx.QueryRowContext(ctx, `SELECT id, outcome, version_seq, status, error FROM fetch_log
 		WHERE source_id = ? ORDER BY id DESC LIMIT 1`, sourceID).Scan(&id, &lastOutcome, &lastSeq, &lastStatus, &lastE)
@@ -47,7 +30,7 @@ func logFetch(ctx context.Context, tx *txn, sourceID string, at time.Time, outco
 	if seq > 0 {
 		seqArg = seq
 	}
-	if err == nil && outcome != OutcomeNew && lastOutcome == outcome && int(lastSeq.Int64) == seq && lastStatus == status && lastE == msg {
+	if err == nil && outcome != tracker.OutcomeNew && lastOutcome == outcome && int(lastSeq.Int64) == seq && lastStatus == status && lastE == msg {
 		_, err = tx.ExecContext(ctx, `UPDATE fetch_log SET last_at = ?, count = count + 1 WHERE id = ?`, fmtTime(at), id)
 	} else {
 		_, err = tx.ExecContext(ctx, `INSERT INTO fetch_log(source_id, outcome, version_seq, status, error, first_at, last_at)
@@ -61,17 +44,17 @@ func logFetch(ctx context.Context, tx *txn, sourceID string, at time.Time, outco
 
 // FetchLog returns the most recent runs of fetch outcomes of a source, newest
 // first.
-func (db *DB) FetchLog(ctx context.Context, sourceID string, limit int) ([]FetchLogEntry, error) {
+func (db *DB) FetchLog(ctx context.Context, sourceID string, limit int) ([]tracker.FetchRun, error) {
 	rows, err := db.rd.QueryContext(ctx, `SELECT source_id, outcome, version_seq, status, error, first_at, last_at, count
 		FROM fetch_log WHERE source_id = ? ORDER BY id DESC LIMIT ?`, sourceID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: fetch log of %s: %w", sourceID, err)
 	}
 	defer rows.Close()
-	var out []FetchLogEntry
+	var out []tracker.FetchRun
 	for rows.Next() {
 		var (
-			e           FetchLogEntry
+			e           tracker.FetchRun
 			seq         sql.NullInt64
 			first, last string
 		)
@@ -89,12 +72,12 @@ type Failure struct {
 	SourceID string
 	At       time.Time
 	// Kind classifies the failure: network, timeout, http, blocked, selector,
-	// too-large, redirect, too-short, parse.
-	Kind   string
+	// too-large, redirect, too-short, parse...
+	Kind   tracker.FailureKind
 	Reason string
 	Status int
 	// Snapshot is the body that was received, if any.
-	Snapshot *Snapshot
+	Snapshot *tracker.Snapshot
 }
 
 // RecordFailure stores a failed fetch on the source's status and in the log,
@@ -120,6 +103,6 @@ func (db *DB) RecordFailure(ctx context.Context, f Failure) error {
 		}
 		var seq int
 		_ = tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM versions WHERE source_id = ?`, f.SourceID).Scan(&seq)
-		return logFetch(ctx, tx, f.SourceID, f.At, OutcomeFailed, seq, f.Status, f.Reason)
+		return logFetch(ctx, tx, f.SourceID, f.At, tracker.OutcomeFailed, seq, f.Status, f.Reason)
 	})
 }

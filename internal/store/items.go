@@ -8,50 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"tracker/internal/topics"
+	"tracker"
 )
-
-// Item is an entry of a feed source.
-type Item struct {
-	ID         int64
-	SourceID   string
-	Key        string
-	GUID       string
-	Title      string
-	Link       string
-	Author     string
-	Categories []string
-	Text       string
-	// PageText is the main text of the linked page, when the source enriches
-	// its items.
-	PageText string
-	// Published is the item's date, zero when the feed gave none; DateOnly
-	// says it is a calendar date, not a moment.
-	Published time.Time
-	DateOnly  bool
-	DateRaw   string
-	Hash      string
-	FirstSeen time.Time
-	// UpdatedAt is when the item's content last changed, zero if never.
-	UpdatedAt time.Time
-	Revision  int
-	// Baseline items were in the feed at its first fetch: they are history,
-	// not news, and are never announced.
-	Baseline bool
-	// Kept is false when the source's filters leave the item out.
-	Kept   bool
-	Topics []topics.Match
-}
-
-// ItemRevision is an earlier content of an updated item.
-type ItemRevision struct {
-	Revision int
-	Title    string
-	Link     string
-	Text     string
-	Hash     string
-	SeenAt   time.Time
-}
 
 // ItemState is what a check needs to know of a stored item.
 type ItemState struct {
@@ -86,12 +44,12 @@ type FeedFetch struct {
 	SourceID string
 	At       time.Time
 	// Snapshot is the raw feed; stored when items are new or updated.
-	Snapshot   *Snapshot
-	Validators *Validators
+	Snapshot   *tracker.Snapshot
+	Validators *tracker.Validators
 	// New items are inserted; Updated ones (found by Key) get the new
 	// content, their previous revision kept.
-	New     []Item
-	Updated []Item
+	New     []tracker.Item
+	Updated []tracker.Item
 	// Now, when set, dates the new and updated items when the write begins
 	// rather than At (see NewVersion.Now).
 	Now func() time.Time
@@ -133,11 +91,11 @@ func (db *DB) SaveFeedFetch(ctx context.Context, f FeedFetch) error {
 		if err := markOK(ctx, tx, f.SourceID, f.At, f.Validators, changed); err != nil {
 			return err
 		}
-		outcome := OutcomeUnchanged
+		outcome := tracker.OutcomeUnchanged
 		if changed {
-			outcome = OutcomeNew
+			outcome = tracker.OutcomeNew
 		} else if status == 304 {
-			outcome = OutcomeNotModified
+			outcome = tracker.OutcomeNotModified
 		}
 		return logFetch(ctx, tx, f.SourceID, f.At, outcome, 0, status, "")
 	})
@@ -151,7 +109,7 @@ func jsonOf(v any) string {
 	return string(b)
 }
 
-func insertItem(ctx context.Context, tx *txn, sourceID string, it Item) error {
+func insertItem(ctx context.Context, tx *txn, sourceID string, it tracker.Item) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO items(source_id, key, guid, title, link, author, categories, text, page_text,
 		published, date_only, date_raw, hash, first_seen, revision, baseline, kept, topics)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
@@ -167,11 +125,11 @@ func insertItem(ctx context.Context, tx *txn, sourceID string, it Item) error {
 // updateItem stores an item's new content, keeping the previous revision.
 // An item of the baseline (in the feed at its first fetch, never announced)
 // that changes is news from then on: its update is announced.
-func updateItem(ctx context.Context, tx *txn, sourceID string, it Item, at time.Time) error {
+func updateItem(ctx context.Context, tx *txn, sourceID string, it tracker.Item, at time.Time) error {
 	var (
 		id        int64
 		rev       int
-		old       ItemRevision
+		old       tracker.ItemRevision
 		firstSeen string
 		updated   sql.NullString
 	)
@@ -222,7 +180,7 @@ const itemColumns = `id, source_id, key, guid, title, link, author, categories, 
 	date_raw, hash, first_seen, updated_at, revision, baseline, kept, topics`
 
 // Items lists items, the most recently seen first.
-func (db *DB) Items(ctx context.Context, f ItemFilter) ([]Item, error) {
+func (db *DB) Items(ctx context.Context, f ItemFilter) ([]tracker.Item, error) {
 	q := `SELECT ` + itemColumns + ` FROM items i WHERE 1 = 1`
 	var args []any
 	if len(f.SourceIDs) > 0 {
@@ -254,9 +212,9 @@ func (db *DB) Items(ctx context.Context, f ItemFilter) ([]Item, error) {
 	return collect(rows, err, "list items", scanItem)
 }
 
-func scanItem(r scanner) (Item, error) {
+func scanItem(r scanner) (tracker.Item, error) {
 	var (
-		it                   Item
+		it                   tracker.Item
 		cats, tj, first      string
 		published, updatedAt sql.NullString
 	)
@@ -276,16 +234,16 @@ func scanItem(r scanner) (Item, error) {
 }
 
 // ItemRevisions lists the earlier contents of an item, oldest first.
-func (db *DB) ItemRevisions(ctx context.Context, itemID int64) ([]ItemRevision, error) {
+func (db *DB) ItemRevisions(ctx context.Context, itemID int64) ([]tracker.ItemRevision, error) {
 	rows, err := db.rd.QueryContext(ctx, `SELECT revision, title, link, text, hash, seen_at FROM item_revisions
 		WHERE item_id = ? ORDER BY revision`, itemID)
 	if err != nil {
 		return nil, fmt.Errorf("store: revisions of item %d: %w", itemID, err)
 	}
 	defer rows.Close()
-	var out []ItemRevision
+	var out []tracker.ItemRevision
 	for rows.Next() {
-		var r ItemRevision
+		var r tracker.ItemRevision
 		var seen string
 		if err := rows.Scan(&r.Revision, &r.Title, &r.Link, &r.Text, &r.Hash, &seen); err != nil {
 			return nil, err
@@ -298,7 +256,7 @@ func (db *DB) ItemRevisions(ctx context.Context, itemID int64) ([]ItemRevision, 
 
 // SearchItems finds items whose title or text holds the phrase (or, with
 // raw, matches the FTS5 query), most recent first.
-func (db *DB) SearchItems(ctx context.Context, text string, raw bool, sourceIDs []string, limit int) ([]Item, error) {
+func (db *DB) SearchItems(ctx context.Context, text string, raw bool, sourceIDs []string, limit int) ([]tracker.Item, error) {
 	match := text
 	if !raw {
 		match = `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
@@ -324,7 +282,7 @@ func (db *DB) SearchItems(ctx context.Context, text string, raw bool, sourceIDs 
 
 // RefilterItems recomputes whether each item of a source is kept and its
 // topics, after the source's filters or the topics changed.
-func (db *DB) RefilterItems(ctx context.Context, sourceID string, fn func(Item) (kept bool, ts []topics.Match)) error {
+func (db *DB) RefilterItems(ctx context.Context, sourceID string, fn func(tracker.Item) (kept bool, ts []tracker.TopicMatch)) error {
 	items, err := db.Items(ctx, ItemFilter{SourceIDs: []string{sourceID}, All: true})
 	if err != nil {
 		return err

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"tracker"
 )
 
 // paragraphKey identifies a paragraph of a source: 63 bits of SHA-256 leave
@@ -89,35 +91,11 @@ type SearchQuery struct {
 	Limit int
 }
 
-// SearchHit is a paragraph that matched, with the versions holding it.
-type SearchHit struct {
-	SourceID string
-	Text     string
-	// Runs are the ranges of consecutive versions holding the paragraph.
-	Runs [][2]int
-	// FirstSeen is when the first version holding it was first seen;
-	// LastSeen when the last version holding it was last confirmed.
-	FirstSeen, LastSeen time.Time
-	// Current is true when the source's latest version holds it.
-	Current bool
-}
-
-// Versions lists every version number in the hit's runs.
-func (h SearchHit) Versions() []int {
-	var out []int
-	for _, r := range h.Runs {
-		for s := r[0]; s <= r[1]; s++ {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // ErrBadQuery marks a search that cannot be run as written.
 var ErrBadQuery = errors.New("not a valid search")
 
 // Search finds the paragraphs matching q in every version of every source.
-func (db *DB) Search(ctx context.Context, q SearchQuery) ([]SearchHit, error) {
+func (db *DB) Search(ctx context.Context, q SearchQuery) ([]tracker.SearchHit, error) {
 	// Line breaks and tabs are spaces in a phrase; other control characters
 	// are in no text (extraction drops them).
 	q.Text = strings.Map(func(r rune) rune {
@@ -181,9 +159,9 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]SearchHit, error) {
 		return nil, err
 	}
 
-	versions := map[string][]Version{}
+	versions := map[string][]tracker.Version{}
 	atSeq := map[string]int{}
-	var hits []SearchHit
+	var hits []tracker.SearchHit
 	for _, k := range order {
 		vs, ok := versions[k.src]
 		if !ok {
@@ -208,7 +186,7 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]SearchHit, error) {
 		if first < 1 || last > len(vs) {
 			return nil, fmt.Errorf("store: search: paragraph index of %s is out of step with its versions", k.src)
 		}
-		hit := SearchHit{SourceID: k.src, Runs: rs, FirstSeen: vs[first-1].FirstSeen, LastSeen: vs[last-1].LastSeen,
+		hit := tracker.SearchHit{SourceID: k.src, Runs: rs, FirstSeen: vs[first-1].FirstSeen, LastSeen: vs[last-1].LastSeen,
 			Current: last == len(vs)}
 		text, err := db.paragraphText(ctx, vs[last-1], k.id)
 		if err != nil {
@@ -239,7 +217,7 @@ func inRuns(runs [][2]int, seq int) bool {
 }
 
 // paragraphText finds paragraph id in version v.
-func (db *DB) paragraphText(ctx context.Context, v Version, id int64) (string, error) {
+func (db *DB) paragraphText(ctx context.Context, v tracker.Version, id int64) (string, error) {
 	var key int64
 	if err := db.rd.QueryRowContext(ctx, `SELECT key FROM paragraphs WHERE id = ?`, id).Scan(&key); err != nil {
 		return "", fmt.Errorf("store: paragraph %d: %w", id, err)
@@ -268,11 +246,16 @@ func (db *DB) RebuildSearchIndex(ctx context.Context) (int, error) {
 				return fmt.Errorf("store: clear the search index: %w", err)
 			}
 		}
-		rows, err := tx.tx.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions ORDER BY source_id, seq`)
-		if err != nil {
-			return fmt.Errorf("store: rebuild the search index: %w", err)
+		type stored struct {
+			sourceID string
+			seq      int
+			blobID   int64
 		}
-		vs, err := collect(rows, nil, "versions", scanVersion)
+		rows, err := tx.tx.QueryContext(ctx, `SELECT source_id, seq, blob_id FROM versions ORDER BY source_id, seq`)
+		vs, err := collect(rows, err, "rebuild the search index", func(r scanner) (stored, error) {
+			var v stored
+			return v, r.Scan(&v.sourceID, &v.seq, &v.blobID)
+		})
 		if err != nil {
 			return err
 		}
@@ -281,7 +264,7 @@ func (db *DB) RebuildSearchIndex(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			if err := indexVersion(ctx, tx, v.SourceID, v.Seq, string(b)); err != nil {
+			if err := indexVersion(ctx, tx, v.sourceID, v.seq, string(b)); err != nil {
 				return err
 			}
 			n++

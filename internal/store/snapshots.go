@@ -6,29 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
-)
 
-// Snapshot is a raw fetched document: the body behind a version, or the body
-// of a failed fetch kept for inspection.
-type Snapshot struct {
-	ID        int64
-	SourceID  string
-	FetchedAt time.Time
-	// URL is the final address after redirects.
-	URL    string
-	Status int
-	// Headers are the response headers that matter to read the body again
-	// (Content-Type, ETag, Last-Modified, Date...).
-	Headers map[string]string
-	Body    []byte
-	// Error is why the fetch failed; empty for the snapshot of a version.
-	Error string
-}
+	"tracker"
+)
 
 // insertSnapshot stores s; textBlob, when not 0, is the blob of the text
 // extracted from it, used as a second compression dictionary.
-func (db *DB) insertSnapshot(ctx context.Context, tx *txn, sourceID string, s *Snapshot, textBlob int64) (int64, error) {
+func (db *DB) insertSnapshot(ctx context.Context, tx *txn, sourceID string, s *tracker.Snapshot, textBlob int64) (int64, error) {
 	// The dictionary is the previous snapshot of the same kind: a page is
 	// best compressed against the previous page, an error page against the
 	// previous error page.
@@ -58,9 +42,9 @@ func (db *DB) insertSnapshot(ctx context.Context, tx *txn, sourceID string, s *S
 }
 
 // Snapshot returns a stored snapshot with its body.
-func (db *DB) Snapshot(ctx context.Context, id int64) (Snapshot, error) {
+func (db *DB) Snapshot(ctx context.Context, id int64) (tracker.Snapshot, error) {
 	var (
-		s       Snapshot
+		s       tracker.Snapshot
 		fetched string
 		headers string
 		blobID  int64

@@ -6,69 +6,24 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"tracker"
 )
-
-// Source origins.
-const (
-	OriginConfig = "config" // declared in sources.yaml
-	OriginImport = "import" // created by an import, not fetched
-)
-
-// Source is a tracked document or feed with its current status.
-type Source struct {
-	ID     string
-	Kind   string
-	Name   string
-	URL    string
-	Origin string
-
-	CreatedAt    time.Time
-	LastFetchAt  time.Time
-	LastOKAt     time.Time
-	LastChangeAt time.Time
-
-	// Error is the reason of the current failure, empty when the last fetch
-	// succeeded; ErrorKind classifies it (network, http, blocked, selector...).
-	Error        string
-	ErrorKind    string
-	FailingSince time.Time
-	Failures     int
-	// Notice is what the operator should know about successful fetches.
-	Notice string
-	// AlertedAt is when the current failure was reported (zero: not yet).
-	AlertedAt time.Time
-
-	Validators Validators
-
-	// Versions is how many versions are stored; CurrentSeq the latest one.
-	Versions   int
-	CurrentSeq int
-	// Items is how many items a feed source has.
-	Items int
-}
-
-// Validators let the next fetch be conditional. They are only valid for the
-// extraction rules they were obtained with.
-type Validators struct {
-	ETag         string
-	LastModified string
-	RulesHash    string
-}
 
 // SourceInfo describes a source to create or update.
 type SourceInfo struct {
 	ID     string
-	Kind   string
+	Kind   tracker.SourceKind
 	Name   string
 	URL    string
-	Origin string
+	Origin tracker.Origin
 }
 
 // UpsertSource creates the source or updates its description. A declared
 // source replaces an import-only one of the same id.
 func (db *DB) UpsertSource(ctx context.Context, s SourceInfo) error {
 	if s.Origin == "" {
-		s.Origin = OriginConfig
+		s.Origin = tracker.OriginConfig
 	}
 	return db.write(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sources(id, kind, name, url, origin, created_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -94,9 +49,9 @@ const sourceColumns = `s.id, s.kind, s.name, s.url, s.origin, s.created_at, s.et
 
 type scanner interface{ Scan(...any) error }
 
-func scanSource(r scanner) (Source, error) {
+func scanSource(r scanner) (tracker.Source, error) {
 	var (
-		s                              Source
+		s                              tracker.Source
 		created                        string
 		fetch, ok, change, failedSince sql.NullString
 		alerted                        sql.NullString
@@ -114,13 +69,13 @@ func scanSource(r scanner) (Source, error) {
 }
 
 // Sources lists every source in the database, ordered by id.
-func (db *DB) Sources(ctx context.Context) ([]Source, error) {
+func (db *DB) Sources(ctx context.Context) ([]tracker.Source, error) {
 	rows, err := db.rd.QueryContext(ctx, `SELECT `+sourceColumns+` FROM sources s ORDER BY s.id`)
 	return collect(rows, err, "list sources", scanSource)
 }
 
 // Source returns one source; ErrNotFound when it does not exist.
-func (db *DB) Source(ctx context.Context, id string) (Source, error) {
+func (db *DB) Source(ctx context.Context, id string) (tracker.Source, error) {
 	s, err := scanSource(db.rd.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, fmt.Errorf("store: source %q: %w", id, ErrNotFound)
@@ -133,8 +88,8 @@ func (db *DB) Source(ctx context.Context, id string) (Source, error) {
 
 // markOK records a successful fetch on the source row; v, when given,
 // replaces the validators, and changed sets the time of the last change.
-func markOK(ctx context.Context, tx *txn, id string, at time.Time, v *Validators, changed bool) error {
-	var val Validators
+func markOK(ctx context.Context, tx *txn, id string, at time.Time, v *tracker.Validators, changed bool) error {
+	var val tracker.Validators
 	if v != nil {
 		val = *v
 	}
@@ -167,7 +122,7 @@ func (db *DB) SetNotice(ctx context.Context, id, notice string) error {
 }
 
 // SetValidators replaces the validators of a source.
-func (db *DB) SetValidators(ctx context.Context, id string, v Validators) error {
+func (db *DB) SetValidators(ctx context.Context, id string, v tracker.Validators) error {
 	return db.write(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `UPDATE sources SET etag = ?, last_modified = ?, rules_hash = ? WHERE id = ?`,
 			v.ETag, v.LastModified, v.RulesHash, id)

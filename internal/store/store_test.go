@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"tracker"
 )
 
 // MustOpen opens a database in a temporary directory, closed when the test ends.
@@ -30,7 +31,7 @@ func addSource(t *testing.T, db *DB, id string) {
 	}
 }
 
-func add(t *testing.T, db *DB, id, text string, at time.Time) Version {
+func add(t *testing.T, db *DB, id, text string, at time.Time) tracker.Version {
 	t.Helper()
 	ctx := context.Background()
 	expect := 0
@@ -38,7 +39,7 @@ func add(t *testing.T, db *DB, id, text string, at time.Time) Version {
 		expect = cur.Seq
 	}
 	v, ok, err := db.AddVersion(ctx, NewVersion{SourceID: id, Text: text, At: at, ExpectSeq: expect,
-		Snapshot: &Snapshot{FetchedAt: at, URL: "https://example.com/" + id, Status: 200, Body: []byte("<html>" + text + "</html>")}})
+		Snapshot: &tracker.Snapshot{FetchedAt: at, URL: "https://example.com/" + id, Status: 200, Body: []byte("<html>" + text + "</html>")}})
 	if err != nil || !ok {
 		t.Fatalf("AddVersion: ok=%v err=%v", ok, err)
 	}
@@ -100,19 +101,19 @@ func TestConfirmAndFetchLog(t *testing.T) {
 	db := MustOpen(t)
 	addSource(t, db, "p")
 	add(t, db, "p", "Privacy policy text.", t0)
-	val := &Validators{ETag: `"e1"`, RulesHash: "r1"}
+	val := &tracker.Validators{ETag: `"e1"`, RulesHash: "r1"}
 	for i := 1; i <= 5; i++ {
-		if err := db.Confirm(ctx, "p", t0.Add(time.Duration(i)*time.Hour), OutcomeUnchanged, val); err != nil {
+		if err := db.Confirm(ctx, "p", t0.Add(time.Duration(i)*time.Hour), tracker.OutcomeUnchanged, val); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i := 6; i <= 8; i++ {
-		if err := db.Confirm(ctx, "p", t0.Add(time.Duration(i)*time.Hour), OutcomeNotModified, val); err != nil {
+		if err := db.Confirm(ctx, "p", t0.Add(time.Duration(i)*time.Hour), tracker.OutcomeNotModified, val); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := db.RecordFailure(ctx, Failure{SourceID: "p", At: t0.Add(9 * time.Hour), Kind: "http", Reason: "HTTP 503", Status: 503,
-		Snapshot: &Snapshot{FetchedAt: t0.Add(9 * time.Hour), Status: 503, Body: []byte("<h1>503</h1>")}}); err != nil {
+		Snapshot: &tracker.Snapshot{FetchedAt: t0.Add(9 * time.Hour), Status: 503, Body: []byte("<h1>503</h1>")}}); err != nil {
 		t.Fatal(err)
 	}
 	log, err := db.FetchLog(ctx, "p", 10)
@@ -142,7 +143,7 @@ func TestConfirmAndFetchLog(t *testing.T) {
 		t.Errorf("validators %+v versions %d", src.Validators, src.Versions)
 	}
 	// Recovery clears the failure.
-	if err := db.Confirm(ctx, "p", t0.Add(10*time.Hour), OutcomeUnchanged, nil); err != nil {
+	if err := db.Confirm(ctx, "p", t0.Add(10*time.Hour), tracker.OutcomeUnchanged, nil); err != nil {
 		t.Fatal(err)
 	}
 	src, _ = db.Source(ctx, "p")
@@ -158,7 +159,7 @@ func TestFailureKeepsBodyAndVersions(t *testing.T) {
 	add(t, db, "t", "Terms.", t0)
 	body := []byte("<html><title>Access Denied</title></html>")
 	if err := db.RecordFailure(ctx, Failure{SourceID: "t", At: t0.Add(time.Hour), Kind: "blocked", Reason: "block page",
-		Status: 200, Snapshot: &Snapshot{FetchedAt: t0.Add(time.Hour), URL: "u", Status: 200, Body: body, Headers: map[string]string{"Content-Type": "text/html"}}}); err != nil {
+		Status: 200, Snapshot: &tracker.Snapshot{FetchedAt: t0.Add(time.Hour), URL: "u", Status: 200, Body: body, Headers: map[string]string{"Content-Type": "text/html"}}}); err != nil {
 		t.Fatal(err)
 	}
 	var id int64
@@ -274,7 +275,7 @@ func TestDiskFull(t *testing.T) {
 		fmt.Fprintf(&page, "%x", uint64(i)*0x9e3779b97f4a7c15^uint64(i)<<7)
 	}
 	_, _, err := db.AddVersion(ctx, NewVersion{SourceID: "t", Text: "Version two, never stored.\n" + base, At: t0.Add(time.Hour), ExpectSeq: 1,
-		Snapshot: &Snapshot{FetchedAt: t0.Add(time.Hour), URL: "u", Status: 200, Body: []byte(page.String())}})
+		Snapshot: &tracker.Snapshot{FetchedAt: t0.Add(time.Hour), URL: "u", Status: 200, Body: []byte(page.String())}})
 	if !errors.Is(err, ErrDiskFull) || !strings.Contains(err.Error(), "free space on the disk holding") ||
 		!strings.Contains(err.Error(), "everything stored before it is intact") {
 		t.Fatalf("AddVersion on a full disk: %v", err)

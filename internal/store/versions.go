@@ -6,38 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"tracker/internal/text"
-)
 
-// Version provenances.
-const (
-	ProvenanceFetch   = "fetch"   // fetched by tracker
-	ProvenanceImport  = "import"  // imported from a dataset
-	ProvenanceRebuild = "rebuild" // re-extracted from a stored snapshot
+	"tracker"
+	"tracker/internal/text"
 )
 
 // ErrConflict is returned when the source's current version is not the one
 // the caller compared against (another process recorded a version meanwhile).
 var ErrConflict = errors.New("store: the source changed meanwhile")
-
-// Version is one recorded state of a document's cleaned text.
-type Version struct {
-	SourceID   string
-	Seq        int
-	SHA256     string
-	Words      int
-	FirstSeen  time.Time
-	LastSeen   time.Time
-	SameAs     int // seq of an identical earlier version, 0 when none
-	SnapshotID int64
-	Provenance string
-	OriginRef  string
-	Technical  bool
-	// RulesHash identifies the extraction rules that produced the text.
-	RulesHash string
-
-	blobID int64
-}
 
 // NewVersion is a text to record as the next version of a source.
 type NewVersion struct {
@@ -46,16 +22,16 @@ type NewVersion struct {
 	At       time.Time
 	// Snapshot is the raw document the text was extracted from (nil for
 	// imports); SnapshotID instead refers to one already stored.
-	Snapshot   *Snapshot
+	Snapshot   *tracker.Snapshot
 	SnapshotID int64
 	// ExpectSeq is the seq of the version the caller compared against (0 when
 	// the source had none).
 	ExpectSeq  int
-	Provenance string
+	Provenance tracker.Provenance
 	OriginRef  string
 	Technical  bool
 	RulesHash  string
-	Validators *Validators
+	Validators *tracker.Validators
 	// Change describes the new version against the current one; it is
 	// recorded when the source already had a version.
 	Change *ChangeInfo
@@ -69,9 +45,9 @@ type NewVersion struct {
 // AddVersion records nv as the next version of its source, with its snapshot
 // and a fetch-log entry, in one transaction. When the text equals the current
 // version nothing is added and ok is false: the caller should Confirm instead.
-func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v Version, ok bool, err error) {
+func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v tracker.Version, ok bool, err error) {
 	if nv.Provenance == "" {
-		nv.Provenance = ProvenanceFetch
+		nv.Provenance = tracker.ProvenanceFetch
 	}
 	sum := text.Hash(nv.Text)
 	err = db.write(ctx, func(tx *txn) error {
@@ -88,7 +64,13 @@ func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v Version, ok bool
 		if nv.Now != nil {
 			nv.At = nv.Now()
 		}
-		blobID, err := db.putBlob(ctx, tx, []byte(nv.Text), cur.blobID)
+		var base int64 // the current text, the new one's compression dictionary
+		if cur.Seq > 0 {
+			if base, err = blobOf(ctx, tx, cur.SourceID, cur.Seq); err != nil {
+				return err
+			}
+		}
+		blobID, err := db.putBlob(ctx, tx, []byte(nv.Text), base)
 		if err != nil {
 			return err
 		}
@@ -105,10 +87,10 @@ func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v Version, ok bool
 		if err != nil {
 			return fmt.Errorf("store: find identical version: %w", err)
 		}
-		v = Version{
+		v = tracker.Version{
 			SourceID: nv.SourceID, Seq: cur.Seq + 1, SHA256: sum, Words: text.Words(nv.Text),
 			FirstSeen: nv.At, LastSeen: nv.At, SameAs: int(sameAs.Int64), SnapshotID: snapID.Int64,
-			Provenance: nv.Provenance, OriginRef: nv.OriginRef, Technical: nv.Technical, RulesHash: nv.RulesHash, blobID: blobID,
+			Provenance: nv.Provenance, OriginRef: nv.OriginRef, Technical: nv.Technical, RulesHash: nv.RulesHash,
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO versions(source_id, seq, sha256, blob_id, words, first_seen, last_seen,
 			same_as, snapshot_id, provenance, origin_ref, technical, rules_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -119,7 +101,7 @@ func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v Version, ok bool
 		}
 		if cur.Seq > 0 && nv.Change != nil {
 			c := nv.Change
-			if err := insertChange(ctx, tx, Change{SourceID: v.SourceID, FromSeq: cur.Seq, ToSeq: v.Seq, DetectedAt: v.FirstSeen,
+			if err := insertChange(ctx, tx, tracker.Change{SourceID: v.SourceID, FromSeq: cur.Seq, ToSeq: v.Seq, DetectedAt: v.FirstSeen,
 				Importance: c.Importance, Technical: v.Technical, SameAs: v.SameAs, WordsAdded: c.WordsAdded,
 				WordsRemoved: c.WordsRemoved, Topics: c.Topics, Summary: c.Summary, Artefact: c.Artefact, Reason: c.Reason}); err != nil {
 				return err
@@ -128,11 +110,11 @@ func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v Version, ok bool
 		if err := indexVersion(ctx, tx, v.SourceID, v.Seq, nv.Text); err != nil {
 			return err
 		}
-		if nv.Provenance == ProvenanceFetch {
+		if nv.Provenance == tracker.ProvenanceFetch {
 			if err := markOK(ctx, tx, nv.SourceID, nv.At, nv.Validators, true); err != nil {
 				return err
 			}
-			if err := logFetch(ctx, tx, nv.SourceID, nv.At, OutcomeNew, v.Seq, statusOf(nv.Snapshot), ""); err != nil {
+			if err := logFetch(ctx, tx, nv.SourceID, nv.At, tracker.OutcomeNew, v.Seq, statusOf(nv.Snapshot), ""); err != nil {
 				return err
 			}
 		}
@@ -142,7 +124,7 @@ func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v Version, ok bool
 	return v, ok, err
 }
 
-func statusOf(s *Snapshot) int {
+func statusOf(s *tracker.Snapshot) int {
 	if s == nil {
 		return 0
 	}
@@ -150,8 +132,8 @@ func statusOf(s *Snapshot) int {
 }
 
 // Confirm records a fetch that found the current version unchanged
-// (OutcomeUnchanged) or was answered 304 (OutcomeNotModified).
-func (db *DB) Confirm(ctx context.Context, sourceID string, at time.Time, outcome string, v *Validators) error {
+// (tracker.OutcomeUnchanged) or was answered 304 (tracker.OutcomeNotModified).
+func (db *DB) Confirm(ctx context.Context, sourceID string, at time.Time, outcome tracker.Outcome, v *tracker.Validators) error {
 	return db.write(ctx, func(tx *txn) error {
 		cur, err := currentVersion(ctx, tx, sourceID)
 		if err != nil {
@@ -165,14 +147,14 @@ func (db *DB) Confirm(ctx context.Context, sourceID string, at time.Time, outcom
 			return err
 		}
 		status := 200
-		if outcome == OutcomeNotModified {
+		if outcome == tracker.OutcomeNotModified {
 			status = 304
 		}
 		return logFetch(ctx, tx, sourceID, at, outcome, cur.Seq, status, "")
 	})
 }
 
-func currentVersion(ctx context.Context, q querier, sourceID string) (Version, error) {
+func currentVersion(ctx context.Context, q querier, sourceID string) (tracker.Version, error) {
 	v, err := scanVersion(q.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM versions
 		WHERE source_id = ? ORDER BY seq DESC LIMIT 1`, sourceID))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -184,16 +166,16 @@ func currentVersion(ctx context.Context, q querier, sourceID string) (Version, e
 	return v, nil
 }
 
-const versionColumns = `source_id, seq, sha256, words, first_seen, last_seen, same_as, snapshot_id, provenance, origin_ref, technical, rules_hash, blob_id`
+const versionColumns = `source_id, seq, sha256, words, first_seen, last_seen, same_as, snapshot_id, provenance, origin_ref, technical, rules_hash`
 
-func scanVersion(r scanner) (Version, error) {
+func scanVersion(r scanner) (tracker.Version, error) {
 	var (
-		v           Version
+		v           tracker.Version
 		first, last string
 		sameAs      sql.NullInt64
 		snap        sql.NullInt64
 	)
-	err := r.Scan(&v.SourceID, &v.Seq, &v.SHA256, &v.Words, &first, &last, &sameAs, &snap, &v.Provenance, &v.OriginRef, &v.Technical, &v.RulesHash, &v.blobID)
+	err := r.Scan(&v.SourceID, &v.Seq, &v.SHA256, &v.Words, &first, &last, &sameAs, &snap, &v.Provenance, &v.OriginRef, &v.Technical, &v.RulesHash)
 	v.FirstSeen, v.LastSeen = parseTime(first), parseTime(last)
 	v.SameAs, v.SnapshotID = int(sameAs.Int64), snap.Int64
 	return v, err
@@ -201,18 +183,18 @@ func scanVersion(r scanner) (Version, error) {
 
 // CurrentVersion returns the latest version of a source; ErrNotFound when it
 // has none.
-func (db *DB) CurrentVersion(ctx context.Context, sourceID string) (Version, error) {
+func (db *DB) CurrentVersion(ctx context.Context, sourceID string) (tracker.Version, error) {
 	return currentVersion(ctx, db.rd, sourceID)
 }
 
 // Versions lists the versions of a source, oldest first.
-func (db *DB) Versions(ctx context.Context, sourceID string) ([]Version, error) {
+func (db *DB) Versions(ctx context.Context, sourceID string) ([]tracker.Version, error) {
 	rows, err := db.rd.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions WHERE source_id = ? ORDER BY seq`, sourceID)
 	return collect(rows, err, "versions of "+sourceID, scanVersion)
 }
 
 // Version returns version seq of a source; ErrNotFound when it does not exist.
-func (db *DB) Version(ctx context.Context, sourceID string, seq int) (Version, error) {
+func (db *DB) Version(ctx context.Context, sourceID string, seq int) (tracker.Version, error) {
 	v, err := scanVersion(db.rd.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM versions WHERE source_id = ? AND seq = ?`, sourceID, seq))
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, fmt.Errorf("store: version %d of %s: %w", seq, sourceID, ErrNotFound)
@@ -225,7 +207,7 @@ func (db *DB) Version(ctx context.Context, sourceID string, seq int) (Version, e
 
 // VersionAt returns the version in force at t: the latest first seen at or
 // before t. ErrNotFound when the source had no version yet.
-func (db *DB) VersionAt(ctx context.Context, sourceID string, t time.Time) (Version, error) {
+func (db *DB) VersionAt(ctx context.Context, sourceID string, t time.Time) (tracker.Version, error) {
 	v, err := scanVersion(db.rd.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM versions
 		WHERE source_id = ? AND first_seen <= ? ORDER BY seq DESC LIMIT 1`, sourceID, fmtTime(t)))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -237,21 +219,32 @@ func (db *DB) VersionAt(ctx context.Context, sourceID string, t time.Time) (Vers
 	return v, nil
 }
 
-// Text returns the cleaned text of a version.
-func (db *DB) Text(ctx context.Context, v Version) (string, error) {
-	blobID := v.blobID
-	if blobID == 0 {
-		full, err := db.Version(ctx, v.SourceID, v.Seq)
-		if err != nil {
-			return "", err
-		}
-		blobID = full.blobID
+// Text returns the cleaned text of a version, found by its source and seq.
+func (db *DB) Text(ctx context.Context, v tracker.Version) (string, error) {
+	blobID, err := blobOf(ctx, db.rd, v.SourceID, v.Seq)
+	if err != nil {
+		return "", err
 	}
 	b, err := db.readBlob(ctx, db.rd, blobID)
 	if err != nil {
 		return "", err
 	}
 	return string(b), nil
+}
+
+// blobOf returns the blob holding the text of version seq of a source. The
+// blob is the store's own business: a tracker.Version names its text by
+// source and seq only.
+func blobOf(ctx context.Context, q querier, sourceID string, seq int) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, `SELECT blob_id FROM versions WHERE source_id = ? AND seq = ?`, sourceID, seq).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("store: version %d of %s: %w", seq, sourceID, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: version %d of %s: %w", seq, sourceID, err)
+	}
+	return id, nil
 }
 
 // SetRulesHash records that version seq of a source is also what the rules

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"tracker"
 )
 
 // LastChanges returns when each source's text last changed (its latest
@@ -28,20 +30,8 @@ func (db *DB) LastChanges(ctx context.Context) (map[string]time.Time, error) {
 
 // LatestChanges returns the n most recent changes that are not technical,
 // newest first.
-func (db *DB) LatestChanges(ctx context.Context, n int) ([]Change, error) {
+func (db *DB) LatestChanges(ctx context.Context, n int) ([]tracker.Change, error) {
 	rows, err := db.rd.QueryContext(ctx, `SELECT `+changeColumns+` FROM changes WHERE technical = 0
 		ORDER BY detected_at DESC, source_id, to_seq DESC LIMIT ?`, n)
-	if err != nil {
-		return nil, fmt.Errorf("store: latest changes: %w", err)
-	}
-	defer rows.Close()
-	var out []Change
-	for rows.Next() {
-		c, err := scanChange(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: latest changes: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "latest changes", scanChange)
 }

@@ -21,6 +21,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"tracker"
 )
 
 // The ids of the built-in topics. Other packages store and query them, so
@@ -66,22 +68,12 @@ type Topic struct {
 	Name string `json:"name"`
 }
 
-// Match is one topic found in classified text.
+// Match is one topic found in classified text, with its evidence: the
+// domain's TopicMatch, which changes and items carry.
 //
 // The JSON form {"topic": ..., "evidence": [...]} is stored and served as is;
 // "context" appears only when it is true.
-type Match struct {
-	Topic string `json:"topic"`
-	// Evidence holds the matched words as they appear in the text
-	// (whitespace collapsed), deduplicated case-insensitively, longest
-	// first, at most MaxEvidence.
-	Evidence []string `json:"evidence"`
-	// Context is true when the topic matched only in the unchanged words
-	// around a change, not in the changed words themselves: the change sits
-	// in a sentence about the topic but does not alter what it says about
-	// it. Such matches rank below the others.
-	Context bool `json:"context,omitempty"`
-}
+type Match = tracker.TopicMatch
 
 // MaxEvidence caps a Match's evidence: a handful of words is enough for a
 // reader to judge, and a rewrite must not flood a digest.

@@ -5,9 +5,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"tracker"
 
 	"tracker/internal/api"
-	"tracker/internal/changes"
 	"tracker/internal/store"
 )
 
@@ -119,8 +119,8 @@ func (s *server) apiChanges(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if m := q.Get("min-importance"); m != "" {
-		if changes.Rank(m) < 0 {
+	if m := tracker.Importance(q.Get("min-importance")); m != "" {
+		if m.Rank() < 0 {
 			s.fail(w, r, badRequestf("min-importance: %q is not one of cosmetic, minor, major", m))
 			return
 		}
@@ -192,7 +192,7 @@ func (s *server) apiSearch(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	var items []store.Item
+	var items []tracker.Item
 	if sq.At.IsZero() {
 		if items, err = s.db.SearchItems(ctx, sq.Text, sq.Raw, sq.SourceIDs, 100); err != nil {
 			s.fail(w, r, err)

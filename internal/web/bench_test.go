@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"tracker"
 
 	"tracker/internal/replaytest"
 	"tracker/internal/store"
@@ -93,11 +94,11 @@ func fill(path string) error {
 	}
 	rnd := rand.New(rand.NewPCG(1, 2))
 	words := strings.Fields("personal data refund subscription licence copyright minors appeal content advertising partners location")
-	levels := []string{"minor", "minor", "major", "cosmetic"}
+	levels := []tracker.Importance{tracker.Minor, tracker.Minor, tracker.Major, tracker.Cosmetic}
 	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	for d := range benchDocs {
 		id := fmt.Sprintf("doc-%02d", d)
-		if err := db.UpsertSource(ctx, store.SourceInfo{ID: id, Kind: "page", Name: fmt.Sprintf("Document %02d", d), Origin: store.OriginImport}); err != nil {
+		if err := db.UpsertSource(ctx, store.SourceInfo{ID: id, Kind: "page", Name: fmt.Sprintf("Document %02d", d), Origin: tracker.OriginImport}); err != nil {
 			return err
 		}
 		lines := append([]string(nil), bases[d%len(bases)]...)
@@ -120,7 +121,7 @@ func fill(path string) error {
 			}
 			w := words[rnd.IntN(len(words))]
 			_, added, err := db.AddVersion(ctx, store.NewVersion{SourceID: id, Text: strings.Join(lines, "\n"),
-				At: start.Add(time.Duration(v) * 84 * time.Hour), ExpectSeq: v, Provenance: store.ProvenanceImport,
+				At: start.Add(time.Duration(v) * 84 * time.Hour), ExpectSeq: v, Provenance: tracker.ProvenanceImport,
 				Change: &store.ChangeInfo{Importance: levels[rnd.IntN(len(levels))], WordsAdded: 1 + rnd.IntN(20), WordsRemoved: rnd.IntN(20),
 					Topics: []topics.Match{{Topic: topics.Privacy, Evidence: []string{w}}}, Summary: "a few words"}})
 			if err != nil {

@@ -3,10 +3,9 @@ package web
 import (
 	"fmt"
 	"time"
+	"tracker"
 
-	"tracker/internal/changes"
 	"tracker/internal/links"
-	"tracker/internal/store"
 )
 
 // activity is a bar chart of a document's changes per month, drawn as inline
@@ -48,7 +47,7 @@ const (
 
 // activityChart counts the changes of each month from the first version's
 // month to now's, major changes at the bottom of each bar.
-func activityChart(list []store.Change, first, now time.Time, id string) *activity {
+func activityChart(list []tracker.Change, first, now time.Time, id string) *activity {
 	start := monthOf(first)
 	end := monthOf(now)
 	for _, c := range list {
@@ -59,7 +58,7 @@ func activityChart(list []store.Change, first, now time.Time, id string) *activi
 	n := monthsBetween(start, end) + 1
 	type month struct {
 		counts [3]int // cosmetic, minor, major
-		last   store.Change
+		last   tracker.Change
 	}
 	months := make([]month, n)
 	for _, c := range list {
@@ -67,7 +66,7 @@ func activityChart(list []store.Change, first, now time.Time, id string) *activi
 		if i < 0 || i >= n {
 			continue
 		}
-		if r := changes.Rank(c.Importance); r >= 0 {
+		if r := c.Importance.Rank(); r >= 0 {
 			months[i].counts[r]++
 		}
 		months[i].last = c

@@ -8,12 +8,12 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"tracker"
 
 	"tracker/internal/api"
 	"tracker/internal/changes"
 	"tracker/internal/diff"
 	"tracker/internal/links"
-	"tracker/internal/store"
 	"tracker/internal/topics"
 )
 
@@ -90,9 +90,9 @@ func historyCSV(h History, byTo map[int]api.Change) ([]byte, error) {
 		"technical", "importance", "words_added", "words_removed", "topics", "summary"})
 	for _, v := range h.Versions {
 		row := []string{v.Source, strconv.Itoa(v.Seq), str(v.FirstSeen), str(v.LastSeen), v.SHA256, strconv.Itoa(v.Words),
-			intStr(v.SameAs), v.Provenance, cell(v.OriginRef), strconv.FormatBool(v.Technical)}
+			intStr(v.SameAs), string(v.Provenance), cell(v.OriginRef), strconv.FormatBool(v.Technical)}
 		if c, ok := byTo[v.Seq]; ok {
-			row = append(row, c.Importance, strconv.Itoa(c.WordsAdded), strconv.Itoa(c.WordsRemoved), cell(topicText(c.Topics)), cell(c.Summary))
+			row = append(row, string(c.Importance), strconv.Itoa(c.WordsAdded), strconv.Itoa(c.WordsRemoved), cell(topicText(c.Topics)), cell(c.Summary))
 		} else {
 			row = append(row, "", "", "", "", "")
 		}
@@ -198,7 +198,7 @@ func diffCSV(res *diff.Result) ([]byte, error) {
 
 // diffMarkdown cites both versions and gives the diff as plain text in a
 // fence, where no character of the documents can turn into markup.
-func diffMarkdown(src api.Source, from, to store.Version, ch changes.Change, link string) []byte {
+func diffMarkdown(src api.Source, from, to tracker.Version, ch changes.Change, link string) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s: version %d → version %d\n\n", md(displayName(src)), from.Seq, to.Seq)
 	fmt.Fprintf(&b, "- From: %s\n- To: %s\n- Importance: **%s**; %s\n", md(citation(src, from)), md(citation(src, to)), ch.Importance, ch.Diff.Summary())

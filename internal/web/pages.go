@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"tracker"
 
 	"tracker/internal/api"
 	"tracker/internal/changes"
@@ -78,7 +79,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 // source describes a source by id, declared or only stored.
 func (s *server) source(ctx context.Context, id string) (api.Source, error) {
-	var stored []store.Source
+	var stored []tracker.Source
 	st, err := s.db.Source(ctx, id)
 	switch {
 	case err == nil:
@@ -118,7 +119,7 @@ func displayName(src api.Source) string {
 // version reads a version reference: a number is a seq, anything else a
 // date (the version in force at the end of that day); what names the
 // parameter in errors.
-func (s *server) version(ctx context.Context, id, ref, what string) (store.Version, error) {
+func (s *server) version(ctx context.Context, id, ref, what string) (tracker.Version, error) {
 	v, err := s.cmp.Resolve(ctx, id, ref)
 	return v, refError(err, what)
 }
@@ -176,7 +177,7 @@ func sourceParams(q url.Values) []string {
 // --- overview ---
 
 type changeRow struct {
-	store.Change
+	tracker.Change
 	SourceName string
 	// Match is the topic the row is listed under, when listed by topic.
 	Match *topics.Match
@@ -265,7 +266,7 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 // groupByTopic lists changes under each topic they touch, the taxonomy's
 // topics first in its order, newest change first; changes touching no topic
 // come last.
-func groupByTopic(list []store.Change, names map[string]string, tax *topics.Taxonomy) []topicGroup {
+func groupByTopic(list []tracker.Change, names map[string]string, tax *topics.Taxonomy) []topicGroup {
 	byID := map[string]*topicGroup{}
 	var order []string
 	for _, t := range tax.Topics() {
@@ -322,8 +323,8 @@ func groupByTopic(list []store.Change, names map[string]string, tax *topics.Taxo
 const versionsPerPage = 100
 
 type versionRow struct {
-	store.Version
-	Change *store.Change
+	tracker.Version
+	Change *tracker.Change
 }
 
 type sourceData struct {
@@ -341,7 +342,7 @@ type sourceData struct {
 
 // history loads a source with all its versions and changes, technical ones
 // included.
-func (s *server) history(ctx context.Context, id string) (api.Source, []store.Version, []store.Change, error) {
+func (s *server) history(ctx context.Context, id string) (api.Source, []tracker.Version, []tracker.Change, error) {
 	src, err := s.source(ctx, id)
 	if err != nil {
 		return src, nil, nil, err
@@ -362,8 +363,8 @@ func (s *server) sourcePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := sourceData{Page: Page{Title: displayName(src)}, Source: src, Status: src.Status(), Latest: len(versions)}
-	byTo := map[int]*store.Change{}
-	var real []store.Change
+	byTo := map[int]*tracker.Change{}
+	var real []tracker.Change
 	for i, c := range list {
 		byTo[c.ToSeq] = &list[i]
 		if !c.Technical {
@@ -407,9 +408,9 @@ type textLine struct {
 type versionData struct {
 	Page
 	Source    api.Source
-	V         store.Version
+	V         tracker.Version
 	Latest    int
-	Change    *store.Change
+	Change    *tracker.Change
 	Lines     []textLine
 	Permalink string
 	Citation  string
@@ -450,7 +451,7 @@ func (s *server) versionPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // citation names a version the way a reader cites it.
-func citation(src api.Source, v store.Version) string {
+func citation(src api.Source, v tracker.Version) string {
 	return displayName(src) + ", version " + strconv.Itoa(v.Seq) + ", first seen " + when(v.FirstSeen) +
 		", last confirmed " + when(v.LastSeen) + ", SHA-256 " + v.SHA256
 }
@@ -506,16 +507,16 @@ func (s *server) atForm(w http.ResponseWriter, r *http.Request) {
 type diffData struct {
 	Page
 	Source   api.Source
-	From, To store.Version
+	From, To tracker.Version
 	Latest   int
 	Change   changes.Change
-	Stored   *store.Change
+	Stored   *tracker.Change
 	Side     bool
 }
 
 // diffOf resolves the from and to parameters (a seq or a date; by default
 // the latest version and the one before it) and compares the two texts.
-func (s *server) diffOf(ctx context.Context, id string, q url.Values) (from, to store.Version, ch changes.Change, err error) {
+func (s *server) diffOf(ctx context.Context, id string, q url.Values) (from, to tracker.Version, ch changes.Change, err error) {
 	from, to, err = s.cmp.Pair(ctx, id, q.Get("from"), q.Get("to"))
 	var re *compare.RefError
 	switch {
@@ -551,7 +552,7 @@ func (s *server) diffPage(w http.ResponseWriter, r *http.Request) {
 
 // diffData is what the diff page shows of a comparison: with the change
 // recorded between two consecutive versions, for its notes.
-func (s *server) diffData(ctx context.Context, src api.Source, from, to store.Version, ch changes.Change) diffData {
+func (s *server) diffData(ctx context.Context, src api.Source, from, to tracker.Version, ch changes.Change) diffData {
 	d := diffData{Page: Page{Title: displayName(src) + ": version " + strconv.Itoa(from.Seq) + " → " + strconv.Itoa(to.Seq)},
 		Source: src, From: from, To: to, Latest: src.CurrentSeq, Change: ch}
 	if to.Seq == from.Seq+1 {
@@ -567,7 +568,7 @@ func (s *server) diffData(ctx context.Context, src api.Source, from, to store.Ve
 // html`: the diff page of the web interface, inline view, with its style
 // sheet inline and without what needs a server to follow (navigation,
 // forms, links to other pages).
-func WriteDiffPage(ctx context.Context, w io.Writer, o Options, id string, from, to store.Version, ch changes.Change) error {
+func WriteDiffPage(ctx context.Context, w io.Writer, o Options, id string, from, to tracker.Version, ch changes.Change) error {
 	s := newServer(o)
 	src, err := s.source(ctx, id)
 	if err != nil {

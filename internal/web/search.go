@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"tracker"
 	"unicode"
 	"unicode/utf8"
 
@@ -26,7 +27,7 @@ type searchForm struct {
 }
 
 type docHit struct {
-	store.SearchHit
+	tracker.SearchHit
 	SourceName string
 	Segments   []segment
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"tracker"
 
 	"golang.org/x/net/html"
 
@@ -175,7 +176,7 @@ func mustNotContain(t *testing.T, what, body string, bad ...string) {
 	}
 }
 
-func version(t *testing.T, id string, seq int) store.Version {
+func version(t *testing.T, id string, seq int) tracker.Version {
 	t.Helper()
 	v, err := shared.db.Version(context.Background(), id, seq)
 	if err != nil {
@@ -355,12 +356,12 @@ func TestItemsPage(t *testing.T) {
 
 	for _, tc := range []struct {
 		query string
-		want  func(store.Item) bool
+		want  func(tracker.Item) bool
 	}{
-		{"?topic=privacy&all=1", func(it store.Item) bool { return hasTopic(it, "privacy") }},
-		{"?since=2025-08-04&all=1", func(it store.Item) bool { return !it.FirstSeen.Before(time.Date(2025, 8, 4, 0, 0, 0, 0, time.UTC)) }},
-		{"?until=2025-08-03&all=1", func(it store.Item) bool { return it.Baseline }},
-		{"?source=nope&all=1", func(store.Item) bool { return false }},
+		{"?topic=privacy&all=1", func(it tracker.Item) bool { return hasTopic(it, "privacy") }},
+		{"?since=2025-08-04&all=1", func(it tracker.Item) bool { return !it.FirstSeen.Before(time.Date(2025, 8, 4, 0, 0, 0, 0, time.UTC)) }},
+		{"?until=2025-08-03&all=1", func(it tracker.Item) bool { return it.Baseline }},
+		{"?source=nope&all=1", func(tracker.Item) bool { return false }},
 	} {
 		all, err := shared.db.Items(context.Background(), store.ItemFilter{All: true})
 		if err != nil {
@@ -380,7 +381,7 @@ func TestItemsPage(t *testing.T) {
 	page(t, "/items?since=last+week", http.StatusBadRequest)
 }
 
-func hasTopic(it store.Item, id string) bool {
+func hasTopic(it tracker.Item, id string) bool {
 	for _, m := range it.Topics {
 		if m.Topic == id {
 			return true
@@ -599,14 +600,14 @@ func TestHostileTextIsInert(t *testing.T) {
 	}
 	for i, text := range texts {
 		if _, _, err := db.AddVersion(ctx, store.NewVersion{SourceID: "evil", Text: text, At: time.Date(2026, 1, 1+i, 0, 0, 0, 0, time.UTC),
-			ExpectSeq: i, Provenance: store.ProvenanceImport, Change: &store.ChangeInfo{Importance: "minor"}}); err != nil {
+			ExpectSeq: i, Provenance: tracker.ProvenanceImport, Change: &store.ChangeInfo{Importance: "minor"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := db.UpsertSource(ctx, store.SourceInfo{ID: "evil-feed", Kind: "feed", Name: "Evil feed"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SaveFeedFetch(ctx, store.FeedFetch{SourceID: "evil-feed", At: now, New: []store.Item{{
+	if err := db.SaveFeedFetch(ctx, store.FeedFetch{SourceID: "evil-feed", At: now, New: []tracker.Item{{
 		Key: "k", Title: `Data <script>alert(6)</script> rules`, Link: "javascript:alert(7)", Text: `<img src=x onerror=alert(8)> data`,
 		Hash: "h", FirstSeen: now, Published: now, Kept: true}}}); err != nil {
 		t.Fatal(err)
@@ -661,7 +662,7 @@ func writeDiffPage(t *testing.T, o web.Options, id string, from, to int) string 
 	t.Helper()
 	ctx := context.Background()
 	var texts [2]string
-	var vs [2]store.Version
+	var vs [2]tracker.Version
 	for i, seq := range []int{from, to} {
 		v, err := o.DB.Version(ctx, id, seq)
 		if err != nil {
