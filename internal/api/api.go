@@ -203,7 +203,7 @@ type Diff struct {
 }
 
 // NewDiff describes the change from version from to version to.
-func NewDiff(from, to tracker.Version, ch changes.Change) Diff {
+func NewDiff(from, to tracker.Version, ch changes.Analysis) Diff {
 	return Diff{
 		Source: to.SourceID, From: NewVersion(from), To: NewVersion(to), FromSeq: from.Seq, ToSeq: to.Seq,
 		DetectedAt: Time(to.FirstSeen), Technical: to.Technical && to.Seq == from.Seq+1, SameAs: intOrNull(to.SameAs),

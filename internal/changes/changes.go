@@ -41,25 +41,27 @@ const (
 // MajorWords is how many changed words make a change major whatever they say.
 const MajorWords = 150
 
-// Change is the analysis of one version against another.
-type Change struct {
-	Diff       *diff.Result
-	Importance tracker.Importance
-	// Topics are the topics of what changed in substance, with the words
-	// (or the section, or the document's subject) that justify each.
-	Topics []topics.Match
-	// Artefact says why a cosmetic change tells nothing new (see the
-	// Artefact constants); "" for a change of substance.
-	Artefact string
-	// Reason says in a sentence what the change does.
-	Reason string
+// Analysis is the comparison of one version's text with another's: the
+// word-level diff, the changed passages, and the change they make,
+// classified.
+type Analysis struct {
+	Diff *diff.Result
 	// Passages are the changed paragraphs, the weightiest first.
 	Passages []*Passage
+	// Change is the classified change, as recorded: its Importance; its
+	// Topics, of what changed in substance, with the words (or the
+	// section, or the document's subject) that justify each; the words
+	// added and removed and the diff's summary; its Artefact, why a
+	// cosmetic change tells nothing new (see the Artefact constants), ""
+	// for a change of substance; and its Reason, what it does in a
+	// sentence. An analysis knows only two texts: the source, the seqs and
+	// the time are the caller's to fill in.
+	tracker.Change
 }
 
 // Analyze compares old with new and classifies the change, knowing nothing
 // of the document but its texts.
-func Analyze(old, new string, tax *topics.Taxonomy) Change {
+func Analyze(old, new string, tax *topics.Taxonomy) Analysis {
 	return AnalyzeIn(old, new, Context{Taxonomy: tax})
 }
 
@@ -68,9 +70,10 @@ func Analyze(old, new string, tax *topics.Taxonomy) Change {
 // capture fault or the same words laid out anew tells nothing; what is left
 // has the topics of its words, its section and the document's subject, and
 // an importance by what it does.
-func AnalyzeIn(old, new string, ctx Context) Change {
+func AnalyzeIn(old, new string, ctx Context) Analysis {
 	d := diff.Compare(old, new, diff.Options{})
-	c := Change{Diff: d}
+	c := Analysis{Diff: d}
+	c.WordsAdded, c.WordsRemoved, c.Summary = d.WordsAdded, d.WordsRemoved, d.Summary()
 	if !d.Changed() {
 		c.Importance = Cosmetic
 		c.Reason = "The two versions are the same."
@@ -116,7 +119,7 @@ func kindOfArtefacts(ps []*Passage) string {
 
 // reason says in a sentence what the change does: its weightiest passage,
 // and how many more there are.
-func reason(c Change) string {
+func reason(c Analysis) string {
 	if len(c.Passages) == 0 {
 		return "Only the layout changed."
 	}

@@ -416,7 +416,7 @@ func isReference(e string) bool {
 }
 
 // decide sets the importance and topics of a change from its passages.
-func decide(c *Change, ps []*Passage, tax *topics.Taxonomy, subject []string) {
+func decide(c *Analysis, ps []*Passage, tax *topics.Taxonomy, subject []string) {
 	var substance []*Passage
 	words := 0
 	for _, p := range ps {

@@ -123,20 +123,20 @@ func (c *Comparer) Pair(ctx context.Context, id, fromRef, toRef string) (from, t
 }
 
 // Compare diffs and classifies the change from version from to version to.
-func (c *Comparer) Compare(ctx context.Context, from, to tracker.Version) (changes.Change, error) {
+func (c *Comparer) Compare(ctx context.Context, from, to tracker.Version) (changes.Analysis, error) {
 	old, err := c.DB.Text(ctx, from)
 	if err != nil {
-		return changes.Change{}, err
+		return changes.Analysis{}, err
 	}
 	new, err := c.DB.Text(ctx, to)
 	if err != nil {
-		return changes.Change{}, err
+		return changes.Analysis{}, err
 	}
 	return changes.Analyze(old, new, c.Taxonomy), nil
 }
 
 // Change compares the two versions of a recorded change.
-func (c *Comparer) Change(ctx context.Context, ch tracker.Change) (from, to tracker.Version, a changes.Change, err error) {
+func (c *Comparer) Change(ctx context.Context, ch tracker.Change) (from, to tracker.Version, a changes.Analysis, err error) {
 	if from, err = c.DB.Version(ctx, ch.SourceID, ch.FromSeq); err != nil {
 		return
 	}

@@ -54,7 +54,7 @@ func BenchmarkSendDigests(b *testing.B) {
 			nv := store.NewVersion{SourceID: id, Text: text, At: at, ExpectSeq: v, Provenance: tracker.ProvenanceImport}
 			if v > 0 {
 				ch := changes.Analyze(prev, text, cfg.Taxonomy)
-				nv.Change = &store.ChangeInfo{Importance: ch.Importance, WordsAdded: ch.Diff.WordsAdded, WordsRemoved: ch.Diff.WordsRemoved,
+				nv.Change = &tracker.Change{Importance: ch.Importance, WordsAdded: ch.Diff.WordsAdded, WordsRemoved: ch.Diff.WordsRemoved,
 					Topics: ch.Topics, Summary: ch.Diff.Summary()}
 			}
 			if _, _, err := db.AddVersion(ctx, nv); err != nil {

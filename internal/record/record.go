@@ -57,11 +57,11 @@ type Result struct {
 	// already current (Added false).
 	Version tracker.Version
 	Added   bool
-	// Change is the new version's change against the one before it; nil
-	// for a source's first version.
-	Change *store.ChangeInfo
+	// Change is the new version's change against the one before it, as
+	// recorded; nil for a source's first version.
+	Change *tracker.Change
 	// Analysis is the full comparison behind Change.
-	Analysis *changes.Change
+	Analysis *changes.Analysis
 }
 
 // retries bounds how often a record is tried again when another process
@@ -98,7 +98,7 @@ func (r *Recorder) record(ctx context.Context, t Text, cur tracker.Version, curT
 	if t.Provenance == tracker.ProvenanceFetch && cur.Seq > 0 && cur.RulesHash != t.RulesHash {
 		nv.Technical = true
 	}
-	var analysis *changes.Change
+	var analysis *changes.Analysis
 	if cur.Seq > 0 {
 		if curText == "" {
 			var err error
@@ -111,7 +111,8 @@ func (r *Recorder) record(ctx context.Context, t Text, cur tracker.Version, curT
 		}
 		a := r.AnalyzeIn(ctx, t.SourceID, cur, curText, t.Text)
 		analysis = &a
-		nv.Change = Info(a)
+		ch := a.Change
+		nv.Change = &ch
 	}
 	v, added, err := r.DB.AddVersion(ctx, nv)
 	if err != nil || !added {
@@ -123,7 +124,7 @@ func (r *Recorder) record(ctx context.Context, t Text, cur tracker.Version, curT
 // AnalyzeIn compares the text of version cur of a source with a new one, as
 // a reader of the document would: knowing its name and which paragraphs
 // its earlier versions held.
-func (r *Recorder) AnalyzeIn(ctx context.Context, sourceID string, cur tracker.Version, old, new string) changes.Change {
+func (r *Recorder) AnalyzeIn(ctx context.Context, sourceID string, cur tracker.Version, old, new string) changes.Analysis {
 	return changes.AnalyzeIn(old, new, changes.Context{Taxonomy: r.Taxonomy, Document: Document(ctx, r.DB, sourceID, cur.Seq)})
 }
 
@@ -145,12 +146,4 @@ func Document(ctx context.Context, db *store.DB, sourceID string, seq int) chang
 		}
 	}
 	return doc
-}
-
-// Info is what the store keeps of an analysis.
-func Info(a changes.Change) *store.ChangeInfo {
-	return &store.ChangeInfo{
-		Importance: a.Importance, WordsAdded: a.Diff.WordsAdded, WordsRemoved: a.Diff.WordsRemoved,
-		Topics: a.Topics, Summary: a.Diff.Summary(), Artefact: a.Artefact, Reason: a.Reason,
-	}
 }

@@ -45,7 +45,7 @@ type Result struct {
 	// Version is the new version, for New.
 	Version tracker.Version
 	// Change describes a new version against the previous one.
-	Change *store.ChangeInfo
+	Change *tracker.Change
 	// Feed is true for a feed source; Items tells what it brought.
 	Feed  bool
 	Items ItemCounts

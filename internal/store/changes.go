@@ -10,17 +10,6 @@ import (
 	"tracker"
 )
 
-// ChangeInfo is what the caller computed about a new version.
-type ChangeInfo struct {
-	Importance   tracker.Importance
-	WordsAdded   int
-	WordsRemoved int
-	Topics       []tracker.TopicMatch
-	Summary      string
-	Artefact     string
-	Reason       string
-}
-
 func insertChange(ctx context.Context, tx *txn, c tracker.Change) error {
 	tj, err := json.Marshal(nonNilMatches(c.Topics))
 	if err != nil {

@@ -32,9 +32,13 @@ type NewVersion struct {
 	Technical  bool
 	RulesHash  string
 	Validators *tracker.Validators
-	// Change describes the new version against the current one; it is
-	// recorded when the source already had a version.
-	Change *ChangeInfo
+	// Change is the new version's change against the current one, as the
+	// caller classified it (importance, topics, words, summary, artefact,
+	// reason). It is recorded when the source already had a version, with
+	// what the new version decides: the source, the two seqs, the time it
+	// was detected, technical and same_as; once recorded, *Change holds
+	// them too.
+	Change *tracker.Change
 	// Now, when set, dates the version (and its change) when its write
 	// begins rather than At, when the fetch began: a digest reads after
 	// Settle, so a change is in the digest of the window it is dated in,
@@ -50,6 +54,7 @@ func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v tracker.Version,
 		nv.Provenance = tracker.ProvenanceFetch
 	}
 	sum := text.Hash(nv.Text)
+	var recorded *tracker.Change
 	err = db.write(ctx, func(tx *txn) error {
 		cur, err := currentVersion(ctx, tx, nv.SourceID)
 		if err != nil && !errors.Is(err, ErrNotFound) {
@@ -100,12 +105,13 @@ func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v tracker.Version,
 			return fmt.Errorf("store: save version %d of %s: %w", v.Seq, v.SourceID, err)
 		}
 		if cur.Seq > 0 && nv.Change != nil {
-			c := nv.Change
-			if err := insertChange(ctx, tx, tracker.Change{SourceID: v.SourceID, FromSeq: cur.Seq, ToSeq: v.Seq, DetectedAt: v.FirstSeen,
-				Importance: c.Importance, Technical: v.Technical, SameAs: v.SameAs, WordsAdded: c.WordsAdded,
-				WordsRemoved: c.WordsRemoved, Topics: c.Topics, Summary: c.Summary, Artefact: c.Artefact, Reason: c.Reason}); err != nil {
+			c := *nv.Change
+			c.SourceID, c.FromSeq, c.ToSeq, c.DetectedAt = v.SourceID, cur.Seq, v.Seq, v.FirstSeen
+			c.Technical, c.SameAs = v.Technical, v.SameAs
+			if err := insertChange(ctx, tx, c); err != nil {
 				return err
 			}
+			recorded = &c
 		}
 		if err := indexVersion(ctx, tx, v.SourceID, v.Seq, nv.Text); err != nil {
 			return err
@@ -121,6 +127,9 @@ func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v tracker.Version,
 		ok = true
 		return nil
 	})
+	if err == nil && recorded != nil {
+		*nv.Change = *recorded
+	}
 	return v, ok, err
 }
 

@@ -122,7 +122,7 @@ func fill(path string) error {
 			w := words[rnd.IntN(len(words))]
 			_, added, err := db.AddVersion(ctx, store.NewVersion{SourceID: id, Text: strings.Join(lines, "\n"),
 				At: start.Add(time.Duration(v) * 84 * time.Hour), ExpectSeq: v, Provenance: tracker.ProvenanceImport,
-				Change: &store.ChangeInfo{Importance: levels[rnd.IntN(len(levels))], WordsAdded: 1 + rnd.IntN(20), WordsRemoved: rnd.IntN(20),
+				Change: &tracker.Change{Importance: levels[rnd.IntN(len(levels))], WordsAdded: 1 + rnd.IntN(20), WordsRemoved: rnd.IntN(20),
 					Topics: []topics.Match{{Topic: topics.Privacy, Evidence: []string{w}}}, Summary: "a few words"}})
 			if err != nil {
 				return fmt.Errorf("%s version %d: %w", id, v+1, err)

@@ -198,7 +198,7 @@ func diffCSV(res *diff.Result) ([]byte, error) {
 
 // diffMarkdown cites both versions and gives the diff as plain text in a
 // fence, where no character of the documents can turn into markup.
-func diffMarkdown(src api.Source, from, to tracker.Version, ch changes.Change, link string) []byte {
+func diffMarkdown(src api.Source, from, to tracker.Version, ch changes.Analysis, link string) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s: version %d → version %d\n\n", md(displayName(src)), from.Seq, to.Seq)
 	fmt.Fprintf(&b, "- From: %s\n- To: %s\n- Importance: **%s**; %s\n", md(citation(src, from)), md(citation(src, to)), ch.Importance, ch.Diff.Summary())

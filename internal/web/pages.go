@@ -509,14 +509,14 @@ type diffData struct {
 	Source   api.Source
 	From, To tracker.Version
 	Latest   int
-	Change   changes.Change
+	Change   changes.Analysis
 	Stored   *tracker.Change
 	Side     bool
 }
 
 // diffOf resolves the from and to parameters (a seq or a date; by default
 // the latest version and the one before it) and compares the two texts.
-func (s *server) diffOf(ctx context.Context, id string, q url.Values) (from, to tracker.Version, ch changes.Change, err error) {
+func (s *server) diffOf(ctx context.Context, id string, q url.Values) (from, to tracker.Version, ch changes.Analysis, err error) {
 	from, to, err = s.cmp.Pair(ctx, id, q.Get("from"), q.Get("to"))
 	var re *compare.RefError
 	switch {
@@ -552,7 +552,7 @@ func (s *server) diffPage(w http.ResponseWriter, r *http.Request) {
 
 // diffData is what the diff page shows of a comparison: with the change
 // recorded between two consecutive versions, for its notes.
-func (s *server) diffData(ctx context.Context, src api.Source, from, to tracker.Version, ch changes.Change) diffData {
+func (s *server) diffData(ctx context.Context, src api.Source, from, to tracker.Version, ch changes.Analysis) diffData {
 	d := diffData{Page: Page{Title: displayName(src) + ": version " + strconv.Itoa(from.Seq) + " → " + strconv.Itoa(to.Seq)},
 		Source: src, From: from, To: to, Latest: src.CurrentSeq, Change: ch}
 	if to.Seq == from.Seq+1 {
@@ -568,7 +568,7 @@ func (s *server) diffData(ctx context.Context, src api.Source, from, to tracker.
 // html`: the diff page of the web interface, inline view, with its style
 // sheet inline and without what needs a server to follow (navigation,
 // forms, links to other pages).
-func WriteDiffPage(ctx context.Context, w io.Writer, o Options, id string, from, to tracker.Version, ch changes.Change) error {
+func WriteDiffPage(ctx context.Context, w io.Writer, o Options, id string, from, to tracker.Version, ch changes.Analysis) error {
 	s := newServer(o)
 	src, err := s.source(ctx, id)
 	if err != nil {

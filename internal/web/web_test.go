@@ -600,7 +600,7 @@ func TestHostileTextIsInert(t *testing.T) {
 	}
 	for i, text := range texts {
 		if _, _, err := db.AddVersion(ctx, store.NewVersion{SourceID: "evil", Text: text, At: time.Date(2026, 1, 1+i, 0, 0, 0, 0, time.UTC),
-			ExpectSeq: i, Provenance: tracker.ProvenanceImport, Change: &store.ChangeInfo{Importance: "minor"}}); err != nil {
+			ExpectSeq: i, Provenance: tracker.ProvenanceImport, Change: &tracker.Change{Importance: "minor"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
