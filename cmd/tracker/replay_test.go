@@ -79,7 +79,7 @@ func cleanText(t *testing.T, md []byte) string {
 type event struct {
 	source string
 	path   string
-	v      replaytest.Version
+	v      replaytest.Capture
 }
 
 // TestReplayTikTokHistory serves the real history of TikTok's Terms of

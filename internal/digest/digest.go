@@ -70,11 +70,11 @@ type Section struct {
 type Document struct {
 	SourceID string
 	Name     string
-	Changes  []Change
+	Changes  []ChangeEntry
 }
 
-// Change is one change as the digest shows it.
-type Change struct {
+// ChangeEntry is one change as the digest shows it.
+type ChangeEntry struct {
 	When       string
 	Importance tracker.Importance
 	FromSeq    int
@@ -103,11 +103,11 @@ type Evidence struct {
 type Regulator struct {
 	SourceID string
 	Name     string
-	Items    []Item
+	Items    []ItemEntry
 }
 
-// Item is a regulator item as the digest shows it.
-type Item struct {
+// ItemEntry is a regulator item as the digest shows it.
+type ItemEntry struct {
 	Title   string
 	Date    string
 	Link    string
@@ -135,7 +135,7 @@ type Builder struct {
 	DB     *store.DB
 	Config *config.Config
 
-	excerpts map[changeKey]Change
+	excerpts map[changeKey]ChangeEntry
 }
 
 type changeKey struct {
@@ -275,7 +275,7 @@ func (b *Builder) Build(ctx context.Context, r *config.Recipient, start, end tim
 			s.Regulators = append(s.Regulators, Regulator{SourceID: it.SourceID, Name: b.sourceName(it.SourceID)})
 		}
 		date := api.Published(it)[:10]
-		s.Regulators[len(s.Regulators)-1].Items = append(s.Regulators[len(s.Regulators)-1].Items, Item{
+		s.Regulators[len(s.Regulators)-1].Items = append(s.Regulators[len(s.Regulators)-1].Items, ItemEntry{
 			Title: it.Title, Date: date, Link: it.Link, Excerpt: text.Summary(strings.TrimSpace(it.Text+" "+it.PageText), 240),
 			Topics: b.evidence(it.Topics), Updated: it.Revision > 1 && inWindow(it.UpdatedAt),
 		})
@@ -335,16 +335,16 @@ func plural(n int, one, many string) string {
 }
 
 // change renders one change with its excerpt.
-func (b *Builder) change(ctx context.Context, c tracker.Change, loc *time.Location, baseURL string) (Change, error) {
+func (b *Builder) change(ctx context.Context, c tracker.Change, loc *time.Location, baseURL string) (ChangeEntry, error) {
 	k := changeKey{c.SourceID, c.FromSeq, c.ToSeq}
 	e, ok := b.excerpts[k]
 	if !ok {
 		var err error
 		if e, err = b.excerpt(ctx, c); err != nil {
-			return Change{}, err
+			return ChangeEntry{}, err
 		}
 		if b.excerpts == nil {
-			b.excerpts = map[changeKey]Change{}
+			b.excerpts = map[changeKey]ChangeEntry{}
 		}
 		b.excerpts[k] = e
 	}
@@ -360,20 +360,20 @@ func (b *Builder) change(ctx context.Context, c tracker.Change, loc *time.Locati
 }
 
 // excerpt compares the two versions of a change.
-func (b *Builder) excerpt(ctx context.Context, c tracker.Change) (Change, error) {
+func (b *Builder) excerpt(ctx context.Context, c tracker.Change) (ChangeEntry, error) {
 	cmp := compare.Comparer{DB: b.DB, Taxonomy: b.Config.Taxonomy}
 	_, _, a, err := cmp.Change(ctx, c)
 	if err != nil {
-		return Change{}, err
+		return ChangeEntry{}, err
 	}
 	dr := a.Diff
 	opt := diff.ExcerptOptions{Hunks: 4}
 	ex, more := dr.Excerpts(opt)
 	html, err := renderExcerptHTML(ex, more)
 	if err != nil {
-		return Change{}, err
+		return ChangeEntry{}, err
 	}
-	return Change{FromSeq: c.FromSeq, ToSeq: c.ToSeq, Excerpt: dr.ExcerptText(opt), ExcerptHTML: html}, nil
+	return ChangeEntry{FromSeq: c.FromSeq, ToSeq: c.ToSeq, Excerpt: dr.ExcerptText(opt), ExcerptHTML: html}, nil
 }
 
 // bySource splits changes by source, each oldest first, sources in the order

@@ -235,7 +235,7 @@ func TestFlipFlopsAreFolded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var privacy []Change
+	var privacy []ChangeEntry
 	for _, s := range d.Sections {
 		for _, doc := range s.Documents {
 			if doc.SourceID == "tiktok-privacy-policy" {

@@ -25,8 +25,8 @@ import (
 	"tracker/internal/sources/page"
 )
 
-// Version is one recorded version of a document in a dataset.
-type Version struct {
+// Capture is one version of a document as a dataset recorded it.
+type Capture struct {
 	Service    string
 	Document   string
 	Seq        int
@@ -49,7 +49,7 @@ func OTADir() string { return filepath.Join(TestdataDir(), "ota-tiktok") }
 // History is the real history of one TikTok document of testdata (such as
 // "Terms of Service"), oldest first, for a test; it fails the test when
 // testdata cannot be read.
-func History(tb testing.TB, document string) []Version {
+func History(tb testing.TB, document string) []Capture {
 	tb.Helper()
 	docs, err := Load(OTADir())
 	if err != nil {
@@ -63,13 +63,13 @@ func History(tb testing.TB, document string) []Version {
 
 // Load reads the versions listed in a dataset's manifest.tsv, grouped by
 // document and oldest first.
-func Load(dir string) (map[string][]Version, error) {
+func Load(dir string) (map[string][]Capture, error) {
 	f, err := os.Open(filepath.Join(dir, "manifest.tsv"))
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	out := map[string][]Version{}
+	out := map[string][]Capture{}
 	sc := bufio.NewScanner(f)
 	for line := 0; sc.Scan(); line++ {
 		cols := strings.Split(sc.Text(), "\t")
@@ -85,7 +85,7 @@ func Load(dir string) (map[string][]Version, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[cols[1]] = append(out[cols[1]], Version{
+		out[cols[1]] = append(out[cols[1]], Capture{
 			Service: cols[0], Document: cols[1], Seq: seq, RecordedAt: at, Kind: cols[4], File: cols[5], Markdown: md,
 		})
 	}

@@ -192,7 +192,7 @@ func (c *Checker) checkFeed(ctx context.Context, src *config.Source) Result {
 // (AltKey) when another item of the feed, or the item stored under the
 // plain link, is a different item; the plain link otherwise. A key once
 // given never changes with what else the feed lists.
-func itemKey(fi feed.Item, stored map[string]store.ItemState) string {
+func itemKey(fi feed.Entry, stored map[string]store.ItemState) string {
 	if fi.AltKey == "" {
 		return fi.Key
 	}

@@ -120,7 +120,7 @@ func fromClock(d time.Time) (time.Time, bool, bool) {
 // is taken in the zone where that clock reads midnight (04:00 UTC is
 // midnight at UTC-4, Washington in summer), choosing offsets from -12:00
 // to +11:45. It reports whether it changed anything.
-func inferDateOnly(items []Item) bool {
+func inferDateOnly(items []Entry) bool {
 	var timed []int
 	for i, it := range items {
 		if it.HasDate && !it.DateOnly {

@@ -29,8 +29,8 @@ import (
 	nethtml "golang.org/x/net/html"
 )
 
-// Item is one normalised feed entry.
-type Item struct {
+// Entry is one normalised feed entry.
+type Entry struct {
 	// Key identifies the item across fetches of the same feed: see Key.
 	Key string `json:"key"`
 	// AltKey, for an item without a guid, is its link with its title
@@ -68,7 +68,7 @@ type Item struct {
 // Day returns the item's date as YYYY-MM-DD, or "" when it has none. For a
 // date-only item this is the date the feed gave, whatever the reader's zone;
 // for a timed item it is the UTC date.
-func (it Item) Day() string {
+func (it Entry) Day() string {
 	if !it.HasDate {
 		return ""
 	}
@@ -81,8 +81,8 @@ type Feed struct {
 	Link  string `json:"link,omitempty"`
 	// Format is the detected format and version, e.g. "rss 2.0", "rss 1.0"
 	// (RDF), "atom 1.0", "json 1.1".
-	Format string `json:"format"`
-	Items  []Item `json:"items"`
+	Format string  `json:"format"`
+	Items  []Entry `json:"items"`
 	// Skipped counts items dropped because they had no title, no link and
 	// no text: there is nothing in them to show anyone.
 	Skipped int `json:"skipped"`
@@ -188,19 +188,19 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 		Title:  titleText(gf.Title),
 		Link:   resolve(base, gf.Link),
 		Format: format(gf.FeedType, gf.FeedVersion),
-		Items:  make([]Item, 0, len(gf.Items)),
+		Items:  make([]Entry, 0, len(gf.Items)),
 	}
 	var entries []*atom.Entry
 	if af, ok := gf.OriginalFeed().(*atom.Feed); ok && len(af.Entries) == len(gf.Items) {
 		entries = af.Entries
 	}
-	var items []Item
+	var items []Entry
 	for i, gi := range gf.Items {
 		var entry *atom.Entry
 		if entries != nil {
 			entry = entries[i]
 		}
-		it := newItem(gi, entry, base)
+		it := newEntry(gi, entry, base)
 		if it.Title == "" && it.Link == "" && it.Text == "" {
 			f.Skipped++
 			continue
@@ -277,8 +277,8 @@ func lineAt(body []byte, offset int64) int {
 	return bytes.Count(body[:offset], []byte("\n")) + 1
 }
 
-func newItem(gi *gofeed.Item, entry *atom.Entry, base *url.URL) Item {
-	it := Item{
+func newEntry(gi *gofeed.Item, entry *atom.Entry, base *url.URL) Entry {
+	it := Entry{
 		GUID:  strings.TrimSpace(gi.GUID),
 		Title: titleText(gi.Title),
 	}
@@ -371,7 +371,7 @@ func resolve(base *url.URL, ref string) string {
 // Key returns the item's stable key: its GUID; else its link with tracking
 // parameters removed (CleanLink); else "hash:" and a hash of its title and
 // raw date. Keys are unique within one feed, not across feeds.
-func Key(it Item) string {
+func Key(it Entry) string {
 	if g := strings.TrimSpace(it.GUID); g != "" {
 		return g
 	}
@@ -392,7 +392,7 @@ func Sig(title, _ string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-func contentHash(it Item) string {
+func contentHash(it Entry) string {
 	sum := sha256.Sum256([]byte(it.Title + "\n" + it.Link + "\n" + it.Text))
 	return hex.EncodeToString(sum[:])
 }

@@ -45,7 +45,7 @@ func parseTestdata(tb testing.TB, name, contentType, feedURL string) *Feed {
 	return f
 }
 
-func itemByTitle(tb testing.TB, f *Feed, prefix string) Item {
+func itemByTitle(tb testing.TB, f *Feed, prefix string) Entry {
 	tb.Helper()
 	for _, it := range f.Items {
 		if strings.HasPrefix(it.Title, prefix) {
@@ -53,7 +53,7 @@ func itemByTitle(tb testing.TB, f *Feed, prefix string) Item {
 		}
 	}
 	tb.Fatalf("no item titled %q...", prefix)
-	return Item{}
+	return Entry{}
 }
 
 // markupOrEntity finds anything a reader should never see in item text.
@@ -390,8 +390,8 @@ func TestKeys(t *testing.T) {
 	if got := f.Items[0].Key; got != "https://www.example.org/blog/new-rules" {
 		t.Errorf("key from link = %q", got)
 	}
-	a := Item{Title: "t", Link: "https://www.example.org/blog/new-rules?utm_source=rss&utm_medium=feed&utm_campaign=blog"}
-	b := Item{Title: "t", Link: "https://www.example.org/blog/new-rules?utm_source=newsletter&utm_medium=email&mc_cid=abc123&mc_eid=def456"}
+	a := Entry{Title: "t", Link: "https://www.example.org/blog/new-rules?utm_source=rss&utm_medium=feed&utm_campaign=blog"}
+	b := Entry{Title: "t", Link: "https://www.example.org/blog/new-rules?utm_source=newsletter&utm_medium=email&mc_cid=abc123&mc_eid=def456"}
 	if Key(a) != Key(b) {
 		t.Errorf("links differing by tracking parameters: keys %q and %q", Key(a), Key(b))
 	}
@@ -414,7 +414,7 @@ func TestKeys(t *testing.T) {
 	if Key(edited) != noLink.Key {
 		t.Errorf("key changed with the text or title spacing")
 	}
-	for name, other := range map[string]Item{
+	for name, other := range map[string]Entry{
 		"other title": {Title: "Office open for the bank holiday", DateRaw: noLink.DateRaw},
 		"other date":  {Title: noLink.Title, DateRaw: "Fri, 08 Aug 2025 12:00:00 +0100"},
 	} {
@@ -547,12 +547,12 @@ func TestDates(t *testing.T) {
 }
 
 func TestInferDateOnly(t *testing.T) {
-	at := func(s string) Item {
+	at := func(s string) Entry {
 		ts, err := time.Parse(time.RFC3339, s)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return Item{Published: ts.UTC(), HasDate: true}
+		return Entry{Published: ts.UTC(), HasDate: true}
 	}
 	tests := []struct {
 		name     string
@@ -569,7 +569,7 @@ func TestInferDateOnly(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var items []Item
+			var items []Entry
 			for _, s := range tt.times {
 				items = append(items, at(s))
 			}
