@@ -186,13 +186,18 @@ func (a *app) loadConfig() (*config.Config, bool) {
 // commands that work without one (the built-in topics then apply).
 type configOrDefaults struct{ *config.Config }
 
-func (c configOrDefaults) taxonomy() *topics.Taxonomy {
-	if c.Config != nil {
-		return c.Taxonomy
+func (c configOrDefaults) taxonomy() *topics.Taxonomy { return taxonomy(c.Config) }
+
+// taxonomy compiles the topics of cfg, or the built-in ones when cfg is
+// nil, for the stages that classify.
+func taxonomy(cfg *config.Config) *topics.Taxonomy {
+	var tc topics.Config
+	if cfg != nil {
+		tc = cfg.TopicsConfig()
 	}
-	tax, err := topics.Compile(topics.Defaults(), nil)
+	tax, err := tc.Compile()
 	if err != nil {
-		panic(err) // the built-in taxonomy is tested
+		panic(err) // config.Load compiled it once; the built-in taxonomy is tested
 	}
 	return tax
 }

@@ -42,7 +42,7 @@ func runCheck(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 	}
 	defer db.Close()
 
-	checker := sources.NewChecker(cfg, db, a.logger())
+	checker := sources.NewChecker(cfg, taxonomy(cfg), db, a.logger())
 	checker.Now = a.now
 	// Recipients are followed from the first run that knows them.
 	var addrs []string

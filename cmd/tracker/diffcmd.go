@@ -77,7 +77,7 @@ func runDiff(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 	case "json":
 		return a.printJSON(api.NewDiff(from, to, ch))
 	case "html":
-		if err := web.WriteDiffPage(ctx, a.stdout, web.Options{DB: db, Config: cfg.Config, Now: a.now}, id, from, to, ch); err != nil {
+		if err := web.WriteDiffPage(ctx, a.stdout, web.Options{DB: db, Config: cfg.Config, Taxonomy: cmp.Taxonomy, Now: a.now}, id, from, to, ch); err != nil {
 			a.errorf("%v", err)
 			return exitFailed
 		}

@@ -61,7 +61,7 @@ func runDigest(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 		return exitFailed
 	}
 	defer db.Close()
-	sender, err := digest.NewSender(cfg, db, a.getenv, a.logger())
+	sender, err := digest.NewSender(cfg, taxonomy(cfg), db, a.getenv, a.logger())
 	if err != nil {
 		a.errorf("%v", err)
 		return exitUsage

@@ -108,7 +108,7 @@ func runProbe(ctx context.Context, a *app, cfg *config.Config) int {
 			pages[i].Render = ""
 		}
 	}
-	checker := sources.NewChecker(cfg, nil, a.logger())
+	checker := sources.NewChecker(cfg, nil, nil, a.logger())
 	defer func() {
 		if err := checker.Close(); err != nil {
 			a.errorf("%v", err)

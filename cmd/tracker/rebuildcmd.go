@@ -65,7 +65,7 @@ func runRebuild(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		return exitFailed
 	}
 	defer db.Close()
-	checker := sources.NewChecker(cfg, db, a.logger())
+	checker := sources.NewChecker(cfg, taxonomy(cfg), db, a.logger())
 	checker.Now = a.now
 	defer checker.Close()
 	code := exitOK

@@ -17,6 +17,7 @@ import (
 
 	"tracker/internal/config"
 	"tracker/internal/daemon"
+	"tracker/internal/topics"
 	"tracker/internal/web"
 )
 
@@ -92,15 +93,15 @@ func runRun(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 
 	// The web pages name the declared sources and classify with the
 	// configured topics: they follow each configuration a SIGHUP loads.
-	newPages := func(cfg *config.Config) http.Handler {
+	newPages := func(cfg *config.Config, tax *topics.Taxonomy) http.Handler {
 		base := a.runf.baseURL
 		if base == "" {
 			base = cfg.Mail.BaseURL // where the digests' links point
 		}
-		return web.New(web.Options{DB: db, Config: cfg, Log: log, Access: access, BaseURL: base})
+		return web.New(web.Options{DB: db, Config: cfg, Taxonomy: tax, Log: log, Access: access, BaseURL: base})
 	}
 	var pages swapHandler
-	pages.set(newPages(cfg))
+	pages.set(newPages(d.Config()))
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

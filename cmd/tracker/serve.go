@@ -51,7 +51,7 @@ func runServe(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 	if baseURL == "" && cfg.Config != nil {
 		baseURL = cfg.Mail.BaseURL // where the digests' links point
 	}
-	h := web.New(web.Options{DB: db, Config: cfg.Config, Now: a.now, Log: log, Access: access, BaseURL: baseURL})
+	h := web.New(web.Options{DB: db, Config: cfg.Config, Taxonomy: cfg.taxonomy(), Now: a.now, Log: log, Access: access, BaseURL: baseURL})
 
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {

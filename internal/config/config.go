@@ -49,10 +49,15 @@ type Config struct {
 	// Mail says how digests are sent; Recipients who receive them.
 	Mail       Mail        `yaml:"mail"`
 	Recipients []Recipient `yaml:"recipients"`
+}
 
-	// Taxonomy is the compiled topics: the built-in ones (unless
-	// settings.no_default_topics) merged with Topics.
-	Taxonomy *topics.Taxonomy `yaml:"-"`
+// TopicsConfig is what the taxonomy is compiled from: the built-in topics
+// (unless settings.no_default_topics) merged with the topics section. Load
+// has checked that it compiles; the wiring compiles it once
+// (topics.Config.Compile) and hands the taxonomy to the stages that
+// classify.
+func (c *Config) TopicsConfig() topics.Config {
+	return topics.Config{NoDefaults: c.Settings.NoDefaultTopics, Topics: c.Topics}
 }
 
 // Settings hold the defaults that apply to every source.
@@ -382,15 +387,12 @@ func Parse(path string, data []byte) (*Config, error) {
 	normalize(cfg)
 	normalizeMail(cfg)
 	probs := validate(cfg)
-	base := topics.Defaults()
-	if cfg.Settings.NoDefaultTopics {
-		base = nil
-	}
-	tax, err := topics.Compile(base, cfg.Topics)
+	// Compiled to be checked, and to check the topics that sources and
+	// recipients name; the taxonomy itself is the wiring's to build.
+	tax, err := cfg.TopicsConfig().Compile()
 	if err != nil {
 		probs = append(probs, Problem{Line: keyLine(&root, "topics"), Msg: err.Error()})
 	}
-	cfg.Taxonomy = tax
 	probs = append(probs, validateMail(cfg, keyLine(&root, "mail"))...)
 	if tax != nil {
 		for _, src := range cfg.Sources {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"tracker/internal/topics"
 )
 
 func TestDefaultSourcesFileIsValid(t *testing.T) {
@@ -322,7 +323,7 @@ func TestTopics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := cfg.Taxonomy.Classify("Your voiceprint is kept. Refunds are not available and VAT applies.")
+	got := taxonomyOf(t, cfg).Classify("Your voiceprint is kept. Refunds are not available and VAT applies.")
 	var ids []string
 	for _, m := range got {
 		ids = append(ids, m.Topic)
@@ -335,7 +336,7 @@ func TestTopics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cfg.Taxonomy.Classify("personal data and VAT"); len(got) != 1 || got[0].Topic != "tax" {
+	if got := taxonomyOf(t, cfg).Classify("personal data and VAT"); len(got) != 1 || got[0].Topic != "tax" {
 		t.Errorf("without defaults: %v", got)
 	}
 
@@ -424,4 +425,13 @@ sources:
 	if !strings.Contains(first, `schedule "never"`) || strings.Index(first, `"schedule`) > strings.Index(first, `feed_schedule`) {
 		t.Errorf("settings problems not in the file's order:\n%s", first)
 	}
+}
+
+func taxonomyOf(t *testing.T, cfg *Config) *topics.Taxonomy {
+	t.Helper()
+	tax, err := cfg.TopicsConfig().Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tax
 }

@@ -24,6 +24,7 @@ import (
 	"tracker/internal/digest"
 	"tracker/internal/sources"
 	"tracker/internal/store"
+	"tracker/internal/topics"
 )
 
 // Options configure a Daemon.
@@ -46,6 +47,7 @@ type Daemon struct {
 
 	mu      sync.Mutex
 	cfg     *config.Config
+	tax     *topics.Taxonomy // compiled from cfg
 	checker *sources.Checker
 	sender  *digest.Sender
 	jobs    []*job
@@ -104,11 +106,15 @@ func New(opt Options, cfg *config.Config) (*Daemon, error) {
 // Metrics are the daemon's Prometheus metrics.
 func (d *Daemon) Metrics() *Metrics { return d.metrics }
 
-// apply makes cfg the running configuration.
+// apply makes cfg the running configuration, with its taxonomy.
 func (d *Daemon) apply(cfg *config.Config) error {
-	checker := sources.NewChecker(cfg, d.opt.DB, d.opt.Log)
+	tax, err := cfg.TopicsConfig().Compile()
+	if err != nil {
+		return err
+	}
+	checker := sources.NewChecker(cfg, tax, d.opt.DB, d.opt.Log)
 	checker.Now = d.opt.Clock.Now
-	sender, err := digest.NewSender(cfg, d.opt.DB, d.opt.Getenv, d.opt.Log)
+	sender, err := digest.NewSender(cfg, tax, d.opt.DB, d.opt.Getenv, d.opt.Log)
 	if err != nil {
 		return err
 	}
@@ -128,7 +134,7 @@ func (d *Daemon) apply(cfg *config.Config) error {
 	}
 	d.mu.Lock()
 	old := d.checker
-	d.cfg, d.checker, d.sender, d.jobs = cfg, checker, sender, jobs
+	d.cfg, d.tax, d.checker, d.sender, d.jobs = cfg, tax, checker, sender, jobs
 	idle := false
 	if old != nil {
 		d.retired[old] = true
@@ -164,12 +170,12 @@ func (d *Daemon) Reload() error {
 	return nil
 }
 
-// Config is the running configuration: the one given to New, or the last
-// one a Reload took.
-func (d *Daemon) Config() *config.Config {
+// Config is the running configuration, the one given to New or the last
+// one a Reload took, with the taxonomy compiled from it.
+func (d *Daemon) Config() (*config.Config, *topics.Taxonomy) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.cfg
+	return d.cfg, d.tax
 }
 
 // jitterOf spreads sources deterministically over [0, max): a source keeps

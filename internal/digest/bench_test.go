@@ -29,6 +29,7 @@ func BenchmarkSendDigests(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	tax := taxonomy(b, cfg)
 	ctx := context.Background()
 	db := storetest.Open(b)
 	defer db.Close()
@@ -53,7 +54,7 @@ func BenchmarkSendDigests(b *testing.B) {
 			at := end.Add(-7*24*time.Hour + time.Duration(d*51+v)*10*time.Minute)
 			nv := store.NewVersion{SourceID: id, Text: text, At: at, ExpectSeq: v, Provenance: tracker.ProvenanceImport}
 			if v > 0 {
-				ch := changes.Analyze(prev, text, cfg.Taxonomy)
+				ch := changes.Analyze(prev, text, tax)
 				nv.Change = &tracker.Change{Importance: ch.Importance, WordsAdded: ch.Diff.WordsAdded, WordsRemoved: ch.Diff.WordsRemoved,
 					Topics: ch.Topics, Summary: ch.Diff.Summary()}
 			}
@@ -63,7 +64,7 @@ func BenchmarkSendDigests(b *testing.B) {
 			prev = text
 		}
 	}
-	s, err := NewSender(cfg, db, func(string) string { return "" }, nil)
+	s, err := NewSender(cfg, tax, db, func(string) string { return "" }, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -134,6 +134,8 @@ type Health struct {
 type Builder struct {
 	DB     *store.DB
 	Config *config.Config
+	// Taxonomy names the topics and orders the sections.
+	Taxonomy *topics.Taxonomy
 
 	excerpts map[changeKey]ChangeEntry
 }
@@ -151,7 +153,7 @@ func (b *Builder) sourceName(id string) string {
 }
 
 func (b *Builder) topicName(id string) string {
-	if n := b.Config.Taxonomy.Name(id); n != "" {
+	if n := b.Taxonomy.Name(id); n != "" {
 		return n
 	}
 	return id
@@ -282,7 +284,7 @@ func (b *Builder) Build(ctx context.Context, r *config.Recipient, start, end tim
 		d.Items++
 	}
 
-	for _, t := range b.Config.Taxonomy.Topics() {
+	for _, t := range b.Taxonomy.Topics() {
 		if s, ok := sections[t.ID]; ok {
 			d.Sections = append(d.Sections, *s)
 		}
@@ -308,7 +310,7 @@ func headline(count map[string]int, b *Builder, d *Digest) string {
 	}
 	var parts []string
 	other := d.Changes
-	for _, t := range b.Config.Taxonomy.Topics() {
+	for _, t := range b.Taxonomy.Topics() {
 		if n := count[t.ID]; n > 0 && len(parts) < 3 {
 			parts = append(parts, plural(n, t.ID+" change", t.ID+" changes"))
 			other -= n
@@ -361,7 +363,7 @@ func (b *Builder) change(ctx context.Context, c tracker.Change, loc *time.Locati
 
 // excerpt compares the two versions of a change.
 func (b *Builder) excerpt(ctx context.Context, c tracker.Change) (ChangeEntry, error) {
-	cmp := compare.Comparer{DB: b.DB, Taxonomy: b.Config.Taxonomy}
+	cmp := compare.Comparer{DB: b.DB, Taxonomy: b.Taxonomy}
 	_, _, a, err := cmp.Change(ctx, c)
 	if err != nil {
 		return ChangeEntry{}, err

@@ -17,6 +17,7 @@ import (
 	"tracker/internal/replaytest"
 	"tracker/internal/store"
 	"tracker/internal/storetest"
+	"tracker/internal/topics"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -51,6 +52,7 @@ func fixture(t testing.TB) (*config.Config, *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tax := taxonomy(t, cfg)
 	ctx := context.Background()
 	db := storetest.Open(t)
 	for _, s := range cfg.Sources {
@@ -59,7 +61,7 @@ func fixture(t testing.TB) (*config.Config, *store.DB) {
 		}
 	}
 	_, err = ota.Import(ctx, db, replaytest.OTADir(), ota.Options{
-		Terms: []string{"Terms of Service", "Privacy Policy"}, Taxonomy: cfg.Taxonomy, Declared: func(string) bool { return true },
+		Terms: []string{"Terms of Service", "Privacy Policy"}, Taxonomy: tax, Declared: func(string) bool { return true },
 		Map: map[string]string{"TikTok/Terms of Service": "tiktok-terms-of-service", "TikTok/Privacy Policy": "tiktok-privacy-policy"},
 	})
 	if err != nil {
@@ -68,7 +70,7 @@ func fixture(t testing.TB) (*config.Config, *store.DB) {
 	item := func(key, title, text string, seen time.Time) tracker.Item {
 		it := tracker.Item{Key: key, GUID: key, Title: title, Link: "https://www.ftc.gov/news-events/news/press-releases/" + key,
 			Text: text, Published: seen.Truncate(24 * time.Hour), DateOnly: true, Hash: key + title, FirstSeen: seen, Kept: true}
-		it.Topics = cfg.Taxonomy.Classify(it.Title, it.Text)
+		it.Topics = tax.Classify(it.Title, it.Text)
 		return it
 	}
 	if err := db.SaveFeedFetch(ctx, store.FeedFetch{SourceID: "ftc", At: monday.Add(-6 * 24 * time.Hour), New: []tracker.Item{
@@ -90,6 +92,16 @@ func fixture(t testing.TB) (*config.Config, *store.DB) {
 		t.Fatal(err)
 	}
 	return cfg, db
+}
+
+// taxonomy compiles the topics of cfg, as the wiring does.
+func taxonomy(tb testing.TB, cfg *config.Config) *topics.Taxonomy {
+	tb.Helper()
+	tax, err := cfg.TopicsConfig().Compile()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tax
 }
 
 func golden(t *testing.T, name, got string) {
@@ -115,7 +127,7 @@ func render(t *testing.T, cfg *config.Config, db *store.DB, who string) (*Digest
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &Builder{DB: db, Config: cfg}
+	b := &Builder{DB: db, Config: cfg, Taxonomy: taxonomy(t, cfg)}
 	d, err := b.Build(context.Background(), cfg.Recipient(who), monday.Add(-7*24*time.Hour), monday)
 	if err != nil {
 		t.Fatal(err)
@@ -229,7 +241,7 @@ func TestTemplatesCanBeReplaced(t *testing.T) {
 // A document flip-flopping all week is shown once, saying so.
 func TestFlipFlopsAreFolded(t *testing.T) {
 	cfg, db := fixture(t)
-	b := &Builder{DB: db, Config: cfg}
+	b := &Builder{DB: db, Config: cfg, Taxonomy: taxonomy(t, cfg)}
 	end := time.Date(2026, 6, 8, 8, 0, 0, 0, time.UTC)
 	d, err := b.Build(context.Background(), cfg.Recipient("ada@example.com"), end.Add(-7*24*time.Hour), end)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"tracker/internal/config"
 	"tracker/internal/store"
+	"tracker/internal/topics"
 )
 
 // Sender sends each recipient the digest that is due, exactly once.
@@ -29,8 +30,10 @@ import (
 // widened when the next one is due) or uncertain (the connection dropped
 // after the server had the message: never resent automatically).
 type Sender struct {
-	DB        *store.DB
-	Config    *config.Config
+	DB     *store.DB
+	Config *config.Config
+	// Taxonomy names the topics and orders the sections.
+	Taxonomy  *topics.Taxonomy
 	Mailer    Mailer
 	Templates *Templates
 	Now       func() time.Time
@@ -38,8 +41,8 @@ type Sender struct {
 }
 
 // NewSender wires a Sender: SMTP when mail.smtp.host is set, otherwise .eml
-// files in the outbox directory.
-func NewSender(cfg *config.Config, db *store.DB, getenv func(string) string, log *slog.Logger) (*Sender, error) {
+// files in the outbox directory; digests name topics as tax does.
+func NewSender(cfg *config.Config, tax *topics.Taxonomy, db *store.DB, getenv func(string) string, log *slog.Logger) (*Sender, error) {
 	tmpl, err := LoadTemplates(cfg.Mail.Templates)
 	if err != nil {
 		return nil, err
@@ -50,7 +53,7 @@ func NewSender(cfg *config.Config, db *store.DB, getenv func(string) string, log
 			return nil, err
 		}
 	}
-	return &Sender{DB: db, Config: cfg, Mailer: m, Templates: tmpl, Now: time.Now, Log: log}, nil
+	return &Sender{DB: db, Config: cfg, Taxonomy: tax, Mailer: m, Templates: tmpl, Now: time.Now, Log: log}, nil
 }
 
 // FirstDigestAfter is how long a new recipient is followed before the first
@@ -188,7 +191,7 @@ func (s *Sender) Preview(ctx context.Context, r *config.Recipient) (*Digest, Ren
 	if err != nil {
 		return nil, Rendered{}, err
 	}
-	b := &Builder{DB: s.DB, Config: s.Config}
+	b := &Builder{DB: s.DB, Config: s.Config, Taxonomy: s.Taxonomy}
 	d, err := b.Build(ctx, r, start, end)
 	if err != nil {
 		return nil, Rendered{}, err
@@ -213,7 +216,7 @@ func (s *Sender) SendDue(ctx context.Context, rs []*config.Recipient) []Outcome 
 		}
 	}
 	var out []Outcome
-	b := &Builder{DB: s.DB, Config: s.Config}
+	b := &Builder{DB: s.DB, Config: s.Config, Taxonomy: s.Taxonomy}
 	for _, r := range rs {
 		o := s.sendOne(ctx, b, r)
 		o.Recipient = r.Address

@@ -43,7 +43,7 @@ func sender(t *testing.T, cfg *config.Config, db *store.DB, m Mailer, now *time.
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Sender{DB: db, Config: cfg, Mailer: m, Templates: tmpl, Now: func() time.Time { return *now }}
+	return &Sender{DB: db, Config: cfg, Taxonomy: taxonomy(t, cfg), Mailer: m, Templates: tmpl, Now: func() time.Time { return *now }}
 }
 
 func outcome(t *testing.T, os []Outcome, who string) Outcome {

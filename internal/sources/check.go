@@ -28,6 +28,7 @@ import (
 	"tracker/internal/sources/render"
 	"tracker/internal/store"
 	"tracker/internal/text"
+	"tracker/internal/topics"
 )
 
 // Outcomes of a check.
@@ -67,7 +68,9 @@ type Renderer interface {
 
 // Checker checks sources. Close it when done: it may hold a browser.
 type Checker struct {
-	Config   *config.Config
+	Config *config.Config
+	// Taxonomy classifies the changes of documents and the items of feeds.
+	Taxonomy *topics.Taxonomy
 	DB       *store.DB
 	Fetcher  *fetch.Fetcher
 	Renderer Renderer
@@ -78,9 +81,9 @@ type Checker struct {
 }
 
 // NewChecker wires a Checker with a Fetcher and a Renderer configured from
-// cfg's settings. The Renderer starts a browser only for the first page
-// that needs one.
-func NewChecker(cfg *config.Config, db *store.DB, log *slog.Logger) *Checker {
+// cfg's settings, classifying with tax. The Renderer starts a browser only
+// for the first page that needs one.
+func NewChecker(cfg *config.Config, tax *topics.Taxonomy, db *store.DB, log *slog.Logger) *Checker {
 	s := cfg.Settings
 	return &Checker{
 		Renderer: render.New(render.Options{
@@ -91,10 +94,11 @@ func NewChecker(cfg *config.Config, db *store.DB, log *slog.Logger) *Checker {
 			UserAgent: s.UserAgent,
 			Log:       log,
 		}),
-		Config: cfg,
-		DB:     db,
-		Log:    log,
-		Now:    time.Now,
+		Config:   cfg,
+		Taxonomy: tax,
+		DB:       db,
+		Log:      log,
+		Now:      time.Now,
 		Fetcher: fetch.New(fetch.Options{
 			UserAgent:      s.UserAgent,
 			ConnectTimeout: time.Duration(s.ConnectTimeout),
@@ -363,7 +367,7 @@ func (c *Checker) notice(ctx context.Context, src *config.Source, resp *fetch.Re
 // recorder records versions with their changes: the one stage shared with
 // rebuild and import.
 func (c *Checker) recorder() *record.Recorder {
-	return &record.Recorder{DB: c.DB, Taxonomy: c.Config.Taxonomy}
+	return &record.Recorder{DB: c.DB, Taxonomy: c.Taxonomy}
 }
 
 // rebuild re-extracts the page of version cur under the source's current

@@ -27,8 +27,11 @@ func mustConfig(tb testing.TB, yaml string) *config.Config {
 }
 
 func newChecker(tb testing.TB, cfg *config.Config) *Checker {
-	c := NewChecker(cfg, storetest.Open(tb), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	return c
+	tax, err := cfg.TopicsConfig().Compile()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return NewChecker(cfg, tax, storetest.Open(tb), slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 func checkOne(t *testing.T, c *Checker, id string) Result {

@@ -40,9 +40,10 @@ var staticFS embed.FS
 // Options configure the web interface.
 type Options struct {
 	DB *store.DB
-	// Config names the declared sources and gives the topics; nil serves
-	// the database alone with the built-in topics.
+	// Config names the declared sources; nil serves the database alone.
 	Config *config.Config
+	// Taxonomy classifies and names the topics; nil is the built-in one.
+	Taxonomy *topics.Taxonomy
 	// Now is the clock ("recent changes" are recent to it); nil is time.Now.
 	Now func() time.Time
 	// Log receives failures (and each request at debug level); nil discards.
@@ -117,16 +118,14 @@ func New(o Options) http.Handler {
 
 // newServer holds what the pages need, for New and WriteDiffPage.
 func newServer(o Options) *server {
-	s := &server{db: o.DB, cfg: o.Config, now: o.Now, log: o.Log, base: o.BaseURL}
+	s := &server{db: o.DB, cfg: o.Config, tax: o.Taxonomy, now: o.Now, log: o.Log, base: o.BaseURL}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if s.cfg != nil && s.cfg.Taxonomy != nil {
-		s.tax = s.cfg.Taxonomy
-	} else {
+	if s.tax == nil {
 		tax, err := topics.Compile(topics.Defaults(), nil)
 		if err != nil {
 			panic(err) // the built-in taxonomy is tested

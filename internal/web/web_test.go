@@ -41,6 +41,7 @@ var now = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 type fixture struct {
 	db  *store.DB
 	cfg *config.Config
+	tax *topics.Taxonomy // compiled from cfg, as the wiring does
 	h   http.Handler
 }
 
@@ -103,10 +104,14 @@ sources:
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ota.Import(ctx, db, replaytest.OTADir(), ota.Options{Taxonomy: cfg.Taxonomy}); err != nil {
+	tax, err := cfg.TopicsConfig().Compile()
+	if err != nil {
 		return nil, err
 	}
-	c := sources.NewChecker(cfg, db, slog.New(slog.DiscardHandler))
+	if _, err := ota.Import(ctx, db, replaytest.OTADir(), ota.Options{Taxonomy: tax}); err != nil {
+		return nil, err
+	}
+	c := sources.NewChecker(cfg, tax, db, slog.New(slog.DiscardHandler))
 	for i, b := range []string{first, string(feedBody)} {
 		body = b
 		c.Now = func() time.Time { return time.Date(2025, 8, 3+i, 12, 0, 0, 0, time.UTC) }
@@ -118,7 +123,7 @@ sources:
 			return nil, fmt.Errorf("feed check: %+v", rs[0])
 		}
 	}
-	return &fixture{db: db, cfg: cfg, h: web.New(web.Options{DB: db, Config: cfg, Now: func() time.Time { return now }})}, nil
+	return &fixture{db: db, cfg: cfg, tax: tax, h: web.New(web.Options{DB: db, Config: cfg, Taxonomy: tax, Now: func() time.Time { return now }})}, nil
 }
 
 // dropItems removes the first n items of an RSS feed (the newest).
@@ -687,7 +692,7 @@ func writeDiffPage(t *testing.T, o web.Options, id string, from, to int) string 
 // The diff page as a file: what the served page says, with its style sheet
 // inline and nothing that needs the server.
 func TestStandaloneDiffPage(t *testing.T) {
-	body := writeDiffPage(t, web.Options{DB: shared.db, Config: shared.cfg}, "tiktok-terms-of-service", 8, 9)
+	body := writeDiffPage(t, web.Options{DB: shared.db, Config: shared.cfg, Taxonomy: shared.tax}, "tiktok-terms-of-service", 8, 9)
 	mustContain(t, "standalone diff page", body,
 		"<!DOCTYPE html>", "<title>TikTok Terms of Service: version 8 → 9 · tracker</title>",
 		"<h1>TikTok Terms of Service: version 8 → 9</h1>",
