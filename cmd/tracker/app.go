@@ -16,17 +16,14 @@ import (
 	"tracker/internal/topics"
 )
 
-// Exit codes.
 const (
-	exitOK      = 0
-	exitFailed  = 1 // the command ran, but something it did failed
-	exitUsage   = 2 // bad flags, arguments or configuration
 	defaultConf = "sources.yaml"
 	defaultDB   = "tracker.db"
 )
 
-// app holds what every command shares: where output goes, the clock, and the
-// common flags.
+// app holds what every command shares: where output goes, the clock, the
+// environment, and the flags every command takes. Each command binds its
+// own flags (see command).
 type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
@@ -36,47 +33,40 @@ type app struct {
 	dbPath     string
 	jsonOut    bool
 	verbose    bool
-	sourceIDs  stringList
-	at         string
-	raw        bool
-	// rebuildIndex is rebuild --index.
-	rebuildIndex bool
-	changes      changeFlags
-	diff         diffFlags
-	imp          importFlags
-	items        itemsFlags
-	digest       digestFlags
-	runf         runFlags
-	probe        probeFlags
 }
 
+// command is one subcommand of tracker. setup binds the command's own flags
+// on fs and returns what runs it with the positional arguments; the error
+// it returns says how the command ended (see exit).
 type command struct {
 	name    string
 	args    string
 	summary string
-	run     func(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
-	flags   func(a *app, fs *flag.FlagSet)
+	setup   func(a *app, fs *flag.FlagSet) runner
 }
+
+// runner runs a command with its positional arguments.
+type runner func(ctx context.Context, args []string) error
 
 func commands() []command {
 	return []command{
-		{name: "run", args: "[--listen ADDR] [--log-format text|json]", summary: "run the daemon: sources and digests on their schedules", run: runRun, flags: runCmdFlags},
-		{name: "check", args: "[--source ID]...", summary: "fetch the sources once and record what changed", run: runCheck, flags: checkFlags},
-		{name: "sources", args: "[--json]", summary: "list the sources with their status", run: runSources},
-		{name: "history", args: "ID [--json]", summary: "list the versions of a source, oldest first", run: runHistory},
-		{name: "changes", args: "[--since D] [--until D] [--source ID] [--topic T] [--min-importance I] [--json]", summary: "list the changes of the documents, oldest first", run: runChanges, flags: changesFlags},
-		{name: "diff", args: "ID [--from D|SEQ] [--to D|SEQ] [--format text|html|json]", summary: "show what changed between two versions", run: runDiff, flags: diffCmdFlags},
-		{name: "items", args: "[--source ID] [--since D] [--topic T] [--json]", summary: "list the regulator items, the most recent first", run: runItems, flags: itemsCmdFlags},
-		{name: "show", args: "ID [--at D] [--json]", summary: "print the text of a document as it stood at a date", run: runShow, flags: showFlags},
-		{name: "search", args: "QUERY [--source ID] [--at D] [--json]", summary: "find a phrase in every version of every document", run: runSearch, flags: searchFlags},
-		{name: "rebuild", args: "[--source ID]... | --index", summary: "re-extract the current versions from their stored pages after selectors changed", run: runRebuild, flags: rebuildFlags},
-		{name: "digest", args: "--preview|--send [--recipient R] [--out FILE]", summary: "preview or send the digests that are due", run: runDigest, flags: digestCmdFlags},
-		{name: "digests", args: "[--json]", summary: "list the digests sent, when, to whom, in which state", run: runDigests},
-		{name: "import", args: "ota DIR [--service NAME]... [--terms TYPE]... [--map \"Service/Terms type=SOURCE_ID\"]...", summary: "import an Open Terms Archive dataset's history", run: runImport, flags: importCmdFlags},
-		{name: "serve", args: "[--listen ADDR]", summary: "serve the history as read-only web pages and a JSON API", run: runServe, flags: serveCmdFlags},
-		{name: "stats", args: "[--json]", summary: "show what the database holds and what each part of it takes on disk", run: runStats},
-		{name: "backup", args: "FILE", summary: "write a consistent copy of the database, even while the daemon runs", run: runBackup},
-		{name: "check-config", args: "[--probe URL|ID [--select S]... [--remove S]... [--render browser|none] [--full]]", summary: "validate sources.yaml, or probe one page: what the rules extract and where its text is", run: runCheckConfig, flags: checkConfigFlags},
+		{name: "run", args: "[--listen ADDR] [--log-format text|json]", summary: "run the daemon: sources and digests on their schedules", setup: runCmd},
+		{name: "check", args: "[--source ID]...", summary: "fetch the sources once and record what changed", setup: checkCmd},
+		{name: "sources", args: "[--json]", summary: "list the sources with their status", setup: sourcesCmd},
+		{name: "history", args: "ID [--json]", summary: "list the versions of a source, oldest first", setup: historyCmd},
+		{name: "changes", args: "[--since D] [--until D] [--source ID] [--topic T] [--min-importance I] [--json]", summary: "list the changes of the documents, oldest first", setup: changesCmd},
+		{name: "diff", args: "ID [--from D|SEQ] [--to D|SEQ] [--format text|html|json]", summary: "show what changed between two versions", setup: diffCmd},
+		{name: "items", args: "[--source ID] [--since D] [--topic T] [--json]", summary: "list the regulator items, the most recent first", setup: itemsCmd},
+		{name: "show", args: "ID [--at D] [--json]", summary: "print the text of a document as it stood at a date", setup: showCmd},
+		{name: "search", args: "QUERY [--source ID] [--at D] [--json]", summary: "find a phrase in every version of every document", setup: searchCmd},
+		{name: "rebuild", args: "[--source ID]... | --index", summary: "re-extract the current versions from their stored pages after selectors changed", setup: rebuildCmd},
+		{name: "digest", args: "--preview|--send [--recipient R] [--out FILE]", summary: "preview or send the digests that are due", setup: digestCmd},
+		{name: "digests", args: "[--json]", summary: "list the digests sent, when, to whom, in which state", setup: digestsCmd},
+		{name: "import", args: "ota DIR [--service NAME]... [--terms TYPE]... [--map \"Service/Terms type=SOURCE_ID\"]...", summary: "import an Open Terms Archive dataset's history", setup: importCmd},
+		{name: "serve", args: "[--listen ADDR]", summary: "serve the history as read-only web pages and a JSON API", setup: serveCmd},
+		{name: "stats", args: "[--json]", summary: "show what the database holds and what each part of it takes on disk", setup: statsCmd},
+		{name: "backup", args: "FILE", summary: "write a consistent copy of the database, even while the daemon runs", setup: backupCmd},
+		{name: "check-config", args: "[--probe URL|ID [--select S]... [--remove S]... [--render browser|none] [--full]]", summary: "validate sources.yaml, or probe one page: what the rules extract and where its text is", setup: checkConfigCmd},
 	}
 }
 
@@ -104,9 +94,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 		fs.StringVar(&a.dbPath, "db", a.env("TRACKER_DB", defaultDB), "SQLite database `file` (env TRACKER_DB)")
 		fs.BoolVar(&a.jsonOut, "json", false, "print JSON for scripts")
 		fs.BoolVar(&a.verbose, "v", false, "log what happens to stderr")
-		if c.flags != nil {
-			c.flags(a, fs)
-		}
+		run := c.setup(a, fs)
 		fs.Usage = func() {
 			fmt.Fprintf(a.stderr, "usage: tracker %s %s\n\n%s.\n\nflags:\n", c.name, c.args, c.summary)
 			fs.PrintDefaults()
@@ -118,7 +106,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 			}
 			return exitUsage
 		}
-		return c.run(ctx, a, fs, rest)
+		return a.exit(run(ctx, rest), fs)
 	}
 	fmt.Fprintf(a.stderr, "tracker: unknown command %q\n\n", args[0])
 	a.usage(a.stderr)
@@ -160,6 +148,8 @@ func (a *app) env(key, def string) string {
 	return def
 }
 
+// errorf reports what does not end a command (a warning, a browser that
+// would not close); how a command ends is its error's to say (see exit).
 func (a *app) errorf(format string, args ...any) {
 	fmt.Fprintf(a.stderr, "tracker: "+format+"\n", args...)
 }
@@ -172,14 +162,9 @@ func (a *app) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
 }
 
-// loadConfig reads the configuration, printing its problems.
-func (a *app) loadConfig() (*config.Config, bool) {
-	cfg, err := config.Load(a.configPath)
-	if err != nil {
-		a.errorf("%v", err)
-		return nil, false
-	}
-	return cfg, true
+// loadConfig reads the configuration; its problems come with their lines.
+func (a *app) loadConfig() (*config.Config, error) {
+	return config.Load(a.configPath)
 }
 
 // configOrDefaults reads the configuration when the file exists, for
@@ -202,49 +187,48 @@ func taxonomy(cfg *config.Config) *topics.Taxonomy {
 	return tax
 }
 
+// optionalConfig is the configuration when there is one. Its errors are
+// usage errors: the file or --config is wrong.
 func (a *app) optionalConfig() (configOrDefaults, error) {
 	if _, err := os.Stat(a.configPath); errors.Is(err, os.ErrNotExist) {
 		if a.configPath != defaultConf { // asked for by name: a typo must not pass unnoticed
-			return configOrDefaults{}, fmt.Errorf("no configuration at %s: check --config or TRACKER_CONFIG", a.configPath)
+			return configOrDefaults{}, usagef("no configuration at %s: check --config or TRACKER_CONFIG", a.configPath)
 		}
 		return configOrDefaults{}, nil
 	}
 	cfg, err := config.Load(a.configPath)
-	return configOrDefaults{cfg}, err
+	return configOrDefaults{cfg}, usage(err)
 }
 
-// loadConfigFor reads the configuration and checks that every --source
-// given is declared in it.
-func (a *app) loadConfigFor() (*config.Config, bool) {
-	cfg, ok := a.loadConfig()
-	if !ok {
-		return nil, false
+// loadConfigFor reads the configuration and checks that every source of
+// ids is declared in it; its errors are usage errors.
+func (a *app) loadConfigFor(ids []string) (*config.Config, error) {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, usage(err)
 	}
-	for _, id := range a.sourceIDs {
+	for _, id := range ids {
 		if cfg.Source(id) == nil {
-			a.errorf("unknown source %q: see `tracker sources` for the declared ids", id)
-			return nil, false
+			return nil, usagef("unknown source %q: see `tracker sources` for the declared ids", id)
 		}
 	}
-	return cfg, true
+	return cfg, nil
 }
 
 // openDB opens the database; when mustExist, a missing file is an error
 // rather than a new empty database.
-func (a *app) openDB(ctx context.Context, mustExist bool) (*store.DB, bool) {
+func (a *app) openDB(ctx context.Context, mustExist bool) (*store.DB, error) {
 	if mustExist {
 		if _, err := os.Stat(a.dbPath); errors.Is(err, os.ErrNotExist) {
-			a.errorf("no database at %s: run `tracker check` first, or pass --db", a.dbPath)
-			return nil, false
+			return nil, fmt.Errorf("no database at %s: run `tracker check` first, or pass --db", a.dbPath)
 		}
 	}
 	db, err := store.Open(ctx, a.dbPath)
 	if err != nil {
-		a.errorf("%v", err)
-		return nil, false
+		return nil, err
 	}
 	db.Now = a.now
-	return db, true
+	return db, nil
 }
 
 func fmtTime(t time.Time) string {

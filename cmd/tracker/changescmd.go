@@ -12,59 +12,51 @@ import (
 	"tracker/internal/topics"
 )
 
-type changeFlags struct {
+type changesFlags struct {
+	sources                            stringList
 	since, until, topic, minImportance string
 	technical                          bool
 	limit                              int
 }
 
-func changesFlags(a *app, fs *flag.FlagSet) {
-	fs.Var(&a.sourceIDs, "source", "only this source `ID` (repeatable)")
-	fs.StringVar(&a.changes.since, "since", "", "changes detected on or after this `date` (YYYY-MM-DD or RFC 3339)")
-	fs.StringVar(&a.changes.until, "until", "", "changes detected on or before this `date`")
-	fs.StringVar(&a.changes.topic, "topic", "", "only changes touching this `topic` (privacy, consumer, ip, minors, moderation, ai, ...)")
-	fs.StringVar(&a.changes.minImportance, "min-importance", "", "only changes at least this `important`: cosmetic, minor or major")
-	fs.BoolVar(&a.changes.technical, "technical", false, "include the technical changes due to new extraction rules")
-	fs.IntVar(&a.changes.limit, "limit", 0, "at most this many changes (0: all)")
+func changesCmd(a *app, fs *flag.FlagSet) runner {
+	var f changesFlags
+	fs.Var(&f.sources, "source", "only this source `ID` (repeatable)")
+	fs.StringVar(&f.since, "since", "", "changes detected on or after this `date` (YYYY-MM-DD or RFC 3339)")
+	fs.StringVar(&f.until, "until", "", "changes detected on or before this `date`")
+	fs.StringVar(&f.topic, "topic", "", "only changes touching this `topic` (privacy, consumer, ip, minors, moderation, ai, ...)")
+	fs.StringVar(&f.minImportance, "min-importance", "", "only changes at least this `important`: cosmetic, minor or major")
+	fs.BoolVar(&f.technical, "technical", false, "include the technical changes due to new extraction rules")
+	fs.IntVar(&f.limit, "limit", 0, "at most this many changes (0: all)")
+	return func(ctx context.Context, args []string) error { return a.changes(ctx, args, &f) }
 }
 
-// runChanges lists the recorded changes, oldest first.
-func runChanges(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+// changes lists the recorded changes, oldest first.
+func (a *app) changes(ctx context.Context, args []string, fl *changesFlags) error {
 	if len(args) > 0 {
-		fs.Usage()
-		return exitUsage
+		return errUsage
 	}
-	f := store.ChangeFilter{SourceIDs: a.sourceIDs, Topic: a.changes.topic, Technical: a.changes.technical, Limit: a.changes.limit}
-	var ok bool
-	if f.Since, ok = a.dateFlag("since", a.changes.since, false); !ok {
-		return exitUsage
+	f := store.ChangeFilter{SourceIDs: fl.sources, Topic: fl.topic, Technical: fl.technical, Limit: fl.limit}
+	var err error
+	if f.Since, f.Until, err = period(fl.since, fl.until); err != nil {
+		return err
 	}
-	if f.Until, ok = a.dateFlag("until", a.changes.until, true); !ok {
-		return exitUsage
-	}
-	if m := tracker.Importance(a.changes.minImportance); m != "" {
+	if m := tracker.Importance(fl.minImportance); m != "" {
 		if m.Rank() < 0 {
-			a.errorf("--min-importance: %q is not one of cosmetic, minor, major", m)
-			return exitUsage
+			return usagef("--min-importance: %q is not one of cosmetic, minor, major", m)
 		}
 		f.MinImportance = m
 	}
-	db, code := a.openForQuery(ctx)
-	if code != exitOK {
-		return code
-	}
-	defer db.Close()
-	list, err := db.Changes(ctx, f)
+	list, err := listing(ctx, a, fl.sources, func(db *store.DB) ([]tracker.Change, error) { return db.Changes(ctx, f) })
 	if err != nil {
-		a.errorf("%v", err)
-		return exitFailed
+		return err
 	}
 	if a.jsonOut {
 		return printAll(a, list, api.NewChange)
 	}
 	if len(list) == 0 {
 		fmt.Fprintln(a.stdout, "no change matches")
-		return exitOK
+		return nil
 	}
 	width := 0
 	for _, c := range list {
@@ -74,7 +66,7 @@ func runChanges(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		fmt.Fprintf(a.stdout, "%s  %-*s  v%d→v%d  %-8s  +%d −%d  %s\n", fmtTime(c.DetectedAt), width, c.SourceID,
 			c.FromSeq, c.ToSeq, c.Importance, c.WordsAdded, c.WordsRemoved, changeNotes(c))
 	}
-	return exitOK
+	return nil
 }
 
 // changeNotes says what a change is about: its topics with their evidence,

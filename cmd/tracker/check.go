@@ -11,10 +11,6 @@ import (
 	"tracker/internal/sources"
 )
 
-func checkFlags(a *app, fs *flag.FlagSet) {
-	fs.Var(&a.sourceIDs, "source", "check only this source `ID` (repeatable)")
-}
-
 type checkJSON struct {
 	Source     string              `json:"source"`
 	Outcome    tracker.Outcome     `json:"outcome"`
@@ -25,20 +21,25 @@ type checkJSON struct {
 	DurationMS int64               `json:"duration_ms"`
 }
 
-// runCheck fetches the sources once. Exit 0 when every source was fetched, 1
-// when some failed, 2 for a usage or configuration error.
-func runCheck(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+// checkCmd fetches the sources once. Exit 0 when every source was fetched,
+// 1 when some failed, 2 for a usage or configuration error.
+func checkCmd(a *app, fs *flag.FlagSet) runner {
+	var ids stringList
+	fs.Var(&ids, "source", "check only this source `ID` (repeatable)")
+	return func(ctx context.Context, args []string) error { return a.check(ctx, args, ids) }
+}
+
+func (a *app) check(ctx context.Context, args []string, ids []string) error {
 	if len(args) > 0 {
-		fs.Usage()
-		return exitUsage
+		return errUsage
 	}
-	cfg, ok := a.loadConfigFor()
-	if !ok {
-		return exitUsage
+	cfg, err := a.loadConfigFor(ids)
+	if err != nil {
+		return err
 	}
-	db, ok := a.openDB(ctx, false)
-	if !ok {
-		return exitFailed
+	db, err := a.openDB(ctx, false)
+	if err != nil {
+		return err
 	}
 	defer db.Close()
 
@@ -50,8 +51,7 @@ func runCheck(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 		addrs = append(addrs, r.Address)
 	}
 	if err := db.EnrollRecipients(ctx, addrs, a.now()); err != nil {
-		a.errorf("%v", err)
-		return exitFailed
+		return err
 	}
 	defer func() {
 		// Stops the browser, if a page needed one.
@@ -65,7 +65,7 @@ func runCheck(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 	}
 	failed := 0
 	var out []checkJSON
-	results, err := checker.CheckAll(ctx, a.sourceIDs, func(r sources.Result) {
+	results, err := checker.CheckAll(ctx, ids, func(r sources.Result) {
 		if r.Outcome == sources.Failed {
 			failed++
 		}
@@ -76,8 +76,7 @@ func runCheck(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 		fmt.Fprintf(a.stdout, "%-*s  %s\n", width, r.SourceID, describe(r))
 	})
 	if err != nil {
-		a.errorf("%v", err)
-		return exitFailed
+		return err
 	}
 	if a.jsonOut {
 		if out == nil {
@@ -86,16 +85,16 @@ func runCheck(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
-			return exitFailed
+			return reported(exitFailed) // stdout is gone: nowhere to say it
 		}
 	}
 	if len(results) == 0 {
 		a.errorf("no enabled sources to check in %s", cfg.Path)
 	}
 	if failed > 0 {
-		return exitFailed
+		return reported(exitFailed) // each failure has its line
 	}
-	return exitOK
+	return nil
 }
 
 func describe(r sources.Result) string {

@@ -9,24 +9,34 @@ import (
 	"tracker/internal/sources/render"
 )
 
-// runCheckConfig validates the configuration and says what is wrong; with
+func checkConfigCmd(a *app, fs *flag.FlagSet) runner {
+	var p probeFlags
+	fs.StringVar(&p.target, "probe", "", "fetch one page (a `URL`, or a source ID for each of its pages) and print what the rules extract and where the text is")
+	fs.Var(&p.sel, "select", "with --probe, try this CSS `selector` instead of the declared ones (repeatable)")
+	fs.Var(&p.remove, "remove", "with --probe, remove what this CSS `selector` matches instead of the declared removals (repeatable)")
+	fs.StringVar(&p.render, "render", "", "with --probe, browser renders the page in headless Chromium, none fetches it plainly (default: as declared)")
+	fs.BoolVar(&p.full, "full", false, "with --probe, print the whole extracted text, not its first and last lines")
+	return func(ctx context.Context, args []string) error { return a.checkConfig(ctx, args, &p) }
+}
+
+// checkConfig validates the configuration and says what is wrong; with
 // --probe it fetches one page and shows what the rules make of it.
-func runCheckConfig(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+func (a *app) checkConfig(ctx context.Context, args []string, p *probeFlags) error {
 	if len(args) > 0 {
-		fs.Usage()
-		return exitUsage
+		return errUsage
 	}
-	probing := a.probe.target != ""
-	if !probing && (len(a.probe.sel) > 0 || len(a.probe.remove) > 0 || a.probe.render != "" || a.probe.full) {
-		a.errorf("--select, --remove, --render and --full go with --probe")
-		return exitUsage
+	probing := p.target != ""
+	if !probing && (len(p.sel) > 0 || len(p.remove) > 0 || p.render != "" || p.full) {
+		return usagef("--select, --remove, --render and --full go with --probe")
 	}
-	cfg, ok := a.loadConfig()
-	if !ok {
-		return exitFailed
+	// A configuration that does not validate is what check-config reports:
+	// it ran and found problems, exit code 1.
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
 	}
 	if probing {
-		return runProbe(ctx, a, cfg)
+		return a.probe(ctx, cfg, p)
 	}
 	enabled := 0
 	for _, s := range cfg.Sources {
@@ -55,5 +65,5 @@ func runCheckConfig(ctx context.Context, a *app, fs *flag.FlagSet, args []string
 				strings.Join(ids, ", "), map[bool]string{true: "is", false: "are"}[len(ids) == 1], err)
 		}
 	}
-	return exitOK
+	return nil
 }

@@ -16,72 +16,59 @@ type diffFlags struct {
 	from, to, format string
 }
 
-func diffCmdFlags(a *app, fs *flag.FlagSet) {
-	fs.StringVar(&a.diff.from, "from", "", "the old version: a `seq` or a date (default: the one before --to)")
-	fs.StringVar(&a.diff.to, "to", "", "the new version: a `seq` or a date (default: the latest)")
-	fs.StringVar(&a.diff.format, "format", "text", "output `format`: text, html or json (--json is json)")
+func diffCmd(a *app, fs *flag.FlagSet) runner {
+	var f diffFlags
+	fs.StringVar(&f.from, "from", "", "the old version: a `seq` or a date (default: the one before --to)")
+	fs.StringVar(&f.to, "to", "", "the new version: a `seq` or a date (default: the latest)")
+	fs.StringVar(&f.format, "format", "text", "output `format`: text, html or json (--json is json)")
+	return func(ctx context.Context, args []string) error { return a.diff(ctx, args, &f) }
 }
 
-// runDiff compares any two versions of a source.
-func runDiff(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+// diff compares any two versions of a source.
+func (a *app) diff(ctx context.Context, args []string, f *diffFlags) error {
 	if len(args) != 1 {
-		fs.Usage()
-		return exitUsage
+		return errUsage
 	}
-	format := a.diff.format
+	format := f.format
 	if a.jsonOut {
 		format = "json"
 	}
 	if format != "text" && format != "html" && format != "json" {
-		a.errorf("--format: %q is not one of text, html, json", format)
-		return exitUsage
+		return usagef("--format: %q is not one of text, html, json", format)
 	}
 	id := args[0]
 	cfg, err := a.optionalConfig()
 	if err != nil {
-		a.errorf("%v", err)
-		return exitUsage
+		return err
 	}
-	db, ok := a.openDB(ctx, true)
-	if !ok {
-		return exitFailed
+	db, err := a.openForQuery(ctx, []string{id})
+	if err != nil {
+		return err
 	}
 	defer db.Close()
-	if code := a.sourceMustExist(ctx, db, id); code != exitOK {
-		return code
-	}
 	cmp := &compare.Comparer{DB: db, Taxonomy: cfg.taxonomy()}
-	from, to, err := cmp.Pair(ctx, id, a.diff.from, a.diff.to)
+	from, to, err := cmp.Pair(ctx, id, f.from, f.to)
 	var re *compare.RefError
 	switch {
-	case errors.As(err, &re) && compare.IsNotFound(re.Err) && re.Side == compare.To && a.diff.to == "":
-		a.errorf("%s has no version yet", id)
-		return exitFailed
+	case errors.As(err, &re) && compare.IsNotFound(re.Err) && re.Side == compare.To && f.to == "":
+		return fmt.Errorf("%s has no version yet", id)
 	case errors.As(err, &re):
-		a.errorf("--%s: %v", re.Side, withHistoryHint(re.Err, id))
-		return exitUsage
+		return usagef("--%s: %v", re.Side, withHistoryHint(re.Err, id))
 	case errors.Is(err, compare.ErrFirst):
-		a.errorf("version 1 of %s is its first: there is nothing before it to compare it with (pass --from)", id)
-		return exitUsage
+		return usagef("version 1 of %s is its first: there is nothing before it to compare it with (pass --from)", id)
 	case err != nil:
-		a.errorf("%v", err)
-		return exitFailed
+		return err
 	}
 	ch, err := cmp.Compare(ctx, from, to)
 	if err != nil {
-		a.errorf("%v", err)
-		return exitFailed
+		return err
 	}
 
 	switch format {
 	case "json":
 		return a.printJSON(api.NewDiff(from, to, ch))
 	case "html":
-		if err := web.WriteDiffPage(ctx, a.stdout, web.Options{DB: db, Config: cfg.Config, Taxonomy: cmp.Taxonomy, Now: a.now}, id, from, to, ch); err != nil {
-			a.errorf("%v", err)
-			return exitFailed
-		}
-		return exitOK
+		return web.WriteDiffPage(ctx, a.stdout, web.Options{DB: db, Config: cfg.Config, Taxonomy: cmp.Taxonomy, Now: a.now}, id, from, to, ch)
 	}
 	fmt.Fprintf(a.stdout, "%s: %s → %s\n", id, versionRef(from), versionRef(to))
 	fmt.Fprintf(a.stdout, "%s: %s\n", ch.Importance, ch.Diff.Summary())
@@ -89,7 +76,7 @@ func runDiff(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 		fmt.Fprintf(a.stdout, "  %s\n", n)
 	}
 	if !ch.Diff.Changed() {
-		return exitOK
+		return nil
 	}
 	fmt.Fprintln(a.stdout)
 	style := diff.Plain
@@ -97,5 +84,5 @@ func runDiff(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 		style = diff.ANSI
 	}
 	fmt.Fprint(a.stdout, ch.Diff.Text(style))
-	return exitOK
+	return nil
 }

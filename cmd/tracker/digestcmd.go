@@ -22,95 +22,64 @@ type digestFlags struct {
 	out           string
 }
 
-func digestCmdFlags(a *app, fs *flag.FlagSet) {
-	fs.BoolVar(&a.digest.preview, "preview", false, "render the next digest without sending it: text to stdout, HTML to --out")
-	fs.BoolVar(&a.digest.send, "send", false, "send each recipient the digest that is due")
-	fs.Int64Var(&a.digest.resend, "resend", 0, "send recorded digest `N` (as `tracker digests` numbers them) again, with the same Message-ID")
-	fs.StringVar(&a.digest.recipient, "recipient", "", "only this recipient (`address` or name)")
-	fs.StringVar(&a.digest.out, "out", "", "with --preview, write the HTML to this `file`")
+func digestCmd(a *app, fs *flag.FlagSet) runner {
+	var f digestFlags
+	fs.BoolVar(&f.preview, "preview", false, "render the next digest without sending it: text to stdout, HTML to --out")
+	fs.BoolVar(&f.send, "send", false, "send each recipient the digest that is due")
+	fs.Int64Var(&f.resend, "resend", 0, "send recorded digest `N` (as `tracker digests` numbers them) again, with the same Message-ID")
+	fs.StringVar(&f.recipient, "recipient", "", "only this recipient (`address` or name)")
+	fs.StringVar(&f.out, "out", "", "with --preview, write the HTML to this `file`")
+	return func(ctx context.Context, args []string) error { return a.digest(ctx, args, &f) }
 }
 
-// runDigest previews or sends digests.
-func runDigest(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+// digest previews or sends digests.
+func (a *app) digest(ctx context.Context, args []string, f *digestFlags) error {
 	modes := 0
-	for _, on := range []bool{a.digest.preview, a.digest.send, a.digest.resend != 0} {
+	for _, on := range []bool{f.preview, f.send, f.resend != 0} {
 		if on {
 			modes++
 		}
 	}
 	if len(args) > 0 || modes != 1 {
-		a.errorf("say one of --preview, --send or --resend N")
-		fs.Usage()
-		return exitUsage
+		return &usageError{err: errors.New("say one of --preview, --send or --resend N"), usage: true}
 	}
-	cfg, ok := a.loadConfig()
-	if !ok {
-		return exitUsage
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return usage(err)
 	}
 	var rs []*config.Recipient
-	if a.digest.recipient != "" {
-		r := cfg.Recipient(a.digest.recipient)
+	if f.recipient != "" {
+		r := cfg.Recipient(f.recipient)
 		if r == nil {
-			a.errorf("no recipient %q in %s", a.digest.recipient, cfg.Path)
-			return exitUsage
+			return usagef("no recipient %q in %s", f.recipient, cfg.Path)
 		}
 		rs = append(rs, r)
 	}
-	db, ok := a.openDB(ctx, false)
-	if !ok {
-		return exitFailed
+	db, err := a.openDB(ctx, false)
+	if err != nil {
+		return err
 	}
 	defer db.Close()
 	sender, err := digest.NewSender(cfg, taxonomy(cfg), db, a.getenv, a.logger())
 	if err != nil {
-		a.errorf("%v", err)
-		return exitUsage
+		return usage(err)
 	}
 	sender.Now = a.now
 
-	if a.digest.preview {
+	switch {
+	case f.preview:
 		r := &config.Recipient{Name: "preview", Address: "preview@localhost", MinImportance: tracker.Minor}
 		if len(rs) > 0 {
 			r = rs[0]
 		} else if len(cfg.Recipients) > 0 {
 			r = &cfg.Recipients[0]
 		}
-		_, out, err := sender.Preview(ctx, r)
-		if err != nil {
-			a.errorf("%v", err)
-			return exitFailed
-		}
-		fmt.Fprintf(a.stdout, "Subject: %s\n\n%s", out.Subject, out.Text)
-		if a.digest.out != "" {
-			if err := os.WriteFile(a.digest.out, []byte(out.HTML), 0o644); err != nil {
-				a.errorf("%v", err)
-				return exitFailed
-			}
-			fmt.Fprintf(a.stderr, "HTML written to %s\n", a.digest.out)
-		}
-		return exitOK
+		return a.preview(ctx, sender, r, f.out)
+	case f.resend != 0:
+		return a.resend(ctx, sender, f.resend)
 	}
-
-	if a.digest.resend != 0 {
-		o := sender.Resend(ctx, a.digest.resend)
-		if errors.Is(o.Err, store.ErrNotFound) {
-			a.errorf("no digest %d: see tracker digests for their numbers", a.digest.resend)
-			return exitUsage
-		}
-		if o.Err != nil {
-			fmt.Fprintf(a.stdout, "%s  digest %d not resent: %v\n", stateOr(o.Recipient, "-"), a.digest.resend, o.Err)
-			if o.Digest.State != "" {
-				fmt.Fprintf(a.stdout, "  it stays %s\n", o.Digest.State)
-			}
-			return exitFailed
-		}
-		fmt.Fprintf(a.stdout, "%s  digest %d resent: %q to %s\n", o.Recipient, a.digest.resend, o.Digest.Subject, o.Digest.DeliveredTo)
-		return exitOK
-	}
-
 	if len(cfg.Recipients) == 0 {
-		a.errorf("no recipients in %s: add a recipients section (see README) to send digests", cfg.Path)
-		return exitUsage
+		return usagef("no recipients in %s: add a recipients section (see README) to send digests", cfg.Path)
 	}
 	code := exitOK
 	for _, o := range sender.SendDue(ctx, rs) {
@@ -124,7 +93,40 @@ func runDigest(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 			fmt.Fprintf(a.stdout, "%s  sent %q to %s\n", o.Recipient, o.Digest.Subject, o.Digest.DeliveredTo)
 		}
 	}
-	return code
+	return status(code)
+}
+
+// preview renders the next digest of r: text to stdout, HTML to out.
+func (a *app) preview(ctx context.Context, sender *digest.Sender, r *config.Recipient, out string) error {
+	_, d, err := sender.Preview(ctx, r)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "Subject: %s\n\n%s", d.Subject, d.Text)
+	if out != "" {
+		if err := os.WriteFile(out, []byte(d.HTML), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stderr, "HTML written to %s\n", out)
+	}
+	return nil
+}
+
+// resend sends recorded digest n again.
+func (a *app) resend(ctx context.Context, sender *digest.Sender, n int64) error {
+	o := sender.Resend(ctx, n)
+	if errors.Is(o.Err, store.ErrNotFound) {
+		return usagef("no digest %d: see tracker digests for their numbers", n)
+	}
+	if o.Err != nil {
+		fmt.Fprintf(a.stdout, "%s  digest %d not resent: %v\n", stateOr(o.Recipient, "-"), n, o.Err)
+		if o.Digest.State != "" {
+			fmt.Fprintf(a.stdout, "  it stays %s\n", o.Digest.State)
+		}
+		return reported(exitFailed)
+	}
+	fmt.Fprintf(a.stdout, "%s  digest %d resent: %q to %s\n", o.Recipient, n, o.Digest.Subject, o.Digest.DeliveredTo)
+	return nil
 }
 
 func stateOr(s, def string) string {
@@ -134,28 +136,23 @@ func stateOr(s, def string) string {
 	return s
 }
 
-// runDigests lists the digests recorded, the most recent first.
-func runDigests(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+func digestsCmd(a *app, fs *flag.FlagSet) runner { return a.digests }
+
+// digests lists the digests recorded, the most recent first.
+func (a *app) digests(ctx context.Context, args []string) error {
 	if len(args) > 0 {
-		fs.Usage()
-		return exitUsage
+		return errUsage
 	}
-	db, ok := a.openDB(ctx, true)
-	if !ok {
-		return exitFailed
-	}
-	defer db.Close()
-	list, err := db.Digests(ctx, "", 0)
+	list, err := listing(ctx, a, nil, func(db *store.DB) ([]tracker.Digest, error) { return db.Digests(ctx, "", 0) })
 	if err != nil {
-		a.errorf("%v", err)
-		return exitFailed
+		return err
 	}
 	if a.jsonOut {
 		return printAll(a, list, api.NewDigest)
 	}
 	if len(list) == 0 {
 		fmt.Fprintln(a.stdout, "no digest yet")
-		return exitOK
+		return nil
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "N\tCREATED\tRECIPIENT\tWINDOW\tSTATE\tATTEMPTS\tSUBJECT")
@@ -168,5 +165,5 @@ func runDigests(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 			d.WindowStart.UTC().Format("2006-01-02 15:04"), d.WindowEnd.UTC().Format("2006-01-02 15:04"), d.State, d.Attempts, subject)
 	}
 	tw.Flush()
-	return exitOK
+	return nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"text/tabwriter"
@@ -13,37 +12,24 @@ import (
 	"tracker/internal/store"
 )
 
-// runHistory lists the versions of one source, oldest first.
-func runHistory(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+func historyCmd(a *app, fs *flag.FlagSet) runner { return a.history }
+
+// history lists the versions of one source, oldest first.
+func (a *app) history(ctx context.Context, args []string) error {
 	if len(args) != 1 {
-		fs.Usage()
-		return exitUsage
+		return errUsage
 	}
-	db, ok := a.openDB(ctx, true)
-	if !ok {
-		return exitFailed
-	}
-	defer db.Close()
 	id := args[0]
-	if _, err := db.Source(ctx, id); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			a.errorf("no source %q in %s: see `tracker sources`", id, a.dbPath)
-			return exitUsage
-		}
-		a.errorf("%v", err)
-		return exitFailed
-	}
-	versions, err := db.Versions(ctx, id)
+	versions, err := listing(ctx, a, []string{id}, func(db *store.DB) ([]tracker.Version, error) { return db.Versions(ctx, id) })
 	if err != nil {
-		a.errorf("%v", err)
-		return exitFailed
+		return err
 	}
 	if a.jsonOut {
 		return printAll(a, versions, api.NewVersion)
 	}
 	if len(versions) == 0 {
 		fmt.Fprintf(a.stdout, "%s has no version yet\n", id)
-		return exitOK
+		return nil
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SEQ\tFIRST SEEN\tLAST CONFIRMED\tWORDS\tSHA-256\tNOTE")
@@ -51,7 +37,7 @@ func runHistory(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", v.Seq, fmtTime(v.FirstSeen), fmtTime(v.LastSeen), v.Words, v.SHA256[:12], versionNote(v))
 	}
 	tw.Flush()
-	return exitOK
+	return nil
 }
 
 func versionNote(v tracker.Version) string {
@@ -70,7 +56,7 @@ func versionNote(v tracker.Version) string {
 
 // printAll prints list, each element converted by conv, as one JSON array
 // ([] when empty: scripts iterate it without a null check).
-func printAll[T, J any](a *app, list []T, conv func(T) J) int {
+func printAll[T, J any](a *app, list []T, conv func(T) J) error {
 	out := make([]J, 0, len(list))
 	for _, v := range list {
 		out = append(out, conv(v))
@@ -78,12 +64,8 @@ func printAll[T, J any](a *app, list []T, conv func(T) J) int {
 	return a.printJSON(out)
 }
 
-func (a *app) printJSON(v any) int {
+func (a *app) printJSON(v any) error {
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		a.errorf("%v", err)
-		return exitFailed
-	}
-	return exitOK
+	return enc.Encode(v)
 }

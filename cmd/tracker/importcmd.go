@@ -14,53 +14,50 @@ type importFlags struct {
 	services, terms, maps stringList
 }
 
-func importCmdFlags(a *app, fs *flag.FlagSet) {
-	fs.Var(&a.imp.services, "service", "import only this `service` (repeatable)")
-	fs.Var(&a.imp.terms, "terms", "import only this terms `type` (repeatable), e.g. \"Privacy Policy\"")
-	fs.Var(&a.imp.maps, "map", "record a document as a declared source: `\"Service/Terms type=SOURCE_ID\"` (repeatable)")
+func importCmd(a *app, fs *flag.FlagSet) runner {
+	var f importFlags
+	fs.Var(&f.services, "service", "import only this `service` (repeatable)")
+	fs.Var(&f.terms, "terms", "import only this terms `type` (repeatable), e.g. \"Privacy Policy\"")
+	fs.Var(&f.maps, "map", "record a document as a declared source: `\"Service/Terms type=SOURCE_ID\"` (repeatable)")
+	return func(ctx context.Context, args []string) error { return a.importOTA(ctx, args, &f) }
 }
 
-// runImport imports an Open Terms Archive dataset.
-func runImport(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+// importOTA imports an Open Terms Archive dataset.
+func (a *app) importOTA(ctx context.Context, args []string, f *importFlags) error {
 	if len(args) != 2 || args[0] != "ota" {
-		fs.Usage()
-		return exitUsage
+		return errUsage
 	}
 	cfg, err := a.optionalConfig()
 	if err != nil {
-		a.errorf("%v", err)
-		return exitUsage
+		return err
 	}
 	maps := map[string]string{}
-	for _, m := range a.imp.maps {
+	for _, m := range f.maps {
 		doc, id, ok := strings.Cut(m, "=")
 		doc, id = strings.TrimSpace(doc), strings.TrimSpace(id)
 		if !ok || !strings.Contains(doc, "/") || id == "" {
-			a.errorf("--map %q: write it as \"Service/Terms type=SOURCE_ID\"", m)
-			return exitUsage
+			return usagef("--map %q: write it as \"Service/Terms type=SOURCE_ID\"", m)
 		}
 		if cfg.Config == nil || cfg.Source(id) == nil {
-			a.errorf("--map %q: %s is not declared in %s", m, id, a.configPath)
-			return exitUsage
+			return usagef("--map %q: %s is not declared in %s", m, id, a.configPath)
 		}
 		maps[doc] = id
 	}
-	db, ok := a.openDB(ctx, false)
-	if !ok {
-		return exitFailed
+	db, err := a.openDB(ctx, false)
+	if err != nil {
+		return err
 	}
 	defer db.Close()
 	if cfg.Config != nil {
 		for _, s := range cfg.Sources {
 			if err := db.UpsertSource(ctx, store.SourceInfo{ID: s.ID, Kind: s.Kind, Name: s.Name, URL: s.URL}); err != nil {
-				a.errorf("%v", err)
-				return exitFailed
+				return err
 			}
 		}
 	}
 	code := exitOK
 	_, err = ota.Import(ctx, db, args[1], ota.Options{
-		Services: a.imp.services, Terms: a.imp.terms, Map: maps, Taxonomy: cfg.taxonomy(),
+		Services: f.services, Terms: f.terms, Map: maps, Taxonomy: cfg.taxonomy(),
 		Declared: func(id string) bool { return cfg.Config != nil && cfg.Source(id) != nil },
 		Progress: func(r ota.DocResult) {
 			kind := "declared source"
@@ -81,8 +78,7 @@ func runImport(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 		},
 	})
 	if err != nil {
-		a.errorf("%v", err)
-		return exitFailed
+		return err
 	}
-	return code
+	return status(code)
 }

@@ -5,56 +5,50 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"tracker"
 
 	"tracker/internal/api"
 	"tracker/internal/store"
 )
 
 type itemsFlags struct {
+	sources             stringList
 	since, until, topic string
 	all                 bool
 	limit               int
 }
 
-func itemsCmdFlags(a *app, fs *flag.FlagSet) {
-	fs.Var(&a.sourceIDs, "source", "only this feed `ID` (repeatable)")
-	fs.StringVar(&a.items.since, "since", "", "items first seen or updated on or after this `date`")
-	fs.StringVar(&a.items.until, "until", "", "items first seen on or before this `date`")
-	fs.StringVar(&a.items.topic, "topic", "", "only items about this `topic`")
-	fs.BoolVar(&a.items.all, "all", false, "include the items the feeds' filters leave out and those already there at a feed's first fetch")
-	fs.IntVar(&a.items.limit, "limit", 0, "at most this many items (0: all)")
+func itemsCmd(a *app, fs *flag.FlagSet) runner {
+	var f itemsFlags
+	fs.Var(&f.sources, "source", "only this feed `ID` (repeatable)")
+	fs.StringVar(&f.since, "since", "", "items first seen or updated on or after this `date`")
+	fs.StringVar(&f.until, "until", "", "items first seen on or before this `date`")
+	fs.StringVar(&f.topic, "topic", "", "only items about this `topic`")
+	fs.BoolVar(&f.all, "all", false, "include the items the feeds' filters leave out and those already there at a feed's first fetch")
+	fs.IntVar(&f.limit, "limit", 0, "at most this many items (0: all)")
+	return func(ctx context.Context, args []string) error { return a.items(ctx, args, &f) }
 }
 
-// runItems lists the regulator items, the most recent first.
-func runItems(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+// items lists the regulator items, the most recent first.
+func (a *app) items(ctx context.Context, args []string, fl *itemsFlags) error {
 	if len(args) > 0 {
-		fs.Usage()
-		return exitUsage
+		return errUsage
 	}
-	f := store.ItemFilter{SourceIDs: a.sourceIDs, Topic: a.items.topic, All: a.items.all, Limit: a.items.limit}
-	var ok bool
-	if f.Since, ok = a.dateFlag("since", a.items.since, false); !ok {
-		return exitUsage
+	f := store.ItemFilter{SourceIDs: fl.sources, Topic: fl.topic, All: fl.all, Limit: fl.limit}
+	var err error
+	if f.Since, f.Until, err = period(fl.since, fl.until); err != nil {
+		return err
 	}
-	if f.Until, ok = a.dateFlag("until", a.items.until, true); !ok {
-		return exitUsage
-	}
-	db, code := a.openForQuery(ctx)
-	if code != exitOK {
-		return code
-	}
-	defer db.Close()
-	items, err := db.Items(ctx, f)
+	items, err := listing(ctx, a, fl.sources, func(db *store.DB) ([]tracker.Item, error) { return db.Items(ctx, f) })
 	if err != nil {
-		a.errorf("%v", err)
-		return exitFailed
+		return err
 	}
 	if a.jsonOut {
 		return printAll(a, items, api.NewItem)
 	}
 	if len(items) == 0 {
 		fmt.Fprintln(a.stdout, "no item matches")
-		return exitOK
+		return nil
 	}
 	for _, it := range items {
 		fmt.Fprintf(a.stdout, "%s  %s  %s\n", api.Published(it)[:10], it.SourceID, terminalSafe(it.Title))
@@ -76,5 +70,5 @@ func runItems(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 			fmt.Fprintf(a.stdout, "    %s\n", terminalSafe(it.Link))
 		}
 	}
-	return exitOK
+	return nil
 }

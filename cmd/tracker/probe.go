@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -19,14 +18,6 @@ type probeFlags struct {
 	remove stringList
 	render string
 	full   bool
-}
-
-func checkConfigFlags(a *app, fs *flag.FlagSet) {
-	fs.StringVar(&a.probe.target, "probe", "", "fetch one page (a `URL`, or a source ID for each of its pages) and print what the rules extract and where the text is")
-	fs.Var(&a.probe.sel, "select", "with --probe, try this CSS `selector` instead of the declared ones (repeatable)")
-	fs.Var(&a.probe.remove, "remove", "with --probe, remove what this CSS `selector` matches instead of the declared removals (repeatable)")
-	fs.StringVar(&a.probe.render, "render", "", "with --probe, browser renders the page in headless Chromium, none fetches it plainly (default: as declared)")
-	fs.BoolVar(&a.probe.full, "full", false, "with --probe, print the whole extracted text, not its first and last lines")
 }
 
 type probeJSON struct {
@@ -56,8 +47,7 @@ type holderJSON struct {
 // probeTarget resolves --probe into the source and pages to fetch: every
 // page of a declared source, the declared page with that address, or an
 // undeclared address read whole.
-func (a *app) probeTarget(cfg *config.Config) (*config.Source, []config.Page, error) {
-	t := a.probe.target
+func probeTarget(cfg *config.Config, t string) (*config.Source, []config.Page, error) {
 	if s := cfg.Source(t); s != nil {
 		if s.Kind != config.KindPage {
 			return nil, nil, fmt.Errorf("--probe: %s is a feed; probe one of its item pages by its address", t)
@@ -81,27 +71,25 @@ func (a *app) probeTarget(cfg *config.Config) (*config.Source, []config.Page, er
 	return &config.Source{ID: "", Kind: config.KindPage, URL: t}, []config.Page{{URL: t, Select: config.StringList{"body"}}}, nil
 }
 
-// runProbe fetches the pages of --probe and prints what they give.
-func runProbe(ctx context.Context, a *app, cfg *config.Config) int {
-	src, pages, err := a.probeTarget(cfg)
+// probe fetches the pages of --probe and prints what they give.
+func (a *app) probe(ctx context.Context, cfg *config.Config, f *probeFlags) error {
+	src, pages, err := probeTarget(cfg, f.target)
 	if err != nil {
-		a.errorf("%v", err)
-		return exitUsage
+		return usage(err)
 	}
-	switch a.probe.render {
+	switch f.render {
 	case "", config.RenderBrowser, config.RenderNone:
 	default:
-		a.errorf("--render %q: write browser or none", a.probe.render)
-		return exitUsage
+		return usagef("--render %q: write browser or none", f.render)
 	}
 	for i := range pages {
-		if len(a.probe.sel) > 0 {
-			pages[i].Select = config.StringList(a.probe.sel)
+		if len(f.sel) > 0 {
+			pages[i].Select = config.StringList(f.sel)
 		}
-		if len(a.probe.remove) > 0 {
-			pages[i].Remove = config.StringList(a.probe.remove)
+		if len(f.remove) > 0 {
+			pages[i].Remove = config.StringList(f.remove)
 		}
-		switch a.probe.render {
+		switch f.render {
 		case config.RenderBrowser:
 			pages[i].Render = config.RenderBrowser
 		case config.RenderNone:
@@ -119,8 +107,7 @@ func runProbe(ctx context.Context, a *app, cfg *config.Config) int {
 	for i, p := range pages {
 		pr, err := checker.ProbePage(ctx, src, p)
 		if err != nil {
-			a.errorf("--probe %s: %v", p.URL, err)
-			return exitUsage
+			return usagef("--probe %s: %v", p.URL, err)
 		}
 		if pr.Err != nil {
 			code = exitFailed
@@ -129,19 +116,19 @@ func runProbe(ctx context.Context, a *app, cfg *config.Config) int {
 			out = append(out, toProbeJSON(src, pr))
 			continue
 		}
-		a.printProbe(src, pr, i, len(pages))
+		a.printProbe(src, pr, i, len(pages), f.full)
 	}
 	if a.jsonOut {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
-			return exitFailed
+			return reported(exitFailed) // stdout is gone: nowhere to say it
 		}
 	}
-	return code
+	return status(code) // each page that failed says so
 }
 
-func (a *app) printProbe(src *config.Source, pr *sources.Probe, i, n int) {
+func (a *app) printProbe(src *config.Source, pr *sources.Probe, i, n int, full bool) {
 	w := a.stdout
 	head := pr.Page.URL
 	if n > 1 {
@@ -175,7 +162,7 @@ func (a *app) printProbe(src *config.Source, pr *sources.Probe, i, n int) {
 		lines := strings.Split(pr.Text, "\n")
 		fmt.Fprintf(w, "  extracted: %s words in %s lines\n", thousands(pr.Words), thousands(len(lines)))
 		shown := lines
-		if !a.probe.full && len(lines) > 13 {
+		if !full && len(lines) > 13 {
 			shown = append(append(lines[:10:10], fmt.Sprintf("… %s more lines (--full prints them) …", thousands(len(lines)-13))), lines[len(lines)-3:]...)
 		}
 		for _, l := range shown {

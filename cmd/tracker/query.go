@@ -29,47 +29,64 @@ func withHistoryHint(err error, id string) error {
 	return err
 }
 
-// sourceMustExist reports a clear error for an unknown source id.
-func (a *app) sourceMustExist(ctx context.Context, db *store.DB, id string) int {
+// sourceMustExist says clearly that a source id is unknown: a usage error.
+func (a *app) sourceMustExist(ctx context.Context, db *store.DB, id string) error {
 	if _, err := db.Source(ctx, id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			a.errorf("no source %q in %s: see `tracker sources`", id, a.dbPath)
-			return exitUsage
+			return usagef("no source %q in %s: see `tracker sources`", id, a.dbPath)
 		}
-		a.errorf("%v", err)
-		return exitFailed
+		return err
 	}
-	return exitOK
+	return nil
 }
 
-// dateFlag reads the date of an optional flag (end: see api.ParseDate),
-// reporting a bad one; the zero time when the flag is not given.
-func (a *app) dateFlag(flag, value string, end bool) (time.Time, bool) {
+// dateFlag reads the date of an optional flag (end: see api.ParseDate); the
+// zero time when the flag is not given, a usage error when it is no date.
+func dateFlag(flag, value string, end bool) (time.Time, error) {
 	if value == "" {
-		return time.Time{}, true
+		return time.Time{}, nil
 	}
 	t, err := api.ParseDate(value, end)
 	if err != nil {
-		a.errorf("--%s: %v", flag, err)
-		return t, false
+		return t, usagef("--%s: %v", flag, err)
 	}
-	return t, true
+	return t, nil
+}
+
+// period reads --since and --until, each optional.
+func period(since, until string) (from, to time.Time, err error) {
+	if from, err = dateFlag("since", since, false); err != nil {
+		return from, to, err
+	}
+	to, err = dateFlag("until", until, true)
+	return from, to, err
 }
 
 // openForQuery opens the existing database for a listing and checks that
-// every --source names a stored source; code is exitOK when db is usable.
-func (a *app) openForQuery(ctx context.Context) (db *store.DB, code int) {
-	db, ok := a.openDB(ctx, true)
-	if !ok {
-		return nil, exitFailed
+// every source of ids is stored.
+func (a *app) openForQuery(ctx context.Context, ids []string) (*store.DB, error) {
+	db, err := a.openDB(ctx, true)
+	if err != nil {
+		return nil, err
 	}
-	for _, id := range a.sourceIDs {
-		if code := a.sourceMustExist(ctx, db, id); code != exitOK {
+	for _, id := range ids {
+		if err := a.sourceMustExist(ctx, db, id); err != nil {
 			db.Close()
-			return nil, code
+			return nil, err
 		}
 	}
-	return db, exitOK
+	return db, nil
+}
+
+// listing runs the query of a listing on the existing database, once every
+// source of ids is known to be stored.
+func listing[T any](ctx context.Context, a *app, ids []string, query func(*store.DB) ([]T, error)) ([]T, error) {
+	db, err := a.openForQuery(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return query(db)
 }
 
 // colour reports whether output should use ANSI colours: a terminal, and

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 
 	"tracker/internal/config"
 	"tracker/internal/daemon"
@@ -12,9 +13,16 @@ import (
 	"tracker/internal/store"
 )
 
-func rebuildFlags(a *app, fs *flag.FlagSet) {
-	fs.Var(&a.sourceIDs, "source", "only this source `ID` (repeatable)")
-	fs.BoolVar(&a.rebuildIndex, "index", false, "build the search index again from every stored version, and nothing else")
+type rebuildFlags struct {
+	sources stringList
+	index   bool
+}
+
+func rebuildCmd(a *app, fs *flag.FlagSet) runner {
+	var f rebuildFlags
+	fs.Var(&f.sources, "source", "only this source `ID` (repeatable)")
+	fs.BoolVar(&f.index, "index", false, "build the search index again from every stored version, and nothing else")
+	return func(ctx context.Context, args []string) error { return a.rebuild(ctx, args, &f) }
 }
 
 // runRebuild re-extracts the current version of each page source from its
@@ -22,47 +30,27 @@ func rebuildFlags(a *app, fs *flag.FlagSet) {
 // different is recorded as a technical version, never reported as a change
 // of the document. (tracker check does the same by itself when it sees new
 // selectors; rebuild does it now, without fetching.)
-func runRebuild(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
-	if len(args) > 0 || a.rebuildIndex && len(a.sourceIDs) > 0 {
-		fs.Usage()
-		return exitUsage
+func (a *app) rebuild(ctx context.Context, args []string, f *rebuildFlags) error {
+	if len(args) > 0 || f.index && len(f.sources) > 0 {
+		return errUsage
 	}
-	if a.rebuildIndex {
-		// It holds the database's write lock until done (about 10 s per
-		// 1,000 versions): a running daemon's checks would fail meanwhile.
-		unlock, err := daemon.Lock(a.dbPath)
-		if err != nil {
-			a.errorf("rebuild --index writes the whole index in one go: %v", err)
-			return exitFailed
-		}
-		defer unlock()
-		db, ok := a.openDB(ctx, true)
-		if !ok {
-			return exitFailed
-		}
-		defer db.Close()
-		n, err := db.RebuildSearchIndex(ctx)
-		if err != nil {
-			a.errorf("%v", err)
-			return exitFailed
-		}
-		fmt.Fprintf(a.stdout, "search index built again from %d versions\n", n)
-		return exitOK
+	if f.index {
+		return a.rebuildIndex(ctx)
 	}
-	cfg, ok := a.loadConfigFor()
-	if !ok {
-		return exitUsage
+	cfg, err := a.loadConfigFor(f.sources)
+	if err != nil {
+		return err
 	}
 	var todo []*config.Source
 	for i := range cfg.Sources {
 		s := &cfg.Sources[i]
-		if s.Kind == config.KindPage && (len(a.sourceIDs) == 0 || contains(a.sourceIDs, s.ID)) {
+		if s.Kind == config.KindPage && (len(f.sources) == 0 || slices.Contains(f.sources, s.ID)) {
 			todo = append(todo, s)
 		}
 	}
-	db, ok := a.openDB(ctx, true)
-	if !ok {
-		return exitFailed
+	db, err := a.openDB(ctx, true)
+	if err != nil {
+		return err
 	}
 	defer db.Close()
 	checker := sources.NewChecker(cfg, taxonomy(cfg), db, a.logger())
@@ -83,14 +71,27 @@ func runRebuild(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 			fmt.Fprintf(a.stdout, "%s  unchanged\n", s.ID)
 		}
 	}
-	return code
+	return status(code)
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
+// rebuildIndex builds the search index again. It holds the database's
+// write lock until done (about 10 s per 1,000 versions): a running
+// daemon's checks would fail meanwhile, so it refuses to run beside one.
+func (a *app) rebuildIndex(ctx context.Context) error {
+	unlock, err := daemon.Lock(a.dbPath)
+	if err != nil {
+		return fmt.Errorf("rebuild --index writes the whole index in one go: %v", err)
 	}
-	return false
+	defer unlock()
+	db, err := a.openDB(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := db.RebuildSearchIndex(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "search index built again from %d versions\n", n)
+	return nil
 }

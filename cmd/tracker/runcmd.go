@@ -28,73 +28,67 @@ type runFlags struct {
 	logLevel  string
 }
 
-func runCmdFlags(a *app, fs *flag.FlagSet) {
-	fs.StringVar(&a.runf.listen, "listen", "", "serve the web pages, /healthz and /metrics on this `address` (e.g. 127.0.0.1:8080); beyond loopback, set TRACKER_WEB_TOKEN or TRACKER_WEB_USER and TRACKER_WEB_PASSWORD")
-	fs.StringVar(&a.runf.baseURL, "base-url", a.env("TRACKER_BASE_URL", ""), "with --listen, the `URL` the pages are reached at from outside, for absolute permalinks (env TRACKER_BASE_URL; default mail.base_url)")
-	fs.StringVar(&a.runf.logFormat, "log-format", "text", "log `format`: text or json")
-	fs.StringVar(&a.runf.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
+func runCmd(a *app, fs *flag.FlagSet) runner {
+	var f runFlags
+	fs.StringVar(&f.listen, "listen", "", "serve the web pages, /healthz and /metrics on this `address` (e.g. 127.0.0.1:8080); beyond loopback, set TRACKER_WEB_TOKEN or TRACKER_WEB_USER and TRACKER_WEB_PASSWORD")
+	fs.StringVar(&f.baseURL, "base-url", a.env("TRACKER_BASE_URL", ""), "with --listen, the `URL` the pages are reached at from outside, for absolute permalinks (env TRACKER_BASE_URL; default mail.base_url)")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log `format`: text or json")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
+	return func(ctx context.Context, args []string) error { return a.runDaemon(ctx, args, &f) }
 }
 
-// runRun runs the daemon: the sources on their schedules, the digests on
+// runDaemon runs the daemon: the sources on their schedules, the digests on
 // theirs, until SIGINT or SIGTERM; SIGHUP reloads the configuration.
-func runRun(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+func (a *app) runDaemon(ctx context.Context, args []string, f *runFlags) error {
 	if len(args) > 0 {
-		fs.Usage()
-		return exitUsage
+		return errUsage
 	}
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(a.runf.logLevel)); err != nil {
-		a.errorf("--log-level: %q is not one of debug, info, warn, error", a.runf.logLevel)
-		return exitUsage
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return usagef("--log-level: %q is not one of debug, info, warn, error", f.logLevel)
 	}
 	var handler slog.Handler
-	switch a.runf.logFormat {
+	switch f.logFormat {
 	case "text":
 		handler = slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level})
 	case "json":
 		handler = slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: level})
 	default:
-		a.errorf("--log-format: %q is not text or json", a.runf.logFormat)
-		return exitUsage
+		return usagef("--log-format: %q is not text or json", f.logFormat)
 	}
 	log := slog.New(handler)
-	cfg, ok := a.loadConfig()
-	if !ok {
-		return exitUsage
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return usage(err)
 	}
 	var access web.Access
-	if a.runf.listen != "" {
-		var err error
+	if f.listen != "" {
 		if access, err = web.AccessFromEnv(a.getenv); err != nil {
-			a.errorf("%v", err)
-			return exitUsage
+			return usage(err)
 		}
-		if err := web.CheckListen(a.runf.listen, access); err != nil {
-			a.errorf("--listen: %v", err)
-			return exitUsage
+		if err := web.CheckListen(f.listen, access); err != nil {
+			return usagef("--listen: %v", err)
 		}
 	}
 	unlock, err := daemon.Lock(a.dbPath)
 	if err != nil {
-		a.errorf("%v", err)
-		return exitFailed
+		return err
 	}
 	defer unlock()
-	db, ok := a.openDB(ctx, false)
-	if !ok {
-		return exitFailed
+	db, err := a.openDB(ctx, false)
+	if err != nil {
+		return err
 	}
 	defer db.Close()
 	d, err := daemon.New(daemon.Options{ConfigPath: a.configPath, DB: db, Log: log, Getenv: a.getenv}, cfg)
 	if err != nil {
-		a.errorf("%v", err)
-		return exitFailed
+		return err
 	}
 
 	// The web pages name the declared sources and classify with the
 	// configured topics: they follow each configuration a SIGHUP loads.
 	newPages := func(cfg *config.Config, tax *topics.Taxonomy) http.Handler {
-		base := a.runf.baseURL
+		base := f.baseURL
 		if base == "" {
 			base = cfg.Mail.BaseURL // where the digests' links point
 		}
@@ -119,11 +113,10 @@ func runRun(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 		}
 	}()
 
-	if a.runf.listen != "" {
-		ln, err := net.Listen("tcp", a.runf.listen)
+	if f.listen != "" {
+		ln, err := net.Listen("tcp", f.listen)
 		if err != nil {
-			a.errorf("--listen %s: %v", a.runf.listen, err)
-			return exitFailed
+			return fmt.Errorf("--listen %s: %v", f.listen, err)
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/healthz", d.Handler())
@@ -143,11 +136,7 @@ func runRun(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
 			srv.Shutdown(sctx)
 		}()
 	}
-	if err := d.Run(ctx); err != nil {
-		a.errorf("%v", err)
-		return exitFailed
-	}
-	return exitOK
+	return d.Run(ctx)
 }
 
 // swapHandler serves requests with the handler set last.
@@ -159,25 +148,24 @@ func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	(*s.h.Load()).ServeHTTP(w, r)
 }
 
-// runBackup writes a consistent copy of the database while the daemon runs.
-func runBackup(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+func backupCmd(a *app, fs *flag.FlagSet) runner { return a.backup }
+
+// backup writes a consistent copy of the database while the daemon runs.
+func (a *app) backup(ctx context.Context, args []string) error {
 	if len(args) != 1 {
-		fs.Usage()
-		return exitUsage
+		return errUsage
 	}
 	if _, err := os.Stat(args[0]); err == nil {
-		a.errorf("%s exists: choose a new file for the backup", args[0])
-		return exitUsage
+		return usagef("%s exists: choose a new file for the backup", args[0])
 	}
-	db, ok := a.openDB(ctx, true)
-	if !ok {
-		return exitFailed
+	db, err := a.openDB(ctx, true)
+	if err != nil {
+		return err
 	}
 	defer db.Close()
 	if err := db.Backup(ctx, args[0]); err != nil {
-		a.errorf("%v", err)
-		return exitFailed
+		return err
 	}
 	fmt.Fprintf(a.stdout, "backed up %s to %s\n", a.dbPath, args[0])
-	return exitOK
+	return nil
 }

@@ -12,38 +12,44 @@ import (
 	"tracker/internal/store"
 )
 
-func searchFlags(a *app, fs *flag.FlagSet) {
-	fs.Var(&a.sourceIDs, "source", "only this source `ID` (repeatable)")
-	fs.StringVar(&a.at, "at", "", "only the texts in force at this `date`")
-	fs.BoolVar(&a.raw, "fts", false, "read QUERY as an FTS5 query (AND, OR, NOT, NEAR, prefix*) instead of a phrase")
+type searchFlags struct {
+	sources stringList
+	at      string
+	raw     bool
 }
 
-// runSearch finds a phrase in every version of every source.
-func runSearch(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+func searchCmd(a *app, fs *flag.FlagSet) runner {
+	var f searchFlags
+	fs.Var(&f.sources, "source", "only this source `ID` (repeatable)")
+	fs.StringVar(&f.at, "at", "", "only the texts in force at this `date`")
+	fs.BoolVar(&f.raw, "fts", false, "read QUERY as an FTS5 query (AND, OR, NOT, NEAR, prefix*) instead of a phrase")
+	return func(ctx context.Context, args []string) error { return a.search(ctx, args, &f) }
+}
+
+// search finds a phrase in every version of every source.
+func (a *app) search(ctx context.Context, args []string, f *searchFlags) error {
 	if len(args) != 1 {
-		fs.Usage()
-		return exitUsage
+		return errUsage
 	}
-	q := store.SearchQuery{Text: args[0], Raw: a.raw, SourceIDs: a.sourceIDs}
-	var ok bool
-	if q.At, ok = a.dateFlag("at", a.at, true); !ok {
-		return exitUsage
+	q := store.SearchQuery{Text: args[0], Raw: f.raw, SourceIDs: f.sources}
+	var err error
+	if q.At, err = dateFlag("at", f.at, true); err != nil {
+		return err
 	}
-	db, code := a.openForQuery(ctx)
-	if code != exitOK {
-		return code
+	db, err := a.openForQuery(ctx, f.sources)
+	if err != nil {
+		return err
 	}
 	defer db.Close()
+	// A query that cannot be run is the reader's to fix: a usage error.
 	hits, err := db.Search(ctx, q)
 	if err != nil {
-		a.errorf("%v", err)
-		return exitUsage
+		return usage(err)
 	}
 	var items []tracker.Item
 	if q.At.IsZero() {
 		if items, err = db.SearchItems(ctx, q.Text, q.Raw, q.SourceIDs, 100); err != nil {
-			a.errorf("%v", err)
-			return exitUsage
+			return usage(err)
 		}
 	}
 	if a.jsonOut {
@@ -58,7 +64,7 @@ func runSearch(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 	}
 	if len(hits)+len(items) == 0 {
 		fmt.Fprintf(a.stdout, "%q is in no version and no item\n", args[0])
-		return exitOK
+		return nil
 	}
 	for _, h := range hits {
 		state := "still in force"
@@ -74,7 +80,7 @@ func runSearch(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int
 	for _, it := range items {
 		fmt.Fprintf(a.stdout, "%s  %s  %s\n  %s\n", api.Published(it)[:10], it.SourceID, terminalSafe(it.Title), terminalSafe(it.Link))
 	}
-	return exitOK
+	return nil
 }
 
 // excerpt shortens a paragraph to about words words around the first

@@ -14,37 +14,31 @@ import (
 
 const defaultListen = "127.0.0.1:8080"
 
-// The flags are read back from fs in runServe, so that app needs no field
-// for them.
-func serveCmdFlags(a *app, fs *flag.FlagSet) {
-	fs.String("listen", defaultListen, "`address` to serve the pages on; beyond loopback, set TRACKER_WEB_TOKEN or TRACKER_WEB_USER and TRACKER_WEB_PASSWORD")
-	fs.String("base-url", a.env("TRACKER_BASE_URL", ""), "`URL` the pages are reached at from outside, for absolute permalinks (env TRACKER_BASE_URL)")
+func serveCmd(a *app, fs *flag.FlagSet) runner {
+	listen := fs.String("listen", defaultListen, "`address` to serve the pages on; beyond loopback, set TRACKER_WEB_TOKEN or TRACKER_WEB_USER and TRACKER_WEB_PASSWORD")
+	baseURL := fs.String("base-url", a.env("TRACKER_BASE_URL", ""), "`URL` the pages are reached at from outside, for absolute permalinks (env TRACKER_BASE_URL)")
+	return func(ctx context.Context, args []string) error { return a.serve(ctx, args, *listen, *baseURL) }
 }
 
-// runServe serves the read-only web interface until interrupted.
-func runServe(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+// serve serves the read-only web interface until interrupted.
+func (a *app) serve(ctx context.Context, args []string, listen, baseURL string) error {
 	if len(args) > 0 {
-		fs.Usage()
-		return exitUsage
+		return errUsage
 	}
-	listen, baseURL := fs.Lookup("listen").Value.String(), fs.Lookup("base-url").Value.String()
 	access, err := web.AccessFromEnv(a.getenv)
 	if err != nil {
-		a.errorf("%v", err)
-		return exitUsage
+		return usage(err)
 	}
 	if err := web.CheckListen(listen, access); err != nil {
-		a.errorf("serve: %v", err)
-		return exitUsage
+		return usagef("serve: %v", err)
 	}
 	cfg, err := a.optionalConfig()
 	if err != nil {
-		a.errorf("%v", err)
-		return exitUsage
+		return err
 	}
-	db, ok := a.openDB(ctx, true)
-	if !ok {
-		return exitFailed
+	db, err := a.openDB(ctx, true)
+	if err != nil {
+		return err
 	}
 	defer db.Close()
 	log := a.logger()
@@ -55,8 +49,7 @@ func runServe(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		a.errorf("serve: %v (is another program using the port? pass --listen)", err)
-		return exitFailed
+		return fmt.Errorf("serve: %v (is another program using the port? pass --listen)", err)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
@@ -65,19 +58,16 @@ func runServe(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 	go func() { done <- srv.Serve(ln) }()
 	select {
 	case err := <-done:
-		a.errorf("serve: %v", err)
-		return exitFailed
+		return fmt.Errorf("serve: %v", err)
 	case <-ctx.Done():
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil {
-		a.errorf("serve: stopping: %v", err)
-		return exitFailed
+		return fmt.Errorf("serve: stopping: %v", err)
 	}
 	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		a.errorf("serve: %v", err)
-		return exitFailed
+		return fmt.Errorf("serve: %v", err)
 	}
-	return exitOK
+	return nil
 }

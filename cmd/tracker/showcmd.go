@@ -12,50 +12,45 @@ import (
 	"tracker/internal/diff"
 )
 
-func showFlags(a *app, fs *flag.FlagSet) {
-	fs.StringVar(&a.at, "at", "", "the text in force at this `date` (YYYY-MM-DD: the end of that day; default: now)")
+func showCmd(a *app, fs *flag.FlagSet) runner {
+	var at string
+	fs.StringVar(&at, "at", "", "the text in force at this `date` (YYYY-MM-DD: the end of that day; default: now)")
+	return func(ctx context.Context, args []string) error { return a.show(ctx, args, at) }
 }
 
-// runShow prints the text of a source in force at a moment.
-func runShow(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+// show prints the text of a source in force at a moment.
+func (a *app) show(ctx context.Context, args []string, ref string) error {
 	if len(args) != 1 {
-		fs.Usage()
-		return exitUsage
+		return errUsage
 	}
-	id, ref := args[0], a.at
+	id := args[0]
 	if _, err := strconv.Atoi(ref); err != nil && ref != "" {
 		if _, err := api.ParseDate(ref, true); err != nil {
-			a.errorf("--at: %v", err)
-			return exitUsage
+			return usagef("--at: %v", err)
 		}
 	}
-	db, ok := a.openDB(ctx, true)
-	if !ok {
-		return exitFailed
+	db, err := a.openForQuery(ctx, []string{id})
+	if err != nil {
+		return err
 	}
 	defer db.Close()
-	if code := a.sourceMustExist(ctx, db, id); code != exitOK {
-		return code
-	}
 	if ref == "" {
 		ref = a.now().UTC().Format("2006-01-02T15:04:05Z")
 	}
 	v, err := resolveVersion(ctx, db, id, ref)
 	if err != nil {
-		a.errorf("%v", err)
-		return exitFailed
+		return err
 	}
 	text, err := db.Text(ctx, v)
 	if err != nil {
-		a.errorf("%v", err)
-		return exitFailed
+		return err
 	}
 	if a.jsonOut {
 		return a.printJSON(api.Shown{Version: api.NewVersion(v), Text: text})
 	}
 	fmt.Fprintf(a.stdout, "%s, version %d\nfirst seen %s, last confirmed %s\nSHA-256 %s (%s)\n\n%s\n",
 		id, v.Seq, fmtTime(v.FirstSeen), fmtTime(v.LastSeen), v.SHA256, versionNote(v), terminalSafe(strings.TrimRight(text, "\n")))
-	return exitOK
+	return nil
 }
 
 // terminalSafe replaces what a terminal would take as a command rather than

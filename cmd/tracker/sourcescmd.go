@@ -9,36 +9,30 @@ import (
 	"tracker"
 
 	"tracker/internal/api"
+	"tracker/internal/store"
 )
 
-// runSources lists declared and stored sources with their status.
-func runSources(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+func sourcesCmd(a *app, fs *flag.FlagSet) runner { return a.sources }
+
+// sources lists declared and stored sources with their status.
+func (a *app) sources(ctx context.Context, args []string) error {
 	if len(args) > 0 {
-		fs.Usage()
-		return exitUsage
+		return errUsage
 	}
 	// The declared sources, the stored ones, or both: without a database
 	// yet, the declared ones are listed as never checked, and no empty
 	// database is left behind by a mistyped --db.
 	cfg, err := a.optionalConfig()
 	if err != nil {
-		a.errorf("%v", err)
-		return exitUsage
+		return err
 	}
 	var stored []tracker.Source
 	if _, err := os.Stat(a.dbPath); err == nil {
-		db, ok := a.openDB(ctx, true)
-		if !ok {
-			return exitFailed
-		}
-		defer db.Close()
-		if stored, err = db.Sources(ctx); err != nil {
-			a.errorf("%v", err)
-			return exitFailed
+		if stored, err = listing(ctx, a, nil, func(db *store.DB) ([]tracker.Source, error) { return db.Sources(ctx) }); err != nil {
+			return err
 		}
 	} else if cfg.Config == nil {
-		a.errorf("neither a configuration (%s) nor a database (%s): pass --config or --db", a.configPath, a.dbPath)
-		return exitUsage
+		return usagef("neither a configuration (%s) nor a database (%s): pass --config or --db", a.configPath, a.dbPath)
 	}
 	list := api.Sources(cfg.Config, stored)
 	if a.jsonOut {
@@ -54,7 +48,7 @@ func runSources(ctx context.Context, a *app, fs *flag.FlagSet, args []string) in
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Kind, history, fmtStr(s.LastFetch), fmtStr(s.LastChange), s.Status())
 	}
 	tw.Flush()
-	return exitOK
+	return nil
 }
 
 func fmtStr(s *string) string {

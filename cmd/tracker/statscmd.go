@@ -35,21 +35,21 @@ type statsPart struct {
 	Bytes int64  `json:"bytes"`
 }
 
-// runStats shows what the database holds and what each part of it costs.
-func runStats(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int {
+func statsCmd(a *app, fs *flag.FlagSet) runner { return a.stats }
+
+// stats shows what the database holds and what each part of it costs.
+func (a *app) stats(ctx context.Context, args []string) error {
 	if len(args) > 0 {
-		fs.Usage()
-		return exitUsage
+		return errUsage
 	}
-	db, ok := a.openDB(ctx, true)
-	if !ok {
-		return exitFailed
+	db, err := a.openDB(ctx, true)
+	if err != nil {
+		return err
 	}
 	defer db.Close()
 	st, err := db.Stats(ctx)
 	if err != nil {
-		a.errorf("%v", err)
-		return exitFailed
+		return err
 	}
 	if a.jsonOut {
 		return a.printJSON(newStatsJSON(a.dbPath, st))
@@ -75,7 +75,7 @@ func runStats(ctx context.Context, a *app, fs *flag.FlagSet, args []string) int 
 	}
 	row("free pages", st.FreeBytes)
 	tw.Flush()
-	return exitOK
+	return nil
 }
 
 func newStatsJSON(path string, st store.Stats) statsJSON {
