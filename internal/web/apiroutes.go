@@ -27,46 +27,44 @@ func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	}
 }
 
-func (s *server) apiNotFound(w http.ResponseWriter, r *http.Request) {
-	s.fail(w, r, notFoundf("no API at %s: see /api/sources, /api/changes, /api/items, /api/search", r.URL.Path))
+func (s *server) apiNotFound(w http.ResponseWriter, r *http.Request) error {
+	return notFoundf("no API at %s: see /api/sources, /api/changes, /api/items, /api/search", r.URL.Path)
 }
 
 // GET /api/sources: tracker sources --json
-func (s *server) apiSources(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiSources(w http.ResponseWriter, r *http.Request) error {
 	list, _, err := s.sources(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, r, http.StatusOK, list)
+	return nil
 }
 
 // GET /api/sources/{id}/history: tracker history ID --json
-func (s *server) apiHistory(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiHistory(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	if _, err := s.source(r.Context(), id); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	versions, err := s.db.Versions(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]api.Version, 0, len(versions))
 	for _, v := range versions {
 		out = append(out, api.NewVersion(v))
 	}
 	writeJSON(w, r, http.StatusOK, out)
+	return nil
 }
 
 // GET /api/sources/{id}/show?at=: tracker show ID --at D --json
-func (s *server) apiShow(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiShow(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
 	if _, err := s.source(ctx, id); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	ref := strings.TrimSpace(r.URL.Query().Get("at"))
 	if ref == "" {
@@ -74,129 +72,116 @@ func (s *server) apiShow(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.version(ctx, id, ref, "at")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	text, err := s.db.Text(ctx, v)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, r, http.StatusOK, api.Shown{Version: api.NewVersion(v), Text: text})
+	return nil
 }
 
 // GET /api/sources/{id}/diff?from=&to=: tracker diff ID --json
-func (s *server) apiDiff(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiDiff(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
 	if _, err := s.source(ctx, id); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	from, to, ch, err := s.diffOf(ctx, id, r.URL.Query())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, r, http.StatusOK, api.NewDiff(from, to, ch))
+	return nil
 }
 
 // GET /api/changes?since=&until=&source=&topic=&min-importance=&technical=&limit=:
 // tracker changes --json
-func (s *server) apiChanges(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiChanges(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := store.ChangeFilter{SourceIDs: sourceParams(q), Topic: strings.TrimSpace(q.Get("topic"))}
 	var err error
 	if f.Technical, err = boolParam(q, "technical"); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if f.Since, err = dateParam(q, "since", false); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if f.Until, err = dateParam(q, "until", true); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if m := tracker.Importance(q.Get("min-importance")); m != "" {
 		if m.Rank() < 0 {
-			s.fail(w, r, badRequestf("min-importance: %q is not one of cosmetic, minor, major", m))
-			return
+			return badRequestf("min-importance: %q is not one of cosmetic, minor, major", m)
 		}
 		f.MinImportance = m
 	}
 	if f.Limit, err = limitParam(q); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	list, err := s.db.Changes(r.Context(), f)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]api.Change, 0, len(list))
 	for _, c := range list {
 		out = append(out, api.NewChange(c))
 	}
 	writeJSON(w, r, http.StatusOK, out)
+	return nil
 }
 
 // GET /api/items?source=&since=&until=&topic=&all=&limit=: tracker items --json
-func (s *server) apiItems(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiItems(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f, err := itemFilter(q)
 	if err == nil {
 		f.Limit, err = limitParam(q)
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	items, err := s.db.Items(r.Context(), f)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]api.Item, 0, len(items))
 	for _, it := range items {
 		out = append(out, api.NewItem(it))
 	}
 	writeJSON(w, r, http.StatusOK, out)
+	return nil
 }
 
 // GET /api/search?q=&source=&at=&fts=: tracker search QUERY --json
-func (s *server) apiSearch(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := r.URL.Query()
 	text := strings.TrimSpace(q.Get("q"))
 	if text == "" {
-		s.fail(w, r, badRequestf("q: give the phrase to search for"))
-		return
+		return badRequestf("q: give the phrase to search for")
 	}
 	raw, err := boolParam(q, "fts")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	sq := store.SearchQuery{Text: text, Raw: raw, SourceIDs: sourceParams(q)}
 	if sq.At, err = dateParam(q, "at", true); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	hits, err := s.db.Search(ctx, sq)
 	if err != nil {
 		if sq.Raw {
 			err = badRequestf("%v", err)
 		}
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var items []tracker.Item
 	if sq.At.IsZero() {
 		if items, err = s.db.SearchItems(ctx, sq.Text, sq.Raw, sq.SourceIDs, 100); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	out := make([]api.SearchHit, 0, len(hits)+len(items))
@@ -207,6 +192,7 @@ func (s *server) apiSearch(w http.ResponseWriter, r *http.Request) {
 		out = append(out, api.ItemHit(it))
 	}
 	writeJSON(w, r, http.StatusOK, out)
+	return nil
 }
 
 func limitParam(q map[string][]string) (int, error) {

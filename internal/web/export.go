@@ -48,13 +48,12 @@ func download(w http.ResponseWriter, r *http.Request, f format, name string, bod
 	}
 }
 
-func (s *server) exportHistory(f format) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *server) exportHistory(f format) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		id := r.PathValue("id")
 		src, versions, list, err := s.history(r.Context(), id)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		h := History{Source: src, Versions: []api.Version{}, Changes: []api.Change{}}
 		for _, v := range versions {
@@ -76,10 +75,10 @@ func (s *server) exportHistory(f format) http.HandlerFunc {
 			body = historyMarkdown(h, byTo, links.SourceURL(s.base, id), s.now().UTC().Format("2006-01-02 15:04 UTC"))
 		}
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		download(w, r, f, id+"-history", body)
+		return nil
 	}
 }
 
@@ -133,19 +132,17 @@ func historyMarkdown(h History, byTo map[int]api.Change, link, now string) []byt
 	return []byte(b.String())
 }
 
-func (s *server) exportDiff(f format) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *server) exportDiff(f format) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		ctx := r.Context()
 		id := r.PathValue("id")
 		src, err := s.source(ctx, id)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		from, to, ch, err := s.diffOf(ctx, id, r.URL.Query())
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		var body []byte
 		switch f {
@@ -158,10 +155,10 @@ func (s *server) exportDiff(f format) http.HandlerFunc {
 			body = diffMarkdown(src, from, to, ch, links.DiffURL(s.base, id, from.Seq, to.Seq))
 		}
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		download(w, r, f, fmt.Sprintf("%s-diff-%d-%d", id, from.Seq, to.Seq), body)
+		return nil
 	}
 }
 

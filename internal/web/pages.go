@@ -63,6 +63,20 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, name string, sta
 	}
 }
 
+// handler serves a page or an API answer, or returns why it cannot; it
+// writes nothing when it returns an error.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// handle is the one place where a handler's error becomes an answer: an
+// error page, or a JSON error under /api/, with the status it deserves.
+func (s *server) handle(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	}
+}
+
 // fail answers with an error page, or a JSON error under /api/.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := s.statusOf(r, err)
@@ -211,26 +225,23 @@ type overviewData struct {
 	DayLinks []int
 }
 
-func (s *server) overview(w http.ResponseWriter, r *http.Request) {
+func (s *server) overview(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	days := 90
 	if d := r.URL.Query().Get("days"); d != "" {
 		n, err := strconv.Atoi(d)
 		if err != nil || n < 1 || n > 100*366 {
-			s.fail(w, r, badRequestf("days: %q is not a number of days", d))
-			return
+			return badRequestf("days: %q is not a number of days", d)
 		}
 		days = n
 	}
 	list, names, err := s.sources(ctx)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	last, err := s.db.LastChanges(ctx)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := overviewData{Page: Page{Title: "Overview"}, Days: days, DayLinks: []int{30, 90, 365, 3650}}
 	for _, src := range list {
@@ -245,22 +256,21 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 	d.Since = s.now().Add(-time.Duration(days) * 24 * time.Hour)
 	recent, err := s.db.Changes(ctx, store.ChangeFilter{Since: d.Since})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d.Recent = len(recent)
 	d.Groups = groupByTopic(recent, names, s.tax)
 	if len(recent) == 0 {
 		latest, err := s.db.LatestChanges(ctx, 10)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		for _, c := range latest {
 			d.Latest = append(d.Latest, changeRow{Change: c, SourceName: names[c.SourceID]})
 		}
 	}
 	s.render(w, r, "overview", http.StatusOK, d)
+	return nil
 }
 
 // groupByTopic lists changes under each topic they touch, the taxonomy's
@@ -355,12 +365,11 @@ func (s *server) history(ctx context.Context, id string) (api.Source, []tracker.
 	return src, versions, list, err
 }
 
-func (s *server) sourcePage(w http.ResponseWriter, r *http.Request) {
+func (s *server) sourcePage(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	src, versions, list, err := s.history(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := sourceData{Page: Page{Title: displayName(src)}, Source: src, Status: src.Status(), Latest: len(versions)}
 	byTo := map[int]*tracker.Change{}
@@ -383,8 +392,7 @@ func (s *server) sourcePage(w http.ResponseWriter, r *http.Request) {
 	if p := r.URL.Query().Get("page"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > d.Pages {
-			s.fail(w, r, badRequestf("page: %q is not a page between 1 and %d", p, d.Pages))
-			return
+			return badRequestf("page: %q is not a page between 1 and %d", p, d.Pages)
 		}
 		d.PageNum = n
 	}
@@ -395,6 +403,7 @@ func (s *server) sourcePage(w http.ResponseWriter, r *http.Request) {
 		d.Versions = append(d.Versions, versionRow{Version: v, Change: byTo[v.Seq]})
 	}
 	s.render(w, r, "source", http.StatusOK, d)
+	return nil
 }
 
 // --- a version ---
@@ -416,38 +425,34 @@ type versionData struct {
 	Citation  string
 }
 
-func (s *server) versionPage(w http.ResponseWriter, r *http.Request) {
+func (s *server) versionPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
 	src, err := s.source(ctx, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	seq, err := strconv.Atoi(r.PathValue("seq"))
 	if err != nil {
-		s.fail(w, r, badRequestf("%q is not a version number", r.PathValue("seq")))
-		return
+		return badRequestf("%q is not a version number", r.PathValue("seq"))
 	}
 	v, err := s.version(ctx, id, strconv.Itoa(seq), "version")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	text, err := s.db.Text(ctx, v)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := versionData{Page: Page{Title: displayName(src) + ", version " + strconv.Itoa(v.Seq)}, Source: src, V: v,
 		Latest: src.CurrentSeq, Lines: textLines(text), Permalink: links.VersionURL(s.base, id, v.Seq), Citation: citation(src, v)}
 	if c, err := s.db.ChangeTo(ctx, id, v.Seq); err == nil {
 		d.Change = &c
 	} else if !errors.Is(err, store.ErrNotFound) {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, "version", http.StatusOK, d)
+	return nil
 }
 
 // citation names a version the way a reader cites it.
@@ -471,35 +476,33 @@ func textLines(body string) []textLine {
 }
 
 // at sends the reader to the version in force at the end of a day.
-func (s *server) at(w http.ResponseWriter, r *http.Request) {
+func (s *server) at(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
 	if _, err := s.source(ctx, id); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	date := r.PathValue("date")
 	if _, err := strconv.Atoi(date); err == nil {
-		s.fail(w, r, badRequestf("%q is not a date: write it as YYYY-MM-DD", date))
-		return
+		return badRequestf("%q is not a date: write it as YYYY-MM-DD", date)
 	}
 	v, err := s.version(ctx, id, date, "date")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, links.VersionURL("", id, v.Seq), http.StatusFound)
+	return nil
 }
 
 // atForm serves the document page's "text on a date" form, which cannot
 // put the date in the path without a script.
-func (s *server) atForm(w http.ResponseWriter, r *http.Request) {
+func (s *server) atForm(w http.ResponseWriter, r *http.Request) error {
 	date := strings.TrimSpace(r.URL.Query().Get("date"))
 	if date == "" {
-		s.fail(w, r, badRequestf("give a date: /sources/ID/at/YYYY-MM-DD"))
-		return
+		return badRequestf("give a date: /sources/ID/at/YYYY-MM-DD")
 	}
 	http.Redirect(w, r, links.AtURL("", r.PathValue("id"), date), http.StatusFound)
+	return nil
 }
 
 // --- diffs ---
@@ -531,23 +534,22 @@ func (s *server) diffOf(ctx context.Context, id string, q url.Values) (from, to 
 	return from, to, ch, err
 }
 
-func (s *server) diffPage(w http.ResponseWriter, r *http.Request) {
+func (s *server) diffPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
 	src, err := s.source(ctx, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	from, to, ch, err := s.diffOf(ctx, id, q)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := s.diffData(ctx, src, from, to, ch)
 	d.Side = q.Get("view") == "side"
 	s.render(w, r, "diff", http.StatusOK, d)
+	return nil
 }
 
 // diffData is what the diff page shows of a comparison: with the change
@@ -606,24 +608,21 @@ type itemsData struct {
 
 const itemsLimit = 500
 
-func (s *server) itemsPage(w http.ResponseWriter, r *http.Request) {
+func (s *server) itemsPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := r.URL.Query()
 	f, err := itemFilter(q)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	f.Limit = itemsLimit + 1
 	list, names, err := s.sources(ctx)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	items, err := s.db.Items(ctx, f)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := itemsData{Page: Page{Title: "Regulator items"}, Topics: s.tax.Topics(), Limit: itemsLimit,
 		Form: itemsForm{Source: strings.Join(f.SourceIDs, ","), Topic: f.Topic, Since: q.Get("since"), Until: q.Get("until"), All: f.All}}
@@ -639,6 +638,7 @@ func (s *server) itemsPage(w http.ResponseWriter, r *http.Request) {
 		d.Items = append(d.Items, itemRow{Item: api.NewItem(it), SourceName: names[it.SourceID]})
 	}
 	s.render(w, r, "items", http.StatusOK, d)
+	return nil
 }
 
 // itemFilter reads the filters of the items page and API.

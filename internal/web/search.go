@@ -52,21 +52,19 @@ type searchData struct {
 	Limit     int
 }
 
-func (s *server) searchPage(w http.ResponseWriter, r *http.Request) {
+func (s *server) searchPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := r.URL.Query()
 	form := searchForm{Q: strings.TrimSpace(q.Get("q")), Source: strings.Join(sourceParams(q), ","), Topic: q.Get("topic"),
 		Since: q.Get("since"), Until: q.Get("until"), At: q.Get("at")}
 	fts, err := boolParam(q, "fts")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	form.FTS = fts
 	list, names, err := s.sources(ctx)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := searchData{Page: Page{Title: "Search", Query: form.Q}, Form: form, Topics: s.tax.Topics(), Limit: searchLimit}
 	for _, src := range list {
@@ -76,7 +74,7 @@ func (s *server) searchPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if form.Q == "" {
 		s.render(w, r, "search", http.StatusOK, d)
-		return
+		return nil
 	}
 	d.Title = "Search: " + form.Q
 	d.Searched = true
@@ -88,20 +86,18 @@ func (s *server) searchPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	hits, err := s.db.Search(ctx, sq)
 	if err != nil {
 		if !form.FTS {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		// A malformed FTS5 query is the reader's to fix, on the same page.
 		d.Error = "This is not a valid query (" + strings.TrimPrefix(err.Error(), "store: search: ") +
 			"). Put phrases in double quotes, and join words with AND, OR, NOT or NEAR; end a word with * to match its beginning."
 		s.render(w, r, "search", http.StatusBadRequest, d)
-		return
+		return nil
 	}
 	d.Truncated = len(hits) == searchLimit
 	m := newMatcher(form.Q, form.FTS)
@@ -117,8 +113,7 @@ func (s *server) searchPage(w http.ResponseWriter, r *http.Request) {
 	if sq.At.IsZero() {
 		items, err := s.db.SearchItems(ctx, form.Q, form.FTS, sq.SourceIDs, searchLimit)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		for _, it := range items {
 			date := it.Published
@@ -136,6 +131,7 @@ func (s *server) searchPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, "search", http.StatusOK, d)
+	return nil
 }
 
 func hasTopic(ms []topics.Match, id string) bool {

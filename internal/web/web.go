@@ -82,32 +82,32 @@ func New(o Options) http.Handler {
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(24*time.Hour, http.FileServerFS(static))))
 
-	mux.HandleFunc("GET /{$}", s.overview)
-	mux.HandleFunc("GET /sources/{id}", s.sourcePage)
-	mux.HandleFunc("GET /sources/{id}/versions/{seq}", s.versionPage)
-	mux.HandleFunc("GET /sources/{id}/at/{date}", s.at)
-	mux.HandleFunc("GET /sources/{id}/at", s.atForm)
-	mux.HandleFunc("GET /sources/{id}/diff", s.diffPage)
-	mux.HandleFunc("GET /items", s.itemsPage)
-	mux.HandleFunc("GET /search", s.searchPage)
+	mux.HandleFunc("GET /{$}", s.handle(s.overview))
+	mux.HandleFunc("GET /sources/{id}", s.handle(s.sourcePage))
+	mux.HandleFunc("GET /sources/{id}/versions/{seq}", s.handle(s.versionPage))
+	mux.HandleFunc("GET /sources/{id}/at/{date}", s.handle(s.at))
+	mux.HandleFunc("GET /sources/{id}/at", s.handle(s.atForm))
+	mux.HandleFunc("GET /sources/{id}/diff", s.handle(s.diffPage))
+	mux.HandleFunc("GET /items", s.handle(s.itemsPage))
+	mux.HandleFunc("GET /search", s.handle(s.searchPage))
 
-	mux.HandleFunc("GET /sources/{id}/history.json", s.exportHistory(formatJSON))
-	mux.HandleFunc("GET /sources/{id}/history.csv", s.exportHistory(formatCSV))
-	mux.HandleFunc("GET /sources/{id}/history.md", s.exportHistory(formatMarkdown))
-	mux.HandleFunc("GET /sources/{id}/diff.json", s.exportDiff(formatJSON))
-	mux.HandleFunc("GET /sources/{id}/diff.csv", s.exportDiff(formatCSV))
-	mux.HandleFunc("GET /sources/{id}/diff.md", s.exportDiff(formatMarkdown))
+	mux.HandleFunc("GET /sources/{id}/history.json", s.handle(s.exportHistory(formatJSON)))
+	mux.HandleFunc("GET /sources/{id}/history.csv", s.handle(s.exportHistory(formatCSV)))
+	mux.HandleFunc("GET /sources/{id}/history.md", s.handle(s.exportHistory(formatMarkdown)))
+	mux.HandleFunc("GET /sources/{id}/diff.json", s.handle(s.exportDiff(formatJSON)))
+	mux.HandleFunc("GET /sources/{id}/diff.csv", s.handle(s.exportDiff(formatCSV)))
+	mux.HandleFunc("GET /sources/{id}/diff.md", s.handle(s.exportDiff(formatMarkdown)))
 
-	mux.HandleFunc("GET /api/sources", s.apiSources)
-	mux.HandleFunc("GET /api/sources/{id}/history", s.apiHistory)
-	mux.HandleFunc("GET /api/sources/{id}/show", s.apiShow)
-	mux.HandleFunc("GET /api/sources/{id}/diff", s.apiDiff)
-	mux.HandleFunc("GET /api/changes", s.apiChanges)
-	mux.HandleFunc("GET /api/items", s.apiItems)
-	mux.HandleFunc("GET /api/search", s.apiSearch)
-	mux.HandleFunc("GET /api/", s.apiNotFound)
+	mux.HandleFunc("GET /api/sources", s.handle(s.apiSources))
+	mux.HandleFunc("GET /api/sources/{id}/history", s.handle(s.apiHistory))
+	mux.HandleFunc("GET /api/sources/{id}/show", s.handle(s.apiShow))
+	mux.HandleFunc("GET /api/sources/{id}/diff", s.handle(s.apiDiff))
+	mux.HandleFunc("GET /api/changes", s.handle(s.apiChanges))
+	mux.HandleFunc("GET /api/items", s.handle(s.apiItems))
+	mux.HandleFunc("GET /api/search", s.handle(s.apiSearch))
+	mux.HandleFunc("GET /api/", s.handle(s.apiNotFound))
 
-	mux.HandleFunc("GET /", s.notFound)
+	mux.HandleFunc("GET /", s.handle(s.notFound))
 
 	var h http.Handler = mux
 	h = o.Access.require(h)
@@ -242,6 +242,6 @@ func (s *server) statusOf(r *http.Request, err error) (int, string) {
 	return http.StatusInternalServerError, "something went wrong reading the database; the details are in tracker's log"
 }
 
-func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.fail(w, r, notFoundf("there is no page at %s", r.URL.Path))
+func (s *server) notFound(w http.ResponseWriter, r *http.Request) error {
+	return notFoundf("there is no page at %s", r.URL.Path)
 }
