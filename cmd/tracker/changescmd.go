@@ -5,8 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/store"
 	"tracker/internal/topics"

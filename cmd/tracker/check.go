@@ -6,8 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/sources"
 )
 

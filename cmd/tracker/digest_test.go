@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/mailpittest"
 	"tracker/internal/replaytest"

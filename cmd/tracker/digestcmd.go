@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"os"
 	"text/tabwriter"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/config"
 	"tracker/internal/digest"

@@ -6,8 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"text/tabwriter"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/store"
 )

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/config"
 	"tracker/internal/sources"
 )

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/compare"
 	"tracker/internal/store"

@@ -5,9 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"tracker"
 	"unicode/utf8"
 
+	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/store"
 )

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"os"
 	"text/tabwriter"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/store"
 )

@@ -7,8 +7,8 @@ package api
 import (
 	"strings"
 	"time"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/changes"
 	"tracker/internal/config"
 	"tracker/internal/diff"

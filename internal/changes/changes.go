@@ -23,9 +23,9 @@ package changes
 import (
 	"fmt"
 	"strings"
-	"tracker"
 	"unicode"
 
+	"tracker"
 	"tracker/internal/diff"
 	"tracker/internal/topics"
 )

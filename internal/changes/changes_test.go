@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/sources/page"
 	"tracker/internal/topics"
 )

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/changes"
 	"tracker/internal/ota"
 	"tracker/internal/replaytest"

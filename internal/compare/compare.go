@@ -11,8 +11,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/changes"
 	"tracker/internal/store"

@@ -19,12 +19,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"tracker"
 
 	"github.com/andybalholm/cascadia"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/net/http/httpguts"
 
+	"tracker"
 	"tracker/internal/topics"
 )
 

@@ -6,9 +6,10 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"tracker"
 
 	"github.com/robfig/cron/v3"
+
+	"tracker"
 )
 
 // ParseSchedule reads a schedule of sources.yaml: five fields (minute hour

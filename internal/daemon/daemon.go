@@ -16,10 +16,10 @@ import (
 	"sort"
 	"sync"
 	"time"
-	"tracker"
 
 	"github.com/robfig/cron/v3"
 
+	"tracker"
 	"tracker/internal/config"
 	"tracker/internal/digest"
 	"tracker/internal/sources"

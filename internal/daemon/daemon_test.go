@@ -13,10 +13,10 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-	"tracker"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"tracker"
 	"tracker/internal/config"
 	"tracker/internal/digest"
 	"tracker/internal/replaytest"

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/changes"
 	"tracker/internal/config"
 	"tracker/internal/mailpittest"

@@ -15,8 +15,8 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/compare"
 	"tracker/internal/config"

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"tracker"
 
 	"golang.org/x/net/html"
 
+	"tracker"
 	"tracker/internal/config"
 	"tracker/internal/ota"
 	"tracker/internal/replaytest"

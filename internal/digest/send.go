@@ -10,10 +10,10 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-	"tracker"
 
 	"github.com/robfig/cron/v3"
 
+	"tracker"
 	"tracker/internal/config"
 	"tracker/internal/store"
 	"tracker/internal/topics"

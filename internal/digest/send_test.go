@@ -9,8 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/config"
 	"tracker/internal/store"
 )

@@ -20,8 +20,8 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/record"
 	"tracker/internal/sources/page"
 	"tracker/internal/store"

@@ -12,8 +12,8 @@ import (
 	"context"
 	"errors"
 	"time"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/changes"
 	"tracker/internal/store"
 	"tracker/internal/topics"

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/record"
 	"tracker/internal/store"
 	"tracker/internal/storetest"

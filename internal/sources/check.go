@@ -19,8 +19,8 @@ import (
 	"sort"
 	"sync"
 	"time"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/config"
 	"tracker/internal/record"
 	"tracker/internal/sources/fetch"

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/config"
 	"tracker/internal/replaytest"
 	"tracker/internal/store"

@@ -13,8 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/config"
 	"tracker/internal/sources/fetch"
 	"tracker/internal/sources/page"

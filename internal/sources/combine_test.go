@@ -10,8 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/config"
 	"tracker/internal/replaytest"
 	"tracker/internal/sources/fetch"

@@ -3,8 +3,8 @@ package sources
 import (
 	"context"
 	"time"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/sources/fetch"
 )
 

@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/config"
 	"tracker/internal/sources/feed"
 	"tracker/internal/sources/fetch"

@@ -12,11 +12,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"tracker"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
 
+	"tracker"
 	"tracker/internal/replaytest"
 	"tracker/internal/store"
 )

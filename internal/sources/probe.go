@@ -3,8 +3,8 @@ package sources
 import (
 	"context"
 	"errors"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/config"
 	"tracker/internal/sources/fetch"
 	"tracker/internal/sources/page"

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/config"
 	"tracker/internal/sources/fetch"
 	"tracker/internal/sources/page"

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/store"
 )

@@ -13,8 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/replaytest"
 	"tracker/internal/store"
 	"tracker/internal/topics"

@@ -3,8 +3,8 @@ package web
 import (
 	"fmt"
 	"time"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/links"
 )
 

@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/changes"
 	"tracker/internal/diff"

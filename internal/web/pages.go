@@ -13,8 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"tracker"
 
+	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/changes"
 	"tracker/internal/compare"

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"tracker"
 	"unicode"
 	"unicode/utf8"
 
@@ -13,6 +12,7 @@ import (
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 
+	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/store"
 	"tracker/internal/topics"

@@ -15,10 +15,10 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"tracker"
 
 	"golang.org/x/net/html"
 
+	"tracker"
 	"tracker/internal/changes"
 	"tracker/internal/config"
 	"tracker/internal/links"
