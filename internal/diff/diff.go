@@ -21,7 +21,7 @@
 // and digest packages with html/template.
 package diff
 
-import "strings"
+import "tracker/internal/text"
 
 // Block kinds.
 const (
@@ -127,22 +127,12 @@ type paragraph struct {
 	sim    []int32  // sorted ids of folded words, for similarity
 }
 
+// splitParagraphs returns the non-blank lines of a version, numbered as
+// text.Paragraphs numbers them everywhere.
 func splitParagraphs(s string) []*paragraph {
 	var ps []*paragraph
-	line := 0
-	for len(s) > 0 {
-		line++
-		l := s
-		if i := strings.IndexByte(s, '\n'); i >= 0 {
-			l, s = s[:i], s[i+1:]
-		} else {
-			s = ""
-		}
-		l = strings.TrimSuffix(l, "\r")
-		if strings.TrimSpace(l) == "" {
-			continue
-		}
-		ps = append(ps, &paragraph{line: line, text: l})
+	for _, p := range text.Paragraphs(s) {
+		ps = append(ps, &paragraph{line: p.Line, text: p.Text})
 	}
 	return ps
 }
