@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"time"
 
 	"tracker"
 	"tracker/internal/api"
@@ -13,60 +14,40 @@ import (
 )
 
 type changesFlags struct {
-	sources                            stringList
-	since, until, topic, minImportance string
-	technical                          bool
-	limit                              int
+	filters
+	minImportance string
+	technical     bool
 }
 
 func changesCmd(a *app, fs *flag.FlagSet) runner {
 	var f changesFlags
-	fs.Var(&f.sources, "source", "only this source `ID` (repeatable)")
-	fs.StringVar(&f.since, "since", "", "changes detected on or after this `date` (YYYY-MM-DD or RFC 3339)")
-	fs.StringVar(&f.until, "until", "", "changes detected on or before this `date`")
-	fs.StringVar(&f.topic, "topic", "", "only changes touching this `topic` (privacy, consumer, ip, minors, moderation, ai, ...)")
+	f.bind(fs, "changes", "only this source `ID` (repeatable)", "changes detected on or after this `date` (YYYY-MM-DD or RFC 3339)",
+		"changes detected on or before this `date`", "only changes touching this `topic` (privacy, consumer, ip, minors, moderation, ai, ...)")
 	fs.StringVar(&f.minImportance, "min-importance", "", "only changes at least this `important`: cosmetic, minor or major")
 	fs.BoolVar(&f.technical, "technical", false, "include the technical changes due to new extraction rules")
-	fs.IntVar(&f.limit, "limit", 0, "at most this many changes (0: all)")
-	return func(ctx context.Context, args []string) error { return a.changes(ctx, args, &f) }
+	return f.runner(func(ctx context.Context, since, until time.Time) error { return a.changes(ctx, &f, since, until) })
 }
 
 // changes lists the recorded changes, oldest first.
-func (a *app) changes(ctx context.Context, args []string, fl *changesFlags) error {
-	if len(args) > 0 {
-		return errUsage
-	}
-	f := store.ChangeFilter{SourceIDs: fl.sources, Topic: fl.topic, Technical: fl.technical, Limit: fl.limit}
-	var err error
-	if f.Since, f.Until, err = period(fl.since, fl.until); err != nil {
-		return err
-	}
+func (a *app) changes(ctx context.Context, fl *changesFlags, since, until time.Time) error {
+	f := store.ChangeFilter{SourceIDs: fl.sources, Since: since, Until: until, Topic: fl.topic, Technical: fl.technical, Limit: fl.limit}
 	if m := tracker.Importance(fl.minImportance); m != "" {
 		if m.Rank() < 0 {
 			return usagef("--min-importance: %q is not one of cosmetic, minor, major", m)
 		}
 		f.MinImportance = m
 	}
-	list, err := listing(ctx, a, fl.sources, func(db *store.DB) ([]tracker.Change, error) { return db.Changes(ctx, f) })
-	if err != nil {
-		return err
-	}
-	if a.jsonOut {
-		return printAll(a, list, api.NewChange)
-	}
-	if len(list) == 0 {
-		fmt.Fprintln(a.stdout, "no change matches")
-		return nil
-	}
-	width := 0
-	for _, c := range list {
-		width = max(width, len(c.SourceID))
-	}
-	for _, c := range list {
-		fmt.Fprintf(a.stdout, "%s  %-*s  v%d→v%d  %-8s  +%d −%d  %s\n", fmtTime(c.DetectedAt), width, c.SourceID,
-			c.FromSeq, c.ToSeq, c.Importance, c.WordsAdded, c.WordsRemoved, changeNotes(c))
-	}
-	return nil
+	query := func(db *store.DB) ([]tracker.Change, error) { return db.Changes(ctx, f) }
+	return list(ctx, a, fl.sources, query, api.NewChange, "no change matches", func(list []tracker.Change) {
+		width := 0
+		for _, c := range list {
+			width = max(width, len(c.SourceID))
+		}
+		for _, c := range list {
+			fmt.Fprintf(a.stdout, "%s  %-*s  v%d→v%d  %-8s  +%d −%d  %s\n", fmtTime(c.DetectedAt), width, c.SourceID,
+				c.FromSeq, c.ToSeq, c.Importance, c.WordsAdded, c.WordsRemoved, changeNotes(c))
+		}
+	})
 }
 
 // changeNotes says what a change is about: its topics with their evidence,

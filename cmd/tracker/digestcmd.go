@@ -143,27 +143,18 @@ func (a *app) digests(ctx context.Context, args []string) error {
 	if len(args) > 0 {
 		return errUsage
 	}
-	list, err := listing(ctx, a, nil, func(db *store.DB) ([]tracker.Digest, error) { return db.Digests(ctx, "", 0) })
-	if err != nil {
-		return err
-	}
-	if a.jsonOut {
-		return printAll(a, list, api.NewDigest)
-	}
-	if len(list) == 0 {
-		fmt.Fprintln(a.stdout, "no digest yet")
-		return nil
-	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "N\tCREATED\tRECIPIENT\tWINDOW\tSTATE\tATTEMPTS\tSUBJECT")
-	for _, d := range list {
-		subject := d.Subject
-		if d.LastError != "" && d.State != "sent" {
-			subject += " — " + d.LastError
+	query := func(db *store.DB) ([]tracker.Digest, error) { return db.Digests(ctx, "", 0) }
+	return list(ctx, a, nil, query, api.NewDigest, "no digest yet", func(list []tracker.Digest) {
+		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "N\tCREATED\tRECIPIENT\tWINDOW\tSTATE\tATTEMPTS\tSUBJECT")
+		for _, d := range list {
+			subject := d.Subject
+			if d.LastError != "" && d.State != tracker.DigestSent {
+				subject += " — " + d.LastError
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s → %s\t%s\t%d\t%s\n", d.ID, fmtTime(d.CreatedAt), d.Recipient,
+				d.WindowStart.UTC().Format("2006-01-02 15:04"), d.WindowEnd.UTC().Format("2006-01-02 15:04"), d.State, d.Attempts, subject)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s → %s\t%s\t%d\t%s\n", d.ID, fmtTime(d.CreatedAt), d.Recipient,
-			d.WindowStart.UTC().Format("2006-01-02 15:04"), d.WindowEnd.UTC().Format("2006-01-02 15:04"), d.State, d.Attempts, subject)
-	}
-	tw.Flush()
-	return nil
+		tw.Flush()
+	})
 }

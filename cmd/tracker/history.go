@@ -20,24 +20,15 @@ func (a *app) history(ctx context.Context, args []string) error {
 		return errUsage
 	}
 	id := args[0]
-	versions, err := listing(ctx, a, []string{id}, func(db *store.DB) ([]tracker.Version, error) { return db.Versions(ctx, id) })
-	if err != nil {
-		return err
-	}
-	if a.jsonOut {
-		return printAll(a, versions, api.NewVersion)
-	}
-	if len(versions) == 0 {
-		fmt.Fprintf(a.stdout, "%s has no version yet\n", id)
-		return nil
-	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEQ\tFIRST SEEN\tLAST CONFIRMED\tWORDS\tSHA-256\tNOTE")
-	for _, v := range versions {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", v.Seq, fmtTime(v.FirstSeen), fmtTime(v.LastSeen), v.Words, v.SHA256[:12], versionNote(v))
-	}
-	tw.Flush()
-	return nil
+	query := func(db *store.DB) ([]tracker.Version, error) { return db.Versions(ctx, id) }
+	return list(ctx, a, []string{id}, query, api.NewVersion, id+" has no version yet", func(versions []tracker.Version) {
+		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SEQ\tFIRST SEEN\tLAST CONFIRMED\tWORDS\tSHA-256\tNOTE")
+		for _, v := range versions {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", v.Seq, fmtTime(v.FirstSeen), fmtTime(v.LastSeen), v.Words, v.SHA256[:12], versionNote(v))
+		}
+		tw.Flush()
+	})
 }
 
 func versionNote(v tracker.Version) string {

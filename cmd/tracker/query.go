@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -53,13 +54,40 @@ func dateFlag(flag, value string, end bool) (time.Time, error) {
 	return t, nil
 }
 
-// period reads --since and --until, each optional.
-func period(since, until string) (from, to time.Time, err error) {
-	if from, err = dateFlag("since", since, false); err != nil {
-		return from, to, err
+// filters are the flags a listing of changes or items takes.
+type filters struct {
+	sources             stringList
+	since, until, topic string
+	limit               int
+}
+
+// bind binds the filters with their help texts; what names the things
+// listed.
+func (f *filters) bind(fs *flag.FlagSet, what, source, since, until, topic string) {
+	fs.Var(&f.sources, "source", source)
+	fs.StringVar(&f.since, "since", "", since)
+	fs.StringVar(&f.until, "until", "", until)
+	fs.StringVar(&f.topic, "topic", "", topic)
+	fs.IntVar(&f.limit, "limit", 0, "at most this many "+what+" (0: all)")
+}
+
+// runner runs a listing, which takes no argument, with the period that
+// --since and --until give (each optional).
+func (f *filters) runner(list func(ctx context.Context, since, until time.Time) error) runner {
+	return func(ctx context.Context, args []string) error {
+		if len(args) > 0 {
+			return errUsage
+		}
+		since, err := dateFlag("since", f.since, false)
+		if err != nil {
+			return err
+		}
+		until, err := dateFlag("until", f.until, true)
+		if err != nil {
+			return err
+		}
+		return list(ctx, since, until)
 	}
-	to, err = dateFlag("until", until, true)
-	return from, to, err
 }
 
 // openForQuery opens the existing database for a listing and checks that
@@ -87,6 +115,25 @@ func listing[T any](ctx context.Context, a *app, ids []string, query func(*store
 	}
 	defer db.Close()
 	return query(db)
+}
+
+// list runs the query of a listing and prints what it finds: as JSON
+// (conv) with --json, none when it finds nothing, otherwise as text does.
+func list[T, J any](ctx context.Context, a *app, ids []string, query func(*store.DB) ([]T, error), conv func(T) J,
+	none string, text func([]T)) error {
+	found, err := listing(ctx, a, ids, query)
+	if err != nil {
+		return err
+	}
+	if a.jsonOut {
+		return printAll(a, found, conv)
+	}
+	if len(found) == 0 {
+		fmt.Fprintln(a.stdout, none)
+		return nil
+	}
+	text(found)
+	return nil
 }
 
 // colour reports whether output should use ANSI colours: a terminal, and
