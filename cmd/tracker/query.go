@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"tracker"
-	"tracker/internal/api"
 	"tracker/internal/compare"
 	"tracker/internal/store"
 )
@@ -41,13 +40,13 @@ func (a *app) sourceMustExist(ctx context.Context, db *store.DB, id string) erro
 	return nil
 }
 
-// dateFlag reads the date of an optional flag (end: see api.ParseDate); the
+// dateFlag reads the date of an optional flag (end: see compare.ParseDate); the
 // zero time when the flag is not given, a usage error when it is no date.
 func dateFlag(flag, value string, end bool) (time.Time, error) {
 	if value == "" {
 		return time.Time{}, nil
 	}
-	t, err := api.ParseDate(value, end)
+	t, err := compare.ParseDate(value, end)
 	if err != nil {
 		return t, usagef("--%s: %v", flag, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"tracker/internal/api"
+	"tracker/internal/compare"
 	"tracker/internal/diff"
 )
 
@@ -25,7 +26,7 @@ func (a *app) show(ctx context.Context, args []string, ref string) error {
 	}
 	id := args[0]
 	if _, err := strconv.Atoi(ref); err != nil && ref != "" {
-		if _, err := api.ParseDate(ref, true); err != nil {
+		if _, err := compare.ParseDate(ref, true); err != nil {
 			return usagef("--at: %v", err)
 		}
 	}

@@ -1,7 +1,8 @@
 // Package api defines the JSON form of what tracker reports: sources,
-// versions, changes, diffs, items and search hits. The command line's --json
-// output and the web interface's JSON API both use it, so a script gets the
-// same fields from either. Field names are a contract: add, never rename.
+// versions, changes, diffs, items, search hits and digests, made from the
+// domain's types (package tracker). The command line's --json output and
+// the web interface's JSON API both use it, so a script gets the same
+// fields from either. Field names are a contract: add, never rename.
 package api
 
 import (
@@ -13,7 +14,6 @@ import (
 	"tracker/internal/config"
 	"tracker/internal/diff"
 	"tracker/internal/text"
-	"tracker/internal/topics"
 )
 
 // Time writes t as RFC 3339 in UTC, or null when zero.
@@ -25,9 +25,9 @@ func Time(t time.Time) *string {
 	return &s
 }
 
-func nonNil(ms []topics.Match) []topics.Match {
+func nonNil(ms []tracker.TopicMatch) []tracker.TopicMatch {
 	if ms == nil {
-		return []topics.Match{}
+		return []tracker.TopicMatch{}
 	}
 	return ms
 }
@@ -158,17 +158,17 @@ type Shown struct {
 
 // Change is the change from one version to the next.
 type Change struct {
-	Source       string             `json:"source"`
-	FromSeq      int                `json:"from_seq"`
-	ToSeq        int                `json:"to_seq"`
-	DetectedAt   *string            `json:"detected_at"`
-	Importance   tracker.Importance `json:"importance"`
-	Technical    bool               `json:"technical"`
-	SameAs       *int               `json:"same_as"`
-	WordsAdded   int                `json:"words_added"`
-	WordsRemoved int                `json:"words_removed"`
-	Topics       []topics.Match     `json:"topics"`
-	Summary      string             `json:"summary"`
+	Source       string               `json:"source"`
+	FromSeq      int                  `json:"from_seq"`
+	ToSeq        int                  `json:"to_seq"`
+	DetectedAt   *string              `json:"detected_at"`
+	Importance   tracker.Importance   `json:"importance"`
+	Technical    bool                 `json:"technical"`
+	SameAs       *int                 `json:"same_as"`
+	WordsAdded   int                  `json:"words_added"`
+	WordsRemoved int                  `json:"words_removed"`
+	Topics       []tracker.TopicMatch `json:"topics"`
+	Summary      string               `json:"summary"`
 }
 
 // NewChange describes a stored change.
@@ -184,22 +184,22 @@ func NewChange(c tracker.Change) Change {
 // (read off the two versions: detected_at is when to was first seen), and
 // the hunks.
 type Diff struct {
-	Source       string             `json:"source"`
-	From         Version            `json:"from"`
-	To           Version            `json:"to"`
-	FromSeq      int                `json:"from_seq"`
-	ToSeq        int                `json:"to_seq"`
-	DetectedAt   *string            `json:"detected_at"`
-	Technical    bool               `json:"technical"`
-	SameAs       *int               `json:"same_as"`
-	Importance   tracker.Importance `json:"importance"`
-	Cosmetic     bool               `json:"cosmetic"`
-	WordsAdded   int                `json:"words_added"`
-	WordsRemoved int                `json:"words_removed"`
-	Topics       []topics.Match     `json:"topics"`
-	Summary      string             `json:"summary"`
-	Hunks        []diff.Hunk        `json:"hunks"`
-	Approximate  bool               `json:"approximate"`
+	Source       string               `json:"source"`
+	From         Version              `json:"from"`
+	To           Version              `json:"to"`
+	FromSeq      int                  `json:"from_seq"`
+	ToSeq        int                  `json:"to_seq"`
+	DetectedAt   *string              `json:"detected_at"`
+	Technical    bool                 `json:"technical"`
+	SameAs       *int                 `json:"same_as"`
+	Importance   tracker.Importance   `json:"importance"`
+	Cosmetic     bool                 `json:"cosmetic"`
+	WordsAdded   int                  `json:"words_added"`
+	WordsRemoved int                  `json:"words_removed"`
+	Topics       []tracker.TopicMatch `json:"topics"`
+	Summary      string               `json:"summary"`
+	Hunks        []diff.Hunk          `json:"hunks"`
+	Approximate  bool                 `json:"approximate"`
 }
 
 // NewDiff describes the change from version from to version to.
@@ -215,22 +215,22 @@ func NewDiff(from, to tracker.Version, ch changes.Analysis) Diff {
 
 // Item is an entry of a regulator's feed.
 type Item struct {
-	Source     string         `json:"source"`
-	Key        string         `json:"key"`
-	Title      string         `json:"title"`
-	Link       string         `json:"link"`
-	Author     string         `json:"author,omitempty"`
-	Published  string         `json:"published"`
-	DateOnly   bool           `json:"date_only"`
-	FirstSeen  *string        `json:"first_seen"`
-	Updated    bool           `json:"updated"`
-	UpdatedAt  *string        `json:"updated_at"`
-	Revision   int            `json:"revision"`
-	Topics     []topics.Match `json:"topics"`
-	Kept       bool           `json:"kept"`
-	Baseline   bool           `json:"baseline"`
-	Summary    string         `json:"summary"`
-	Categories []string       `json:"categories,omitempty"`
+	Source     string               `json:"source"`
+	Key        string               `json:"key"`
+	Title      string               `json:"title"`
+	Link       string               `json:"link"`
+	Author     string               `json:"author,omitempty"`
+	Published  string               `json:"published"`
+	DateOnly   bool                 `json:"date_only"`
+	FirstSeen  *string              `json:"first_seen"`
+	Updated    bool                 `json:"updated"`
+	UpdatedAt  *string              `json:"updated_at"`
+	Revision   int                  `json:"revision"`
+	Topics     []tracker.TopicMatch `json:"topics"`
+	Kept       bool                 `json:"kept"`
+	Baseline   bool                 `json:"baseline"`
+	Summary    string               `json:"summary"`
+	Categories []string             `json:"categories,omitempty"`
 }
 
 // Published writes an item's date: a date-only item as a date, never

@@ -1,8 +1,9 @@
 // Package compare is the read side of a document's history: it resolves what
-// a reader names ("version 3", "2024-01-01", the latest) to a stored version
-// and compares any two versions the way a recorded change was compared. The
-// command line, the web pages and the digests all go through it, so a diff
-// says the same thing wherever it is read.
+// a reader names ("version 3", "2024-01-01", the latest; dates as ParseDate
+// reads them) to a stored version and compares any two versions the way a
+// recorded change was compared. The command line, the web pages and the
+// digests all go through it, so a diff says the same thing wherever it is
+// read.
 package compare
 
 import (
@@ -13,7 +14,6 @@ import (
 	"strings"
 
 	"tracker"
-	"tracker/internal/api"
 	"tracker/internal/changes"
 	"tracker/internal/store"
 	"tracker/internal/topics"
@@ -52,7 +52,7 @@ func IsBadReference(err error) bool {
 
 // Resolve reads a version reference of source id: a number is a seq,
 // anything else a date or time (the version in force at the end of it, see
-// api.ParseDate); "" is the latest version.
+// ParseDate); "" is the latest version.
 func (c *Comparer) Resolve(ctx context.Context, id, ref string) (tracker.Version, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
@@ -69,7 +69,7 @@ func (c *Comparer) Resolve(ctx context.Context, id, ref string) (tracker.Version
 		}
 		return v, err
 	}
-	at, err := api.ParseDate(ref, true)
+	at, err := ParseDate(ref, true)
 	if err != nil {
 		return tracker.Version{}, &Error{Msg: err.Error()}
 	}

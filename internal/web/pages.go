@@ -169,7 +169,7 @@ func dateParam(q url.Values, name string, endOfDay bool) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	t, err := api.ParseDate(v, endOfDay)
+	t, err := compare.ParseDate(v, endOfDay)
 	if err != nil {
 		return t, badRequestf("%s: %v", name, err)
 	}

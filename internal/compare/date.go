@@ -1,4 +1,4 @@
-package api
+package compare
 
 import (
 	"fmt"
