@@ -265,27 +265,12 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 	if err != nil {
 		return Result{Outcome: Failed, Kind: tracker.FailConfig, Err: err}
 	}
-	cur, err := c.DB.CurrentVersion(ctx, src.ID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
-	}
-	st, err := c.DB.Source(ctx, src.ID)
+	rules := RulesHash(src)
+	st, cur, err := c.current(ctx, src, rules, func(cur tracker.Version) (tracker.Version, error) {
+		return c.rebuild(ctx, src, x, rules, cur)
+	})
 	if err != nil {
 		return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
-	}
-	rules := RulesHash(src)
-	if cur.Seq > 0 && cur.RulesHash != rules {
-		// New extraction rules: first re-extract the current version's page
-		// under them, so the fetch below is compared with like.
-		v, err := c.rebuild(ctx, src, x, rules, cur)
-		if err != nil {
-			return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
-		}
-		if v.Seq > 0 {
-			cur = v
-		} else if cur, err = c.DB.CurrentVersion(ctx, src.ID); err != nil {
-			return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
-		}
 	}
 	if src.Render == config.RenderBrowser {
 		return c.checkRendered(ctx, src, x, rules, cur)
@@ -305,6 +290,31 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 	notice := c.notice(ctx, src, resp)
 	snap := &tracker.Snapshot{FetchedAt: at, URL: resp.URL, Status: resp.Status, Headers: keptHeaders(resp.Header), Body: resp.Body}
 	return c.record(ctx, src, x, rules, cur, at, snap, val, notice)
+}
+
+// current reads the status and the current version of a page source.
+// Under new extraction rules it first re-extracts the current version's
+// page with rebuild (a version of its own when the text comes out
+// different), so that the fetch that follows is compared with like.
+func (c *Checker) current(ctx context.Context, src *config.Source, rules string,
+	rebuild func(cur tracker.Version) (tracker.Version, error)) (tracker.Source, tracker.Version, error) {
+	cur, err := c.DB.CurrentVersion(ctx, src.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return tracker.Source{}, cur, err
+	}
+	st, err := c.DB.Source(ctx, src.ID)
+	if err != nil || cur.Seq == 0 || cur.RulesHash == rules {
+		return st, cur, err
+	}
+	v, err := rebuild(cur)
+	switch {
+	case err != nil:
+		return st, cur, err
+	case v.Seq > 0:
+		return st, v, nil
+	}
+	cur, err = c.DB.CurrentVersion(ctx, src.ID)
+	return st, cur, err
 }
 
 // record extracts the text of a fetched or rendered page and stores it as

@@ -19,7 +19,6 @@ import (
 	"tracker/internal/sources/fetch"
 	"tracker/internal/sources/page"
 	"tracker/internal/sources/render"
-	"tracker/internal/store"
 	"tracker/internal/text"
 )
 
@@ -74,25 +73,12 @@ func (c *Checker) checkCombined(ctx context.Context, src *config.Source) Result 
 	if err != nil {
 		return Result{Outcome: Failed, Kind: tracker.FailConfig, Err: err}
 	}
-	cur, err := c.DB.CurrentVersion(ctx, src.ID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
-	}
-	st, err := c.DB.Source(ctx, src.ID)
+	rules := RulesHash(src)
+	st, cur, err := c.current(ctx, src, rules, func(cur tracker.Version) (tracker.Version, error) {
+		return c.rebuildCombined(ctx, src, pages, xs, rules, cur)
+	})
 	if err != nil {
 		return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
-	}
-	rules := RulesHash(src)
-	if cur.Seq > 0 && cur.RulesHash != rules {
-		v, err := c.rebuildCombined(ctx, src, pages, xs, rules, cur)
-		if err != nil {
-			return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
-		}
-		if v.Seq > 0 {
-			cur = v
-		} else if cur, err = c.DB.CurrentVersion(ctx, src.ID); err != nil {
-			return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
-		}
 	}
 	// As for one page, conditional requests only after a successful fetch
 	// under the same rules. The validators of each page are those stored in
