@@ -42,7 +42,7 @@ func (a *app) sources(ctx context.Context, args []string) error {
 	fmt.Fprintln(tw, "ID\tKIND\tHISTORY\tLAST FETCH\tLAST CHANGE\tSTATUS")
 	for _, s := range list {
 		history := fmt.Sprintf("%d versions", s.Versions)
-		if s.Kind == "feed" {
+		if s.Kind == tracker.KindFeed {
 			history = fmt.Sprintf("%d items", s.Items)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Kind, history, fmtStr(s.LastFetch), fmtStr(s.LastChange), s.Status())

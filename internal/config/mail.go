@@ -119,7 +119,7 @@ func validateMail(cfg *Config, mailLine int) []Problem {
 			}
 		}
 		switch r.MinImportance {
-		case "", "cosmetic", "minor", "major":
+		case "", tracker.Cosmetic, tracker.Minor, tracker.Major:
 		default:
 			add(r.Line, "%s: min_importance is one of cosmetic, minor, major; got %q", who, r.MinImportance)
 		}

@@ -199,7 +199,7 @@ func importDoc(ctx context.Context, db *store.DB, dir, dataset string, x *page.E
 	}
 	r.ImportOnly = opt.Declared == nil || !opt.Declared(r.SourceID)
 	if r.ImportOnly {
-		if err := db.UpsertSource(ctx, store.SourceInfo{ID: r.SourceID, Kind: "page", Name: files[0].Service + " " + files[0].Terms,
+		if err := db.UpsertSource(ctx, store.SourceInfo{ID: r.SourceID, Kind: tracker.KindPage, Name: files[0].Service + " " + files[0].Terms,
 			Origin: tracker.OriginImport}); err != nil {
 			return r, err
 		}

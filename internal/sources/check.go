@@ -222,7 +222,7 @@ const extraction = 2
 func RulesHash(s *config.Source) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%q\x00%q", s.Kind, s.URL, []string(s.Select), []string(s.Remove))
-	if s.Kind == "page" {
+	if s.Kind == tracker.KindPage {
 		fmt.Fprintf(h, "\x00extraction=%d", extraction)
 	}
 	if s.Render != "" {

@@ -627,7 +627,7 @@ func (s *server) itemsPage(w http.ResponseWriter, r *http.Request) error {
 	d := itemsData{Page: Page{Title: "Regulator items"}, Topics: s.tax.Topics(), Limit: itemsLimit,
 		Form: itemsForm{Source: strings.Join(f.SourceIDs, ","), Topic: f.Topic, Since: q.Get("since"), Until: q.Get("until"), All: f.All}}
 	for _, src := range list {
-		if src.Kind == "feed" {
+		if src.Kind == tracker.KindFeed {
 			d.Feeds = append(d.Feeds, src)
 		}
 	}

@@ -68,7 +68,7 @@ func (s *server) searchPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := searchData{Page: Page{Title: "Search", Query: form.Q}, Form: form, Topics: s.tax.Topics(), Limit: searchLimit}
 	for _, src := range list {
-		if src.Kind != "feed" || src.Items > 0 {
+		if src.Kind != tracker.KindFeed || src.Items > 0 {
 			d.Sources = append(d.Sources, src)
 		}
 	}
