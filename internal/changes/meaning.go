@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 
 	"tracker/internal/diff"
 	"tracker/internal/text"
@@ -188,8 +189,11 @@ func alternates(ps []*Passage, doc Document) bool {
 func passageArtefact(p *Passage, doc Document, headings map[string]bool, docLang string, edge func(int, []text.Paragraph) bool, superseded bool) string {
 	switch p.Kind {
 	case diff.KindChanged, diff.KindMoved:
-		if folded(p.old) == folded(p.new) {
+		if sameText(p.old, p.new) || sameWordsReordered(p.old, p.new) {
 			return ArtefactFormat
+		}
+		if isMarkup(p.old) && isMarkup(p.new) {
+			return ArtefactChrome
 		}
 		if (dateLine(p.old) || dateLine(p.new)) && onlyDates(append(slices.Clone(p.changedOld), p.changedNew...)) {
 			return ArtefactDate
@@ -215,8 +219,8 @@ func passageArtefact(p *Passage, doc Document, headings map[string]bool, docLang
 	}
 	t := p.text()
 	switch {
-	case strings.TrimSpace(t) == "":
-		return ArtefactFormat
+	case strings.TrimSpace(t) == "" || !strings.ContainsFunc(t, unicode.IsLetter):
+		return ArtefactFormat // a blank, a number or a rule: no words
 	case dateLine(t):
 		return ArtefactDate
 	case isLanguagePicker(t):
@@ -243,6 +247,31 @@ func passageArtefact(p *Passage, doc Document, headings map[string]bool, docLang
 		}
 	}
 	return ""
+}
+
+// sameText reports whether two paragraphs say the same: the same words
+// once folded, and the same e-mail addresses unless one hides its address.
+func sameText(a, b string) bool {
+	if folded(a) != folded(b) {
+		return false
+	}
+	if sameAddressHidden(a, b) {
+		return true
+	}
+	return slices.Equal(obfuscatedAddresses(a), obfuscatedAddresses(b))
+}
+
+// obfuscatedAddresses are the e-mail addresses of a paragraph, however
+// written, in a comparable form.
+func obfuscatedAddresses(p string) []string {
+	var out []string
+	for _, e := range obfuscated.FindAllString(p, -1) {
+		e = strings.ToLower(e)
+		e = regexp.MustCompile(`\s*(\[\s*at\s*\]|\(\s*at\s*\)|@)\s*`).ReplaceAllString(e, "@")
+		e = regexp.MustCompile(`\s*(\[\s*dot\s*\]|\(\s*dot\s*\)|\.)\s*`).ReplaceAllString(e, ".")
+		out = append(out, e)
+	}
+	return out
 }
 
 // scriptDiffers reports whether a text of a few words is written in
@@ -320,7 +349,11 @@ func captureFault(oldText, newText string, doc Document) bool {
 // of one of long's, cut in the middle of a sentence.
 func truncated(short, long string) bool {
 	sp, lp := text.Paragraphs(short), text.Paragraphs(long)
-	if len(sp) == 0 || len(sp) >= len(lp) || 10*text.Words(short) > 9*text.Words(long) {
+	if len(sp) == 0 || len(sp) > len(lp) || text.Words(short) >= text.Words(long) {
+		return false
+	}
+	// Cut in the middle of a sentence: a real edit ends its sentences.
+	if last := strings.TrimSpace(sp[len(sp)-1].Text); last == "" || strings.ContainsRune(".!?:;)\"”’»", rune(last[len(last)-1])) {
 		return false
 	}
 	j := 0
@@ -373,7 +406,13 @@ func topicsOf(p *Passage, tax *topics.Taxonomy, subject []string) []topics.Match
 			if p.strength == nil {
 				p.strength = map[string]int{}
 			}
-			p.strength[m.Topic] = len(ev)
+			// A phrase of several words says more than a word alone.
+			for _, e := range ev {
+				p.strength[m.Topic]++
+				if strings.Contains(e, " ") {
+					p.strength[m.Topic]++
+				}
+			}
 		}
 		m.Evidence = ev
 		out = append(out, m)
@@ -495,7 +534,7 @@ var measure = regexp.MustCompile(`(?i)(\b\d+(\.\d+)?\s*(days?|weeks?|months?|yea
 // subject, or another one.
 var (
 	closeStrength      = 2
-	offSubjectStrength = 4
+	offSubjectStrength = 8
 )
 
 // near lists, for a subject, the topics that are aspects of it rather than
