@@ -529,6 +529,13 @@ var rule = regexp.MustCompile(`(?i)\b(not|never|cannot|can['’]t|won['’]t|mus
 // measure finds a number that is a period, an age, an amount or a rate.
 var measure = regexp.MustCompile(`(?i)(\b\d+(\.\d+)?\s*(days?|weeks?|months?|years?|hours?|minutes?|%|percent)\b|\b(under|over|aged?|at\s+least)\s+\d+\b|[$€£]\s*\d)`)
 
+// In a change of six passages or more, a topic must be carried by this
+// share of its passages (and at least two), or of its words.
+var (
+	rewriteShare = 0.08
+	rewriteWords = 0.05
+)
+
 // How many phrases of a topic other than the document's subject one passage
 // must change for the change to have that topic: a topic close to the
 // subject, or another one.
@@ -608,7 +615,7 @@ func aggregate(substance []*Passage, words int, subject []string) []topics.Match
 		if debugAggregate != nil {
 			debugAggregate(a.m.Topic, a.passages, len(substance), a.words, words)
 		}
-		if len(substance) >= 6 && a.passages < 2 && 20*a.words < words {
+		if n := len(substance); n >= 6 && float64(a.passages) < max(2, rewriteShare*float64(n)) && float64(a.words) < rewriteWords*float64(words) {
 			continue
 		}
 		if len(subject) > 0 && !slices.Contains(subject, a.m.Topic) {
