@@ -58,6 +58,9 @@ type Daemon struct {
 
 	digestMu sync.Mutex // one digest run at a time
 	work     sync.WaitGroup
+	// busy counts the same work as the WaitGroup, which cannot be read:
+	// tests wait for it to fall to zero before they move their clock.
+	busy int
 	// stopping is closed when the daemon is told to stop: a check still
 	// waiting for a slot then never starts.
 	stopping chan struct{}
@@ -351,13 +354,14 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 		d.running[j.source.ID] = true
 		d.inflight[checker]++
 	}
+	d.busy++
 	d.mu.Unlock()
 
 	d.work.Add(1)
 	if j.recipient != nil {
 		r := j.recipient
 		go func() {
-			defer d.work.Done()
+			defer d.done()
 			outs := d.sendDigests(ctx, []*config.Recipient{r})
 			// Failed, or left pending by a process that died while sending
 			// it: try again soon.
@@ -386,7 +390,7 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 	}
 	src := j.source
 	go func() {
-		defer d.work.Done()
+		defer d.done()
 		defer func() {
 			d.mu.Lock()
 			delete(d.running, src.ID)
@@ -406,6 +410,14 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 		d.metrics.observe(src, r)
 		d.alert(ctx, cfg, src.ID)
 	}()
+}
+
+// done ends a piece of work that dispatch started.
+func (d *Daemon) done() {
+	d.mu.Lock()
+	d.busy--
+	d.mu.Unlock()
+	d.work.Done()
 }
 
 // digestRetry is how long to wait before the n-th retry of a failed

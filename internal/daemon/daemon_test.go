@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -67,6 +68,138 @@ func runFor(t *testing.T, d *Daemon, clock Clock, until time.Time) {
 	}
 }
 
+// sim runs a daemon on a manual clock. The clock moves only in until, from
+// one due job to the next, and only once the daemon has finished what the
+// last move made due: each check and digest runs at its exact simulated
+// time, however slow the machine.
+type sim struct {
+	t       *testing.T
+	d       *Daemon
+	clock   *manualClock
+	cancel  context.CancelFunc
+	done    chan error
+	running bool
+}
+
+// settleTimeout bounds the real time the daemon may take to finish what
+// came due: far more than it needs on a loaded machine, and a failure, not
+// a pass, when it is exceeded.
+const settleTimeout = time.Minute
+
+// simulate starts d, whose clock is clock, and waits for it to settle.
+func simulate(t *testing.T, d *Daemon, clock *manualClock) *sim {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &sim{t: t, d: d, clock: clock, cancel: cancel, done: make(chan error, 1), running: true}
+	go func() { s.done <- d.Run(ctx) }()
+	t.Cleanup(func() {
+		if s.running {
+			s.cancel()
+			<-s.done
+		}
+	})
+	s.settle(0)
+	return s
+}
+
+// settle waits until the daemon has nothing due on its clock, underway
+// pieces of work under way (checks the test holds up, or waiting for a
+// slot) and its loop waiting for the next job's time. It returns that time
+// (zero without jobs).
+func (s *sim) settle(underway int) time.Time {
+	s.t.Helper()
+	deadline := time.Now().Add(settleTimeout)
+	for {
+		now := s.clock.Now()
+		s.d.mu.Lock()
+		busy := s.d.busy
+		var next time.Time
+		for i, j := range s.d.jobs {
+			if i == 0 || j.next.Before(next) {
+				next = j.next
+			}
+		}
+		s.d.mu.Unlock()
+		waiting, ok := s.clock.Waiting()
+		if busy == underway && (next.IsZero() || next.After(now) && ok && waiting.Equal(next)) {
+			return next
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("at %v the daemon did not settle within %v: %d pieces of work under way (want %d), next job at %v, its loop waiting for %v (%v)",
+				now, settleTimeout, busy, underway, next, waiting, ok)
+		}
+		select {
+		case err := <-s.done:
+			s.running = false
+			s.t.Fatalf("the daemon stopped by itself at %v: %v", now, err)
+		case <-time.After(time.Millisecond):
+		}
+	}
+}
+
+// until lives through every job due up to and including at, each at its
+// time, and leaves the clock at at with the daemon settled.
+func (s *sim) until(at time.Time) { s.untilHolding(at, 0) }
+
+// untilHolding is until while underway pieces of work stay under way (the
+// test holds them up).
+func (s *sim) untilHolding(at time.Time, underway int) {
+	s.t.Helper()
+	for {
+		next := s.settle(underway)
+		if next.IsZero() || next.After(at) {
+			break
+		}
+		s.clock.AdvanceTo(next)
+	}
+	s.clock.AdvanceTo(at)
+}
+
+// stop stops the daemon and waits for Run to return.
+func (s *sim) stop() {
+	s.t.Helper()
+	s.cancel()
+	select {
+	case err := <-s.done:
+		s.running = false
+		if err != nil {
+			s.t.Fatal(err)
+		}
+	case <-time.After(settleTimeout):
+		s.t.Fatalf("the daemon did not stop within %v", settleTimeout)
+	}
+}
+
+// visits records the simulated times at which a test server is asked for
+// a page.
+type visits struct {
+	clock Clock
+	mu    sync.Mutex
+	at    []time.Time
+}
+
+func (v *visits) record(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v.mu.Lock()
+		v.at = append(v.at, v.clock.Now())
+		v.mu.Unlock()
+		h(w, r)
+	}
+}
+
+// times are the simulated times of the visits in [from, to].
+func (v *visits) times(from, to time.Time) []time.Time {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var ts []time.Time
+	for _, t := range v.at {
+		if !t.Before(from) && !t.After(to) {
+			ts = append(ts, t)
+		}
+	}
+	return ts
+}
+
 func outbox(t *testing.T, cfgPath string) []string {
 	entries, _ := os.ReadDir(filepath.Join(filepath.Dir(cfgPath), "outbox"))
 	var names []string
@@ -95,40 +228,45 @@ func TestSchedulesAndDigests(t *testing.T) {
 	terms := replaytest.History(t, "Terms of Service")
 	srv := replaytest.NewServer()
 	defer srv.Close()
-	srv.Handle("/terms", replaytest.Document(terms[len(terms)-3].Markdown, 1))
-	path, db, cfg := setup(t, fmt.Sprintf(scheduleConfig, srv.URL))
-
-	// One real second is four simulated hours.
 	start := time.Date(2026, 6, 6, 8, 0, 0, 0, time.UTC) // Saturday
-	clock := NewScaledClock(start, 4*3600)
+	clock := newManualClock(start)
+	page := &visits{clock: clock}
+	srv.Handle("/terms", page.record(replaytest.Document(terms[len(terms)-3].Markdown, 1)))
+	path, db, cfg := setup(t, fmt.Sprintf(scheduleConfig, srv.URL))
 	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		for clock.Now().Before(start.Add(40 * hour)) {
-			time.Sleep(5 * time.Millisecond)
-		}
-		srv.Handle("/terms", replaytest.Document(terms[len(terms)-2].Markdown, 2)) // Monday 00:00
-	}()
-	runFor(t, d, clock, start.Add(52*hour)) // until Monday 12:00
+	s := simulate(t, d, clock)
+	changedAt := start.Add(40 * hour) // Monday 00:00
+	s.until(changedAt)
+	srv.Handle("/terms", page.record(replaytest.Document(terms[len(terms)-2].Markdown, 2)))
+	stopped := start.Add(52 * hour) // Monday 12:00
+	s.until(stopped)
+	s.stop()
 
 	vs, err := db.Versions(context.Background(), "terms")
 	if err != nil || len(vs) != 2 {
 		t.Fatalf("%d versions, %v", len(vs), err)
 	}
-	changedAt := start.Add(40 * hour)
-	// Within the next hourly check (a second hour allows for a loaded
-	// machine: here an hour is a quarter of a real second).
-	if vs[1].FirstSeen.Before(changedAt) || vs[1].FirstSeen.After(changedAt.Add(2*hour)) {
-		t.Errorf("the change made at %v was recorded at %v: later than the next hourly check", changedAt, vs[1].FirstSeen)
+	checks := page.times(start, stopped)
+	if len(checks) != 52 || checks[0].After(start.Add(time.Minute)) {
+		t.Fatalf("checks over 52 hours of an hourly schedule started at %v: %v", start, checks)
 	}
-	hits := srv.Hits("/terms")
-	if hits < 30 || hits > 60 {
-		t.Errorf("%d fetches over 52 simulated hours of an hourly schedule", hits)
+	// The change is recorded by the first check after it, within the hour.
+	var first time.Time
+	for _, c := range checks {
+		if c.After(changedAt) {
+			first = c
+			break
+		}
 	}
+	if !vs[1].FirstSeen.Equal(first.Truncate(time.Millisecond)) || first.Sub(changedAt) > hour {
+		t.Errorf("the change made at %v was recorded at %v, not by the next check, at %v, within the hour", changedAt, vs[1].FirstSeen, first)
+	}
+	monday8 := time.Date(2026, 6, 8, 8, 0, 0, 0, time.UTC)
 	sent, _ := db.Digests(context.Background(), "", 0)
-	if len(sent) != 1 || sent[0].State != store.DigestSent || !sent[0].WindowEnd.Equal(time.Date(2026, 6, 8, 8, 0, 0, 0, time.UTC)) || sent[0].Changes != 1 {
+	if len(sent) != 1 || sent[0].State != store.DigestSent || !sent[0].WindowEnd.Equal(monday8) || !sent[0].SentAt.Equal(monday8) || sent[0].Changes != 1 {
 		t.Fatalf("digests %+v", sent)
 	}
 	if n := len(outbox(t, path)); n != 1 {
@@ -138,19 +276,25 @@ func TestSchedulesAndDigests(t *testing.T) {
 	// Down from Monday 12:00 to the next Monday 10:00: missed digest, and
 	// an overdue page.
 	restart := time.Date(2026, 6, 15, 10, 0, 0, 0, time.UTC)
-	clock = NewScaledClock(restart, 4*3600)
+	clock.AdvanceTo(restart)
 	d, err = New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	runFor(t, d, clock, restart.Add(30*time.Minute))
+	s = simulate(t, d, clock)
+	s.until(restart.Add(30 * time.Minute))
+	s.stop()
 	sent, _ = db.Digests(context.Background(), "", 0)
-	if len(sent) != 2 || sent[0].State != store.DigestSent || !sent[0].WindowEnd.Equal(time.Date(2026, 6, 15, 8, 0, 0, 0, time.UTC)) {
-		t.Errorf("after the restart: %+v", sent)
+	if len(sent) != 2 || sent[0].State != store.DigestSent || !sent[0].WindowEnd.Equal(time.Date(2026, 6, 15, 8, 0, 0, 0, time.UTC)) || !sent[0].SentAt.Equal(restart) {
+		t.Errorf("after the restart at %v: %+v", restart, sent)
 	}
+	if n := len(outbox(t, path)); n != 2 {
+		t.Errorf("%d messages in the outbox, want 2", n)
+	}
+	checks = page.times(stopped, restart.Add(30*time.Minute))
 	st, _ := db.Source(context.Background(), "terms")
-	if st.LastFetchAt.Before(restart) {
-		t.Errorf("the overdue page was not checked soon after the restart (last %v)", st.LastFetchAt)
+	if len(checks) != 1 || checks[0].After(restart.Add(time.Minute)) || !st.LastFetchAt.Equal(checks[0].Truncate(time.Millisecond)) {
+		t.Errorf("the overdue page was not checked once within a minute of the restart at %v: checks %v, last %v", restart, checks, st.LastFetchAt)
 	}
 }
 
@@ -358,22 +502,26 @@ func TestFailedDigestIsRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Date(2026, 6, 7, 7, 0, 0, 0, time.UTC) // Sunday: Ada is enrolled a day before her first digest
-	clock := NewScaledClock(start, 4*3600)
+	clock := newManualClock(start)
 	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := simulate(t, d, clock)
 	monday := time.Date(2026, 6, 8, 8, 0, 0, 0, time.UTC)
-	go func() {
-		for clock.Now().Before(monday.Add(hour)) {
-			time.Sleep(5 * time.Millisecond)
-		}
-		os.Remove(blocker) // fixed at 09:00
-	}()
-	runFor(t, d, clock, monday.Add(6*hour))
+	s.until(monday.Add(hour))
 	sent, _ := db.Digests(context.Background(), "", 0)
-	if len(sent) != 1 || sent[0].State != store.DigestSent || sent[0].Attempts < 2 ||
-		sent[0].SentAt.Before(monday.Add(hour)) || sent[0].SentAt.After(monday.Add(4*hour)) {
+	// Failed at 08:00, 08:15 and 08:45; next try at 09:45.
+	if len(sent) != 1 || sent[0].State != store.DigestFailed || sent[0].Attempts != 3 {
+		t.Fatalf("at 09:00: digests %+v", sent)
+	}
+	if err := os.Remove(blocker); err != nil { // fixed at 09:00
+		t.Fatal(err)
+	}
+	s.until(monday.Add(6 * hour))
+	s.stop()
+	sent, _ = db.Digests(context.Background(), "", 0)
+	if len(sent) != 1 || sent[0].State != store.DigestSent || sent[0].Attempts != 4 || !sent[0].SentAt.Equal(monday.Add(105*time.Minute)) {
 		t.Fatalf("digests %+v", sent)
 	}
 }
@@ -399,14 +547,23 @@ func TestPendingDigestIsSentAfterACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	restart := monday.Add(2 * time.Minute) // the crashed daemon's send may still be under way
-	clock := NewScaledClock(restart, 3600)
+	clock := newManualClock(restart)
 	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	runFor(t, d, clock, restart.Add(3*hour))
+	s := simulate(t, d, clock)
+	// A send takes at most the SMTP timeout (30s): until 08:02:30 the other
+	// process may still be sending it.
+	s.until(restart.Add(time.Minute))
 	sent, _ := db.Digests(ctx, "", 0)
-	if len(sent) != 1 || sent[0].State != store.DigestSent || sent[0].SentAt.After(restart.Add(2*hour)) {
+	if len(sent) != 1 || sent[0].State != store.DigestPending || sent[0].Attempts != 0 {
+		t.Fatalf("while the crashed daemon could still be sending it: digests %+v", sent)
+	}
+	s.until(restart.Add(3 * hour))
+	s.stop()
+	sent, _ = db.Digests(ctx, "", 0)
+	if len(sent) != 1 || sent[0].State != store.DigestSent || !sent[0].SentAt.Equal(restart.Add(15*time.Minute)) {
 		t.Fatalf("digests %+v", sent)
 	}
 }
