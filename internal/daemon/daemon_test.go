@@ -53,21 +53,6 @@ func logger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
-// runFor runs a daemon until the clock reaches until.
-func runFor(t *testing.T, d *Daemon, clock Clock, until time.Time) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	for clock.Now().Before(until) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-}
-
 // sim runs a daemon on a manual clock. The clock moves only in until, from
 // one due job to the next, and only once the daemon has finished what the
 // last move made due: each check and digest runs at its exact simulated
@@ -298,76 +283,134 @@ func TestSchedulesAndDigests(t *testing.T) {
 	}
 }
 
+// arrivals signals each request a test server receives, without ever
+// blocking it.
+type arrivals chan struct{}
+
+func (a arrivals) signal() {
+	select {
+	case a <- struct{}{}:
+	default:
+	}
+}
+
+// wait waits for a request, for at most settleTimeout.
+func (a arrivals) wait(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case <-a:
+	case <-time.After(settleTimeout):
+		t.Fatalf("%s: no request within %v", what, settleTimeout)
+	}
+}
+
 // A check never overlaps the previous one of the same source.
 func TestNoOverlap(t *testing.T) {
 	var inFlight, peak atomic.Int32
+	arrived, release, failed := make(arrivals, 1), make(chan struct{}), make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		if n > peak.Load() {
 			peak.Store(n)
 		}
-		time.Sleep(600 * time.Millisecond)
+		arrived.signal()
+		select { // the first check lasts twenty minutes
+		case <-release:
+		case <-failed:
+		}
 		w.Write([]byte("<html><body><article>" + strings.Repeat("Some terms of service text. ", 20) + "</article></body></html>"))
 	}))
 	defer slow.Close()
+	defer close(failed) // before Close: a failed test leaves the check held
 	path, db, cfg := setup(t, fmt.Sprintf(`
-settings: {retries: 0, host_delay: 0s, jitter: 0s}
+settings: {retries: 0, host_delay: 0s, jitter: 0s, timeout: 1h}
 sources:
   - {id: slow, kind: page, url: '%s/', select: article, schedule: '@every 1m'}
 `, slow.URL))
 	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	clock := NewScaledClock(start, 600) // a simulated minute every 100 ms
+	clock := newManualClock(start)
 	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	runFor(t, d, clock, start.Add(20*time.Minute))
+	s := simulate(t, d, clock)
+	clock.AdvanceTo(s.settle(0)) // the first check, within a second
+	arrived.wait(t, "the first check")
+	s.untilHolding(start.Add(20*time.Minute), 1)
+	if n := testutil.ToFloat64(d.metrics.skipped); n != 20 {
+		t.Errorf("%v checks skipped while the first one lasted from 00:00 to 00:20, want 20 (one a minute)", n)
+	}
+	close(release)
+	s.until(start.Add(30 * time.Minute))
+	s.stop()
 	if peak.Load() != 1 {
 		t.Errorf("%d checks of one source at once", peak.Load())
 	}
-	if n := testutil.ToFloat64(d.metrics.skipped); n == 0 {
-		t.Error("no check was skipped, though each took longer than the schedule's interval")
+	// The first, then one a minute from 00:21 to 00:30.
+	if n := testutil.ToFloat64(d.metrics.checks.WithLabelValues("slow", "new")) + testutil.ToFloat64(d.metrics.checks.WithLabelValues("slow", "unchanged")); n != 11 {
+		t.Errorf("%v checks over 30 minutes, the first lasting 20, want 11", n)
+	}
+	if n := testutil.ToFloat64(d.metrics.skipped); n != 20 {
+		t.Errorf("%v checks skipped once the first was over, want still 20", n)
 	}
 }
 
 // Told to stop, the daemon lets the check under way finish but starts none
 // of those still waiting for a slot.
 func TestStopStartsNoWaitingCheck(t *testing.T) {
-	release := make(chan struct{})
+	arrived, release, failed := make(arrivals, 1), make(chan struct{}), make(chan struct{})
 	var hits atomic.Int32
 	page := []byte("<html><body><article>" + strings.Repeat("Some terms of service text. ", 20) + "</article></body></html>")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
-		<-release // whichever source holds the only slot
+		arrived.signal()
+		select { // whichever source holds the only slot
+		case <-release:
+		case <-failed:
+		}
 		w.Write(page)
 	}))
 	defer srv.Close()
+	defer close(failed) // before Close: a failed test leaves the check held
 	path, db, cfg := setup(t, fmt.Sprintf(`
-settings: {retries: 0, host_delay: 0s, jitter: 0s, concurrency: 1, shutdown_grace: 10s}
+settings: {retries: 0, host_delay: 0s, jitter: 0s, timeout: 1h, concurrency: 1, shutdown_grace: 10s}
 sources:
   - {id: a, kind: page, url: '%[1]s/a', select: article, schedule: '@every 1h'}
   - {id: b, kind: page, url: '%[1]s/b', select: article, schedule: '@every 1h'}
 `, srv.URL))
-	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: NewScaledClock(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), 3600)}, cfg)
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	clock := newManualClock(start)
+	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	for hits.Load() == 0 {
-		time.Sleep(5 * time.Millisecond)
+	s := simulate(t, d, clock)
+	clock.AdvanceTo(s.settle(0)) // the first check, within a second
+	arrived.wait(t, "the first check")
+	clock.AdvanceTo(s.settle(1)) // the other's, some tenths of a second later
+	s.settle(2)                  // waiting for the slot
+	d.mu.Lock()
+	stopping := d.stopping
+	d.mu.Unlock()
+	s.cancel()
+	select {
+	case <-stopping:
+	case <-time.After(settleTimeout):
+		t.Fatal("told to stop, the daemon did not stop taking new work")
 	}
-	time.Sleep(300 * time.Millisecond) // the other is due, waiting for the slot
-	cancel()
-	time.Sleep(100 * time.Millisecond)
 	close(release)
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	s.stop()
 	if n := hits.Load(); n != 1 {
 		t.Errorf("%d checks started; the one waiting for a slot started after the daemon was told to stop", n)
+	}
+	var versions int
+	for _, id := range []string{"a", "b"} {
+		vs, _ := db.Versions(context.Background(), id)
+		versions += len(vs)
+	}
+	if versions != 1 {
+		t.Errorf("%d versions recorded, want 1: the check under way, let finish", versions)
 	}
 }
 
@@ -390,27 +433,40 @@ sources:
   - {id: flaky, kind: page, url: '%s/', select: article, schedule: '@every 10m'}
 `, srv.URL))
 	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	clock := NewScaledClock(start, 3*3600) // 3 simulated hours a second
+	clock := newManualClock(start)
 	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	runFor(t, d, clock, start.Add(5*hour))
+	s := simulate(t, d, clock)
+	// Checks at 00:00 (and a fraction of a second), then every ten minutes
+	// up to 05:00: all fail.
+	s.until(start.Add(5 * hour))
+	if n := testutil.ToFloat64(d.metrics.failures.WithLabelValues("flaky", "http")); n != 31 {
+		t.Errorf("%v failed checks from 00:00 to 05:00, want 31", n)
+	}
 	if n := testutil.ToFloat64(d.metrics.alerts.WithLabelValues("failing")); n != 1 {
 		t.Errorf("%v failure alerts over 5 hours of failing checks, want 1", n)
 	}
-	if n := testutil.ToFloat64(d.metrics.failures.WithLabelValues("flaky", "http")); n < 10 {
-		t.Errorf("only %v failed checks", n)
+	// The first check two hours after the first failure reports it.
+	if st, _ := db.Source(context.Background(), "flaky"); !st.AlertedAt.Equal(start.Add(2*hour + 10*time.Minute)) {
+		t.Errorf("alerted at %v, want 02:10, the first check two hours after the first failure", st.AlertedAt)
 	}
 	down.Store(false)
-	clock = NewScaledClock(start.Add(5*hour), 3*3600)
-	d.opt.Clock = clock
-	runFor(t, d, clock, start.Add(6*hour))
+	s.until(start.Add(5*hour + 10*time.Minute))
 	if n := testutil.ToFloat64(d.metrics.alerts.WithLabelValues("recovered")); n != 1 {
-		t.Errorf("%v recovery reports, want 1", n)
+		t.Errorf("%v recovery reports after the check at 05:10, the first to succeed, want 1", n)
+	}
+	s.until(start.Add(6 * hour))
+	s.stop()
+	if n := testutil.ToFloat64(d.metrics.alerts.WithLabelValues("recovered")); n != 1 {
+		t.Errorf("%v recovery reports by 06:00, want still 1", n)
+	}
+	if n := testutil.ToFloat64(d.metrics.alerts.WithLabelValues("failing")); n != 1 {
+		t.Errorf("%v failure alerts after the recovery, want still 1", n)
 	}
 	st, _ := db.Source(context.Background(), "flaky")
-	if !st.AlertedAt.IsZero() || st.Error != "" {
+	if !st.AlertedAt.IsZero() || st.Error != "" || !st.LastFetchAt.Equal(start.Add(6*hour)) {
 		t.Errorf("after recovery: %+v", st)
 	}
 }
@@ -422,20 +478,23 @@ func TestReload(t *testing.T) {
 	srv.Handle("/a", replaytest.Static(200, []byte("<html><body><article>"+strings.Repeat("Terms. ", 40)+"</article></body></html>")))
 	conf := "settings: {retries: 0, host_delay: 0s, jitter: 0s}\nsources:\n  - {id: a, kind: page, url: '" + srv.URL + "/a', select: article, schedule: '@every 1m'}\n"
 	path, db, cfg := setup(t, conf)
-	clock := NewScaledClock(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), 600)
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	clock := newManualClock(start)
 	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := simulate(t, d, clock)
 	if err := os.WriteFile(path, []byte("sources:\n  - {id: a, kind: pgae}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.Reload(); err == nil {
 		t.Fatal("a broken configuration was accepted")
 	}
-	runFor(t, d, clock, clock.Now().Add(10*time.Minute))
-	if hits := srv.Hits("/a"); hits < 3 {
-		t.Errorf("%d checks after the rejected reload: the old configuration should keep running", hits)
+	// 00:00 (and a fraction of a second), then every minute up to 00:10.
+	s.until(start.Add(10 * time.Minute))
+	if hits := srv.Hits("/a"); hits != 11 {
+		t.Errorf("%d checks in the 10 minutes after the rejected reload, want 11: the old configuration should keep running", hits)
 	}
 	// A valid one is taken.
 	srv.Handle("/b", replaytest.Static(200, []byte("<html><body><article>"+strings.Repeat("Privacy. ", 40)+"</article></body></html>")))
@@ -445,9 +504,13 @@ func TestReload(t *testing.T) {
 	if err := d.Reload(); err != nil {
 		t.Fatal(err)
 	}
-	runFor(t, d, clock, clock.Now().Add(5*time.Minute))
-	if srv.Hits("/b") == 0 {
-		t.Error("the reloaded configuration is not used")
+	s.until(start.Add(15 * time.Minute))
+	s.stop()
+	if a, b := srv.Hits("/a"), srv.Hits("/b"); a != 11 || b != 5 {
+		t.Errorf("from 00:11 to 00:15, %d checks of the old URL and %d of the reloaded one, want 0 and 5", a-11, b)
+	}
+	if ok, rejected := testutil.ToFloat64(d.metrics.reloads.WithLabelValues("ok")), testutil.ToFloat64(d.metrics.reloads.WithLabelValues("rejected")); ok != 1 || rejected != 1 {
+		t.Errorf("reloads: %v ok, %v rejected, want 1 and 1", ok, rejected)
 	}
 }
 
