@@ -75,6 +75,9 @@ type job struct {
 	loc       *time.Location
 	next      time.Time
 	retries   int // failed digests in a row
+	// soon is true for a source's check soon after start, off its
+	// schedule: the next one is the schedule's next after it.
+	soon bool
 }
 
 func (j *job) name() string {
@@ -213,6 +216,7 @@ func (d *Daemon) plan(cfg *config.Config) ([]*job, error) {
 			// Never checked, or overdue (the daemon was down): soon after
 			// start, spread over a minute.
 			j.next = now.Add(jitterOf(src.ID, min(time.Minute, jmax+time.Second)))
+			j.soon = true
 		default:
 			j.next = sched.Next(st.LastFetchAt).Add(j.jitter)
 		}
@@ -339,7 +343,14 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 		return // replaced by a reload meanwhile, or woken early
 	}
 	if j.source != nil {
-		j.next = j.sched.Next(now).Add(j.jitter)
+		// From the time this check was due, jitter removed: an @every
+		// schedule's jitter would otherwise add up from one check to the
+		// next, and an hourly source be checked every 1h05m.
+		from := now.Add(-j.jitter)
+		if j.soon {
+			from, j.soon = now, false
+		}
+		j.next = j.sched.Next(from).Add(j.jitter)
 	} else {
 		j.next = j.sched.Next(now.In(j.loc))
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -235,8 +236,15 @@ func TestSchedulesAndDigests(t *testing.T) {
 		t.Fatalf("%d versions, %v", len(vs), err)
 	}
 	checks := page.times(start, stopped)
-	if len(checks) != 52 || checks[0].After(start.Add(time.Minute)) {
+	if len(checks) != 52 || checks[0].After(start.Add(time.Minute)) || checks[1].Sub(checks[0]) > hour+5*time.Minute {
 		t.Fatalf("checks over 52 hours of an hourly schedule started at %v: %v", start, checks)
+	}
+	// Then every hour at the source's place in it: its jitter does not add
+	// up from one check to the next.
+	for i := 2; i < len(checks); i++ {
+		if gap := checks[i].Sub(checks[i-1]); gap != hour {
+			t.Fatalf("%v between the checks at %v and %v of an hourly source", gap, checks[i-1], checks[i])
+		}
 	}
 	// The change is recorded by the first check after it, within the hour.
 	var first time.Time
@@ -301,6 +309,53 @@ func (a arrivals) wait(t *testing.T, what string) {
 	case <-a:
 	case <-time.After(settleTimeout):
 		t.Fatalf("%s: no request within %v", what, settleTimeout)
+	}
+}
+
+// Sources keep their place in their schedule: a cron source is checked at
+// its times plus its jitter, an @every one at its interval; the check soon
+// after start is not followed by another minutes later.
+func TestSchedulesKeepTheirPlace(t *testing.T) {
+	srv := replaytest.NewServer()
+	defer srv.Close()
+	start := time.Date(2026, 6, 1, 11, 0, 30, 0, time.UTC)
+	clock := newManualClock(start)
+	cron, every := &visits{clock: clock}, &visits{clock: clock}
+	page := replaytest.Static(200, []byte("<html><body><article>"+strings.Repeat("Terms. ", 40)+"</article></body></html>"))
+	srv.Handle("/cron", cron.record(page))
+	srv.Handle("/every", every.record(page))
+	path, db, cfg := setup(t, fmt.Sprintf(`
+settings: {retries: 0, host_delay: 0s, jitter: 10m}
+sources:
+  - {id: hourly, kind: page, url: '%[1]s/cron', select: article, schedule: '0 * * * *'}
+  - {id: every, kind: page, url: '%[1]s/every', select: article, schedule: '@every 1h'}
+`, srv.URL))
+	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := simulate(t, d, clock)
+	end := start.Add(6 * hour)
+	s.until(end)
+	s.stop()
+
+	soon := jitterOf("hourly", time.Minute)
+	place := jitterOf("hourly", 10*time.Minute)
+	want := []time.Time{start.Add(soon)}
+	for h := 12; h <= 16; h++ {
+		want = append(want, time.Date(2026, 6, 1, h, 0, 0, 0, time.UTC).Add(place))
+	}
+	if got := cron.times(start, end); !slices.EqualFunc(got, want, time.Time.Equal) {
+		t.Errorf("checks of the hourly cron source: %v, want %v", got, want)
+	}
+	got := every.times(start, end)
+	if len(got) != 6 || !got[0].Equal(start.Add(jitterOf("every", time.Minute))) {
+		t.Fatalf("checks of the @every 1h source: %v", got)
+	}
+	for i := 2; i < len(got); i++ {
+		if gap := got[i].Sub(got[i-1]); gap != hour {
+			t.Errorf("%v between the checks at %v and %v of an @every 1h source", gap, got[i-1], got[i])
+		}
 	}
 }
 
