@@ -502,6 +502,12 @@ func (d *Daemon) acquire(ctx context.Context, cfg *config.Config) (release func(
 	}
 	slots, stopping := d.slots, d.stopping
 	d.mu.Unlock()
+	// Stopping first: a select with a free slot too would pick at random.
+	select {
+	case <-stopping:
+		return nil, errStopping
+	default:
+	}
 	select {
 	case slots <- struct{}{}:
 		return func() { <-slots }, nil

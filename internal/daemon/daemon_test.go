@@ -469,6 +469,24 @@ sources:
 	}
 }
 
+// A check that comes to wait for a slot once the daemon is told to stop
+// never starts, even when a slot is free: it is not a coin toss.
+func TestNoCheckStartsOnceStopping(t *testing.T) {
+	path, db, cfg := setup(t, "settings: {concurrency: 1}\nsources:\n  - {id: a, kind: page, url: 'http://127.0.0.1:1/', select: article}\n")
+	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: newManualClock(time.Now())}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(d.stopping)
+	for range 64 {
+		release, err := d.acquire(context.Background(), cfg)
+		if err == nil {
+			release()
+			t.Fatal("a slot was taken after the daemon was told to stop")
+		}
+	}
+}
+
 // A source failing longer than the threshold is reported once, not at
 // every attempt, and once again when it recovers.
 func TestAlertOnceAndRecovery(t *testing.T) {
