@@ -532,8 +532,9 @@ var measure = regexp.MustCompile(`(?i)(\b\d+(\.\d+)?\s*(days?|weeks?|months?|yea
 // In a change of six passages or more, a topic must be carried by this
 // share of its passages (and at least two), or of its words.
 var (
-	rewriteShare = 0.08
-	rewriteWords = 0.05
+	rewriteShare    = 0.08
+	rewriteWords    = 0.05
+	rewriteStrength = 4
 )
 
 // How many phrases of a topic other than the document's subject one passage
@@ -615,14 +616,16 @@ func aggregate(substance []*Passage, words int, subject []string) []topics.Match
 		if debugAggregate != nil {
 			debugAggregate(a.m.Topic, a.passages, len(substance), a.words, words)
 		}
-		if n := len(substance); n >= 6 && float64(a.passages) < max(2, rewriteShare*float64(n)) && float64(a.words) < rewriteWords*float64(words) {
+		strength := 0
+		for _, p := range substance {
+			strength = max(strength, p.strength[a.m.Topic])
+		}
+		// In a large change a topic must be carried by a share of it, or
+		// by a passage that rewrites what the document says of it.
+		if n := len(substance); n >= 6 && float64(a.passages) < max(2, rewriteShare*float64(n)) && float64(a.words) < rewriteWords*float64(words) && strength < rewriteStrength {
 			continue
 		}
 		if len(subject) > 0 && !slices.Contains(subject, a.m.Topic) {
-			strength := 0
-			for _, p := range substance {
-				strength = max(strength, p.strength[a.m.Topic])
-			}
 			need := offSubjectStrength
 			if close(subject, a.m.Topic) {
 				need = closeStrength
