@@ -98,6 +98,24 @@ func (p *daemonProc) waitLog(t *testing.T, s string, timeout time.Duration) {
 	t.Fatalf("no %q in the logs after %v:\n%s", s, timeout, p.log())
 }
 
+// eventually calls f until it returns nil, for at most timeout, and fails
+// the test with f's last error: a wait on what the daemon does, not on how
+// fast it does it.
+func eventually(t *testing.T, timeout time.Duration, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %v", timeout, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func (p *daemonProc) wait(t *testing.T, timeout time.Duration) int {
 	t.Helper()
 	select {
@@ -123,7 +141,7 @@ func integrity(t *testing.T, path string) *store.DB {
 
 func daemonConfig(srv string, n int, extra string) string {
 	var b strings.Builder
-	b.WriteString("settings: {retries: 0, host_delay: 0s, jitter: 0s, shutdown_grace: 10s, concurrency: 4}\nsources:\n")
+	b.WriteString("settings: {retries: 0, host_delay: 0s, jitter: 0s, shutdown_grace: 1m, concurrency: 4}\nsources:\n")
 	for i := range n {
 		fmt.Fprintf(&b, "  - {id: doc-%02d, kind: page, url: '%s/doc/%d', select: article, remove: [.language-selection], schedule: '@every 1s'%s}\n", i, srv, i, extra)
 	}
@@ -140,10 +158,17 @@ func TestDaemonSIGTERM(t *testing.T) {
 	md := docs["Privacy Policy"][40].Markdown
 	srv := replaytest.NewServer()
 	defer srv.Close()
-	started := make(chan struct{}, 10)
+	started, release, finished := make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+	defer close(finished) // before srv.Close: a failed test leaves the check held
 	srv.Handle("/doc/0", func(w http.ResponseWriter, r *http.Request) {
-		started <- struct{}{}
-		time.Sleep(1500 * time.Millisecond) // a slow site
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		select { // a slow site: it answers once the daemon is stopping
+		case <-release:
+		case <-finished:
+		}
 		replaytest.Document(md, 1)(w, r)
 	})
 	e := newEnv(t, daemonConfig(srv.URL, 1, ""))
@@ -154,7 +179,9 @@ func TestDaemonSIGTERM(t *testing.T) {
 		t.Fatalf("no check started:\n%s", p.log())
 	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.wait(t, 15*time.Second); code != 0 {
+	p.waitLog(t, "waiting for the work under way", 20*time.Second)
+	close(release) // still under way at SIGTERM, however slow the machine
+	if code := p.wait(t, 30*time.Second); code != 0 {
 		t.Fatalf("exit %d after SIGTERM:\n%s", code, p.log())
 	}
 	logs := p.log()
@@ -191,14 +218,18 @@ func TestDaemonSIGKILL(t *testing.T) {
 	}
 	e := newEnv(t, daemonConfig(srv.URL, n, ""))
 	rnd := rand.New(rand.NewPCG(3, 5))
+	total := 0
 	for r := range 6 {
 		mu.Lock()
 		round = r
 		mu.Unlock()
 		p := startDaemon(t, e)
-		time.Sleep(time.Duration(600+rnd.IntN(2000)) * time.Millisecond)
+		// At a random moment once the daemon is at work: a fixed delay
+		// could kill a daemon still starting on a slow machine.
+		p.waitLog(t, `"msg":"checked"`, 20*time.Second)
+		time.Sleep(time.Duration(rnd.IntN(2000)) * time.Millisecond)
 		p.cmd.Process.Signal(syscall.SIGKILL)
-		p.wait(t, 10*time.Second)
+		p.wait(t, 30*time.Second)
 
 		db := integrity(t, e.db)
 		logged := 0
@@ -216,7 +247,11 @@ func TestDaemonSIGKILL(t *testing.T) {
 			}
 		}
 		db.Close()
+		total += logged
 		t.Logf("round %d: %d new versions logged before SIGKILL", r, logged)
+	}
+	if total == 0 {
+		t.Error("no new version was logged in any round: nothing was tested")
 	}
 }
 
@@ -233,7 +268,7 @@ func TestSecondDaemonRefuses(t *testing.T) {
 	first := startDaemon(t, e)
 	first.waitLog(t, `"msg":"checked"`, 20*time.Second)
 	second := startDaemon(t, e)
-	if code := second.wait(t, 10*time.Second); code != exitFailed || !strings.Contains(second.log(), "another tracker run is already using") {
+	if code := second.wait(t, 30*time.Second); code != exitFailed || !strings.Contains(second.log(), "another tracker run is already using") {
 		t.Errorf("second daemon: exit %d\n%s", code, second.log())
 	}
 	if out := e.mustRun(exitOK, "sources"); !strings.Contains(out, "doc-00") {
@@ -249,7 +284,7 @@ func TestSecondDaemonRefuses(t *testing.T) {
 	}
 	bdb.Close()
 	first.cmd.Process.Signal(syscall.SIGTERM)
-	if code := first.wait(t, 15*time.Second); code != 0 {
+	if code := first.wait(t, 30*time.Second); code != 0 {
 		t.Errorf("exit %d", code)
 	}
 }
@@ -272,37 +307,42 @@ func TestSIGHUPReload(t *testing.T) {
 
 	os.WriteFile(e.config, []byte("sources:\n  - {id: doc-00, kind: pgae}\n"), 0o644)
 	p.cmd.Process.Signal(syscall.SIGHUP)
-	p.waitLog(t, "configuration not reloaded: the running one is kept", 10*time.Second)
+	p.waitLog(t, "configuration not reloaded: the running one is kept", 20*time.Second)
+	// Two more requests: the second at least was sent after the rejection.
 	before := srv.Hits("/doc/0")
-	time.Sleep(2500 * time.Millisecond)
-	if after := srv.Hits("/doc/0"); after <= before {
-		t.Errorf("no check after the rejected reload (%d → %d)", before, after)
-	}
+	eventually(t, 30*time.Second, func() error {
+		if after := srv.Hits("/doc/0"); after < before+2 {
+			return fmt.Errorf("no check after the rejected reload (%d → %d):\n%s", before, after, p.log())
+		}
+		return nil
+	})
 
 	os.WriteFile(e.config, []byte(daemonConfig(srv.URL, 2, "")), 0o644)
 	p.cmd.Process.Signal(syscall.SIGHUP)
-	p.waitLog(t, "configuration reloaded", 10*time.Second)
-	deadline := time.Now().Add(10 * time.Second)
-	for srv.Hits("/doc/1") == 0 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if srv.Hits("/doc/1") == 0 {
-		t.Errorf("the source added by the reload was never checked:\n%s", p.log())
-	}
+	p.waitLog(t, "configuration reloaded", 20*time.Second)
+	eventually(t, 30*time.Second, func() error {
+		if srv.Hits("/doc/1") == 0 {
+			return fmt.Errorf("the source added by the reload was never checked:\n%s", p.log())
+		}
+		return nil
+	})
 	// The web pages know the new source as declared, not as one that left
-	// the configuration.
-	resp, err := http.Get(addr + "/api/sources")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var list []api.Source
-	err = json.NewDecoder(resp.Body).Decode(&list)
-	resp.Body.Close()
-	if err != nil || len(list) != 2 || list[1].ID != "doc-01" || !list[1].Declared {
-		t.Errorf("web sources after the reload (%v): %+v", err, list)
-	}
+	// the configuration (they switch just after the reload is logged).
+	eventually(t, 30*time.Second, func() error {
+		resp, err := http.Get(addr + "/api/sources")
+		if err != nil {
+			return err
+		}
+		var list []api.Source
+		err = json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		if err != nil || len(list) != 2 || list[1].ID != "doc-01" || !list[1].Declared {
+			return fmt.Errorf("web sources after the reload (%v): %+v", err, list)
+		}
+		return nil
+	})
 	p.cmd.Process.Signal(syscall.SIGTERM)
-	p.wait(t, 15*time.Second)
+	p.wait(t, 30*time.Second)
 }
 
 // --listen serves /healthz, /metrics and the web pages.
@@ -324,17 +364,21 @@ func TestDaemonListen(t *testing.T) {
 		"/":                           "doc-00",
 		"/api/sources/doc-00/history": `"seq": 1`,
 	} {
-		resp, err := http.Get(addr + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if !strings.Contains(string(b), want) {
-			t.Errorf("%s lacks %q:\n%.500s", path, want, b)
-		}
-		if path == "/metrics" && !regexp.MustCompile(`\ntracker_database_bytes [1-9]`).Match(b) {
-			t.Errorf("/metrics lacks the size of the database")
-		}
+		// The check is logged just before it is counted in /metrics.
+		eventually(t, 20*time.Second, func() error {
+			resp, err := http.Get(addr + path)
+			if err != nil {
+				return err
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(b), want) {
+				return fmt.Errorf("%s lacks %q:\n%.500s", path, want, b)
+			}
+			if path == "/metrics" && !regexp.MustCompile(`\ntracker_database_bytes [1-9]`).Match(b) {
+				return fmt.Errorf("/metrics lacks the size of the database")
+			}
+			return nil
+		})
 	}
 }

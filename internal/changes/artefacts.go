@@ -213,21 +213,69 @@ func isMarkup(p string) bool { return markup.MatchString(p) }
 // com"), and plain ones, so that one written another way is the same.
 var obfuscated = regexp.MustCompile(`(?i)\[\s*email\s*(&#160;|\s)*protected\s*\]|\b[\w.+-]+\s*(@|\[\s*at\s*\]|\(\s*at\s*\))\s*[\w-]+(\s*(\.|\[\s*dot\s*\]|\(\s*dot\s*\))\s*[\w-]+)+`)
 
+// cloudflareEmail is how Cloudflare hides an address from robots.
+var cloudflareEmail = regexp.MustCompile(`(?i)\[\s*email\s*(&#160;|\s)*protected\s*\]`)
+
+// spelledOut are the abbreviations documents spell out and back again.
+var spelledOut = strings.NewReplacer(
+	"united kingdom", "uk", "united states of america", "usa", "united states", "us", "european union", "eu",
+	"european economic area", "eea", "u.s.", "us", "u.k.", "uk", "e.u.", "eu",
+)
+
 // folded is a paragraph reduced to its words, lower case, with e-mail
-// addresses, quotation marks and apostrophes folded away: two paragraphs
-// with the same folded form say the same thing.
+// addresses written for robots, abbreviations, quotation marks and
+// apostrophes folded away: two paragraphs with the same folded form say
+// the same thing.
 func folded(p string) string {
-	p = obfuscated.ReplaceAllString(p, " email ")
+	p = cloudflareEmail.ReplaceAllString(p, " email ")
+	p = obfuscated.ReplaceAllStringFunc(p, func(e string) string {
+		if strings.Contains(e, "@") {
+			return " email "
+		}
+		return " email "
+	})
+	p = spelledOut.Replace(strings.ToLower(p))
 	var b strings.Builder
 	for _, w := range wordsOf(p) {
-		w = strings.ToLower(strings.NewReplacer("'", "", "’", "", "‘", "").Replace(w))
-		if w == "link" { // "[link]" placeholders replaced by a link
+		w = strings.NewReplacer("'", "", "’", "", "‘", "").Replace(w)
+		if w == "link" || w == "the" { // "[link]" placeholders; "the UK" spelt "the United Kingdom"
 			continue
 		}
 		b.WriteString(w)
 		b.WriteByte(' ')
 	}
 	return b.String()
+}
+
+// sameWordsReordered reports whether two paragraphs hold the same words in
+// another order, "and" and "or" aside ("EEA, Switzerland and the UK"
+// becoming "EEA, the UK or Switzerland").
+func sameWordsReordered(a, b string) bool {
+	count := func(s string) map[string]int {
+		m := map[string]int{}
+		for _, w := range strings.Fields(folded(s)) {
+			if w != "and" && w != "or" {
+				m[w]++
+			}
+		}
+		return m
+	}
+	ma, mb := count(a), count(b)
+	if len(ma) == 0 || len(ma) != len(mb) {
+		return false
+	}
+	for w, n := range ma {
+		if mb[w] != n {
+			return false
+		}
+	}
+	return true
+}
+
+// sameAddressHidden reports whether two paragraphs differ only in an e-mail
+// address that one of them hides from robots ("[email protected]").
+func sameAddressHidden(a, b string) bool {
+	return (cloudflareEmail.MatchString(a) || cloudflareEmail.MatchString(b)) && folded(a) == folded(b)
 }
 
 // titleWords make up documents' titles and the labels around them.

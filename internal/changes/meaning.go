@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 
 	"tracker/internal/diff"
 	"tracker/internal/text"
@@ -188,8 +189,11 @@ func alternates(ps []*Passage, doc Document) bool {
 func passageArtefact(p *Passage, doc Document, headings map[string]bool, docLang string, edge func(int, []text.Paragraph) bool, superseded bool) string {
 	switch p.Kind {
 	case diff.KindChanged, diff.KindMoved:
-		if folded(p.old) == folded(p.new) {
+		if sameText(p.old, p.new) || sameWordsReordered(p.old, p.new) {
 			return ArtefactFormat
+		}
+		if isMarkup(p.old) && isMarkup(p.new) {
+			return ArtefactChrome
 		}
 		if (dateLine(p.old) || dateLine(p.new)) && onlyDates(append(slices.Clone(p.changedOld), p.changedNew...)) {
 			return ArtefactDate
@@ -215,8 +219,8 @@ func passageArtefact(p *Passage, doc Document, headings map[string]bool, docLang
 	}
 	t := p.text()
 	switch {
-	case strings.TrimSpace(t) == "":
-		return ArtefactFormat
+	case strings.TrimSpace(t) == "" || !strings.ContainsFunc(t, unicode.IsLetter):
+		return ArtefactFormat // a blank, a number or a rule: no words
 	case dateLine(t):
 		return ArtefactDate
 	case isLanguagePicker(t):
@@ -243,6 +247,31 @@ func passageArtefact(p *Passage, doc Document, headings map[string]bool, docLang
 		}
 	}
 	return ""
+}
+
+// sameText reports whether two paragraphs say the same: the same words
+// once folded, and the same e-mail addresses unless one hides its address.
+func sameText(a, b string) bool {
+	if folded(a) != folded(b) {
+		return false
+	}
+	if sameAddressHidden(a, b) {
+		return true
+	}
+	return slices.Equal(obfuscatedAddresses(a), obfuscatedAddresses(b))
+}
+
+// obfuscatedAddresses are the e-mail addresses of a paragraph, however
+// written, in a comparable form.
+func obfuscatedAddresses(p string) []string {
+	var out []string
+	for _, e := range obfuscated.FindAllString(p, -1) {
+		e = strings.ToLower(e)
+		e = regexp.MustCompile(`\s*(\[\s*at\s*\]|\(\s*at\s*\)|@)\s*`).ReplaceAllString(e, "@")
+		e = regexp.MustCompile(`\s*(\[\s*dot\s*\]|\(\s*dot\s*\)|\.)\s*`).ReplaceAllString(e, ".")
+		out = append(out, e)
+	}
+	return out
 }
 
 // scriptDiffers reports whether a text of a few words is written in
@@ -320,7 +349,11 @@ func captureFault(oldText, newText string, doc Document) bool {
 // of one of long's, cut in the middle of a sentence.
 func truncated(short, long string) bool {
 	sp, lp := text.Paragraphs(short), text.Paragraphs(long)
-	if len(sp) == 0 || len(sp) >= len(lp) || 10*text.Words(short) > 9*text.Words(long) {
+	if len(sp) == 0 || len(sp) > len(lp) || text.Words(short) >= text.Words(long) {
+		return false
+	}
+	// Cut in the middle of a sentence: a real edit ends its sentences.
+	if last := strings.TrimSpace(sp[len(sp)-1].Text); last == "" || strings.ContainsRune(".!?:;)\"”’»", rune(last[len(last)-1])) {
 		return false
 	}
 	j := 0
@@ -373,7 +406,13 @@ func topicsOf(p *Passage, tax *topics.Taxonomy, subject []string) []topics.Match
 			if p.strength == nil {
 				p.strength = map[string]int{}
 			}
-			p.strength[m.Topic] = len(ev)
+			// A phrase of several words says more than a word alone.
+			for _, e := range ev {
+				p.strength[m.Topic]++
+				if strings.Contains(e, " ") {
+					p.strength[m.Topic]++
+				}
+			}
 		}
 		m.Evidence = ev
 		out = append(out, m)
@@ -490,12 +529,20 @@ var rule = regexp.MustCompile(`(?i)\b(not|never|cannot|can['’]t|won['’]t|mus
 // measure finds a number that is a period, an age, an amount or a rate.
 var measure = regexp.MustCompile(`(?i)(\b\d+(\.\d+)?\s*(days?|weeks?|months?|years?|hours?|minutes?|%|percent)\b|\b(under|over|aged?|at\s+least)\s+\d+\b|[$€£]\s*\d)`)
 
+// In a change of six passages or more, a topic must be carried by this
+// share of its passages (and at least two), or of its words.
+var (
+	rewriteShare    = 0.08
+	rewriteWords    = 0.05
+	rewriteStrength = 4
+)
+
 // How many phrases of a topic other than the document's subject one passage
 // must change for the change to have that topic: a topic close to the
 // subject, or another one.
 var (
 	closeStrength      = 2
-	offSubjectStrength = 4
+	offSubjectStrength = 8
 )
 
 // near lists, for a subject, the topics that are aspects of it rather than
@@ -569,14 +616,16 @@ func aggregate(substance []*Passage, words int, subject []string) []topics.Match
 		if debugAggregate != nil {
 			debugAggregate(a.m.Topic, a.passages, len(substance), a.words, words)
 		}
-		if len(substance) >= 6 && a.passages < 2 && 20*a.words < words {
+		strength := 0
+		for _, p := range substance {
+			strength = max(strength, p.strength[a.m.Topic])
+		}
+		// In a large change a topic must be carried by a share of it, or
+		// by a passage that rewrites what the document says of it.
+		if n := len(substance); n >= 6 && float64(a.passages) < max(2, rewriteShare*float64(n)) && float64(a.words) < rewriteWords*float64(words) && strength < rewriteStrength {
 			continue
 		}
 		if len(subject) > 0 && !slices.Contains(subject, a.m.Topic) {
-			strength := 0
-			for _, p := range substance {
-				strength = max(strength, p.strength[a.m.Topic])
-			}
 			need := offSubjectStrength
 			if close(subject, a.m.Topic) {
 				need = closeStrength

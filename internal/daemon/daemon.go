@@ -61,6 +61,9 @@ type Daemon struct {
 
 	digestMu sync.Mutex // one digest run at a time
 	work     sync.WaitGroup
+	// busy counts the same work as the WaitGroup, which cannot be read:
+	// tests wait for it to fall to zero before they move their clock.
+	busy int
 	// stopping is closed when the daemon is told to stop: a check still
 	// waiting for a slot then never starts.
 	stopping chan struct{}
@@ -75,6 +78,9 @@ type job struct {
 	loc       *time.Location
 	next      time.Time
 	retries   int // failed digests in a row
+	// soon is true for a source's check soon after start, off its
+	// schedule: the next one is the schedule's next after it.
+	soon bool
 }
 
 func (j *job) name() string {
@@ -217,6 +223,7 @@ func (d *Daemon) plan(cfg *config.Config) ([]*job, error) {
 			// Never checked, or overdue (the daemon was down): soon after
 			// start, spread over a minute.
 			j.next = now.Add(jitterOf(src.ID, min(time.Minute, jmax+time.Second)))
+			j.soon = true
 		default:
 			j.next = sched.Next(st.LastFetchAt).Add(j.jitter)
 		}
@@ -343,7 +350,14 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 		return // replaced by a reload meanwhile, or woken early
 	}
 	if j.source != nil {
-		j.next = j.sched.Next(now).Add(j.jitter)
+		// From the time this check was due, jitter removed: an @every
+		// schedule's jitter would otherwise add up from one check to the
+		// next, and an hourly source be checked every 1h05m.
+		from := now.Add(-j.jitter)
+		if j.soon {
+			from, j.soon = now, false
+		}
+		j.next = j.sched.Next(from).Add(j.jitter)
 	} else {
 		j.next = j.sched.Next(now.In(j.loc))
 	}
@@ -358,13 +372,14 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 		d.running[j.source.ID] = true
 		d.inflight[checker]++
 	}
+	d.busy++
 	d.mu.Unlock()
 
 	d.work.Add(1)
 	if j.recipient != nil {
 		r := j.recipient
 		go func() {
-			defer d.work.Done()
+			defer d.done()
 			outs := d.sendDigests(ctx, []*config.Recipient{r})
 			// Failed, or left pending by a process that died while sending
 			// it: try again soon.
@@ -393,7 +408,7 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 	}
 	src := j.source
 	go func() {
-		defer d.work.Done()
+		defer d.done()
 		defer func() {
 			d.mu.Lock()
 			delete(d.running, src.ID)
@@ -413,6 +428,14 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 		d.metrics.observe(src, r)
 		d.alert(ctx, cfg, src.ID)
 	}()
+}
+
+// done ends a piece of work that dispatch started.
+func (d *Daemon) done() {
+	d.mu.Lock()
+	d.busy--
+	d.mu.Unlock()
+	d.work.Done()
 }
 
 // digestRetry is how long to wait before the n-th retry of a failed
@@ -486,6 +509,12 @@ func (d *Daemon) acquire(ctx context.Context, cfg *config.Config) (release func(
 	}
 	slots, stopping := d.slots, d.stopping
 	d.mu.Unlock()
+	// Stopping first: a select with a free slot too would pick at random.
+	select {
+	case <-stopping:
+		return nil, errStopping
+	default:
+	}
 	select {
 	case slots <- struct{}{}:
 		return func() { <-slots }, nil

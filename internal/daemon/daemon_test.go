@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -53,19 +55,136 @@ func logger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
-// runFor runs a daemon until the clock reaches until.
-func runFor(t *testing.T, d *Daemon, clock Clock, until time.Time) {
+// sim runs a daemon on a manual clock. The clock moves only in until, from
+// one due job to the next, and only once the daemon has finished what the
+// last move made due: each check and digest runs at its exact simulated
+// time, however slow the machine.
+type sim struct {
+	t       *testing.T
+	d       *Daemon
+	clock   *manualClock
+	cancel  context.CancelFunc
+	done    chan error
+	running bool
+}
+
+// settleTimeout bounds the real time the daemon may take to finish what
+// came due: far more than it needs on a loaded machine, and a failure, not
+// a pass, when it is exceeded.
+const settleTimeout = time.Minute
+
+// simulate starts d, whose clock is clock, and waits for it to settle.
+func simulate(t *testing.T, d *Daemon, clock *manualClock) *sim {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	for clock.Now().Before(until) {
-		time.Sleep(10 * time.Millisecond)
+	s := &sim{t: t, d: d, clock: clock, cancel: cancel, done: make(chan error, 1), running: true}
+	go func() { s.done <- d.Run(ctx) }()
+	t.Cleanup(func() {
+		if s.running {
+			s.cancel()
+			<-s.done
+		}
+	})
+	s.settle(0)
+	return s
+}
+
+// settle waits until the daemon has nothing due on its clock, underway
+// pieces of work under way (checks the test holds up, or waiting for a
+// slot) and its loop waiting for the next job's time. It returns that time
+// (zero without jobs).
+func (s *sim) settle(underway int) time.Time {
+	s.t.Helper()
+	deadline := time.Now().Add(settleTimeout)
+	for {
+		now := s.clock.Now()
+		s.d.mu.Lock()
+		busy := s.d.busy
+		var next time.Time
+		for i, j := range s.d.jobs {
+			if i == 0 || j.next.Before(next) {
+				next = j.next
+			}
+		}
+		s.d.mu.Unlock()
+		waiting, ok := s.clock.Waiting()
+		if busy == underway && (next.IsZero() || next.After(now) && ok && waiting.Equal(next)) {
+			return next
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("at %v the daemon did not settle within %v: %d pieces of work under way (want %d), next job at %v, its loop waiting for %v (%v)",
+				now, settleTimeout, busy, underway, next, waiting, ok)
+		}
+		select {
+		case err := <-s.done:
+			s.running = false
+			s.t.Fatalf("the daemon stopped by itself at %v: %v", now, err)
+		case <-time.After(time.Millisecond):
+		}
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
+}
+
+// until lives through every job due up to and including at, each at its
+// time, and leaves the clock at at with the daemon settled.
+func (s *sim) until(at time.Time) { s.untilHolding(at, 0) }
+
+// untilHolding is until while underway pieces of work stay under way (the
+// test holds them up).
+func (s *sim) untilHolding(at time.Time, underway int) {
+	s.t.Helper()
+	for {
+		next := s.settle(underway)
+		if next.IsZero() || next.After(at) {
+			break
+		}
+		s.clock.AdvanceTo(next)
 	}
+	s.clock.AdvanceTo(at)
+}
+
+// stop stops the daemon and waits for Run to return.
+func (s *sim) stop() {
+	s.t.Helper()
+	s.cancel()
+	select {
+	case err := <-s.done:
+		s.running = false
+		if err != nil {
+			s.t.Fatal(err)
+		}
+	case <-time.After(settleTimeout):
+		s.t.Fatalf("the daemon did not stop within %v", settleTimeout)
+	}
+}
+
+// visits records the simulated times at which a test server is asked for
+// a page.
+type visits struct {
+	clock Clock
+	mu    sync.Mutex
+	at    []time.Time
+}
+
+func (v *visits) record(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v.mu.Lock()
+		v.at = append(v.at, v.clock.Now())
+		v.mu.Unlock()
+		h(w, r)
+	}
+}
+
+// times are the simulated times of the visits in [from, to].
+func (v *visits) times(from, to time.Time) []time.Time {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var ts []time.Time
+	for _, t := range v.at {
+		if !t.Before(from) && !t.After(to) {
+			ts = append(ts, t)
+		}
+	}
+	return ts
 }
 
 func outbox(t *testing.T, cfgPath string) []string {
@@ -96,40 +215,52 @@ func TestSchedulesAndDigests(t *testing.T) {
 	terms := replaytest.History(t, "Terms of Service")
 	srv := replaytest.NewServer()
 	defer srv.Close()
-	srv.Handle("/terms", replaytest.Document(terms[len(terms)-3].Markdown, 1))
-	path, db, cfg := setup(t, fmt.Sprintf(scheduleConfig, srv.URL))
-
-	// One real second is four simulated hours.
 	start := time.Date(2026, 6, 6, 8, 0, 0, 0, time.UTC) // Saturday
-	clock := NewScaledClock(start, 4*3600)
+	clock := newManualClock(start)
+	page := &visits{clock: clock}
+	srv.Handle("/terms", page.record(replaytest.Document(terms[len(terms)-3].Markdown, 1)))
+	path, db, cfg := setup(t, fmt.Sprintf(scheduleConfig, srv.URL))
 	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		for clock.Now().Before(start.Add(40 * hour)) {
-			time.Sleep(5 * time.Millisecond)
-		}
-		srv.Handle("/terms", replaytest.Document(terms[len(terms)-2].Markdown, 2)) // Monday 00:00
-	}()
-	runFor(t, d, clock, start.Add(52*hour)) // until Monday 12:00
+	s := simulate(t, d, clock)
+	changedAt := start.Add(40 * hour) // Monday 00:00
+	s.until(changedAt)
+	srv.Handle("/terms", page.record(replaytest.Document(terms[len(terms)-2].Markdown, 2)))
+	stopped := start.Add(52 * hour) // Monday 12:00
+	s.until(stopped)
+	s.stop()
 
 	vs, err := db.Versions(context.Background(), "terms")
 	if err != nil || len(vs) != 2 {
 		t.Fatalf("%d versions, %v", len(vs), err)
 	}
-	changedAt := start.Add(40 * hour)
-	// Within the next hourly check (a second hour allows for a loaded
-	// machine: here an hour is a quarter of a real second).
-	if vs[1].FirstSeen.Before(changedAt) || vs[1].FirstSeen.After(changedAt.Add(2*hour)) {
-		t.Errorf("the change made at %v was recorded at %v: later than the next hourly check", changedAt, vs[1].FirstSeen)
+	checks := page.times(start, stopped)
+	if len(checks) != 52 || checks[0].After(start.Add(time.Minute)) || checks[1].Sub(checks[0]) > hour+5*time.Minute {
+		t.Fatalf("checks over 52 hours of an hourly schedule started at %v: %v", start, checks)
 	}
-	hits := srv.Hits("/terms")
-	if hits < 30 || hits > 60 {
-		t.Errorf("%d fetches over 52 simulated hours of an hourly schedule", hits)
+	// Then every hour at the source's place in it: its jitter does not add
+	// up from one check to the next.
+	for i := 2; i < len(checks); i++ {
+		if gap := checks[i].Sub(checks[i-1]); gap != hour {
+			t.Fatalf("%v between the checks at %v and %v of an hourly source", gap, checks[i-1], checks[i])
+		}
 	}
+	// The change is recorded by the first check after it, within the hour.
+	var first time.Time
+	for _, c := range checks {
+		if c.After(changedAt) {
+			first = c
+			break
+		}
+	}
+	if !vs[1].FirstSeen.Equal(first.Truncate(time.Millisecond)) || first.Sub(changedAt) > hour {
+		t.Errorf("the change made at %v was recorded at %v, not by the next check, at %v, within the hour", changedAt, vs[1].FirstSeen, first)
+	}
+	monday8 := time.Date(2026, 6, 8, 8, 0, 0, 0, time.UTC)
 	sent, _ := db.Digests(context.Background(), "", 0)
-	if len(sent) != 1 || sent[0].State != tracker.DigestSent || !sent[0].WindowEnd.Equal(time.Date(2026, 6, 8, 8, 0, 0, 0, time.UTC)) || sent[0].Changes != 1 {
+	if len(sent) != 1 || sent[0].State != tracker.DigestSent || !sent[0].WindowEnd.Equal(monday8) || !sent[0].SentAt.Equal(monday8) || sent[0].Changes != 1 {
 		t.Fatalf("digests %+v", sent)
 	}
 	if n := len(outbox(t, path)); n != 1 {
@@ -139,92 +270,221 @@ func TestSchedulesAndDigests(t *testing.T) {
 	// Down from Monday 12:00 to the next Monday 10:00: missed digest, and
 	// an overdue page.
 	restart := time.Date(2026, 6, 15, 10, 0, 0, 0, time.UTC)
-	clock = NewScaledClock(restart, 4*3600)
+	clock.AdvanceTo(restart)
 	d, err = New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	runFor(t, d, clock, restart.Add(30*time.Minute))
+	s = simulate(t, d, clock)
+	s.until(restart.Add(30 * time.Minute))
+	s.stop()
 	sent, _ = db.Digests(context.Background(), "", 0)
-	if len(sent) != 2 || sent[0].State != tracker.DigestSent || !sent[0].WindowEnd.Equal(time.Date(2026, 6, 15, 8, 0, 0, 0, time.UTC)) {
-		t.Errorf("after the restart: %+v", sent)
+	if len(sent) != 2 || sent[0].State != tracker.DigestSent || !sent[0].WindowEnd.Equal(time.Date(2026, 6, 15, 8, 0, 0, 0, time.UTC)) || !sent[0].SentAt.Equal(restart) {
+		t.Errorf("after the restart at %v: %+v", restart, sent)
 	}
+	if n := len(outbox(t, path)); n != 2 {
+		t.Errorf("%d messages in the outbox, want 2", n)
+	}
+	checks = page.times(stopped, restart.Add(30*time.Minute))
 	st, _ := db.Source(context.Background(), "terms")
-	if st.LastFetchAt.Before(restart) {
-		t.Errorf("the overdue page was not checked soon after the restart (last %v)", st.LastFetchAt)
+	if len(checks) != 1 || checks[0].After(restart.Add(time.Minute)) || !st.LastFetchAt.Equal(checks[0].Truncate(time.Millisecond)) {
+		t.Errorf("the overdue page was not checked once within a minute of the restart at %v: checks %v, last %v", restart, checks, st.LastFetchAt)
+	}
+}
+
+// arrivals signals each request a test server receives, without ever
+// blocking it.
+type arrivals chan struct{}
+
+func (a arrivals) signal() {
+	select {
+	case a <- struct{}{}:
+	default:
+	}
+}
+
+// wait waits for a request, for at most settleTimeout.
+func (a arrivals) wait(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case <-a:
+	case <-time.After(settleTimeout):
+		t.Fatalf("%s: no request within %v", what, settleTimeout)
+	}
+}
+
+// Sources keep their place in their schedule: a cron source is checked at
+// its times plus its jitter, an @every one at its interval; the check soon
+// after start is not followed by another minutes later.
+func TestSchedulesKeepTheirPlace(t *testing.T) {
+	srv := replaytest.NewServer()
+	defer srv.Close()
+	start := time.Date(2026, 6, 1, 11, 0, 30, 0, time.UTC)
+	clock := newManualClock(start)
+	cron, every := &visits{clock: clock}, &visits{clock: clock}
+	page := replaytest.Static(200, []byte("<html><body><article>"+strings.Repeat("Terms. ", 40)+"</article></body></html>"))
+	srv.Handle("/cron", cron.record(page))
+	srv.Handle("/every", every.record(page))
+	path, db, cfg := setup(t, fmt.Sprintf(`
+settings: {retries: 0, host_delay: 0s, jitter: 10m}
+sources:
+  - {id: hourly, kind: page, url: '%[1]s/cron', select: article, schedule: '0 * * * *'}
+  - {id: every, kind: page, url: '%[1]s/every', select: article, schedule: '@every 1h'}
+`, srv.URL))
+	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := simulate(t, d, clock)
+	end := start.Add(6 * hour)
+	s.until(end)
+	s.stop()
+
+	soon := jitterOf("hourly", time.Minute)
+	place := jitterOf("hourly", 10*time.Minute)
+	want := []time.Time{start.Add(soon)}
+	for h := 12; h <= 16; h++ {
+		want = append(want, time.Date(2026, 6, 1, h, 0, 0, 0, time.UTC).Add(place))
+	}
+	if got := cron.times(start, end); !slices.EqualFunc(got, want, time.Time.Equal) {
+		t.Errorf("checks of the hourly cron source: %v, want %v", got, want)
+	}
+	got := every.times(start, end)
+	if len(got) != 6 || !got[0].Equal(start.Add(jitterOf("every", time.Minute))) {
+		t.Fatalf("checks of the @every 1h source: %v", got)
+	}
+	for i := 2; i < len(got); i++ {
+		if gap := got[i].Sub(got[i-1]); gap != hour {
+			t.Errorf("%v between the checks at %v and %v of an @every 1h source", gap, got[i-1], got[i])
+		}
 	}
 }
 
 // A check never overlaps the previous one of the same source.
 func TestNoOverlap(t *testing.T) {
 	var inFlight, peak atomic.Int32
+	arrived, release, failed := make(arrivals, 1), make(chan struct{}), make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		if n > peak.Load() {
 			peak.Store(n)
 		}
-		time.Sleep(600 * time.Millisecond)
+		arrived.signal()
+		select { // the first check lasts twenty minutes
+		case <-release:
+		case <-failed:
+		}
 		w.Write([]byte("<html><body><article>" + strings.Repeat("Some terms of service text. ", 20) + "</article></body></html>"))
 	}))
 	defer slow.Close()
+	defer close(failed) // before Close: a failed test leaves the check held
 	path, db, cfg := setup(t, fmt.Sprintf(`
-settings: {retries: 0, host_delay: 0s, jitter: 0s}
+settings: {retries: 0, host_delay: 0s, jitter: 0s, timeout: 1h}
 sources:
   - {id: slow, kind: page, url: '%s/', select: article, schedule: '@every 1m'}
 `, slow.URL))
 	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	clock := NewScaledClock(start, 600) // a simulated minute every 100 ms
+	clock := newManualClock(start)
 	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	runFor(t, d, clock, start.Add(20*time.Minute))
+	s := simulate(t, d, clock)
+	clock.AdvanceTo(s.settle(0)) // the first check, within a second
+	arrived.wait(t, "the first check")
+	s.untilHolding(start.Add(20*time.Minute), 1)
+	if n := testutil.ToFloat64(d.metrics.skipped); n != 20 {
+		t.Errorf("%v checks skipped while the first one lasted from 00:00 to 00:20, want 20 (one a minute)", n)
+	}
+	close(release)
+	s.until(start.Add(30 * time.Minute))
+	s.stop()
 	if peak.Load() != 1 {
 		t.Errorf("%d checks of one source at once", peak.Load())
 	}
-	if n := testutil.ToFloat64(d.metrics.skipped); n == 0 {
-		t.Error("no check was skipped, though each took longer than the schedule's interval")
+	// The first, then one a minute from 00:21 to 00:30.
+	if n := testutil.ToFloat64(d.metrics.checks.WithLabelValues("slow", "new")) + testutil.ToFloat64(d.metrics.checks.WithLabelValues("slow", "unchanged")); n != 11 {
+		t.Errorf("%v checks over 30 minutes, the first lasting 20, want 11", n)
+	}
+	if n := testutil.ToFloat64(d.metrics.skipped); n != 20 {
+		t.Errorf("%v checks skipped once the first was over, want still 20", n)
 	}
 }
 
 // Told to stop, the daemon lets the check under way finish but starts none
 // of those still waiting for a slot.
 func TestStopStartsNoWaitingCheck(t *testing.T) {
-	release := make(chan struct{})
+	arrived, release, failed := make(arrivals, 1), make(chan struct{}), make(chan struct{})
 	var hits atomic.Int32
 	page := []byte("<html><body><article>" + strings.Repeat("Some terms of service text. ", 20) + "</article></body></html>")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
-		<-release // whichever source holds the only slot
+		arrived.signal()
+		select { // whichever source holds the only slot
+		case <-release:
+		case <-failed:
+		}
 		w.Write(page)
 	}))
 	defer srv.Close()
+	defer close(failed) // before Close: a failed test leaves the check held
 	path, db, cfg := setup(t, fmt.Sprintf(`
-settings: {retries: 0, host_delay: 0s, jitter: 0s, concurrency: 1, shutdown_grace: 10s}
+settings: {retries: 0, host_delay: 0s, jitter: 0s, timeout: 1h, concurrency: 1, shutdown_grace: 10s}
 sources:
   - {id: a, kind: page, url: '%[1]s/a', select: article, schedule: '@every 1h'}
   - {id: b, kind: page, url: '%[1]s/b', select: article, schedule: '@every 1h'}
 `, srv.URL))
-	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: NewScaledClock(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), 3600)}, cfg)
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	clock := newManualClock(start)
+	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	for hits.Load() == 0 {
-		time.Sleep(5 * time.Millisecond)
+	s := simulate(t, d, clock)
+	clock.AdvanceTo(s.settle(0)) // the first check, within a second
+	arrived.wait(t, "the first check")
+	clock.AdvanceTo(s.settle(1)) // the other's, some tenths of a second later
+	s.settle(2)                  // waiting for the slot
+	d.mu.Lock()
+	stopping := d.stopping
+	d.mu.Unlock()
+	s.cancel()
+	select {
+	case <-stopping:
+	case <-time.After(settleTimeout):
+		t.Fatal("told to stop, the daemon did not stop taking new work")
 	}
-	time.Sleep(300 * time.Millisecond) // the other is due, waiting for the slot
-	cancel()
-	time.Sleep(100 * time.Millisecond)
 	close(release)
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	s.stop()
 	if n := hits.Load(); n != 1 {
 		t.Errorf("%d checks started; the one waiting for a slot started after the daemon was told to stop", n)
+	}
+	var versions int
+	for _, id := range []string{"a", "b"} {
+		vs, _ := db.Versions(context.Background(), id)
+		versions += len(vs)
+	}
+	if versions != 1 {
+		t.Errorf("%d versions recorded, want 1: the check under way, let finish", versions)
+	}
+}
+
+// A check that comes to wait for a slot once the daemon is told to stop
+// never starts, even when a slot is free: it is not a coin toss.
+func TestNoCheckStartsOnceStopping(t *testing.T) {
+	path, db, cfg := setup(t, "settings: {concurrency: 1}\nsources:\n  - {id: a, kind: page, url: 'http://127.0.0.1:1/', select: article}\n")
+	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: newManualClock(time.Now())}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(d.stopping)
+	for range 64 {
+		release, err := d.acquire(context.Background(), cfg)
+		if err == nil {
+			release()
+			t.Fatal("a slot was taken after the daemon was told to stop")
+		}
 	}
 }
 
@@ -247,27 +507,40 @@ sources:
   - {id: flaky, kind: page, url: '%s/', select: article, schedule: '@every 10m'}
 `, srv.URL))
 	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	clock := NewScaledClock(start, 3*3600) // 3 simulated hours a second
+	clock := newManualClock(start)
 	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	runFor(t, d, clock, start.Add(5*hour))
+	s := simulate(t, d, clock)
+	// Checks at 00:00 (and a fraction of a second), then every ten minutes
+	// up to 05:00: all fail.
+	s.until(start.Add(5 * hour))
+	if n := testutil.ToFloat64(d.metrics.failures.WithLabelValues("flaky", "http")); n != 31 {
+		t.Errorf("%v failed checks from 00:00 to 05:00, want 31", n)
+	}
 	if n := testutil.ToFloat64(d.metrics.alerts.WithLabelValues("failing")); n != 1 {
 		t.Errorf("%v failure alerts over 5 hours of failing checks, want 1", n)
 	}
-	if n := testutil.ToFloat64(d.metrics.failures.WithLabelValues("flaky", "http")); n < 10 {
-		t.Errorf("only %v failed checks", n)
+	// The first check two hours after the first failure reports it.
+	if st, _ := db.Source(context.Background(), "flaky"); !st.AlertedAt.Equal(start.Add(2*hour + 10*time.Minute)) {
+		t.Errorf("alerted at %v, want 02:10, the first check two hours after the first failure", st.AlertedAt)
 	}
 	down.Store(false)
-	clock = NewScaledClock(start.Add(5*hour), 3*3600)
-	d.opt.Clock = clock
-	runFor(t, d, clock, start.Add(6*hour))
+	s.until(start.Add(5*hour + 10*time.Minute))
 	if n := testutil.ToFloat64(d.metrics.alerts.WithLabelValues("recovered")); n != 1 {
-		t.Errorf("%v recovery reports, want 1", n)
+		t.Errorf("%v recovery reports after the check at 05:10, the first to succeed, want 1", n)
+	}
+	s.until(start.Add(6 * hour))
+	s.stop()
+	if n := testutil.ToFloat64(d.metrics.alerts.WithLabelValues("recovered")); n != 1 {
+		t.Errorf("%v recovery reports by 06:00, want still 1", n)
+	}
+	if n := testutil.ToFloat64(d.metrics.alerts.WithLabelValues("failing")); n != 1 {
+		t.Errorf("%v failure alerts after the recovery, want still 1", n)
 	}
 	st, _ := db.Source(context.Background(), "flaky")
-	if !st.AlertedAt.IsZero() || st.Error != "" {
+	if !st.AlertedAt.IsZero() || st.Error != "" || !st.LastFetchAt.Equal(start.Add(6*hour)) {
 		t.Errorf("after recovery: %+v", st)
 	}
 }
@@ -279,20 +552,23 @@ func TestReload(t *testing.T) {
 	srv.Handle("/a", replaytest.Static(200, []byte("<html><body><article>"+strings.Repeat("Terms. ", 40)+"</article></body></html>")))
 	conf := "settings: {retries: 0, host_delay: 0s, jitter: 0s}\nsources:\n  - {id: a, kind: page, url: '" + srv.URL + "/a', select: article, schedule: '@every 1m'}\n"
 	path, db, cfg := setup(t, conf)
-	clock := NewScaledClock(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), 600)
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	clock := newManualClock(start)
 	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := simulate(t, d, clock)
 	if err := os.WriteFile(path, []byte("sources:\n  - {id: a, kind: pgae}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.Reload(); err == nil {
 		t.Fatal("a broken configuration was accepted")
 	}
-	runFor(t, d, clock, clock.Now().Add(10*time.Minute))
-	if hits := srv.Hits("/a"); hits < 3 {
-		t.Errorf("%d checks after the rejected reload: the old configuration should keep running", hits)
+	// 00:00 (and a fraction of a second), then every minute up to 00:10.
+	s.until(start.Add(10 * time.Minute))
+	if hits := srv.Hits("/a"); hits != 11 {
+		t.Errorf("%d checks in the 10 minutes after the rejected reload, want 11: the old configuration should keep running", hits)
 	}
 	// A valid one is taken.
 	srv.Handle("/b", replaytest.Static(200, []byte("<html><body><article>"+strings.Repeat("Privacy. ", 40)+"</article></body></html>")))
@@ -302,9 +578,13 @@ func TestReload(t *testing.T) {
 	if err := d.Reload(); err != nil {
 		t.Fatal(err)
 	}
-	runFor(t, d, clock, clock.Now().Add(5*time.Minute))
-	if srv.Hits("/b") == 0 {
-		t.Error("the reloaded configuration is not used")
+	s.until(start.Add(15 * time.Minute))
+	s.stop()
+	if a, b := srv.Hits("/a"), srv.Hits("/b"); a != 11 || b != 5 {
+		t.Errorf("from 00:11 to 00:15, %d checks of the old URL and %d of the reloaded one, want 0 and 5", a-11, b)
+	}
+	if ok, rejected := testutil.ToFloat64(d.metrics.reloads.WithLabelValues("ok")), testutil.ToFloat64(d.metrics.reloads.WithLabelValues("rejected")); ok != 1 || rejected != 1 {
+		t.Errorf("reloads: %v ok, %v rejected, want 1 and 1", ok, rejected)
 	}
 }
 
@@ -359,22 +639,26 @@ func TestFailedDigestIsRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Date(2026, 6, 7, 7, 0, 0, 0, time.UTC) // Sunday: Ada is enrolled a day before her first digest
-	clock := NewScaledClock(start, 4*3600)
+	clock := newManualClock(start)
 	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := simulate(t, d, clock)
 	monday := time.Date(2026, 6, 8, 8, 0, 0, 0, time.UTC)
-	go func() {
-		for clock.Now().Before(monday.Add(hour)) {
-			time.Sleep(5 * time.Millisecond)
-		}
-		os.Remove(blocker) // fixed at 09:00
-	}()
-	runFor(t, d, clock, monday.Add(6*hour))
+	s.until(monday.Add(hour))
 	sent, _ := db.Digests(context.Background(), "", 0)
-	if len(sent) != 1 || sent[0].State != tracker.DigestSent || sent[0].Attempts < 2 ||
-		sent[0].SentAt.Before(monday.Add(hour)) || sent[0].SentAt.After(monday.Add(4*hour)) {
+	// Failed at 08:00, 08:15 and 08:45; next try at 09:45.
+	if len(sent) != 1 || sent[0].State != tracker.DigestFailed || sent[0].Attempts != 3 {
+		t.Fatalf("at 09:00: digests %+v", sent)
+	}
+	if err := os.Remove(blocker); err != nil { // fixed at 09:00
+		t.Fatal(err)
+	}
+	s.until(monday.Add(6 * hour))
+	s.stop()
+	sent, _ = db.Digests(context.Background(), "", 0)
+	if len(sent) != 1 || sent[0].State != tracker.DigestSent || sent[0].Attempts != 4 || !sent[0].SentAt.Equal(monday.Add(105*time.Minute)) {
 		t.Fatalf("digests %+v", sent)
 	}
 }
@@ -400,14 +684,23 @@ func TestPendingDigestIsSentAfterACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	restart := monday.Add(2 * time.Minute) // the crashed daemon's send may still be under way
-	clock := NewScaledClock(restart, 3600)
+	clock := newManualClock(restart)
 	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	runFor(t, d, clock, restart.Add(3*hour))
+	s := simulate(t, d, clock)
+	// A send takes at most the SMTP timeout (30s): until 08:02:30 the other
+	// process may still be sending it.
+	s.until(restart.Add(time.Minute))
 	sent, _ := db.Digests(ctx, "", 0)
-	if len(sent) != 1 || sent[0].State != tracker.DigestSent || sent[0].SentAt.After(restart.Add(2*hour)) {
+	if len(sent) != 1 || sent[0].State != tracker.DigestPending || sent[0].Attempts != 0 {
+		t.Fatalf("while the crashed daemon could still be sending it: digests %+v", sent)
+	}
+	s.until(restart.Add(3 * hour))
+	s.stop()
+	sent, _ = db.Digests(ctx, "", 0)
+	if len(sent) != 1 || sent[0].State != tracker.DigestSent || !sent[0].SentAt.Equal(restart.Add(15*time.Minute)) {
 		t.Fatalf("digests %+v", sent)
 	}
 }

@@ -77,7 +77,7 @@ func (c *Checker) filter(src *config.Source) (*itemFilter, error) {
 // classify tags an item with topics and says whether the filters keep it.
 func (c *Checker) classify(f *itemFilter, it *tracker.Item) {
 	texts := []string{it.Title, it.Text, it.PageText, it.Author}
-	it.Topics = c.Taxonomy.Classify(texts...)
+	it.Topics = c.Taxonomy.ClassifyItem(topics.Item{Title: it.Title, Text: it.Text, Page: it.PageText, Author: it.Author})
 	keep := f.include == nil && len(f.topics) == 0
 	if f.include != nil && len(f.include.Classify(texts...)) > 0 {
 		keep = true
