@@ -170,3 +170,30 @@ func TestNoTurnStaysMinor(t *testing.T) {
 		}
 	}
 }
+
+// A document's subject, declared by its source or read from its name,
+// frames what its changes are about: a new contact channel in a privacy
+// policy concerns personal data; the same words in unnamed terms are no
+// legal topic.
+func TestDocumentSubject(t *testing.T) {
+	tax := taxonomy(t)
+	old := "# Contact\nWrite to us at 5 Main Street, Dublin."
+	new := "# Contact\nWrite to us at 5 Main Street, Dublin, or use the web form on our site."
+	for _, tc := range []struct {
+		doc  Document
+		want string
+	}{
+		{Document{Name: "Example Terms of Service"}, ""},
+		{Document{Name: "Example Privacy Policy"}, "privacy"},
+		{Document{Name: "Example Terms", Subject: []string{"consumer"}}, "consumer"},
+	} {
+		a := AnalyzeIn(old, new, Context{Taxonomy: tax, Document: tc.doc})
+		var got []string
+		for _, m := range a.Topics {
+			got = append(got, m.Topic)
+		}
+		if strings.Join(got, ",") != tc.want || a.Importance != Minor {
+			t.Errorf("%+v: %s %v, want minor %q", tc.doc.Name, a.Importance, got, tc.want)
+		}
+	}
+}

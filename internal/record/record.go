@@ -29,6 +29,9 @@ type Recorder struct {
 type Text struct {
 	SourceID string
 	Text     string
+	// Subject is the document's subject topics when its source declares
+	// them; nil reads them from its name and title.
+	Subject []string
 	// At is when the text was fetched, or recorded by the dataset.
 	At time.Time
 	// Now, when set, dates the version when its write begins rather than
@@ -109,7 +112,7 @@ func (r *Recorder) record(ctx context.Context, t Text, cur tracker.Version, curT
 		if curText == t.Text {
 			return Result{Version: cur}, nil
 		}
-		a := r.AnalyzeIn(ctx, t.SourceID, cur, curText, t.Text)
+		a := r.AnalyzeIn(ctx, t.SourceID, t.Subject, cur, curText, t.Text)
 		analysis = &a
 		ch := a.Change
 		nv.Change = &ch
@@ -124,8 +127,10 @@ func (r *Recorder) record(ctx context.Context, t Text, cur tracker.Version, curT
 // AnalyzeIn compares the text of version cur of a source with a new one, as
 // a reader of the document would: knowing its name and which paragraphs
 // its earlier versions held.
-func (r *Recorder) AnalyzeIn(ctx context.Context, sourceID string, cur tracker.Version, old, new string) changes.Analysis {
-	return changes.AnalyzeIn(old, new, changes.Context{Taxonomy: r.Taxonomy, Document: Document(ctx, r.DB, sourceID, cur.Seq)})
+func (r *Recorder) AnalyzeIn(ctx context.Context, sourceID string, subject []string, cur tracker.Version, old, new string) changes.Analysis {
+	doc := Document(ctx, r.DB, sourceID, cur.Seq)
+	doc.Subject = subject
+	return changes.AnalyzeIn(old, new, changes.Context{Taxonomy: r.Taxonomy, Document: doc})
 }
 
 // Document is what the classification of a change to version seq of a
