@@ -164,6 +164,20 @@ func TestMeaningOnLabelledItems(t *testing.T) {
 			fmt.Fprintf(&b, "  %-10s precision %.2f recall %.2f (tp %d fp %d fn %d)\n", x, ratio(tp[x], tp[x]+fp[x]), ratio(tp[x], tp[x]+fn[x]), tp[x], fp[x], fn[x])
 		}
 		t.Logf("%s: %d items (%d not found): topics precision %.2f recall %.2f\n%s", split, n, missing, ratio(stp, stp+sfp), ratio(stp, stp+sfn), b.String())
+		// The floors are the figures when they were set, a little lower: a
+		// regression fails; an improvement should raise them.
+		f := itemFloors[split]
+		if p, r := ratio(stp, stp+sfp), ratio(stp, stp+sfn); p < f[0] || r < f[1] {
+			t.Errorf("%s: precision %.2f recall %.2f, below the floor %.2f %.2f", split, p, r, f[0], f[1])
+		}
+		for _, x := range ts {
+			if tp[x]+fn[x] < 5 {
+				continue
+			}
+			if p, r := ratio(tp[x], tp[x]+fp[x]), ratio(tp[x], tp[x]+fn[x]); p < f[0]-0.15 || r < f[1]-0.2 {
+				t.Errorf("%s: %s precision %.2f recall %.2f, too far below the floor", split, x, p, r)
+			}
+		}
 		// Only the tuning part's errors are shown: the held-out part must
 		// stay unseen by whoever tunes.
 		if os.Getenv("TRACKER_EVAL_ERRORS") != "" && split == "tune" {
@@ -173,6 +187,9 @@ func TestMeaningOnLabelledItems(t *testing.T) {
 		}
 	}
 }
+
+// itemFloors are the precision and recall each split may not fall below.
+var itemFloors = map[string][2]float64{"tune": {0.90, 0.92}, "holdout": {0.90, 0.90}, "fresh": {0.87, 0.88}}
 
 func ratio(a, b int) float64 {
 	if b == 0 {
