@@ -384,3 +384,52 @@ func rssKB(field string) int64 {
 	}
 	return 0
 }
+
+// BenchmarkSearch searches the phrases of issue 20 in the database named by
+// TRACKER_BENCH_SEARCH_DB: the 10,000 versions that `trackerbench search`
+// imports (WORK/search/tracker.db; keep it with -work). "cold" opens the
+// database for each search, as `tracker search` does; "warm" searches an
+// open one again.
+//
+//	TRACKER_BENCH_SEARCH_DB=/tmp/tb/search/tracker.db TRACKER_BENCH_PROFILE=/tmp/prof \
+//	    go test ./bench -run '^$' -bench Search -benchtime 20x
+func BenchmarkSearch(b *testing.B) {
+	path := os.Getenv("TRACKER_BENCH_SEARCH_DB")
+	if path == "" {
+		b.Skip("set TRACKER_BENCH_SEARCH_DB to a database of 10,000 versions (see trackerbench search)")
+	}
+	ctx := context.Background()
+	for _, q := range []string{"personal data", "refund"} {
+		name := strings.ReplaceAll(q, " ", "-")
+		b.Run(name+"/cold", func(b *testing.B) {
+			prof := startProfile(b, "search-"+name+"-cold", true)
+			for b.Loop() {
+				db, err := store.Open(ctx, path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				hits, err := db.Search(ctx, store.SearchQuery{Text: q})
+				db.Close()
+				if err != nil || len(hits) == 0 {
+					b.Fatal(err, len(hits))
+				}
+			}
+			prof.stop(b)
+		})
+		b.Run(name+"/warm", func(b *testing.B) {
+			db, err := store.Open(ctx, path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Search(ctx, store.SearchQuery{Text: q}); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if hits, err := db.Search(ctx, store.SearchQuery{Text: q}); err != nil || len(hits) == 0 {
+					b.Fatal(err, len(hits))
+				}
+			}
+		})
+	}
+}

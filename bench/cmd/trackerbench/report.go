@@ -122,4 +122,11 @@ func (b *bench) printStartup(r *startupResult) {
 	for _, c := range r.Commands {
 		fmt.Fprintf(b.out, "| `%s` | %.1f ms | %.1f ms | %.1f MiB |\n", c.Command, c.Stat.WallMed*1000, c.Stat.CPUMed*1000, c.Stat.RSSMedMiB)
 	}
+	fmt.Fprintf(b.out, "\nPackage initialisers of `tracker help` (GODEBUG=inittrace=1, medians): %d packages, %.1f ms, %.0f KB allocated; the costliest:\n\n",
+		r.InitPkgs, r.InitMS, r.InitBytes/1000)
+	fmt.Fprintln(b.out, "| package | ms | KB allocated |")
+	fmt.Fprintln(b.out, "| --- | --- | --- |")
+	for _, c := range r.Inits {
+		fmt.Fprintf(b.out, "| %s | %.2f | %.0f |\n", c.Package, c.MS, c.Bytes/1000)
+	}
 }

@@ -8,13 +8,28 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"sort"
 	"strconv"
+	"strings"
 
 	"tracker/internal/replaytest"
 )
 
 type startupResult struct {
 	Commands []startupCommand `json:"commands"`
+	// Inits are the package initialisers of `tracker help` that take the
+	// most time (GODEBUG=inittrace=1), medians over the runs.
+	Inits     []initCost `json:"inits"`
+	InitMS    float64    `json:"init_ms_median"`
+	InitBytes float64    `json:"init_bytes_median"`
+	InitPkgs  int        `json:"init_packages"`
+}
+
+type initCost struct {
+	Package string  `json:"package"`
+	MS      float64 `json:"ms_median"`
+	Bytes   float64 `json:"bytes_median"`
 }
 
 type startupCommand struct {
@@ -79,5 +94,38 @@ func (b *bench) runStartup(ctx context.Context) (*startupResult, error) {
 		}
 		res.Commands = append(res.Commands, startupCommand{Command: c.label, Stat: summarise(ss)})
 	}
-	return res, nil
+	return res, b.initTrace(ctx, dir, n, res)
+}
+
+// The lines of GODEBUG=inittrace=1: "init PKG @0.5 ms, 1.2 ms clock, 2048 bytes, 12 allocs".
+var initLine = regexp.MustCompile(`(?m)^init (\S+) @[\d.]+ ms, ([\d.]+) ms clock, (\d+) bytes`)
+
+// initTrace runs `tracker help` n times with GODEBUG=inittrace=1 and keeps
+// the package initialisers that cost the most.
+func (b *bench) initTrace(ctx context.Context, dir string, n int, res *startupResult) error {
+	ms, bytes := map[string][]float64{}, map[string][]float64{}
+	var totalMS, totalBytes []float64
+	for range n {
+		var trace strings.Builder
+		if _, _, err := measure(ctx, dir, []string{"GODEBUG=inittrace=1"}, &trace, nil, b.tracker, "help"); err != nil {
+			return err
+		}
+		var tm, tb float64
+		m := initLine.FindAllStringSubmatch(trace.String(), -1)
+		for _, l := range m {
+			c, _ := strconv.ParseFloat(l[2], 64)
+			by, _ := strconv.ParseFloat(l[3], 64)
+			ms[l[1]], bytes[l[1]] = append(ms[l[1]], c), append(bytes[l[1]], by)
+			tm, tb = tm+c, tb+by
+		}
+		totalMS, totalBytes = append(totalMS, tm), append(totalBytes, tb)
+		res.InitPkgs = len(m)
+	}
+	res.InitMS, res.InitBytes = median(totalMS), median(totalBytes)
+	for p := range ms {
+		res.Inits = append(res.Inits, initCost{Package: p, MS: median(ms[p]), Bytes: median(bytes[p])})
+	}
+	sort.Slice(res.Inits, func(i, j int) bool { return res.Inits[i].MS > res.Inits[j].MS })
+	res.Inits = res.Inits[:min(len(res.Inits), 10)]
+	return nil
 }
