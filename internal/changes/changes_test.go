@@ -311,3 +311,21 @@ func TestSameEditionOtherRegion(t *testing.T) {
 		t.Errorf("a new edition for another region: %s %q (%s), want a change", a.Importance, a.Artefact, a.Reason)
 	}
 }
+
+// An edit that moves a word able to turn a clause ("below") without
+// adding or dropping one turns nothing; one that drops a "not" does.
+func TestMovedTurningWordTurnsNothing(t *testing.T) {
+	tax := taxonomy(t)
+	ctx := Context{Taxonomy: tax, Document: Document{Name: "Example Privacy Policy"}}
+	head := "# Privacy Policy\n## Your Rights and Choices\n"
+	old := head + "You can also submit a request to delete the personal information we hold about you by following the process described in the section on requests below.\n"
+	moved := head + "You can also submit a request to delete the personal information we hold about you by following the process described below this table.\n"
+	if a := AnalyzeIn(old, moved, ctx); a.Importance == Major {
+		t.Errorf("a cross-reference reworded: %s (%s), want no major", a.Importance, a.Reason)
+	}
+	turned := head + "You cannot submit a request to delete the personal information we hold about you by following the process described in the section on requests below.\n"
+	old2 := head + "You can submit a request to delete the personal information we hold about you by following the process described in the section on requests below.\n"
+	if a := AnalyzeIn(old2, turned, ctx); a.Importance != Major {
+		t.Errorf("can becoming cannot: %s (%s), want major", a.Importance, a.Reason)
+	}
+}

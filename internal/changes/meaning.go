@@ -661,7 +661,7 @@ func decide(c *Analysis, ps []*Passage, tax *topics.Taxonomy, subject []string) 
 func turns(p *Passage) bool {
 	switch p.Kind {
 	case diff.KindChanged, diff.KindMoved:
-		if p.Words > 16 {
+		if p.Words > 16 || sameTurningWords(p.changedOld, p.changedNew) {
 			return false
 		}
 		for _, f := range p.fragments() {
@@ -676,6 +676,25 @@ func turns(p *Passage) bool {
 		return false
 	}
 	return rule.MatchString(t) || turnsMeaning(topics.Fragment{Text: t, Changed: [][2]int{{0, len(t)}}}) && measure.MatchString(t)
+}
+
+// sameTurningWords reports whether an edit keeps the words that could turn
+// a clause, and its numbers: "the section below" becoming "below this
+// table" moves a word, it turns nothing.
+func sameTurningWords(old, new []string) bool {
+	bag := func(parts []string) map[string]int {
+		out := map[string]int{}
+		for _, s := range parts {
+			for _, w := range wordsOf(s) {
+				w = strings.ToLower(w)
+				if turning[w] || strings.HasSuffix(w, "n't") || strings.ContainsFunc(w, unicode.IsDigit) {
+					out[w]++
+				}
+			}
+		}
+		return out
+	}
+	return maps.Equal(bag(old), bag(new))
 }
 
 // rule finds the words that make a sentence a rule rather than a
