@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"tracker"
@@ -103,6 +104,9 @@ func (a *app) preview(ctx context.Context, sender *digest.Sender, r *config.Reci
 		return err
 	}
 	fmt.Fprintf(a.stdout, "Subject: %s\n\n%s", d.Subject, d.Text)
+	if !strings.HasSuffix(d.Text, "\n") {
+		fmt.Fprintln(a.stdout) // what follows in a terminal starts a line of its own
+	}
 	if out != "" {
 		if err := os.WriteFile(out, []byte(d.HTML), 0o644); err != nil {
 			return err
