@@ -237,6 +237,15 @@ var defaultMail = Mail{
 	SMTP:          SMTP{TLS: "starttls", PasswordEnv: "TRACKER_SMTP_PASSWORD", Timeout: Duration(30 * time.Second)},
 }
 
+// Defaults is the configuration of a file that sets nothing: every setting
+// at its default, no source and no recipient. The commands that only read
+// the database (a digest preview) use it where there is no sources.yaml.
+func Defaults() *Config {
+	cfg := &Config{Settings: defaultSettings, Mail: defaultMail}
+	normalizeMail(cfg)
+	return cfg
+}
+
 // Defaults used when sources.yaml leaves a setting out.
 var defaultSettings = Settings{
 	UserAgent:      "tracker/1.0 (legal document change tracker)",
