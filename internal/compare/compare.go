@@ -16,6 +16,7 @@ import (
 	"tracker"
 	"tracker/internal/changes"
 	"tracker/internal/diff"
+	"tracker/internal/record"
 	"tracker/internal/store"
 	"tracker/internal/topics"
 )
@@ -24,6 +25,9 @@ import (
 type Comparer struct {
 	DB       *store.DB
 	Taxonomy *topics.Taxonomy
+	// Subject, when set, gives the subject topics a source declares, as
+	// the record stage classified its changes with them.
+	Subject func(sourceID string) []string
 }
 
 // Error is a reference that names no version: NotFound when it is well
@@ -138,7 +142,13 @@ func (c *Comparer) Compare(ctx context.Context, from, to tracker.Version) (chang
 	if err != nil {
 		return changes.Analysis{}, err
 	}
-	cc := changes.Context{Taxonomy: c.Taxonomy}
+	// Read as the record stage read it: knowing the document's name,
+	// subject and which paragraphs its versions before from held.
+	doc := record.Document(ctx, c.DB, from.SourceID, from.Seq)
+	if c.Subject != nil {
+		doc.Subject = c.Subject(from.SourceID)
+	}
+	cc := changes.Context{Taxonomy: c.Taxonomy, Document: doc}
 	var a changes.Analysis
 	if from.Seq > to.Seq {
 		a = changes.AnalyzeDiff(old, new, diff.Compare(new, old, diff.Options{}).Reversed(), cc)
