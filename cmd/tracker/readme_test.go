@@ -301,3 +301,46 @@ func TestWalkthroughMatching(t *testing.T) {
 		t.Errorf("words %q, comment %q", words, comment)
 	}
 }
+
+// The README's table of commands names every flag of each command, and no
+// flag a command does not have.
+func TestREADMECommandsTable(t *testing.T) {
+	row := regexp.MustCompile("^\\| `tracker ([a-z-]+)([^`]*)` \\|")
+	flagName := regexp.MustCompile(`--([a-z][a-z-]*)`)
+	named := map[string]map[string]bool{}
+	for _, l := range strings.Split(readme(t), "\n") {
+		m := row.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		if named[m[1]] == nil {
+			named[m[1]] = map[string]bool{}
+		}
+		for _, f := range flagName.FindAllStringSubmatch(m[2], -1) {
+			named[m[1]][f[1]] = true
+		}
+	}
+	for _, c := range commands() {
+		fl, ok := named[c.name]
+		if !ok {
+			t.Errorf("the README's table of commands has no tracker %s", c.name)
+			continue
+		}
+		has := map[string]bool{}
+		for _, f := range flagsOf(c) {
+			has[f.Name] = true
+			if !fl[f.Name] {
+				t.Errorf("README: tracker %s: no --%s", c.name, f.Name)
+			}
+		}
+		for f := range fl {
+			if !has[f] && !commonFlags[f] {
+				t.Errorf("README: tracker %s --%s: no such flag", c.name, f)
+			}
+		}
+		delete(named, c.name)
+	}
+	for name := range named {
+		t.Errorf("the README's table of commands has tracker %s, which is no command", name)
+	}
+}
