@@ -104,6 +104,21 @@ func BenchmarkSearchAllVersions(b *testing.B) {
 	}
 }
 
+// BenchmarkRebuildSearchIndex builds the search index of TikTok's history
+// again (tracker rebuild --index), and reports the time per 1,000
+// versions.
+func BenchmarkRebuildSearchIndex(b *testing.B) {
+	db := importHistory(b)
+	n := 0
+	for b.Loop() {
+		var err error
+		if n, err = db.RebuildSearchIndex(context.Background()); err != nil || n == 0 {
+			b.Fatal(n, err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)/float64(n)*1000, "s/1000-versions")
+}
+
 // BenchmarkImportTikTok imports the 128 files of the dataset.
 func BenchmarkImportTikTok(b *testing.B) {
 	for b.Loop() {
