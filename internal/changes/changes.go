@@ -88,6 +88,7 @@ func AnalyzeDiff(old, new string, d *diff.Result, ctx Context) Analysis {
 	}
 	doc := ctx.Document
 	ps := passagesOf(d, old, new)
+	readTwins(ps, old, new)
 	whole := classify(ps, old, new, doc)
 	subject := doc.Subject
 	if subject == nil {
