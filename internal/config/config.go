@@ -470,13 +470,7 @@ func knownKeys(typ string) string {
 	return "see README"
 }
 
-func topicIDs(tax *topics.Taxonomy) string {
-	var ids []string
-	for _, t := range tax.Topics() {
-		ids = append(ids, t.ID)
-	}
-	return strings.Join(ids, ", ")
-}
+func topicIDs(tax *topics.Taxonomy) string { return strings.Join(tax.IDs(), ", ") }
 
 // keyLine returns the line of a top-level key, or 0.
 func keyLine(root *yaml.Node, key string) int {
