@@ -381,10 +381,16 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 		go func() {
 			defer d.done()
 			outs := d.sendDigests(ctx, []*config.Recipient{r})
-			// Failed, or left pending by a process that died while sending
-			// it: try again soon.
-			failed := len(outs) == 1 && (outs[0].Err != nil && outs[0].Digest.State != tracker.DigestUncertain ||
-				outs[0].Digest.State == tracker.DigestPending)
+			// Failed, uncertain (sent again until it is sent), or left
+			// pending: try again soon.
+			failed := false
+			for _, o := range outs {
+				switch o.Digest.State {
+				case tracker.DigestPending, tracker.DigestSending, tracker.DigestUncertain:
+					failed = true
+				}
+				failed = failed || o.Err != nil
+			}
 			d.mu.Lock()
 			if failed {
 				// The server was down or refused it: try again soon rather
