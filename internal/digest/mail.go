@@ -119,7 +119,7 @@ func (m *SMTPMailer) Send(ctx context.Context, msg Message) (string, error) {
 	}
 	sc, err := c.DialToSMTPClientWithContext(ctx)
 	if err != nil {
-		return "", &SendError{Err: fmt.Errorf("cannot reach the SMTP server %s: %w; check that it runs and mail.smtp in sources.yaml (digests stay pending and go out at the next run)", m.server(), err)}
+		return "", &SendError{Err: fmt.Errorf("cannot reach the SMTP server %s: %w; check that it runs and mail.smtp in sources.yaml (the digest is recorded as failed and sent at the next run)", m.server(), err)}
 	}
 	err = c.SendWithSMTPClient(sc, mm)
 	// The server's 250 at the end of DATA is the only word on whether it

@@ -123,3 +123,25 @@ func TestAcceptedDigestStaysAcceptedWhateverFollows(t *testing.T) {
 		}
 	}
 }
+
+// A server that cannot be reached fails the digest, and the message says
+// what becomes of it as the state does: failed, retried; not "pending".
+func TestUnreachableServerMessage(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	m, err := NewSMTPMailer(config.SMTP{Host: "127.0.0.1", Port: port, TLS: "none", Timeout: config.Duration(5 * time.Second)}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Send(context.Background(), Message{From: "tracker@example.com", To: "ada@example.com", Subject: "Digest", Text: "x",
+		MessageID: "digest.1@example.com", Date: time.Date(2026, 7, 27, 6, 0, 0, 0, time.UTC)})
+	var se *SendError
+	if !errors.As(err, &se) || se.Uncertain || strings.Contains(err.Error(), "pending") ||
+		!strings.Contains(err.Error(), "cannot reach the SMTP server") || !strings.Contains(err.Error(), "recorded as failed and sent at the next run") {
+		t.Errorf("unreachable server: %v", err)
+	}
+}
