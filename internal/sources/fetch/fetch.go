@@ -6,6 +6,7 @@ package fetch
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -86,6 +87,7 @@ const (
 	KindTooLarge    = "too-large"
 	KindRedirect    = "redirect"
 	KindRateLimited = "rate-limited"
+	KindTLS         = "tls" // the server does not speak TLS as the url says, or its certificate is invalid
 )
 
 // Error is a failed fetch.
@@ -308,11 +310,26 @@ func (f *Fetcher) attempt(ctx context.Context, host string, req Request) (*Respo
 	return nil, StatusError(final, resp.StatusCode, resp.Header, body)
 }
 
+// plainToTLS are what servers answer to a plain HTTP request on their
+// HTTPS port (Go, nginx, Apache).
+var plainToTLS = []string{"client sent an http request to an https server", "the plain http request was sent to https port",
+	"speaking plain http to an ssl-enabled server port"}
+
 // StatusError is the error for an HTTP error status, also for a page that
 // came to tracker some other way, such as rendered in a browser.
 func StatusError(url string, status int, header http.Header, body []byte) *Error {
 	e := &Error{Kind: KindHTTP, URL: url, Status: status, Body: body, Header: header,
 		Msg: fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))}
+	if status == http.StatusBadRequest && strings.HasPrefix(url, "http://") {
+		lower := strings.ToLower(string(body[:min(len(body), 2048)]))
+		for _, s := range plainToTLS {
+			if strings.Contains(lower, s) {
+				e.Kind = KindTLS
+				e.Msg = fmt.Sprintf("the server answers HTTPS on this port, not plain HTTP (HTTP 400): use https:// in the source's url (%s)", url)
+				return e
+			}
+		}
+	}
 	switch {
 	case status == http.StatusTooManyRequests:
 		e.Kind, e.Transient = KindRateLimited, true
@@ -348,7 +365,20 @@ func classify(rawURL string, timeout time.Duration, err error) *Error {
 	e := &Error{Kind: KindNetwork, URL: rawURL, Err: err, Transient: true}
 	var netErr net.Error
 	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var recErr tls.RecordHeaderError
+	host := rawURL
+	if u, perr := url.Parse(rawURL); perr == nil && u.Host != "" {
+		host = u.Host
+	}
 	switch {
+	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"), errors.As(err, &recErr):
+		// Trying again changes nothing: the address is wrong.
+		e.Kind, e.Transient = KindTLS, false
+		e.Msg = fmt.Sprintf("the server at %s answers plain HTTP, not HTTPS: use http:// in the source's url, or the port that serves HTTPS", host)
+	case errors.As(err, &certErr):
+		e.Kind, e.Transient = KindTLS, false
+		e.Msg = fmt.Sprintf("the TLS certificate of %s is not valid (%v): check the source's url; tracker accepts no invalid certificate", host, certErr.Err)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		e.Kind = KindTimeout
 		e.Msg = fmt.Sprintf("timed out after %s", timeout)

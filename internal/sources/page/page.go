@@ -114,6 +114,9 @@ func Decode(body []byte, contentType string) ([]byte, error) {
 
 // Extract returns the document's text from an HTML body.
 func (x *Extractor) Extract(body []byte, contentType string) (*Page, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, &Error{Kind: KindEmpty, Msg: "the page is empty: the server answered without any content (it may be restarting or overloaded); tracker retries at the next check"}
+	}
 	utf8Body, err := Decode(body, contentType)
 	if err != nil {
 		return nil, err
