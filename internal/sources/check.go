@@ -275,7 +275,7 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 	if src.Render == config.RenderBrowser {
 		return c.checkRendered(ctx, src, x, rules, cur)
 	}
-	req := fetch.Request{URL: src.URL, Header: src.Headers, Timeout: c.Config.EffectiveTimeout(src)}
+	req := fetch.Request{URL: src.URL, Header: src.Headers, Timeout: c.Config.EffectiveTimeout(src), StayOnHost: true, AllowHosts: src.RedirectHosts}
 	resp, val, at, err := c.conditionalGet(ctx, req, st, rules, cur.Seq > 0)
 	if err != nil {
 		return c.fail(ctx, src, at, err)

@@ -143,7 +143,7 @@ func (c *Checker) getPage(ctx context.Context, src *config.Source, p config.Page
 	if p.Render == config.RenderBrowser {
 		return c.renderPage(ctx, src, p)
 	}
-	req := fetch.Request{URL: p.URL, Header: src.Headers, Timeout: c.Config.EffectiveTimeout(src)}
+	req := fetch.Request{URL: p.URL, Header: src.Headers, Timeout: c.Config.EffectiveTimeout(src), StayOnHost: true, AllowHosts: src.RedirectHosts}
 	if prev.body != nil {
 		req.ETag, req.LastModified = prev.headers["ETag"], prev.headers["Last-Modified"]
 	}
@@ -176,6 +176,9 @@ func (c *Checker) renderPage(ctx context.Context, src *config.Source, p config.P
 	}
 	if rp.Status >= 400 {
 		return nil, fetch.StatusError(rp.URL, rp.Status, http.Header{"Content-Type": {renderedType}}, rp.HTML)
+	}
+	if err := offHost(src, p.URL, rp.URL); err != nil {
+		return nil, err
 	}
 	return &fetchedPage{page: p, url: rp.URL, status: rp.Status, body: rp.HTML,
 		headers: map[string]string{"Content-Type": renderedType, "X-Rendered-By": "browser"}}, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"tracker"
@@ -50,9 +51,23 @@ func (c *Checker) checkRendered(ctx context.Context, src *config.Source, x *page
 	if p.Status >= 400 {
 		return c.fail(ctx, src, at, fetch.StatusError(p.URL, p.Status, header, p.HTML))
 	}
+	if err := offHost(src, src.URL, p.URL); err != nil {
+		return c.failWith(ctx, src, at, fetch.KindRedirect, err, p.Status, nil)
+	}
 	snap := &tracker.Snapshot{FetchedAt: at, URL: p.URL, Status: p.Status, Body: p.HTML,
 		Headers: map[string]string{"Content-Type": renderedType, "X-Rendered-By": "browser"}}
 	// Clears a notice left by an earlier plain fetch.
 	notice := c.notice(ctx, src, &fetch.Response{})
 	return c.record(ctx, src, x, rules, cur, at, snap, &tracker.Validators{RulesHash: rules}, notice)
+}
+
+// offHost is the error of a rendered page that the browser was sent away
+// from the declared host to (see fetch.Request.StayOnHost), or nil.
+func offHost(src *config.Source, declared, final string) error {
+	if !fetch.OffHost(declared, final, src.RedirectHosts) {
+		return nil
+	}
+	u, _ := url.Parse(final)
+	d, _ := url.Parse(declared)
+	return &fetch.Error{Kind: fetch.KindRedirect, URL: final, Msg: fmt.Sprintf("the browser was sent to %s, away from %s: a login, consent or regional page rather than the document; if the document moved there, update the url, or allow the host with redirect_hosts: [%s]", final, d.Host, u.Hostname())}
 }

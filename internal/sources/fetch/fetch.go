@@ -57,6 +57,11 @@ type Request struct {
 	Timeout time.Duration
 	// Accept overrides the default Accept header.
 	Accept string
+	// StayOnHost makes a redirect away from the url's host a KindRedirect
+	// error, unless it leads to one of AllowHosts ("*": any): a document
+	// redirected elsewhere is a login, consent or geo page.
+	StayOnHost bool
+	AllowHosts []string
 }
 
 // Response is a fetched document.
@@ -76,8 +81,47 @@ type Response struct {
 }
 
 // movedKey holds, in a request's context, where its last permanent
-// redirect led.
-type movedKey struct{}
+// redirect led; hostsKey the *Request whose redirect policy applies.
+type (
+	movedKey struct{}
+	hostsKey struct{}
+)
+
+// SameHost reports whether two hosts are one site's: equal once a leading
+// "www." and a default port are set aside.
+func SameHost(a, b *url.URL) bool {
+	norm := func(u *url.URL) string {
+		h := strings.ToLower(u.Hostname())
+		h = strings.TrimPrefix(h, "www.")
+		if p := u.Port(); p != "" && !(p == "80" && u.Scheme == "http" || p == "443" && u.Scheme == "https") {
+			h += ":" + p
+		}
+		return h
+	}
+	return norm(a) == norm(b)
+}
+
+// OffHost reports whether final, where a page was redirected to (in a
+// browser, say), leaves the host of declared for one not in allow; see
+// Request.StayOnHost.
+func OffHost(declared, final string, allow []string) bool {
+	d, err1 := url.Parse(declared)
+	f, err2 := url.Parse(final)
+	if err1 != nil || err2 != nil || f.Host == "" {
+		return false
+	}
+	return !SameHost(d, f) && !allowedHost(f, allow)
+}
+
+// allowedHost reports whether u's host is one of hosts ("*": any).
+func allowedHost(u *url.URL, hosts []string) bool {
+	for _, h := range hosts {
+		if h == "*" || strings.EqualFold(h, u.Host) || strings.EqualFold(h, u.Hostname()) {
+			return true
+		}
+	}
+	return false
+}
 
 // Error kinds.
 const (
@@ -163,6 +207,19 @@ func New(opt Options) *Fetcher {
 			if p, ok := req.Context().Value(movedKey{}).(*string); ok && req.Response != nil &&
 				(req.Response.StatusCode == http.StatusMovedPermanently || req.Response.StatusCode == http.StatusPermanentRedirect) {
 				*p = req.URL.String()
+			}
+			if pr, ok := req.Context().Value(hostsKey{}).(*Request); ok && pr.StayOnHost && len(via) > 0 &&
+				!SameHost(via[0].URL, req.URL) && !allowedHost(req.URL, pr.AllowHosts) {
+				status := 0
+				if req.Response != nil {
+					status = req.Response.StatusCode
+				}
+				msg := fmt.Sprintf("redirected (HTTP %d) to %s, away from %s: a login, consent or regional page rather than the document", status, req.URL, via[0].URL.Host)
+				if status == http.StatusMovedPermanently || status == http.StatusPermanentRedirect {
+					msg += "; if the document moved there, update the url"
+				}
+				msg += fmt.Sprintf(", or allow the host with redirect_hosts: [%s]", req.URL.Hostname())
+				return &Error{Kind: KindRedirect, Status: status, Msg: msg}
 			}
 			for _, v := range via {
 				if v.URL.String() == req.URL.String() {
@@ -261,6 +318,7 @@ func (f *Fetcher) attempt(ctx context.Context, host string, req Request) (*Respo
 	defer cancel()
 	var moved string
 	ctx = context.WithValue(ctx, movedKey{}, &moved)
+	ctx = context.WithValue(ctx, hostsKey{}, &req)
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
 	if err != nil {
 		return nil, &Error{Kind: KindNetwork, URL: req.URL, Msg: err.Error(), Err: err}
