@@ -212,10 +212,11 @@ func hostOf(raw string) string {
 
 // extraction counts the changes to how tracker itself reads pages that can
 // change a text (2: a page valid as UTF-8 is read as UTF-8 when its charset
-// is declared late, and control characters are dropped). Like a change of selectors, it makes the next check
+// is declared late, and control characters are dropped; 3: a page whose
+// declared charset its bytes belie is read in the charset of its bytes). Like a change of selectors, it makes the next check
 // re-read the stored page and record any difference as technical, so that
 // no one is alerted to a change of tracker's rather than of the document.
-const extraction = 2
+const extraction = 3
 
 // RulesHash identifies the extraction rules of a source: validators and
 // comparisons are only meaningful under the same rules.
@@ -325,6 +326,7 @@ func (c *Checker) record(ctx context.Context, src *config.Source, x *page.Extrac
 	if err != nil {
 		return c.failWith(ctx, src, at, kindOf(err), err, snap.Status, snap)
 	}
+	notice = c.addNotice(ctx, src, notice, p.Notice)
 	if words, least := text.Words(p.Text), c.Config.EffectiveMinWords(src); words < least {
 		err := fmt.Errorf("the extracted text has %d words, fewer than the %d expected (min_words): the page is probably incomplete or an error page", words, least)
 		return c.failWith(ctx, src, at, tracker.FailTooShort, err, snap.Status, snap)
@@ -372,6 +374,21 @@ func (c *Checker) notice(ctx context.Context, src *config.Source, resp *fetch.Re
 		c.Log.Warn("saving the notice failed", "source", src.ID, "err", err)
 	}
 	return n
+}
+
+// addNotice adds more to the notice a fetch already recorded (see notice).
+func (c *Checker) addNotice(ctx context.Context, src *config.Source, notice, more string) string {
+	if more == "" {
+		return notice
+	}
+	if notice != "" {
+		notice += "; "
+	}
+	notice += more
+	if err := c.DB.SetNotice(ctx, src.ID, notice); err != nil && c.Log != nil {
+		c.Log.Warn("saving the notice failed", "source", src.ID, "err", err)
+	}
+	return notice
 }
 
 // recorder records versions with their changes: the one stage shared with

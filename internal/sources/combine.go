@@ -121,6 +121,9 @@ func (c *Checker) checkCombined(ctx context.Context, src *config.Source) Result 
 		if err != nil {
 			return c.failPage(ctx, src, at, i, len(pages), err, one)
 		}
+		if p.Notice != "" {
+			notice = c.addNotice(ctx, src, notice, fmt.Sprintf("page %d: %s", i+1, p.Notice))
+		}
 		if words := text.Words(p.Text); words < least {
 			err := &page.Error{Kind: "too-short", Msg: fmt.Sprintf("the extracted text has %d words, fewer than the %d expected (min_words, for each page): the page is probably incomplete or an error page", words, least)}
 			return c.failPage(ctx, src, at, i, len(pages), err, one)
