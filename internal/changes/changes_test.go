@@ -170,3 +170,47 @@ func TestNoTurnStaysMinor(t *testing.T) {
 		}
 	}
 }
+
+// A document's subject, declared by its source or read from its name,
+// frames what its changes are about: a new contact channel in a privacy
+// policy concerns personal data; the same words in unnamed terms are no
+// legal topic.
+func TestDocumentSubject(t *testing.T) {
+	tax := taxonomy(t)
+	old := "# Contact\nWrite to us at 5 Main Street, Dublin."
+	new := "# Contact\nWrite to us at 5 Main Street, Dublin, or use the web form on our site."
+	for _, tc := range []struct {
+		doc  Document
+		want string
+	}{
+		{Document{Name: "Example Terms of Service"}, ""},
+		{Document{Name: "Example Privacy Policy"}, "privacy"},
+		{Document{Name: "Example Terms", Subject: []string{"consumer"}}, "consumer"},
+	} {
+		a := AnalyzeIn(old, new, Context{Taxonomy: tax, Document: tc.doc})
+		var got []string
+		for _, m := range a.Topics {
+			got = append(got, m.Topic)
+		}
+		if strings.Join(got, ",") != tc.want || a.Importance != Minor {
+			t.Errorf("%+v: %s %v, want minor %q", tc.doc.Name, a.Importance, got, tc.want)
+		}
+	}
+}
+
+// A paragraph the site shows on its other pages too, at the top or the
+// bottom of the page, is page chrome: a notice the site puts everywhere is
+// no change of this document.
+func TestChromeSharedWithOtherPages(t *testing.T) {
+	tax := taxonomy(t)
+	body := "# Terms of Service\nYou may not use the service to break the law.\nWe may suspend your account if you do."
+	notice := "Help us improve: tell us what you think of this page in a short survey."
+	shared := func(p string) bool { return p == notice }
+	a := AnalyzeIn(body, notice+"\n"+body, Context{Taxonomy: tax, Document: Document{Name: "Example Terms", Elsewhere: shared}})
+	if a.Importance != Cosmetic || a.Artefact != ArtefactChrome {
+		t.Errorf("a notice of every page: %s %q (%s)", a.Importance, a.Artefact, a.Reason)
+	}
+	if a := AnalyzeIn(body, notice+"\n"+body, Context{Taxonomy: tax, Document: Document{Name: "Example Terms"}}); a.Importance == Cosmetic {
+		t.Errorf("the same paragraph, on this page alone: %s (%s)", a.Importance, a.Reason)
+	}
+}

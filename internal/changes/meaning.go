@@ -27,6 +27,10 @@ type Document struct {
 	// comes back, or goes again, comes and goes: page chrome, not text.
 	// nil when the history is unknown.
 	History func(paragraph string) int
+	// Elsewhere tells whether another document of the same site holds a
+	// paragraph: a banner or a picker the site puts on its every page is
+	// page chrome, not this document's text. nil when unknown.
+	Elsewhere func(paragraph string) bool
 }
 
 // Context is what Analyze needs besides the two texts.
@@ -127,10 +131,14 @@ func classify(ps []*Passage, oldText, newText string, doc Document) (artefact st
 	docLang := language(newText)
 	superseded := supersededCopy(ps, newText)
 	for _, p := range ps {
+		p.paras = newParas
+		if p.Kind == diff.KindRemoved {
+			p.paras = oldParas
+		}
 		if p.Artefact != "" {
 			continue
 		}
-		p.Artefact = passageArtefact(p, doc, headings, docLang, edge, superseded)
+		p.Artefact, p.why = passageArtefact(p, doc, headings, docLang, edge, superseded)
 	}
 	// A heading over nothing but chrome is the chrome's own ("Additional
 	// languages" over a language picker).
@@ -146,7 +154,7 @@ func classify(ps []*Passage, oldText, newText string, doc Document) (artefact st
 			}
 		}
 		if under > 0 && chrome {
-			p.Artefact = ArtefactChrome
+			p.Artefact, p.why = ArtefactChrome, "the heading of page furniture"
 		}
 	}
 	if alternates(ps, doc) {
@@ -186,67 +194,75 @@ func alternates(ps []*Passage, doc Document) bool {
 }
 
 // passageArtefact says why one passage tells nothing new, or "".
-func passageArtefact(p *Passage, doc Document, headings map[string]bool, docLang string, edge func(int, []text.Paragraph) bool, superseded bool) string {
+func passageArtefact(p *Passage, doc Document, headings map[string]bool, docLang string, edge func(int, []text.Paragraph) bool, superseded bool) (artefact, why string) {
 	switch p.Kind {
 	case diff.KindChanged, diff.KindMoved:
 		if sameText(p.old, p.new) || sameWordsReordered(p.old, p.new) {
-			return ArtefactFormat
+			return ArtefactFormat, ""
 		}
 		if isMarkup(p.old) && isMarkup(p.new) {
-			return ArtefactChrome
+			return ArtefactChrome, "markup captured with the text"
 		}
 		if (dateLine(p.old) || dateLine(p.new)) && onlyDates(append(slices.Clone(p.changedOld), p.changedNew...)) {
-			return ArtefactDate
+			return ArtefactDate, ""
 		}
 		if dateLine(p.old) && dateLine(p.new) && text.Words(p.old) <= 12 && text.Words(p.new) <= 12 {
-			return ArtefactDate
+			return ArtefactDate, ""
 		}
-		if isLanguagePicker(p.old) && isLanguagePicker(p.new) || isBanner(p.old) && isBanner(p.new) ||
-			isTitleLine(p.old, doc.Name) && isTitleLine(p.new, doc.Name) {
-			return ArtefactChrome
+		switch {
+		case isLanguagePicker(p.old) && isLanguagePicker(p.new):
+			return ArtefactChrome, "a language picker"
+		case isBanner(p.old) && isBanner(p.new):
+			return ArtefactChrome, "a banner announcing an update"
+		case isTitleLine(p.old, doc.Name) && isTitleLine(p.new, doc.Name):
+			return ArtefactChrome, "the page's title line"
 		}
 		// A label in another language than the document's.
 		if docLang != "" {
 			changed := strings.Join(append(slices.Clone(p.changedOld), p.changedNew...), " ")
 			if l := language(changed + " " + changed + " " + changed); l != "" && l != docLang && text.Words(changed) <= 12 {
-				return ArtefactLanguage
+				return ArtefactLanguage, ""
 			}
 			if scriptDiffers(changed, docLang) {
-				return ArtefactLanguage
+				return ArtefactLanguage, ""
 			}
 		}
-		return ""
+		return "", ""
 	}
 	t := p.text()
 	switch {
 	case strings.TrimSpace(t) == "" || !strings.ContainsFunc(t, unicode.IsLetter):
-		return ArtefactFormat // a blank, a number or a rule: no words
+		return ArtefactFormat, "" // a blank, a number or a rule: no words
 	case dateLine(t):
-		return ArtefactDate
+		return ArtefactDate, ""
 	case isLanguagePicker(t):
-		return ArtefactChrome
-	case isWidget(t), isMarkup(t):
-		return ArtefactChrome
+		return ArtefactChrome, "a language picker"
+	case isWidget(t):
+		return ArtefactChrome, "a widget's label"
+	case isMarkup(t):
+		return ArtefactChrome, "markup captured with the text"
 	case isBanner(t):
-		return ArtefactChrome
+		return ArtefactChrome, "a banner announcing an update"
 	case headings[navLabel(t)] && !p.heading:
-		return ArtefactChrome // a table of contents lists the headings
+		return ArtefactChrome, "a table of contents" // it lists the headings
 	case isTitleLine(t, doc.Name) && (p.heading || text.Words(t) <= 6):
-		return ArtefactChrome
+		return ArtefactChrome, "the page's title line"
 	case superseded && p.Kind == diff.KindRemoved:
-		return ArtefactChrome
+		return ArtefactChrome, "the superseded copy of the document shown beside the new one"
+	case doc.Elsewhere != nil && !p.heading && text.Words(t) <= 60 && edge(p.line(), p.paras) && doc.Elsewhere(t):
+		return ArtefactChrome, "a paragraph the site shows on its other pages too"
 	case scriptDiffers(t, docLang):
-		return ArtefactLanguage
+		return ArtefactLanguage, ""
 	}
 	if doc.History != nil && text.Words(t) <= 80 {
 		runs := doc.History(t)
 		// Back after an absence, or gone again after coming once: it comes
 		// and goes with the captures.
 		if p.Kind == diff.KindAdded && runs >= 1 || p.Kind == diff.KindRemoved && runs >= 2 {
-			return ArtefactChrome
+			return ArtefactChrome, "a paragraph that comes and goes between captures"
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // sameText reports whether two paragraphs say the same: the same words
@@ -685,11 +701,17 @@ func reasonOf(p *Passage) string {
 	case ArtefactDate:
 		return "Only the document's date changed."
 	case ArtefactChrome:
-		return "Page furniture came or went (a banner, a language picker, a title or a widget), not the document's text."
+		why := p.why
+		if why == "" {
+			why = "page furniture"
+		}
+		return "Not the document's text: " + why + " came or went."
 	case ArtefactLanguage:
-		return "The page was served in another language: a capture artefact, not a change of the document."
+		return "Served in another language: a capture artefact, not a change of the document."
 	case ArtefactCapture:
 		return "The page was captured incomplete, or whole again after such a capture: not a change of the document."
+	case ArtefactRegion:
+		return "The page alternates between variants it served before (another region's, a stale copy): a capture artefact."
 	}
 	var about string
 	if len(p.Topics) > 0 {
@@ -699,21 +721,40 @@ func reasonOf(p *Passage) string {
 		}
 		about = " (" + strings.Join(ts, ", ") + ")"
 	}
-	quote := func(s string) string { return "“" + text.Summary(s, 90) + "”" }
+	quote := func(s string) string { return "“" + text.Summary(s, 80) + "”" }
+	short := func(ss []string) bool {
+		n := 0
+		for _, s := range ss {
+			n += text.Words(s)
+		}
+		return n > 0 && n <= 10
+	}
+	if p.heading && (p.Kind == diff.KindAdded || p.Kind == diff.KindRemoved) {
+		verb := map[string]string{diff.KindAdded: "Adds", diff.KindRemoved: "Removes"}[p.Kind]
+		return fmt.Sprintf("%s the section %s%s.", verb, quote(headingTitle(p.text())), about)
+	}
 	switch p.Kind {
 	case diff.KindAdded:
-		return "Adds" + where + about + ": " + quote(p.new)
+		if text.Words(p.new) <= 12 {
+			return fmt.Sprintf("Adds %s%s%s.", quote(p.new), where, about)
+		}
+		return fmt.Sprintf("Adds a paragraph%s%s.", where, about)
 	case diff.KindRemoved:
-		return "Removes" + where + about + ": " + quote(p.old)
+		if text.Words(p.old) <= 12 {
+			return fmt.Sprintf("Removes %s%s%s.", quote(p.old), where, about)
+		}
+		return fmt.Sprintf("Removes a paragraph%s%s.", where, about)
 	case diff.KindMoved:
-		return "Moves and edits a paragraph" + where + about + ": " + quote(p.new)
+		return fmt.Sprintf("Moves and edits a paragraph%s%s.", where, about)
 	}
 	del, ins := strings.Join(p.changedOld, " … "), strings.Join(p.changedNew, " … ")
 	switch {
-	case del != "" && ins != "":
+	case short(p.changedOld) && short(p.changedNew):
 		return fmt.Sprintf("Changes %s to %s%s%s.", quote(del), quote(ins), where, about)
-	case ins != "":
+	case ins != "" && del == "" && short(p.changedNew):
 		return fmt.Sprintf("Adds %s%s%s.", quote(ins), where, about)
+	case del != "" && ins == "" && short(p.changedOld):
+		return fmt.Sprintf("Removes %s%s%s.", quote(del), where, about)
 	}
-	return fmt.Sprintf("Removes %s%s%s.", quote(del), where, about)
+	return fmt.Sprintf("Rewords a paragraph%s%s.", where, about)
 }

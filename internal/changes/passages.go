@@ -40,12 +40,23 @@ type Passage struct {
 	// changedOld and changedNew are its removed and added pieces.
 	changedOld, changedNew []string
 	heading                bool           // a heading line itself
+	why                    string         // what kind of chrome it is
 	strong                 bool           // its changed words carry several phrases of a topic
 	strength               map[string]int // distinct phrases of each topic in its changed words
 	frags                  []topics.Fragment
 	// sentences are the diff's fragments of an edited paragraph: the
 	// sentences that hold its changes.
 	sentences []topics.Fragment
+	// paras are the paragraphs of the version the passage is read in.
+	paras []text.Paragraph
+}
+
+// line is the passage's line in the version it is read in.
+func (p *Passage) line() int {
+	if p.Kind == diff.KindRemoved {
+		return p.OldLine
+	}
+	return p.NewLine
 }
 
 // passagesOf lists the changed paragraphs of a diff in document order, with
@@ -200,4 +211,33 @@ func (p *Passage) text() string {
 		return p.old
 	}
 	return p.new
+}
+
+// Place is where a passage is in the change's diff: block Block of hunk
+// Hunk.
+type Place struct{ Hunk, Block int }
+
+// Places finds each passage's place in the diff, passages in their order
+// (the weightiest first).
+func (a *Analysis) Places() []Place {
+	if a.Diff == nil {
+		return nil
+	}
+	at := map[[2]int]Place{}
+	for h, hk := range a.Diff.Hunks {
+		for b, bl := range hk.Blocks {
+			old := bl.OldLine
+			if bl.Kind == diff.KindMoved {
+				old = bl.MovedFrom
+			}
+			if bl.Kind != diff.KindContext && bl.Kind != diff.KindMovedAway {
+				at[[2]int{old, bl.NewLine}] = Place{h, b}
+			}
+		}
+	}
+	out := make([]Place, len(a.Passages))
+	for i, p := range a.Passages {
+		out[i] = at[[2]int{p.OldLine, p.NewLine}]
+	}
+	return out
 }
