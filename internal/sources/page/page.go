@@ -94,6 +94,11 @@ type Page struct {
 	// Notice says how a wrong declared charset was set right ("" when
 	// nothing was wrong).
 	Notice string
+	// Suspect says why a page with too much text to be refused by itself
+	// still reads like an error, block or login page (nil when it does
+	// not): the caller, knowing the document, refuses it if it lost most
+	// of the document's words.
+	Suspect *Error
 }
 
 // Decode converts body to UTF-8 using the Content-Type header, a byte order
@@ -205,6 +210,7 @@ func (x *Extractor) Extract(body []byte, contentType string) (*Page, error) {
 		return nil, &Error{Kind: KindParse, Msg: fmt.Sprintf("unreadable HTML: %v", err)}
 	}
 	title := text.Collapse(doc.Find("title").First().Text())
+	self := lookOf(doc)
 	doc.Find(neverText).Remove()
 
 	if reason := blockedByTitle(title); reason != "" {
@@ -253,7 +259,11 @@ func (x *Extractor) Extract(body []byte, contentType string) (*Page, error) {
 	if out == "" {
 		return nil, &Error{Kind: KindEmpty, Msg: fmt.Sprintf("selector %s matched %d element(s) without any text", quoteList(x.rules.Select), len(matches))}
 	}
-	return &Page{Title: title, Text: out, Notice: note}, nil
+	sus := suspect(self, matches, out, utf8Body, title, talkative)
+	if sus != nil && text.FewerWords(out, fewWords) {
+		return nil, sus
+	}
+	return &Page{Title: title, Text: out, Notice: note, Suspect: sus}, nil
 }
 
 // neverText is removed before anything else: none of it is document text.
