@@ -290,8 +290,21 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 
 	notice := c.notice(ctx, src, resp)
 	snap := &tracker.Snapshot{FetchedAt: at, URL: resp.URL, Status: resp.Status, Headers: keptHeaders(resp.Header), Body: resp.Body}
-	return c.record(ctx, src, x, rules, cur, at, snap, val, notice)
+	again := func() (*tracker.Snapshot, *Result) {
+		at := c.now()
+		resp, err := c.Fetcher.Fetch(ctx, req) // unconditional: req holds no validators
+		if err != nil {
+			r := c.fail(ctx, src, at, err)
+			return nil, &r
+		}
+		return &tracker.Snapshot{FetchedAt: at, URL: resp.URL, Status: resp.Status, Headers: keptHeaders(resp.Header), Body: resp.Body}, nil
+	}
+	return c.record(ctx, src, x, rules, cur, at, snap, val, notice, again)
 }
+
+// refetch fetches a page a second time, to confirm a drastic change. It
+// returns the page, or the result of a failed fetch, already recorded.
+type refetch func() (*tracker.Snapshot, *Result)
 
 // current reads the status and the current version of a page source.
 // Under new extraction rules it first re-extracts the current version's
@@ -319,9 +332,11 @@ func (c *Checker) current(ctx context.Context, src *config.Source, rules string,
 }
 
 // record extracts the text of a fetched or rendered page and stores it as
-// a new version when it differs from the current one.
+// a new version when it differs from the current one. A text that lost
+// most of the document is an error page when it reads like one, and is
+// otherwise recorded only once again, a second fetch, reads the same.
 func (c *Checker) record(ctx context.Context, src *config.Source, x *page.Extractor, rules string, cur tracker.Version,
-	at time.Time, snap *tracker.Snapshot, val *tracker.Validators, notice string) Result {
+	at time.Time, snap *tracker.Snapshot, val *tracker.Validators, notice string, again refetch) Result {
 	p, err := x.Extract(snap.Body, snap.Headers["Content-Type"])
 	if err != nil {
 		return c.failWith(ctx, src, at, kindOf(err), err, snap.Status, snap)
@@ -330,6 +345,43 @@ func (c *Checker) record(ctx context.Context, src *config.Source, x *page.Extrac
 	if words, least := text.Words(p.Text), c.Config.EffectiveMinWords(src); words < least {
 		err := fmt.Errorf("the extracted text has %d words, fewer than the %d expected (min_words): the page is probably incomplete or an error page", words, least)
 		return c.failWith(ctx, src, at, tracker.FailTooShort, err, snap.Status, snap)
+	}
+	if cur.Seq == 0 || text.Hash(p.Text) == cur.SHA256 {
+		return c.recordText(ctx, src, rules, cur, at, p.Text, snap, val, notice)
+	}
+	old, err := c.DB.Text(ctx, cur)
+	if err != nil {
+		return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
+	}
+	kept, words := text.Kept(old, p.Text), text.Words(old)
+	if 2*kept >= words {
+		return c.recordText(ctx, src, rules, cur, at, p.Text, snap, val, notice)
+	}
+	if p.Suspect != nil {
+		err := fmt.Errorf("%s (the page keeps %d of the document's %d words)", p.Suspect.Msg, kept, words)
+		return c.failWith(ctx, src, at, tracker.FailureKind(p.Suspect.Kind), err, snap.Status, snap)
+	}
+	if again == nil {
+		return c.recordText(ctx, src, rules, cur, at, p.Text, snap, val, notice)
+	}
+	snap2, failed := again()
+	if failed != nil {
+		return *failed
+	}
+	p2, err := x.Extract(snap2.Body, snap2.Headers["Content-Type"])
+	if err != nil {
+		return c.failWith(ctx, src, snap2.FetchedAt, kindOf(err), err, snap2.Status, snap2)
+	}
+	switch {
+	case text.Hash(p2.Text) == cur.SHA256:
+		// The document is back: the first fetch caught a passing page.
+		if c.Log != nil {
+			c.Log.Warn("a fetch that lost most of the document was not confirmed", "source", src.ID, "kept", kept, "words", words)
+		}
+		return c.confirm(ctx, src, snap2.FetchedAt, val, cur, notice)
+	case p2.Text != p.Text:
+		err := fmt.Errorf("the page kept only %d of the document's %d words, and a second fetch read it differently again: tracker records so drastic a change only when two fetches agree; it retries at the next check", kept, words)
+		return c.failWith(ctx, src, at, tracker.FailUnconfirmed, err, snap.Status, snap)
 	}
 	return c.recordText(ctx, src, rules, cur, at, p.Text, snap, val, notice)
 }
