@@ -90,7 +90,6 @@ var phrases = []struct {
 		"access denied", "access to this page has been denied", "you have been blocked", "request blocked", "request rejected",
 		"accès refusé", "accès interdit", "vous avez été bloqué", "acceso denegado", "has sido bloqueado", "zugriff verweigert",
 		"zugang verweigert", "sie wurden blockiert", "accesso negato", "acesso negado", "toegang geweigerd", "dostęp zabroniony",
-		"forbidden", "interdit", "verboten", "prohibido",
 		"verify you are human", "verify that you are human", "verify to continue", "are you a robot", "not a robot",
 		"security check", "security verification", "human verification", "bot verification", "checking your browser",
 		"drag the slider", "slide to verify", "complete the puzzle", "just a moment",
@@ -98,24 +97,29 @@ var phrases = []struct {
 		"verifica di sicurezza",
 	}},
 	{KindErrorPage, []string{
-		"page not found", "not found", "couldn't find this page", "could not find this page", "page does not exist",
+		"page not found", "couldn't find this page", "could not find this page", "page does not exist",
 		"page doesn't exist", "no longer exists", "page introuvable", "page non trouvée", "cette page n'existe pas",
-		"seite nicht gefunden", "nicht gefunden", "página no encontrada", "no encontrada", "pagina non trovata",
+		"seite nicht gefunden", "página no encontrada", "pagina non trovata",
 		"página não encontrada", "pagina niet gevonden", "nie znaleziono strony",
-		"internal server error", "server error", "bad gateway", "gateway timeout", "service unavailable",
+		"internal server error", "bad gateway", "gateway timeout", "service unavailable",
 		"temporarily unavailable", "something went wrong", "erreur interne", "une erreur est survenue", "interner serverfehler",
 		"ein fehler ist aufgetreten", "error interno", "se ha producido un error", "errore interno",
-		"maintenance", "under maintenance", "scheduled maintenance", "be back soon", "we'll be back", "we will be back",
-		"under construction", "en maintenance", "wartung", "wartungsarbeiten", "mantenimiento", "manutenzione",
-		"manutenção", "onderhoud", "przerwa techniczna",
+		"under maintenance", "scheduled maintenance", "be back soon", "we'll be back", "we will be back",
+		"under construction", "en maintenance", "site en maintenance", "wartungsarbeiten", "in wartung", "en mantenimiento",
+		"in manutenzione", "em manutenção", "przerwa techniczna",
 	}},
 }
 
-// exactTitles are titles and headings that are an interstitial by
-// themselves, though the word could head a document's section.
+// exactTitles are titles and headings that are an interstitial when they
+// are all the title or heading says: each word could head a document or
+// its section ("Forbidden items", "Maintenance of records").
 var exactTitles = map[string]string{
 	"verification": KindBlocked, "vérification": KindBlocked, "verifizierung": KindBlocked, "verificación": KindBlocked,
 	"verifica": KindBlocked, "captcha": KindBlocked, "robot check": KindBlocked,
+	"forbidden": KindBlocked, "interdit": KindBlocked, "verboten": KindBlocked, "prohibido": KindBlocked,
+	"not found": KindErrorPage, "nicht gefunden": KindErrorPage, "no encontrada": KindErrorPage, "server error": KindErrorPage,
+	"maintenance": KindErrorPage, "wartung": KindErrorPage, "mantenimiento": KindErrorPage, "manutenzione": KindErrorPage,
+	"manutenção": KindErrorPage, "onderhoud": KindErrorPage,
 }
 
 var phraseRes = func() map[string]*regexp.Regexp {

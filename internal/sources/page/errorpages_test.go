@@ -88,3 +88,21 @@ func TestRealPagesAreNotErrorPages(t *testing.T) {
 		}
 	}
 }
+
+// A short document whose heading holds a word an error page could say is
+// still a document: "Forbidden items", "Maintenance of records".
+func TestShortDocumentsWithTellingWords(t *testing.T) {
+	for _, body := range []string{
+		`<html><head><title>Forbidden items policy</title></head><body><main><h1>Forbidden items</h1><p>You may not sell weapons, drugs or counterfeit goods on the marketplace. Listings that break this policy are removed.</p></main></body></html>`,
+		`<html><head><title>Guidance</title></head><body><main><h1>Maintenance of records</h1><p>Controllers keep a record of their processing activities and make it available to the authority on request.</p></main></body></html>`,
+		`<html><head><title>Notice</title></head><body><main><h2>Not found in the register? What to do</h2><p>Contact the authority with your registration number and the name of your organisation.</p></main></body></html>`,
+	} {
+		x, err := Compile(Rules{Select: []string{"main"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, err := x.Extract([]byte(body), "text/html; charset=utf-8"); err != nil || p.Suspect != nil {
+			t.Errorf("%.60s...: %v, suspect %v", body[27:], err, p)
+		}
+	}
+}
