@@ -38,7 +38,7 @@ func TestTwoChecksAtOnce(t *testing.T) {
 		err := cmd.Run()
 		return out.String(), err
 	}
-	const rounds = 8
+	const rounds = 4
 	for range rounds {
 		var wg sync.WaitGroup
 		for range 2 {
