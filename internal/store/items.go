@@ -276,10 +276,11 @@ func (db *DB) SearchItems(ctx context.Context, text string, raw bool, sourceIDs 
 	}
 	q += fmt.Sprintf(` ORDER BY coalesce(published, first_seen) DESC LIMIT %d`, limit)
 	rows, err := db.r.QueryContext(ctx, q, args...)
-	if err != nil && strings.Contains(err.Error(), "fts5") {
-		return nil, fmt.Errorf("store: search: %q is %w (%v)", text, ErrBadQuery, err)
+	items, err := collect(rows, err, "search items", scanItem)
+	if bad := badQuery(text, raw, err); bad != nil {
+		return nil, bad
 	}
-	return collect(rows, err, "search items", scanItem)
+	return items, err
 }
 
 // RefilterItems recomputes whether each item of a source is kept and its
