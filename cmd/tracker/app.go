@@ -217,7 +217,7 @@ func (a *app) loadConfigFor(ids []string) (*config.Config, error) {
 
 // openDB opens the database; when mustExist, a missing file is an error
 // rather than a new empty database.
-func (a *app) openDB(ctx context.Context, mustExist bool) (*store.DB, error) {
+func (a *app) openDB(ctx context.Context, mustExist bool) (store.Store, error) {
 	if mustExist {
 		if _, err := os.Stat(a.dbPath); errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("no database at %s: run `tracker check` first, or pass --db", a.dbPath)

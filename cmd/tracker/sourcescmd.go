@@ -28,7 +28,7 @@ func (a *app) sources(ctx context.Context, args []string) error {
 	}
 	var stored []tracker.Source
 	if _, err := os.Stat(a.dbPath); err == nil {
-		if stored, err = listing(ctx, a, nil, func(db *store.DB) ([]tracker.Source, error) { return db.Sources(ctx) }); err != nil {
+		if stored, err = listing(ctx, a, nil, func(db store.Store) ([]tracker.Source, error) { return db.Sources(ctx) }); err != nil {
 			return err
 		}
 	} else if cfg.Config == nil {

@@ -21,7 +21,7 @@ import (
 
 // Comparer reads and compares versions. Its fields are its dependencies.
 type Comparer struct {
-	DB       *store.DB
+	DB       store.Store
 	Taxonomy *topics.Taxonomy
 }
 

@@ -31,7 +31,7 @@ import (
 type Options struct {
 	// ConfigPath is re-read on Reload.
 	ConfigPath string
-	DB         *store.DB
+	DB         store.Store
 	Log        *slog.Logger
 	Clock      Clock
 	Getenv     func(string) string

@@ -33,7 +33,7 @@ type Metrics struct {
 
 // NewMetrics registers the daemon's metrics, and Go's and the process's;
 // with db, the size of the database too.
-func NewMetrics(db *store.DB) *Metrics {
+func NewMetrics(db store.Store) *Metrics {
 	r := prometheus.NewRegistry()
 	m := &Metrics{
 		registry: r,

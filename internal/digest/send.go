@@ -30,7 +30,7 @@ import (
 // widened when the next one is due) or uncertain (the connection dropped
 // after the server had the message: never resent automatically).
 type Sender struct {
-	DB     *store.DB
+	DB     store.Store
 	Config *config.Config
 	// Taxonomy names the topics and orders the sections.
 	Taxonomy  *topics.Taxonomy
@@ -42,7 +42,7 @@ type Sender struct {
 
 // NewSender wires a Sender: SMTP when mail.smtp.host is set, otherwise .eml
 // files in the outbox directory; digests name topics as tax does.
-func NewSender(cfg *config.Config, tax *topics.Taxonomy, db *store.DB, getenv func(string) string, log *slog.Logger) (*Sender, error) {
+func NewSender(cfg *config.Config, tax *topics.Taxonomy, db store.Store, getenv func(string) string, log *slog.Logger) (*Sender, error) {
 	tmpl, err := LoadTemplates(cfg.Mail.Templates)
 	if err != nil {
 		return nil, err

@@ -21,7 +21,7 @@ import (
 
 // Recorder records texts as versions. Its fields are its dependencies.
 type Recorder struct {
-	DB       *store.DB
+	DB       store.Store
 	Taxonomy *topics.Taxonomy
 }
 
@@ -131,7 +131,7 @@ func (r *Recorder) AnalyzeIn(ctx context.Context, sourceID string, cur tracker.V
 // Document is what the classification of a change to version seq of a
 // source knows of the document: its name, and which paragraphs earlier
 // versions held. A history that cannot be read counts as unknown.
-func Document(ctx context.Context, db *store.DB, sourceID string, seq int) changes.Document {
+func Document(ctx context.Context, db store.Store, sourceID string, seq int) changes.Document {
 	doc := changes.Document{}
 	if src, err := db.Source(ctx, sourceID); err == nil {
 		doc.Name = src.Name
