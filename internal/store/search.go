@@ -49,14 +49,10 @@ func indexVersion(ctx context.Context, tx *txn, sourceID string, seq int, text s
 		err := tx.QueryRowContext(ctx, `SELECT id FROM paragraphs WHERE key = ?`, key).Scan(&id)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			res, err := tx.ExecContext(ctx, `INSERT INTO paragraphs(source_id, key) VALUES (?, ?)`, sourceID, key)
-			if err != nil {
+			if err := tx.QueryRowContext(ctx, `INSERT INTO paragraphs(source_id, key) VALUES (?, ?) RETURNING id`, sourceID, key).Scan(&id); err != nil {
 				return wrap(err)
 			}
-			if id, err = res.LastInsertId(); err != nil {
-				return wrap(err)
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO paragraphs_fts(rowid, text) VALUES (?, ?)`, id, p); err != nil {
+			if err := tx.indexParagraph(ctx, id, p); err != nil {
 				return wrap(err)
 			}
 		case err != nil:
@@ -122,6 +118,13 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]tracker.SearchHit, e
 		JOIN paragraphs p ON p.id = f.rowid JOIN paragraph_runs r ON r.paragraph_id = p.id
 		WHERE paragraphs_fts MATCH ?`
 	args := []any{match}
+	if db.pg != nil {
+		var cond string
+		cond, match = tsquery(q.Text, q.Raw)
+		query = `SELECT p.id, p.source_id, r.from_seq, r.to_seq FROM paragraphs p
+			JOIN paragraph_runs r ON r.paragraph_id = p.id WHERE p.tsv @@ ` + cond
+		args = []any{match}
+	}
 	if len(q.SourceIDs) > 0 {
 		query += ` AND p.source_id IN (?` + strings.Repeat(`, ?`, len(q.SourceIDs)-1) + `)`
 		for _, id := range q.SourceIDs {
@@ -129,9 +132,9 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]tracker.SearchHit, e
 		}
 	}
 	query += ` ORDER BY p.source_id, p.id, r.from_seq`
-	rows, err := db.r.QueryContext(ctx, query, args...)
+	rows, err := db.query(ctx, query, args...)
 	if err != nil {
-		if strings.Contains(err.Error(), "fts5") {
+		if strings.Contains(err.Error(), "fts5") || db.pg != nil && db.pg.isBadQuery(err) {
 			return nil, fmt.Errorf("store: search: %q is %w (%v)", q.Text, ErrBadQuery, err)
 		}
 		return nil, fmt.Errorf("store: search: %w", err)
@@ -240,8 +243,12 @@ func (db *DB) paragraphText(ctx context.Context, v tracker.Version, id int64) (s
 func (db *DB) RebuildSearchIndex(ctx context.Context) (int, error) {
 	n := 0
 	err := db.write(ctx, func(tx *txn) error {
-		for _, q := range []string{`INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('delete-all')`,
-			`DELETE FROM paragraph_runs`, `DELETE FROM paragraphs`} {
+		clear := []string{`INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('delete-all')`,
+			`DELETE FROM paragraph_runs`, `DELETE FROM paragraphs`}
+		if db.pg != nil {
+			clear = clear[1:]
+		}
+		for _, q := range clear {
 			if _, err := tx.tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("store: clear the search index: %w", err)
 			}

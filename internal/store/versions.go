@@ -148,8 +148,8 @@ func (db *DB) Confirm(ctx context.Context, sourceID string, at time.Time, outcom
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE versions SET last_seen = max(last_seen, ?) WHERE source_id = ? AND seq = ?`,
-			fmtTime(at), sourceID, cur.Seq); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE versions SET last_seen = ? WHERE source_id = ? AND seq = ? AND last_seen < ?`,
+			fmtTime(at), sourceID, cur.Seq, fmtTime(at)); err != nil {
 			return fmt.Errorf("store: confirm %s: %w", sourceID, err)
 		}
 		if err := markOK(ctx, tx, sourceID, at, v, false); err != nil {
@@ -272,8 +272,8 @@ func (db *DB) SetRulesHash(ctx context.Context, sourceID string, seq int, hash s
 // t (an imported version holds until the next one was recorded).
 func (db *DB) ExtendLastSeen(ctx context.Context, sourceID string, seq int, t time.Time) error {
 	return db.write(ctx, func(tx *txn) error {
-		_, err := tx.ExecContext(ctx, `UPDATE versions SET last_seen = max(last_seen, ?) WHERE source_id = ? AND seq = ?`,
-			fmtTime(t), sourceID, seq)
+		_, err := tx.ExecContext(ctx, `UPDATE versions SET last_seen = ? WHERE source_id = ? AND seq = ? AND last_seen < ?`,
+			fmtTime(t), sourceID, seq, fmtTime(t))
 		if err != nil {
 			return fmt.Errorf("store: update version %d of %s: %w", seq, sourceID, err)
 		}
