@@ -57,10 +57,10 @@ type DB struct {
 	addr string // path, or the address with its password
 	// pg is set on PostgreSQL: its dialect and what it does differently.
 	pg *postgres
-	r    *sql.DB // readers
-	w    *sql.DB // the one writer connection
-	rd   reader
-	wc   *stmtCache
+	r  *sql.DB // readers
+	w  *sql.DB // the one writer connection
+	rd reader
+	wc *stmtCache
 	// Now is the clock used for bookkeeping times.
 	Now   func() time.Time
 	blobs *blobCodec
