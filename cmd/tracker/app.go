@@ -91,7 +91,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 		fs := flag.NewFlagSet("tracker "+c.name, flag.ContinueOnError)
 		fs.SetOutput(a.stderr)
 		fs.StringVar(&a.configPath, "config", a.env("TRACKER_CONFIG", defaultConf), "configuration `file` (env TRACKER_CONFIG)")
-		fs.StringVar(&a.dbPath, "db", a.env("TRACKER_DB", defaultDB), "SQLite database `file` (env TRACKER_DB)")
+		fs.StringVar(&a.dbPath, "db", a.env("TRACKER_DB", defaultDB), "the database: a SQLite `file`, or a postgres://USER@HOST/DB address (env TRACKER_DB)")
 		fs.BoolVar(&a.jsonOut, "json", false, "print JSON for scripts")
 		fs.BoolVar(&a.verbose, "v", false, "log what happens to stderr")
 		run := c.setup(a, fs)
@@ -218,7 +218,7 @@ func (a *app) loadConfigFor(ids []string) (*config.Config, error) {
 // openDB opens the database; when mustExist, a missing file is an error
 // rather than a new empty database.
 func (a *app) openDB(ctx context.Context, mustExist bool) (store.Store, error) {
-	if mustExist {
+	if mustExist && !store.IsPostgres(a.dbPath) {
 		if _, err := os.Stat(a.dbPath); errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("no database at %s: run `tracker check` first, or pass --db", a.dbPath)
 		}
@@ -230,6 +230,10 @@ func (a *app) openDB(ctx context.Context, mustExist bool) (store.Store, error) {
 	db.Now = a.now
 	return db, nil
 }
+
+// dbName names the database in output: its path, or its address without
+// a password.
+func (a *app) dbName() string { return store.Redact(a.dbPath) }
 
 func fmtTime(t time.Time) string {
 	if t.IsZero() {

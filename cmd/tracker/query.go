@@ -33,7 +33,7 @@ func withHistoryHint(err error, id string) error {
 func (a *app) sourceMustExist(ctx context.Context, db store.Store, id string) error {
 	if _, err := db.Source(ctx, id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return usagef("no source %q in %s: see `tracker sources`", id, a.dbPath)
+			return usagef("no source %q in %s: see `tracker sources`", id, a.dbName())
 		}
 		return err
 	}

@@ -7,13 +7,21 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"tracker/internal/store"
 )
 
 // Lock makes sure one daemon at a time runs on a database: it holds an
 // exclusive lock on dbPath + ".lock" until the returned function is called
 // or the process ends (even killed: the kernel releases it). Other commands
 // do not take it; they keep working while the daemon runs.
+//
+// A PostgreSQL database takes no lock: any number of daemons (workers)
+// share it, each due check leased to one of them (see store.Workers).
 func Lock(dbPath string) (unlock func(), err error) {
+	if store.IsPostgres(dbPath) {
+		return func() {}, nil
+	}
 	path := dbPath + ".lock"
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {

@@ -27,7 +27,7 @@ func NewTestSchema(ctx context.Context, addr string) (string, func(), error) {
 	}
 	if _, err := db.ExecContext(ctx, `CREATE SCHEMA `+name); err != nil {
 		db.Close()
-		return "", nil, fmt.Errorf("store: test schema on %s: %w", redact(addr), err)
+		return "", nil, fmt.Errorf("store: test schema on %s: %w", Redact(addr), err)
 	}
 	u, err := url.Parse(addr)
 	if err != nil {

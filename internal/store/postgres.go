@@ -39,8 +39,12 @@ const (
 // postgres is what the PostgreSQL engine does differently.
 type postgres struct{}
 
-// redact drops the password from a database address, for logs and errors.
-func redact(addr string) string {
+// Redact drops the password from a PostgreSQL address, for logs and
+// output; a SQLite path is returned as it is.
+func Redact(addr string) string {
+	if !IsPostgres(addr) {
+		return addr
+	}
 	u, err := url.Parse(addr)
 	if err != nil {
 		return "postgres://…"
@@ -52,7 +56,7 @@ func redact(addr string) string {
 }
 
 func openPostgres(ctx context.Context, addr string) (*DB, error) {
-	name := redact(addr)
+	name := Redact(addr)
 	w, err := sql.Open("pgx", addr)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", name, err)

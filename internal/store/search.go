@@ -246,7 +246,8 @@ func (db *DB) RebuildSearchIndex(ctx context.Context) (int, error) {
 		clear := []string{`INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('delete-all')`,
 			`DELETE FROM paragraph_runs`, `DELETE FROM paragraphs`}
 		if db.pg != nil {
-			clear = clear[1:]
+			// Writers that index a version wait for the new index.
+			clear = append([]string{`LOCK TABLE paragraphs, paragraph_runs IN EXCLUSIVE MODE`}, clear[1:]...)
 		}
 		for _, q := range clear {
 			if _, err := tx.tx.ExecContext(ctx, q); err != nil {

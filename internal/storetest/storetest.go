@@ -1,19 +1,57 @@
 // Package storetest gives tests a database of their own: a new SQLite file
-// in the test's temporary directory, closed when the test ends.
+// in the test's temporary directory, or with TRACKER_TEST_ENGINE=postgres a
+// schema of its own on the PostgreSQL server of TRACKER_TEST_POSTGRES;
+// closed (and dropped) when the test ends.
 package storetest
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
 	"tracker/internal/store"
 )
 
-// Open returns an empty database in tb's temporary directory.
+// EngineEnv names the variable that picks the engine of the tests'
+// databases: "postgres", or SQLite when unset.
+const EngineEnv = "TRACKER_TEST_ENGINE"
+
+// Open returns an empty database for tb.
 func Open(tb testing.TB) *store.DB {
 	tb.Helper()
-	return OpenAt(tb, filepath.Join(tb.TempDir(), "tracker.db"))
+	return OpenAt(tb, Address(tb))
+}
+
+// Address returns the address of a new empty database for tb: a file in
+// its temporary directory, or a PostgreSQL schema of its own (see package
+// doc), dropped when tb ends.
+func Address(tb testing.TB) string {
+	tb.Helper()
+	if os.Getenv(EngineEnv) == store.EnginePostgres {
+		return Postgres(tb)
+	}
+	return filepath.Join(tb.TempDir(), "tracker.db")
+}
+
+// Postgres returns the address of a new empty PostgreSQL database (a schema
+// of its own on the test server), dropped when tb ends. Without a server it
+// skips tb, saying how to give one, or fails it in CI.
+func Postgres(tb testing.TB) string {
+	tb.Helper()
+	server := os.Getenv(store.TestServerEnv)
+	if server == "" {
+		if os.Getenv("CI") != "" {
+			tb.Fatalf("%s is not set: .ci/run starts a PostgreSQL server and sets it", store.TestServerEnv)
+		}
+		tb.Skipf("no PostgreSQL server: set %s=postgres://USER@127.0.0.1:PORT/DB to run this test on PostgreSQL", store.TestServerEnv)
+	}
+	addr, drop, err := store.NewTestSchema(context.Background(), server)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(drop)
+	return addr
 }
 
 // OpenAt opens (or creates) the database at path, closed when tb ends.
