@@ -64,12 +64,18 @@ type Store interface {
 	EnrollRecipients(ctx context.Context, addresses []string, t time.Time) error
 	Enrolled(ctx context.Context, address string) (time.Time, error)
 
+	// Workers: the leases of due checks and of digests, and the hosts'
+	// turns, shared by every `tracker run` on the database.
+	Workers
+
 	// The database itself.
 	Settle(ctx context.Context) error
 	Size(ctx context.Context) (int64, error)
 	Stats(ctx context.Context) (Stats, error)
 	IntegrityCheck(ctx context.Context) error
 	Backup(ctx context.Context, path string) error
+	// Engine is EngineSQLite or EnginePostgres.
+	Engine() string
 	// Path is the database's file, or its address without a password.
 	Path() string
 	Close() error
