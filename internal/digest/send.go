@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"os"
 	"strings"
 	"time"
 
@@ -38,6 +39,11 @@ type Sender struct {
 	Templates *Templates
 	Now       func() time.Time
 	Log       *slog.Logger
+	// Worker names this sender among the processes sharing the database:
+	// one of them at a time sends a recipient's digest, for LeaseTTL at
+	// most unless its heartbeat renews it.
+	Worker   string
+	LeaseTTL time.Duration
 }
 
 // NewSender wires a Sender: SMTP when mail.smtp.host is set, otherwise .eml
@@ -53,7 +59,9 @@ func NewSender(cfg *config.Config, tax *topics.Taxonomy, db store.Store, getenv 
 			return nil, err
 		}
 	}
-	return &Sender{DB: db, Config: cfg, Taxonomy: tax, Mailer: m, Templates: tmpl, Now: time.Now, Log: log}, nil
+	host, _ := os.Hostname()
+	return &Sender{DB: db, Config: cfg, Taxonomy: tax, Mailer: m, Templates: tmpl, Now: time.Now, Log: log,
+		Worker: store.WorkerID(host, os.Getpid(), time.Now()), LeaseTTL: 10 * time.Minute}, nil
 }
 
 // FirstDigestAfter is how long a new recipient is followed before the first
@@ -236,6 +244,17 @@ func (s *Sender) SendDue(ctx context.Context, rs []*config.Recipient) []Outcome 
 }
 
 func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) Outcome {
+	// One sender at a time per recipient, among every worker: the next
+	// one finds the digest sent.
+	lease := "digest:" + r.Address
+	got, err := s.DB.ClaimLease(ctx, lease, s.Worker, s.now(), max(s.LeaseTTL, time.Minute))
+	if err != nil {
+		return Outcome{Err: err}
+	}
+	if !got {
+		return Outcome{Skipped: "another worker is sending it"}
+	}
+	defer s.DB.ReleaseLease(context.WithoutCancel(ctx), lease, s.Worker)
 	now := s.now()
 	start, end, due, err := s.Window(ctx, r, now)
 	if err != nil {

@@ -193,3 +193,8 @@ func rebindNumbered(q string) string {
 	}
 	return b.String()
 }
+
+// txQuery runs a query built for the occasion in a transaction, uncached.
+func (db *DB) txQuery(ctx context.Context, t *txn, q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.c.rebind(q), args...)
+}

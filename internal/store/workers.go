@@ -24,8 +24,12 @@ type Workers interface {
 	StopWorker(ctx context.Context, id string, now time.Time) error
 	// PlanChecks makes plans the declared checks: a source without a slot,
 	// or whose plan changed, gets the plan's due time; one no longer
-	// planned loses its slot.
-	PlanChecks(ctx context.Context, plans []CheckPlan) error
+	// planned loses its slot. It returns the slots as stored, by source:
+	// another worker may have planned them first.
+	PlanChecks(ctx context.Context, plans []CheckPlan) (map[string]CheckSlot, error)
+	// LeaseCheck leases the check of one source, when it is due at now and
+	// free, as LeaseChecks does; otherwise it returns nil and the slot.
+	LeaseCheck(ctx context.Context, worker, sourceID string, now time.Time, ttl time.Duration) (*Lease, CheckSlot, error)
 	// NextDue is the earliest slot not leased (the zero time when none).
 	NextDue(ctx context.Context) (time.Time, error)
 	// LeaseChecks leases up to n checks due at now to worker, for ttl:
@@ -72,6 +76,18 @@ type CheckPlan struct {
 	Plan string
 	Due  time.Time
 	Soon bool
+	// ReplanBefore, when set, replaces a stored slot due before it that no
+	// worker holds: a check missed while no worker ran is planned afresh.
+	ReplanBefore time.Time
+}
+
+// CheckSlot is a source's next check as stored: when it is due, and who
+// holds its lease until when (Worker "" when none does).
+type CheckSlot struct {
+	Due        time.Time
+	Soon       bool
+	Worker     string
+	LeaseUntil time.Time
 }
 
 // Lease is a due check leased to a worker.
@@ -218,34 +234,72 @@ func (db *DB) StopWorker(ctx context.Context, id string, now time.Time) error {
 }
 
 // PlanChecks implements Workers.
-func (db *DB) PlanChecks(ctx context.Context, plans []CheckPlan) error {
-	return db.write(ctx, func(tx *txn) error {
+func (db *DB) PlanChecks(ctx context.Context, plans []CheckPlan) (map[string]CheckSlot, error) {
+	stored := map[string]CheckSlot{}
+	err := db.write(ctx, func(tx *txn) error {
 		keep := map[string]bool{}
 		for _, p := range plans {
 			keep[p.SourceID] = true
 			if _, err := tx.ExecContext(ctx, `INSERT INTO check_slots(source_id, host, plan, due_at, soon) VALUES (?, ?, ?, ?, ?)
 				ON CONFLICT (source_id) DO UPDATE SET host = excluded.host, plan = excluded.plan, due_at = excluded.due_at, soon = excluded.soon
-				WHERE check_slots.plan != excluded.plan`, p.SourceID, p.Host, p.Plan, fmtTime(p.Due), p.Soon); err != nil {
+				WHERE check_slots.plan != excluded.plan OR check_slots.token IS NULL AND check_slots.due_at < ?`,
+				p.SourceID, p.Host, p.Plan, fmtTime(p.Due), p.Soon, fmtTime(p.ReplanBefore)); err != nil {
 				return fmt.Errorf("store: plan the checks of %s: %w", p.SourceID, err)
 			}
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT source_id FROM check_slots`)
-		ids, err := collect(rows, err, "planned checks", func(r scanner) (string, error) {
-			var id string
-			return id, r.Scan(&id)
+		rows, err := tx.QueryContext(ctx, `SELECT source_id, `+slotColumns+` FROM check_slots`)
+		type row struct {
+			id   string
+			slot CheckSlot
+		}
+		all, err := collect(rows, err, "planned checks", func(r scanner) (row, error) {
+			var x row
+			s, err := scanSlot(r, &x.id)
+			x.slot = s
+			return x, err
 		})
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			if !keep[id] {
-				if _, err := tx.ExecContext(ctx, `DELETE FROM check_slots WHERE source_id = ?`, id); err != nil {
-					return fmt.Errorf("store: unplan %s: %w", id, err)
+		for _, x := range all {
+			if !keep[x.id] {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM check_slots WHERE source_id = ?`, x.id); err != nil {
+					return fmt.Errorf("store: unplan %s: %w", x.id, err)
 				}
+				continue
 			}
+			stored[x.id] = x.slot
 		}
 		return nil
 	})
+	return stored, err
+}
+
+const slotColumns = `due_at, soon, coalesce(worker, ''), lease_until`
+
+func scanSlot(r scanner, dest ...any) (CheckSlot, error) {
+	var s CheckSlot
+	var due string
+	var until sql.NullString
+	err := r.Scan(append(dest, &due, &s.Soon, &s.Worker, &until)...)
+	s.Due, s.LeaseUntil = parseTime(due), parseNullTime(until)
+	return s, err
+}
+
+// LeaseCheck implements Workers.
+func (db *DB) LeaseCheck(ctx context.Context, worker, sourceID string, now time.Time, ttl time.Duration) (*Lease, CheckSlot, error) {
+	ls, err := db.leaseChecks(ctx, worker, sourceID, now, 1, ttl)
+	if err != nil || len(ls) == 1 {
+		if err == nil {
+			return ls[0], CheckSlot{Due: ls[0].Slot, Soon: ls[0].Soon, Worker: worker}, nil
+		}
+		return nil, CheckSlot{}, err
+	}
+	slot, err := scanSlot(db.rd.QueryRowContext(ctx, `SELECT `+slotColumns+` FROM check_slots WHERE source_id = ?`, sourceID))
+	if err != nil {
+		return nil, slot, notFound(err, "store: the check of "+sourceID)
+	}
+	return nil, slot, nil
 }
 
 // NextDue implements Workers.
@@ -267,6 +321,12 @@ func newToken() string {
 // worker is leasing at the same moment (FOR UPDATE SKIP LOCKED); SQLite's
 // one writer does the same by taking turns.
 func (db *DB) LeaseChecks(ctx context.Context, worker string, now time.Time, n int, ttl time.Duration) ([]*Lease, error) {
+	return db.leaseChecks(ctx, worker, "", now, n, ttl)
+}
+
+// leaseChecks leases up to n due checks, of one source when sourceID is
+// given.
+func (db *DB) leaseChecks(ctx context.Context, worker, sourceID string, now time.Time, n int, ttl time.Duration) ([]*Lease, error) {
 	if n <= 0 {
 		return nil, nil
 	}
@@ -277,11 +337,12 @@ func (db *DB) LeaseChecks(ctx context.Context, worker string, now time.Time, n i
 		q := `SELECT source_id, host, due_at, soon FROM check_slots c
 			WHERE due_at <= ? AND (token IS NULL OR lease_until < ?)
 			AND NOT EXISTS (SELECT 1 FROM host_turns h WHERE h.host = c.host AND h.worker != ? AND h.until >= ?)
+			AND (source_id = ? OR ? = '')
 			ORDER BY due_at, source_id LIMIT ?`
 		if db.pg != nil {
 			q += ` FOR UPDATE SKIP LOCKED`
 		}
-		rows, err := tx.QueryContext(ctx, q, at, at, worker, at, n)
+		rows, err := db.txQuery(ctx, tx, q, at, at, worker, at, sourceID, sourceID, n)
 		cands, err := collect(rows, err, "due checks", func(r scanner) (*Lease, error) {
 			var l Lease
 			var due string

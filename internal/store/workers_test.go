@@ -24,7 +24,7 @@ func testLeases(t *testing.T, db *DB) {
 		{SourceID: "b", Host: "h1", Plan: "p", Due: t0},
 		{SourceID: "c", Host: "h2", Plan: "p", Due: t0.Add(time.Hour)},
 	}
-	if err := db.PlanChecks(ctx, plans); err != nil {
+	if _, err := db.PlanChecks(ctx, plans); err != nil {
 		t.Fatal(err)
 	}
 	ttl := time.Minute
