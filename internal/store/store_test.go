@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"tracker"
+	"tracker/internal/pgtest"
 )
 
 // MustOpen opens a database in a temporary directory, closed when the test ends.
@@ -331,8 +331,8 @@ func TestDiskFull(t *testing.T) {
 	}
 }
 
-// engines runs a test on each engine: SQLite, and PostgreSQL when
-// TRACKER_TEST_POSTGRES names a server.
+// engines runs a test on each engine: SQLite, and PostgreSQL (see
+// pgtest.Server).
 func engines(t *testing.T, test func(t *testing.T, db *DB)) {
 	t.Run("sqlite", func(t *testing.T) { test(t, MustOpen(t)) })
 	t.Run("postgres", func(t *testing.T) { test(t, mustOpenPostgres(t)) })
@@ -342,20 +342,7 @@ func engines(t *testing.T, test func(t *testing.T, db *DB)) {
 // test server, dropped when the test ends.
 func mustOpenPostgres(tb testing.TB) *DB {
 	tb.Helper()
-	server := os.Getenv(TestServerEnv)
-	if server == "" {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("%s is not set: .ci/run starts a PostgreSQL server and sets it", TestServerEnv)
-		}
-		tb.Skipf("no PostgreSQL server: set %s=postgres://USER@127.0.0.1:PORT/DB to run this test on PostgreSQL too", TestServerEnv)
-	}
-	ctx := context.Background()
-	addr, drop, err := NewTestSchema(ctx, server)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(drop)
-	db, err := Open(ctx, addr)
+	db, err := Open(context.Background(), pgtest.Schema(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}

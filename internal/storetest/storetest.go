@@ -1,6 +1,6 @@
 // Package storetest gives tests a database of their own: a new SQLite file
 // in the test's temporary directory, or with TRACKER_TEST_ENGINE=postgres a
-// schema of its own on the PostgreSQL server of TRACKER_TEST_POSTGRES;
+// schema of its own on the tests' PostgreSQL server (see pgtest);
 // closed (and dropped) when the test ends.
 package storetest
 
@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"tracker/internal/pgtest"
 	"tracker/internal/store"
 )
 
@@ -35,23 +36,10 @@ func Address(tb testing.TB) string {
 }
 
 // Postgres returns the address of a new empty PostgreSQL database (a schema
-// of its own on the test server), dropped when tb ends. Without a server it
-// skips tb, saying how to give one, or fails it in CI.
+// of its own on the tests' server, see pgtest), dropped when tb ends.
 func Postgres(tb testing.TB) string {
 	tb.Helper()
-	server := os.Getenv(store.TestServerEnv)
-	if server == "" {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("%s is not set: .ci/run starts a PostgreSQL server and sets it", store.TestServerEnv)
-		}
-		tb.Skipf("no PostgreSQL server: set %s=postgres://USER@127.0.0.1:PORT/DB to run this test on PostgreSQL", store.TestServerEnv)
-	}
-	addr, drop, err := store.NewTestSchema(context.Background(), server)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(drop)
-	return addr
+	return pgtest.Schema(tb)
 }
 
 // OpenAt opens (or creates) the database at path, closed when tb ends.
