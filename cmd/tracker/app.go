@@ -66,6 +66,7 @@ func commands() []command {
 		{name: "serve", args: "[--listen ADDR]", summary: "serve the history as read-only web pages and a JSON API", setup: serveCmd},
 		{name: "stats", args: "[--json]", summary: "show what the database holds and what each part of it takes on disk", setup: statsCmd},
 		{name: "backup", args: "FILE", summary: "write a consistent copy of the database, even while the daemon runs", setup: backupCmd},
+		{name: "migrate", args: "--to DB", summary: "copy the whole history into another database: SQLite to PostgreSQL, or back", setup: migrateCmd},
 		{name: "check-config", args: "[--probe URL|ID [--select S]... [--remove S]... [--render browser|none] [--full]]", summary: "validate sources.yaml, or probe one page: what the rules extract and where its text is", setup: checkConfigCmd},
 	}
 }

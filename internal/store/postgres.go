@@ -281,8 +281,20 @@ func (p *postgres) size(ctx context.Context, db *DB) (int64, error) {
 	return n, nil
 }
 
-// backup writes a PostgreSQL database's consistent copy as a SQLite file
-// (see Copy): PostgreSQL's own pg_dump is the other way.
+// backup writes a PostgreSQL database's consistent copy as a new SQLite
+// file (see Copy): one file to keep, readable by every command.
+// PostgreSQL's own pg_dump is the other way.
 func (p *postgres) backup(ctx context.Context, db *DB, path string) error {
-	return fmt.Errorf("store: back up %s: use pg_dump, or `tracker migrate --to %s`", db.path, path)
+	dst, err := openSQLite(ctx, path)
+	if err != nil {
+		return err
+	}
+	_, err = Copy(ctx, db, dst)
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("store: back up %s to %s: %w", db.path, path, err)
+	}
+	return nil
 }
