@@ -663,19 +663,21 @@ func (d *Daemon) heartbeat(ctx context.Context, started time.Time) {
 
 // notLeased follows the database when a due check was not leased: done
 // by another worker already (its next slot is the one to wait for), held
-// by another worker (this worker's next slot stands), or on a host whose
-// turn another worker holds (tried again once its pause is over).
+// by another worker (tried again when its lease expires: if that worker
+// died, this one checks the slot), or on a host whose turn another worker
+// holds (tried again once its pause is over).
 func (d *Daemon) notLeased(j *job, slot store.CheckSlot, now time.Time, cfg *config.Config) {
+	retry := now.Add(max(time.Duration(cfg.Settings.HostDelay), time.Second))
 	d.mu.Lock()
 	switch {
-	case slot.Worker != "" && slot.Worker != d.opt.Worker:
+	case slot.Worker != "" && slot.Worker != d.opt.Worker && slot.LeaseUntil.After(now):
 		d.metrics.leasedElsewhere.Inc()
+		retry = slot.LeaseUntil.Add(time.Millisecond)
 	case slot.Due.After(now):
-		j.next = slot.Due
-	default:
-		if retry := now.Add(max(time.Duration(cfg.Settings.HostDelay), time.Second)); retry.Before(j.next) {
-			j.next = retry
-		}
+		j.next, retry = slot.Due, time.Time{}
+	}
+	if !retry.IsZero() && retry.Before(j.next) {
+		j.next = retry
 	}
 	d.mu.Unlock()
 	select {
