@@ -64,6 +64,7 @@ func commands() []command {
 		{name: "digests", args: "[--json]", summary: "list the digests sent, when, to whom, in which state", setup: digestsCmd},
 		{name: "import", args: "ota DIR [--service NAME]... [--terms TYPE]... [--map \"Service/Terms type=SOURCE_ID\"]...", summary: "import an Open Terms Archive dataset's history", setup: importCmd},
 		{name: "serve", args: "[--listen ADDR]", summary: "serve the history as read-only web pages and a JSON API", setup: serveCmd},
+		{name: "workers", args: "[--checks N] [--source ID] [--json]", summary: "list the daemons sharing the database and who checked what, when", setup: workersCmd},
 		{name: "stats", args: "[--json]", summary: "show what the database holds and what each part of it takes on disk", setup: statsCmd},
 		{name: "backup", args: "FILE", summary: "write a consistent copy of the database, even while the daemon runs", setup: backupCmd},
 		{name: "migrate", args: "--to DB", summary: "copy the whole history into another database: SQLite to PostgreSQL, or back", setup: migrateCmd},

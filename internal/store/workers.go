@@ -63,8 +63,9 @@ type WorkerInfo struct {
 	StartedAt time.Time
 	SeenAt    time.Time
 	StoppedAt time.Time
-	// Leases counts the checks it holds now.
+	// Leases counts the checks it holds now, Checks those it did.
 	Leases int
+	Checks int
 }
 
 // CheckPlan is when a source is due, planned from its schedule.
@@ -457,13 +458,14 @@ func (db *DB) ClaimAlert(ctx context.Context, id string, failing bool, at time.T
 // WorkerList implements Workers.
 func (db *DB) WorkerList(ctx context.Context) ([]WorkerInfo, error) {
 	rows, err := db.rd.QueryContext(ctx, `SELECT w.id, w.hostname, w.pid, w.started_at, w.seen_at, w.stopped_at,
-		(SELECT count(*) FROM check_slots c WHERE c.worker = w.id AND c.token IS NOT NULL)
+		(SELECT count(*) FROM check_slots c WHERE c.worker = w.id AND c.token IS NOT NULL),
+		(SELECT count(*) FROM checks c WHERE c.worker = w.id)
 		FROM workers w ORDER BY w.seen_at DESC, w.id`)
 	return collect(rows, err, "workers", func(r scanner) (WorkerInfo, error) {
 		var w WorkerInfo
 		var started, seen string
 		var stopped sql.NullString
-		err := r.Scan(&w.ID, &w.Hostname, &w.PID, &started, &seen, &stopped, &w.Leases)
+		err := r.Scan(&w.ID, &w.Hostname, &w.PID, &started, &seen, &stopped, &w.Leases, &w.Checks)
 		w.StartedAt, w.SeenAt, w.StoppedAt = parseTime(started), parseTime(seen), parseNullTime(stopped)
 		return w, err
 	})

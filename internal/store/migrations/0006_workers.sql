@@ -40,6 +40,7 @@ CREATE TABLE checks (
     PRIMARY KEY (source_id, slot)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX checks_finished ON checks(finished_at);
+CREATE INDEX checks_worker ON checks(worker);
 
 -- Politeness across workers: the worker whose turn a host is, until when
 -- (while it checks sources there, then host_delay more).

@@ -31,6 +31,7 @@ CREATE TABLE checks (
     PRIMARY KEY (source_id, slot)
 );
 CREATE INDEX checks_finished ON checks(finished_at);
+CREATE INDEX checks_worker ON checks(worker);
 
 CREATE TABLE host_turns (
     host    text COLLATE "C" PRIMARY KEY,
