@@ -17,6 +17,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -276,6 +277,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Unlock()
 	d.opt.Log.Info("tracker running", "sources", len(cfg.Sources), "recipients", len(cfg.Recipients), "db", d.opt.DB.Path(),
 		"worker", d.opt.Worker)
+	d.reclaim(ctx)
 	beatCtx, stopBeat := context.WithCancel(context.Background())
 	beating := make(chan struct{})
 	go func() { defer close(beating); d.heartbeat(beatCtx, d.opt.Clock.Now()) }()
@@ -658,6 +660,33 @@ func (d *Daemon) heartbeat(ctx context.Context, started time.Time) {
 		case <-t.C:
 			beat()
 		}
+	}
+}
+
+// reclaim gives back at once what the workers of this machine that died
+// still hold (a daemon killed, then started again): their process is gone,
+// so their leases need not wait to expire. A worker whose process id is
+// alive is left alone, even if another process took the id.
+func (d *Daemon) reclaim(ctx context.Context) {
+	host, err := os.Hostname()
+	if err != nil {
+		return
+	}
+	ws, err := d.opt.DB.WorkerList(ctx)
+	if err != nil {
+		d.opt.Log.Warn("workers not listed", "err", err)
+		return
+	}
+	for _, w := range ws {
+		if w.ID == d.opt.Worker || w.Hostname != host || !w.StoppedAt.IsZero() || w.PID == os.Getpid() || w.PID <= 0 ||
+			syscall.Kill(w.PID, 0) != syscall.ESRCH {
+			continue
+		}
+		if err := d.opt.DB.StopWorker(ctx, w.ID, d.opt.Clock.Now()); err != nil {
+			d.opt.Log.Warn("the leases of a dead worker not given back: they expire", "worker", w.ID, "err", err)
+			continue
+		}
+		d.opt.Log.Info("gave back what a dead worker of this machine held", "worker", w.ID, "checks", w.Leases)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -244,5 +245,55 @@ sources:
 	}
 	if n := len(outbox(t, path)); n != 2 {
 		t.Errorf("%d messages in the outbox, want 2", n)
+	}
+}
+
+// A daemon started again on the machine where its predecessor was killed
+// takes back at once what the dead process held, rather than waiting for
+// its leases to expire.
+func TestRestartTakesBackTheDeadWorkersLeases(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "<html><body><main><p>Terms.</p></main></body></html>")
+	}))
+	defer srv.Close()
+	path, db, cfg := setup(t, "settings: {retries: 0, host_delay: 0s, jitter: 0s}\nsources:\n  - {id: a, kind: page, url: '"+srv.URL+"/a', select: main, min_words: 1}\n")
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	// The dead worker: this machine, a process that has exited.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	old := store.WorkerID(host, dead.Process.Pid, start.Add(-time.Hour))
+	if err := db.Heartbeat(ctx, store.WorkerInfo{ID: old, Hostname: host, PID: dead.Process.Pid, StartedAt: start.Add(-time.Hour)}, start, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpsertSource(ctx, store.SourceInfo{ID: "a", Kind: "page", URL: srv.URL + "/a"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PlanChecks(ctx, []store.CheckPlan{{SourceID: "a", Host: "x", Plan: "old", Due: start}}); err != nil {
+		t.Fatal(err)
+	}
+	if ls, err := db.LeaseChecks(ctx, old, start, 1, time.Hour); err != nil || len(ls) != 1 {
+		t.Fatalf("lease: %v %v", ls, err)
+	}
+	clock := newManualClock(start)
+	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock, Worker: "new"}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := simulate(t, d, clock)
+	s.until(start.Add(2 * time.Minute)) // well within the dead worker's hour of lease
+	s.stop()
+	checks, err := db.Checks(ctx, "a", 0)
+	if err != nil || len(checks) != 1 || checks[0].Worker != "new" {
+		t.Fatalf("checks %+v (%v): want one, by the new worker", checks, err)
+	}
+	ws, _ := db.WorkerList(ctx)
+	for _, w := range ws {
+		if w.ID == old && w.StoppedAt.IsZero() {
+			t.Errorf("the dead worker is not recorded as stopped: %+v", w)
+		}
 	}
 }
