@@ -9,6 +9,7 @@ import (
 
 	"tracker"
 	"tracker/internal/api"
+	"tracker/internal/changes"
 	"tracker/internal/store"
 	"tracker/internal/topics"
 )
@@ -43,7 +44,15 @@ func (a *app) changes(ctx context.Context, fl *changesFlags, since, until time.T
 		for _, c := range list {
 			width = max(width, len(c.SourceID))
 		}
-		for _, c := range list {
+		// A document going back and forth is one line (--json lists
+		// every change).
+		for _, f := range changes.Fold(list) {
+			c := f.Change
+			if f.Switches > 1 {
+				fmt.Fprintf(a.stdout, "%s  %-*s  v%d→v%d  %-8s  %s\n", fmtTime(c.DetectedAt), width, c.SourceID,
+					c.FromSeq, f.Last.ToSeq, c.Importance, f.Note())
+				continue
+			}
 			fmt.Fprintf(a.stdout, "%s  %-*s  v%d→v%d  %-8s  +%d −%d  %s\n", fmtTime(c.DetectedAt), width, c.SourceID,
 				c.FromSeq, c.ToSeq, c.Importance, c.WordsAdded, c.WordsRemoved, changeNotes(c))
 		}
@@ -59,6 +68,12 @@ func changeNotes(c tracker.Change) string {
 	}
 	if c.Technical {
 		notes = append(notes, "technical: extraction rules changed")
+	}
+	if changes.IsCaptureArtefact(c.Artefact) {
+		notes = append(notes, "capture artefact ("+c.Artefact+"), not a change of the document")
+	}
+	if c.Reason != "" {
+		notes = append(notes, c.Reason)
 	}
 	notes = append(notes, topicNotes(c.Topics)...)
 	if len(notes) == 0 && c.Summary != "" {

@@ -46,7 +46,7 @@ func (a *app) diff(ctx context.Context, args []string, f *diffFlags) error {
 		return err
 	}
 	defer db.Close()
-	cmp := &compare.Comparer{DB: db, Taxonomy: cfg.taxonomy()}
+	cmp := &compare.Comparer{DB: db, Taxonomy: cfg.taxonomy(), Subject: cfg.Subject}
 	from, to, err := cmp.Pair(ctx, id, f.from, f.to)
 	var re *compare.RefError
 	switch {

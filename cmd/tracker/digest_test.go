@@ -60,8 +60,8 @@ func TestDigestsThroughSMTP(t *testing.T) {
 	servePrivacy := func(name string) {
 		srv.Handle("/privacy", replaytest.Document(otaFile(t, "Privacy Policy", name), uint64(len(name))))
 	}
-	serveTerms("2025-06-25T06-16-50Z")
-	servePrivacy("2026-05-20T12-57-53Z")
+	serveTerms("2025-05-05T18-18-57Z")
+	servePrivacy("2025-01-07T06-16-37Z")
 	srv.Handle("/fr", replaytest.Static(http.StatusOK, withoutItems(fr, "Privacy Act of 1974", "Certain Dermatological")))
 
 	e := newEnv(t, fmt.Sprintf(`
@@ -87,12 +87,13 @@ sources:
 		e.clock.Set(tm)
 	}
 
-	// Week of 1 June: the baseline, then the UK paragraph appears in the
-	// privacy policy and the regulator publishes four relevant notices.
+	// Week of 1 June: the baseline, then the privacy policy names a
+	// representative in Switzerland and the regulator publishes four
+	// relevant notices.
 	at("2026-06-01T09:00:00Z")
 	e.mustRun(exitOK, "check")
 	at("2026-06-03T10:00:00Z")
-	servePrivacy("2026-05-31T00-55-08Z")
+	servePrivacy("2025-07-31T18-17-59Z")
 	srv.Handle("/fr", replaytest.Static(http.StatusOK, fr))
 	if out := e.mustRun(exitOK, "check"); !strings.Contains(out, "tiktok-privacy-eea  new version 2") || !strings.Contains(out, "4 new items (4 kept by the filters)") {
 		t.Fatalf("week 1 check:\n%s", out)
@@ -112,11 +113,11 @@ sources:
 	if len(ada) != 1 || len(grace) != 1 || len(mp.To("hal@example.com")) != 0 {
 		t.Fatalf("messages: ada %d, grace %d, hal %d", len(ada), len(grace), len(mp.To("hal@example.com")))
 	}
-	if want := "TikTok terms: 1 privacy change, 4 regulator items — week of 2026-06-01"; ada[0].Subject != want || !strings.Contains(ada[0].Text, "Mon 1 Jun 2026 09:00 – Mon 8 Jun 2026 08:00 (UTC)") {
+	if want := "TikTok terms: 1 change (privacy), 4 regulator items — week of 2026-06-01"; ada[0].Subject != want || !strings.Contains(ada[0].Text, "Mon 1 Jun 2026 09:00 – Mon 8 Jun 2026 08:00 (UTC)") {
 		t.Errorf("Ada's subject %q, want %q", ada[0].Subject, want)
 	}
 	for _, part := range []string{ada[0].Text, ada[0].HTML} {
-		for _, want := range []string{"TikTok Privacy Policy (EEA)", "We are changing how we show ads to UK users",
+		for _, want := range []string{"TikTok Privacy Policy (EEA)", "TikTok Switzerland GmbH",
 			"Privacy Act of 1974; System of Records", "Certain Dermatological Treatment Devices",
 			"http://tracker.example.com/sources/tiktok-privacy-eea/diff?from=1"} {
 			if !strings.Contains(part, want) {
@@ -126,7 +127,7 @@ sources:
 	}
 	// Grace follows intellectual property only: the ITC patent notices.
 	if g := grace[0]; !strings.Contains(g.Text, "Certain Dermatological Treatment Devices") || strings.Contains(g.Text, "Privacy Act of 1974") ||
-		strings.Contains(g.Text, "UK users") || !strings.Contains(g.Subject, "2 regulator items") {
+		strings.Contains(g.Text, "Switzerland GmbH") || !strings.Contains(g.Subject, "2 regulator items") {
 		t.Errorf("Grace's digest (%s):\n%s", g.Subject, g.Text)
 	}
 
@@ -138,7 +139,7 @@ sources:
 		t.Errorf("%d messages after three runs, want 3: one per recipient", n)
 	}
 	hal := mp.To("hal@example.com")
-	if len(hal) != 1 || !strings.Contains(hal[0].Text, "UK users") || strings.Contains(hal[0].Text, "Certain Dermatological") {
+	if len(hal) != 1 || !strings.Contains(hal[0].Text, "Switzerland GmbH") || strings.Contains(hal[0].Text, "Certain Dermatological") {
 		t.Errorf("Hal's digest: %+v", hal)
 	} else if !strings.Contains(hal[0].Text, "Mon 1 Jun 2026 05:00 – Mon 8 Jun 2026 08:00 (America/New_York)") {
 		t.Errorf("Hal's digest is not in New York time:\n%.300s", hal[0].Text)
@@ -147,7 +148,7 @@ sources:
 	// Week of 8 June: the terms change. On Monday 15 June the SMTP server
 	// is down: the run fails, saying why.
 	at("2026-06-10T10:00:00Z")
-	serveTerms("2025-07-28T18-17-16Z")
+	serveTerms("2025-06-25T06-16-50Z")
 	e.mustRun(exitOK, "check")
 	mp.Stop()
 	at("2026-06-15T09:00:00Z")
@@ -159,7 +160,7 @@ sources:
 	// Week of 15 June: the terms change again. The server is back on 22
 	// June: one digest covers both weeks.
 	at("2026-06-17T10:00:00Z")
-	serveTerms("2026-07-14T12-52-49Z")
+	serveTerms("2025-08-12T18-17-24Z")
 	e.mustRun(exitOK, "check")
 	mp.Restart()
 	at("2026-06-22T09:00:00Z")
@@ -254,7 +255,7 @@ func TestChangeCommittedAsTheWindowClosesIsInTheNextDigest(t *testing.T) {
 	serve := func(name string) {
 		srv.Handle("/privacy", replaytest.Document(otaFile(t, "Privacy Policy", name), uint64(len(name))))
 	}
-	serve("2026-05-20T12-57-53Z")
+	serve("2025-01-07T06-16-37Z")
 	outbox := filepath.Join(t.TempDir(), "outbox")
 	e := newEnv(t, fmt.Sprintf(`
 settings: {retries: 0, host_delay: 0s}
@@ -282,7 +283,7 @@ sources:
 	at("2026-06-08T07:59:50Z")
 	release := make(chan struct{})
 	hit := make(chan struct{}, 1)
-	next := replaytest.Document(otaFile(t, "Privacy Policy", "2026-05-31T00-55-08Z"), 7)
+	next := replaytest.Document(otaFile(t, "Privacy Policy", "2025-07-31T18-17-59Z"), 7)
 	srv.Handle("/privacy", func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case hit <- struct{}{}:

@@ -2,16 +2,19 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"tracker"
 
 	"tracker/internal/api"
 	"tracker/internal/daemon"
 	"tracker/internal/replaytest"
+	"tracker/internal/store"
 )
 
 // importedEnv is a database holding the whole TikTok history (128 files of
@@ -211,77 +214,6 @@ func TestImportSearch(t *testing.T) {
 	}
 }
 
-// The hand labels of real changes (testdata/tiktok-change-labels.tsv) hold
-// through the whole pipeline: extraction, diff and classification. A label
-// lists the topics the change speaks about: each must be found, in the
-// changed words or in the sentence around them, and no other topic may be
-// found in the changed words.
-func TestImportedChangesMatchHandLabels(t *testing.T) {
-	e := importedEnv(t)
-	var all []api.Change
-	e.runJSON(&all, "changes")
-	type key struct{ source, at string }
-	byKey := map[key]api.Change{}
-	for _, c := range all {
-		byKey[key{c.Source, *c.DetectedAt}] = c
-	}
-	f, err := os.Open(filepath.Join(replaytest.TestdataDir(), "tiktok-change-labels.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	checked := 0
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || strings.HasPrefix(line, "document\t") || line == "" {
-			continue
-		}
-		cols := strings.Split(line, "\t")
-		doc, newFile, labels := cols[0], cols[2], cols[3]
-		at, err := time.Parse("2006-01-02T15-04-05Z", newFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, found := byKey[key{"tiktok-" + strings.ToLower(strings.ReplaceAll(doc, " ", "-")), at.Format(time.RFC3339)}]
-		got, context := map[string]bool{}, map[string]bool{}
-		for _, m := range c.Topics {
-			if m.Context {
-				context[m.Topic] = true
-			} else {
-				got[m.Topic] = true
-			}
-		}
-		var want []string
-		if labels != "" {
-			want = strings.Split(labels, ",")
-		}
-		if !found {
-			// Only a change of links or Markdown alone gives the same text.
-			if len(want) > 0 {
-				t.Errorf("%s %s: labelled %v, but no change was recorded", doc, newFile, want)
-			}
-			continue
-		}
-		checked++
-		for _, w := range want {
-			if !got[w] && !context[w] {
-				t.Errorf("%s %s: labelled %s, classified %v (%s)", doc, newFile, w, c.Topics, cols[4])
-			}
-			delete(got, w)
-		}
-		for extra := range got {
-			t.Errorf("%s %s: classified %s, not labelled (%s); evidence %v", doc, newFile, extra, cols[4], c.Topics)
-		}
-		if len(want) == 0 && c.Importance == "major" {
-			t.Errorf("%s %s: no topic labelled, but importance major (+%d −%d)", doc, newFile, c.WordsAdded, c.WordsRemoved)
-		}
-	}
-	if checked < 10 {
-		t.Errorf("only %d labelled changes were checked", checked)
-	}
-}
-
 func TestImportIsIdempotent(t *testing.T) {
 	src := filepath.Join(replaytest.OTADir(), "TikTok", "Terms of Service")
 	files, err := filepath.Glob(filepath.Join(src, "*.md"))
@@ -439,5 +371,42 @@ func TestDiffOfTheFirstVersion(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("diff --format html lacks %q:\n%.3000s", want, page)
 		}
+	}
+}
+
+// After an upgrade, the changes stored by an older classification are read
+// again by `rebuild --changes`: a banner toggling that an older version
+// called a major privacy change becomes the cosmetic chrome it is.
+func TestRebuildChanges(t *testing.T) {
+	e := importedEnv(t)
+	ctx := context.Background()
+	db, err := store.Open(ctx, e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var now []api.Change
+	e.runJSON(&now, "changes", "--source", "tiktok-privacy-policy", "--since", "2026-05-20", "--until", "2026-05-21")
+	if len(now) == 0 || now[0].Importance != tracker.Cosmetic || now[0].Artefact != "chrome" {
+		db.Close()
+		t.Fatalf("the banner toggling, as imported: %+v", now)
+	}
+	// As an older tracker stored it.
+	old := tracker.Change{SourceID: now[0].Source, FromSeq: now[0].FromSeq, ToSeq: now[0].ToSeq, Importance: tracker.Major,
+		Topics: []tracker.TopicMatch{{Topic: "privacy", Evidence: []string{"Privacy Policy"}}}, Summary: now[0].Summary}
+	if err := db.UpdateMeaning(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out := e.mustRun(exitOK, "rebuild", "--changes", "--source", "tiktok-privacy-policy")
+	if !strings.Contains(out, "changes read again, 1 of them classified differently now") {
+		t.Errorf("rebuild --changes: %s", out)
+	}
+	var again []api.Change
+	e.runJSON(&again, "changes", "--source", "tiktok-privacy-policy", "--since", "2026-05-20", "--until", "2026-05-21")
+	if again[0].Importance != tracker.Cosmetic || again[0].Artefact != "chrome" || again[0].Reason == "" || len(again[0].Topics) != 0 {
+		t.Errorf("read again: %+v", again[0])
+	}
+	if code, _, _ := e.run("rebuild", "--changes", "--index"); code != exitUsage {
+		t.Errorf("--changes with --index: exit %d, want %d", code, exitUsage)
 	}
 }

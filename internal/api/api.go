@@ -169,6 +169,15 @@ type Change struct {
 	WordsRemoved int                  `json:"words_removed"`
 	Topics       []tracker.TopicMatch `json:"topics"`
 	Summary      string               `json:"summary"`
+	// Reason says in a sentence what the change does.
+	Reason string `json:"reason"`
+	// Artefact says why a cosmetic change tells nothing new: format,
+	// date, chrome, language, region, capture or mixed ("" for a change of
+	// substance); CaptureArtefact is true when it is a fault of the page
+	// tracker was served (another language or region, a broken capture),
+	// not of the document.
+	Artefact        string `json:"artefact"`
+	CaptureArtefact bool   `json:"capture_artefact"`
 }
 
 // NewChange describes a stored change.
@@ -176,7 +185,8 @@ func NewChange(c tracker.Change) Change {
 	return Change{
 		Source: c.SourceID, FromSeq: c.FromSeq, ToSeq: c.ToSeq, DetectedAt: Time(c.DetectedAt), Importance: c.Importance,
 		Technical: c.Technical, SameAs: intOrNull(c.SameAs), WordsAdded: c.WordsAdded, WordsRemoved: c.WordsRemoved,
-		Topics: nonNil(c.Topics), Summary: c.Summary,
+		Topics: nonNil(c.Topics), Summary: c.Summary, Reason: c.Reason, Artefact: c.Artefact,
+		CaptureArtefact: changes.IsCaptureArtefact(c.Artefact),
 	}
 }
 
@@ -200,6 +210,10 @@ type Diff struct {
 	Summary      string               `json:"summary"`
 	Hunks        []diff.Hunk          `json:"hunks"`
 	Approximate  bool                 `json:"approximate"`
+	// Reason, Artefact and CaptureArtefact are as in Change.
+	Reason          string `json:"reason"`
+	Artefact        string `json:"artefact"`
+	CaptureArtefact bool   `json:"capture_artefact"`
 }
 
 // NewDiff describes the change from version from to version to.
@@ -210,6 +224,7 @@ func NewDiff(from, to tracker.Version, ch changes.Analysis) Diff {
 		Importance: ch.Importance,
 		Cosmetic:   ch.Diff.Cosmetic, WordsAdded: ch.Diff.WordsAdded, WordsRemoved: ch.Diff.WordsRemoved,
 		Topics: nonNil(ch.Topics), Summary: ch.Diff.Summary(), Hunks: ch.Diff.Hunks, Approximate: ch.Diff.Approximate,
+		Reason: ch.Reason, Artefact: ch.Artefact, CaptureArtefact: changes.IsCaptureArtefact(ch.Artefact),
 	}
 }
 

@@ -2,6 +2,7 @@ package changes
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -27,6 +28,10 @@ type Document struct {
 	// comes back, or goes again, comes and goes: page chrome, not text.
 	// nil when the history is unknown.
 	History func(paragraph string) int
+	// Elsewhere tells whether another document of the same site holds a
+	// paragraph: a banner or a picker the site puts on its every page is
+	// page chrome, not this document's text. nil when unknown.
+	Elsewhere func(paragraph string) bool
 }
 
 // Context is what Analyze needs besides the two texts.
@@ -127,10 +132,14 @@ func classify(ps []*Passage, oldText, newText string, doc Document) (artefact st
 	docLang := language(newText)
 	superseded := supersededCopy(ps, newText)
 	for _, p := range ps {
+		p.paras = newParas
+		if p.Kind == diff.KindRemoved {
+			p.paras = oldParas
+		}
 		if p.Artefact != "" {
 			continue
 		}
-		p.Artefact = passageArtefact(p, doc, headings, docLang, edge, superseded)
+		p.Artefact, p.why = passageArtefact(p, doc, headings, docLang, edge, superseded)
 	}
 	// A heading over nothing but chrome is the chrome's own ("Additional
 	// languages" over a language picker).
@@ -146,18 +155,69 @@ func classify(ps []*Passage, oldText, newText string, doc Document) (artefact st
 			}
 		}
 		if under > 0 && chrome {
-			p.Artefact = ArtefactChrome
+			p.Artefact, p.why = ArtefactChrome, "the heading of page furniture"
 		}
 	}
-	if alternates(ps, doc) {
+	if alternates(ps, oldText, doc) || sameDateVariant(ps, oldParas, newParas) {
 		for _, p := range ps {
-			if p.Artefact == "" {
+			if p.Artefact == "" || p.why == comesAndGoes {
 				p.Artefact = ArtefactRegion
 			}
 		}
 		return ""
 	}
+	if returnsWithOthers(ps, doc) {
+		for _, p := range ps {
+			if p.why == comesAndGoes {
+				p.Artefact, p.why = "", ""
+			}
+		}
+	}
 	return ""
+}
+
+// sameDateVariant reports whether the page serves another region's
+// variant of the same edition: the edition's date stands unchanged in both
+// versions, and what changes trades one region, entity or currency for
+// another, or is whole sections named for a region. A new edition moves
+// its date; a variant keeps it.
+func sameDateVariant(ps []*Passage, oldParas, newParas []text.Paragraph) bool {
+	dates := func(paras []text.Paragraph) map[string]bool {
+		out := map[string]bool{}
+		for _, p := range paras {
+			if t := strings.TrimSpace(p.Text); dateLine(t) {
+				out[folded(t)] = true
+			}
+		}
+		return out
+	}
+	o, n := dates(oldParas), dates(newParas)
+	if len(o) == 0 || !maps.Equal(o, n) {
+		return false
+	}
+	for _, p := range ps {
+		if p.Artefact == ArtefactDate {
+			return false
+		}
+	}
+	return regionSwapBy(ps, place)
+}
+
+// returnsWithOthers reports whether an edited paragraph, too, goes back to
+// words the page held before: the page went back to a copy it served
+// (a stale one, or the one before a stale one), and a paragraph that
+// comes back with it is part of that copy, read as a change, not as a
+// notice that comes and goes on its own.
+func returnsWithOthers(ps []*Passage, doc Document) bool {
+	if doc.History == nil {
+		return false
+	}
+	for _, p := range ps {
+		if p.Artefact == "" && p.Kind == diff.KindChanged && doc.History(strings.TrimSpace(p.new)) >= 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // alternates reports whether every passage of substance only swaps back
@@ -165,9 +225,12 @@ func classify(ps []*Passage, oldText, newText string, doc Document) (artefact st
 // what comes was there before. The page alternates between variants it
 // serves (another region's, a stale copy), which is no change of the
 // document.
-func alternates(ps []*Passage, doc Document) bool {
+func alternates(ps []*Passage, oldText string, doc Document) bool {
 	if doc.History == nil {
 		return false
+	}
+	if returns(ps, oldText, doc) {
+		return true
 	}
 	n := 0
 	for _, p := range ps {
@@ -182,72 +245,165 @@ func alternates(ps []*Passage, doc Document) bool {
 			return false
 		}
 	}
-	return n > 0
+	return n > 0 && regionSwap(ps)
 }
 
+// returns reports whether the page went back to another region's variant
+// it served before: nearly all that the new version says differently from
+// the old one, it had said in whole paragraphs before, that is a variant's
+// worth of text, not a sentence, and where a sentence changes, it names
+// another region, entity or currency. What it leaves is then the other
+// variant, held once (a flip back) or more. A stale copy of the document
+// that comes back is not this: what it brings back is read as a change,
+// as a reader of the two captures would.
+func returns(ps []*Passage, oldText string, doc Document) bool {
+	// A paragraph the old version holds too is a second copy (an announced
+	// version beside the current one), not a return.
+	inOld := map[string]bool{}
+	for _, p := range text.Paragraphs(oldText) {
+		inOld[strings.TrimSpace(p.Text)] = true
+	}
+	newWords, held := 0, 0
+	for _, p := range ps {
+		if p.Artefact != "" && p.why != comesAndGoes || p.Kind == diff.KindRemoved {
+			continue
+		}
+		w := text.Words(p.new)
+		newWords += w
+		if t := strings.TrimSpace(p.new); !inOld[t] && doc.History(t) >= 1 {
+			held += w
+		}
+	}
+	return newWords >= returnWords && float64(held) >= returnShare*float64(newWords) && regionSwap(ps)
+}
+
+// regionSwap reports whether the change trades one region's text for
+// another's: an edited sentence names another region, legal entity or
+// currency ("Google Ireland Limited" for "Google LLC", "the European
+// Economic Area" for "the United Kingdom"), or most of what comes or goes
+// sits in sections named for a region ("European requirements").
+func regionSwap(ps []*Passage) bool { return regionSwapBy(ps, region) }
+
+// regionSwapBy is regionSwap with the names re finds.
+func regionSwapBy(ps []*Passage, re *regexp.Regexp) bool {
+	whole, regional := 0, 0
+	for _, p := range ps {
+		if p.Artefact != "" {
+			continue
+		}
+		switch p.Kind {
+		case diff.KindChanged:
+			o := regionsIn(re, strings.Join(p.changedOld, " "))
+			n := regionsIn(re, strings.Join(p.changedNew, " "))
+			if len(o) > 0 && len(n) > 0 && !slices.Equal(o, n) {
+				return true
+			}
+		case diff.KindAdded, diff.KindRemoved:
+			whole += p.Words
+			if len(regionsIn(re, p.Section)) > 0 {
+				regional += p.Words
+			}
+		}
+	}
+	return whole > 0 && 2*regional >= whole
+}
+
+// regionsIn are the regions, entities and currencies a text names, sorted
+// and folded.
+func regionsIn(re *regexp.Regexp, s string) []string {
+	var out []string
+	for _, m := range re.FindAllString(s, -1) {
+		out = append(out, strings.ToLower(m))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// region finds a region, a legal form of a company or a currency.
+var region = regexp.MustCompile(`\b(European\s+Economic\s+Area|EEA|European\s+Union|EU|United\s+Kingdom|UK|Switzerland|United\s+States|USA?|Canada|Australia|New\s+Zealand|India|Japan|Korea|Brazil|Singapore|Ireland|Delaware|California|Limited|Ltd|LLC|Inc|GmbH|S\.A|B\.V|Pte|EUR|USD|GBP|AUD|CAD|INR)\b|[€£]`)
+
+// place finds the regions and currencies of region, without the forms of
+// companies: "WhatsApp Inc." becoming "WhatsApp LLC" renames a company,
+// "Google LLC" becoming "Google Ireland Limited" names another region's.
+var place = regexp.MustCompile(`\b(European\s+Economic\s+Area|EEA|European\s+Union|EU|United\s+Kingdom|UK|Switzerland|United\s+States|USA?|Canada|Australia|New\s+Zealand|India|Japan|Korea|Brazil|Singapore|Ireland|Delaware|California|EUR|USD|GBP|AUD|CAD|INR)\b|[€£]`)
+
 // passageArtefact says why one passage tells nothing new, or "".
-func passageArtefact(p *Passage, doc Document, headings map[string]bool, docLang string, edge func(int, []text.Paragraph) bool, superseded bool) string {
+func passageArtefact(p *Passage, doc Document, headings map[string]bool, docLang string, edge func(int, []text.Paragraph) bool, superseded bool) (artefact, why string) {
 	switch p.Kind {
 	case diff.KindChanged, diff.KindMoved:
 		if sameText(p.old, p.new) || sameWordsReordered(p.old, p.new) {
-			return ArtefactFormat
+			return ArtefactFormat, ""
 		}
 		if isMarkup(p.old) && isMarkup(p.new) {
-			return ArtefactChrome
+			return ArtefactChrome, "markup captured with the text"
 		}
 		if (dateLine(p.old) || dateLine(p.new)) && onlyDates(append(slices.Clone(p.changedOld), p.changedNew...)) {
-			return ArtefactDate
+			return ArtefactDate, ""
 		}
 		if dateLine(p.old) && dateLine(p.new) && text.Words(p.old) <= 12 && text.Words(p.new) <= 12 {
-			return ArtefactDate
+			return ArtefactDate, ""
 		}
-		if isLanguagePicker(p.old) && isLanguagePicker(p.new) || isBanner(p.old) && isBanner(p.new) ||
-			isTitleLine(p.old, doc.Name) && isTitleLine(p.new, doc.Name) {
-			return ArtefactChrome
+		switch {
+		case isLanguagePicker(p.old) && isLanguagePicker(p.new):
+			return ArtefactChrome, "a language picker"
+		case isBanner(p.old) && isBanner(p.new):
+			return ArtefactChrome, "a banner announcing an update"
+		case isTitleLine(p.old, doc.Name) && isTitleLine(p.new, doc.Name):
+			return ArtefactChrome, "the page's title line"
 		}
 		// A label in another language than the document's.
 		if docLang != "" {
 			changed := strings.Join(append(slices.Clone(p.changedOld), p.changedNew...), " ")
 			if l := language(changed + " " + changed + " " + changed); l != "" && l != docLang && text.Words(changed) <= 12 {
-				return ArtefactLanguage
+				return ArtefactLanguage, ""
 			}
 			if scriptDiffers(changed, docLang) {
-				return ArtefactLanguage
+				return ArtefactLanguage, ""
 			}
 		}
-		return ""
+		return "", ""
 	}
 	t := p.text()
 	switch {
 	case strings.TrimSpace(t) == "" || !strings.ContainsFunc(t, unicode.IsLetter):
-		return ArtefactFormat // a blank, a number or a rule: no words
+		return ArtefactFormat, "" // a blank, a number or a rule: no words
 	case dateLine(t):
-		return ArtefactDate
+		return ArtefactDate, ""
 	case isLanguagePicker(t):
-		return ArtefactChrome
-	case isWidget(t), isMarkup(t):
-		return ArtefactChrome
+		return ArtefactChrome, "a language picker"
+	case isWidget(t):
+		return ArtefactChrome, "a widget's label"
+	case isMarkup(t):
+		return ArtefactChrome, "markup captured with the text"
 	case isBanner(t):
-		return ArtefactChrome
+		return ArtefactChrome, "a banner announcing an update"
 	case headings[navLabel(t)] && !p.heading:
-		return ArtefactChrome // a table of contents lists the headings
+		return ArtefactChrome, "a table of contents" // it lists the headings
 	case isTitleLine(t, doc.Name) && (p.heading || text.Words(t) <= 6):
-		return ArtefactChrome
+		return ArtefactChrome, "the page's title line"
 	case superseded && p.Kind == diff.KindRemoved:
-		return ArtefactChrome
+		return ArtefactChrome, "the superseded copy of the document shown beside the new one"
+	case doc.Elsewhere != nil && !p.heading && text.Words(t) <= 60 && edge(p.line(), p.paras) && doc.Elsewhere(t):
+		return ArtefactChrome, "a paragraph the site shows on its other pages too"
 	case scriptDiffers(t, docLang):
-		return ArtefactLanguage
+		return ArtefactLanguage, ""
 	}
 	if doc.History != nil && text.Words(t) <= 80 {
 		runs := doc.History(t)
 		// Back after an absence, or gone again after coming once: it comes
 		// and goes with the captures.
-		if p.Kind == diff.KindAdded && runs >= 1 || p.Kind == diff.KindRemoved && runs >= 2 {
-			return ArtefactChrome
+		// A notice sits at the top or the bottom of the page; in the
+		// body, only a paragraph seen to toggle more than once is one.
+		atEdge := edge(p.line(), p.paras)
+		if p.Kind == diff.KindAdded && runs >= 1 && (atEdge || runs >= 2) || p.Kind == diff.KindRemoved && runs >= 2 && (atEdge || runs >= 3) {
+			return ArtefactChrome, comesAndGoes
 		}
 	}
-	return ""
+	return "", ""
 }
+
+// comesAndGoes is why a paragraph back after an absence is chrome.
+const comesAndGoes = "a paragraph that comes and goes between captures"
 
 // sameText reports whether two paragraphs say the same: the same words
 // once folded, and the same e-mail addresses unless one hides its address.
@@ -505,7 +661,7 @@ func decide(c *Analysis, ps []*Passage, tax *topics.Taxonomy, subject []string) 
 func turns(p *Passage) bool {
 	switch p.Kind {
 	case diff.KindChanged, diff.KindMoved:
-		if p.Words > 16 {
+		if p.Words > 16 || sameTurningWords(p.changedOld, p.changedNew) {
 			return false
 		}
 		for _, f := range p.fragments() {
@@ -522,6 +678,25 @@ func turns(p *Passage) bool {
 	return rule.MatchString(t) || turnsMeaning(topics.Fragment{Text: t, Changed: [][2]int{{0, len(t)}}}) && measure.MatchString(t)
 }
 
+// sameTurningWords reports whether an edit keeps the words that could turn
+// a clause, and its numbers: "the section below" becoming "below this
+// table" moves a word, it turns nothing.
+func sameTurningWords(old, new []string) bool {
+	bag := func(parts []string) map[string]int {
+		out := map[string]int{}
+		for _, s := range parts {
+			for _, w := range wordsOf(s) {
+				w = strings.ToLower(w)
+				if turning[w] || strings.HasSuffix(w, "n't") || strings.ContainsFunc(w, unicode.IsDigit) {
+					out[w]++
+				}
+			}
+		}
+		return out
+	}
+	return maps.Equal(bag(old), bag(new))
+}
+
 // rule finds the words that make a sentence a rule rather than a
 // description.
 var rule = regexp.MustCompile(`(?i)\b(not|never|cannot|can['’]t|won['’]t|must|shall|required|requires?|prohibited|forbidden|only|no\s+longer|without\s+(your\s+)?(consent|permission|notice))\b`)
@@ -535,6 +710,13 @@ var (
 	rewriteShare    = 0.08
 	rewriteWords    = 0.05
 	rewriteStrength = 4
+)
+
+// A return to an earlier variant: at least this many words of new text,
+// this share of them in paragraphs the page held before,
+var (
+	returnWords = 100
+	returnShare = 0.85
 )
 
 // How many phrases of a topic other than the document's subject one passage
@@ -685,11 +867,17 @@ func reasonOf(p *Passage) string {
 	case ArtefactDate:
 		return "Only the document's date changed."
 	case ArtefactChrome:
-		return "Page furniture came or went (a banner, a language picker, a title or a widget), not the document's text."
+		why := p.why
+		if why == "" {
+			why = "page furniture"
+		}
+		return "Not the document's text: " + why + " came or went."
 	case ArtefactLanguage:
-		return "The page was served in another language: a capture artefact, not a change of the document."
+		return "Served in another language: a capture artefact, not a change of the document."
 	case ArtefactCapture:
 		return "The page was captured incomplete, or whole again after such a capture: not a change of the document."
+	case ArtefactRegion:
+		return "The page alternates between variants it served before (another region's, a stale copy): a capture artefact."
 	}
 	var about string
 	if len(p.Topics) > 0 {
@@ -699,21 +887,40 @@ func reasonOf(p *Passage) string {
 		}
 		about = " (" + strings.Join(ts, ", ") + ")"
 	}
-	quote := func(s string) string { return "“" + text.Summary(s, 90) + "”" }
+	quote := func(s string) string { return "“" + text.Summary(s, 80) + "”" }
+	short := func(ss []string) bool {
+		n := 0
+		for _, s := range ss {
+			n += text.Words(s)
+		}
+		return n > 0 && n <= 10
+	}
+	if p.heading && (p.Kind == diff.KindAdded || p.Kind == diff.KindRemoved) {
+		verb := map[string]string{diff.KindAdded: "Adds", diff.KindRemoved: "Removes"}[p.Kind]
+		return fmt.Sprintf("%s the section %s%s.", verb, quote(headingTitle(p.text())), about)
+	}
 	switch p.Kind {
 	case diff.KindAdded:
-		return "Adds" + where + about + ": " + quote(p.new)
+		if text.Words(p.new) <= 12 {
+			return fmt.Sprintf("Adds %s%s%s.", quote(p.new), where, about)
+		}
+		return fmt.Sprintf("Adds a paragraph%s%s.", where, about)
 	case diff.KindRemoved:
-		return "Removes" + where + about + ": " + quote(p.old)
+		if text.Words(p.old) <= 12 {
+			return fmt.Sprintf("Removes %s%s%s.", quote(p.old), where, about)
+		}
+		return fmt.Sprintf("Removes a paragraph%s%s.", where, about)
 	case diff.KindMoved:
-		return "Moves and edits a paragraph" + where + about + ": " + quote(p.new)
+		return fmt.Sprintf("Moves and edits a paragraph%s%s.", where, about)
 	}
 	del, ins := strings.Join(p.changedOld, " … "), strings.Join(p.changedNew, " … ")
 	switch {
-	case del != "" && ins != "":
+	case short(p.changedOld) && short(p.changedNew):
 		return fmt.Sprintf("Changes %s to %s%s%s.", quote(del), quote(ins), where, about)
-	case ins != "":
+	case ins != "" && del == "" && short(p.changedNew):
 		return fmt.Sprintf("Adds %s%s%s.", quote(ins), where, about)
+	case del != "" && ins == "" && short(p.changedOld):
+		return fmt.Sprintf("Removes %s%s%s.", quote(del), where, about)
 	}
-	return fmt.Sprintf("Removes %s%s%s.", quote(del), where, about)
+	return fmt.Sprintf("Rewords a paragraph%s%s.", where, about)
 }

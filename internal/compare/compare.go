@@ -15,6 +15,7 @@ import (
 
 	"tracker"
 	"tracker/internal/changes"
+	"tracker/internal/record"
 	"tracker/internal/store"
 	"tracker/internal/topics"
 )
@@ -23,6 +24,9 @@ import (
 type Comparer struct {
 	DB       store.Store
 	Taxonomy *topics.Taxonomy
+	// Subject, when set, gives the subject topics a source declares, as
+	// the record stage classified its changes with them.
+	Subject func(sourceID string) []string
 }
 
 // Error is a reference that names no version: NotFound when it is well
@@ -132,7 +136,13 @@ func (c *Comparer) Compare(ctx context.Context, from, to tracker.Version) (chang
 	if err != nil {
 		return changes.Analysis{}, err
 	}
-	return changes.Analyze(old, new, c.Taxonomy), nil
+	// Read as the record stage read it: knowing the document's name,
+	// subject and which paragraphs its versions before from held.
+	doc := record.Document(ctx, c.DB, from.SourceID, from.Seq)
+	if c.Subject != nil {
+		doc.Subject = c.Subject(from.SourceID)
+	}
+	return changes.AnalyzeIn(old, new, changes.Context{Taxonomy: c.Taxonomy, Document: doc}), nil
 }
 
 // Change compares the two versions of a recorded change.

@@ -144,7 +144,12 @@ type Source struct {
 	// (by default the first page's) and is not fetched itself.
 	Pages []Page `yaml:"pages"`
 
-	// Feeds only. Include keeps the items that mention one of these words
+	// Topics, for a page, are the document's subject (a privacy policy's
+	// is privacy): every change of substance in it carries them, and other
+	// topics need more evidence; without them they are read from the
+	// document's name and title.
+	//
+	// For a feed, Include keeps the items that mention one of these words
 	// or phrases; Topics keeps those classified with one of these topics
 	// (with neither, every item is kept). Exclude then drops the items
 	// that mention one of its words or phrases.
@@ -601,8 +606,8 @@ func validate(cfg *Config) []Problem {
 		if src.Kind == KindFeed && (len(src.Select) > 0 || len(src.Remove) > 0) {
 			add(src.Line, "%s: select and remove apply to pages; for a feed use include, topics, exclude or enrich_select", where)
 		}
-		if src.Kind == KindPage && (len(src.Include)+len(src.Topics)+len(src.Exclude) > 0 || src.Enrich || len(src.EnrichSelect) > 0) {
-			add(src.Line, "%s: include, topics, exclude and enrich apply to feeds", where)
+		if src.Kind == KindPage && (len(src.Include)+len(src.Exclude) > 0 || src.Enrich || len(src.EnrichSelect) > 0) {
+			add(src.Line, "%s: include, exclude and enrich apply to feeds", where)
 		}
 		switch {
 		case src.Render != "" && src.Render != RenderBrowser:
@@ -643,4 +648,16 @@ func validate(cfg *Config) []Problem {
 	}
 	sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
 	return probs
+}
+
+// Subject returns the subject topics the page source id declares, nil
+// when it declares none or is not declared: see Source.Topics.
+func (c *Config) Subject(id string) []string {
+	if c == nil {
+		return nil
+	}
+	if s := c.Source(id); s != nil && s.Kind == KindPage && len(s.Topics) > 0 {
+		return s.Topics
+	}
+	return nil
 }

@@ -209,12 +209,22 @@ sources:
 // digest at once and checks the overdue page.
 func TestSchedulesAndDigests(t *testing.T) {
 	terms := replaytest.History(t, "Terms of Service")
+	// A real change of substance: the 2025 rewrite of the terms.
+	version := func(file string) []byte {
+		for _, c := range terms {
+			if strings.Contains(c.File, file) {
+				return c.Markdown
+			}
+		}
+		t.Fatalf("no version %s", file)
+		return nil
+	}
 	srv := replaytest.NewServer()
 	defer srv.Close()
 	start := time.Date(2026, 6, 6, 8, 0, 0, 0, time.UTC) // Saturday
 	clock := newManualClock(start)
 	page := &visits{clock: clock}
-	srv.Handle("/terms", page.record(replaytest.Document(terms[len(terms)-3].Markdown, 1)))
+	srv.Handle("/terms", page.record(replaytest.Document(version("2025-05-05T18-18-57Z"), 1)))
 	path, db, cfg := setup(t, fmt.Sprintf(scheduleConfig, srv.URL))
 	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
 	if err != nil {
@@ -223,7 +233,7 @@ func TestSchedulesAndDigests(t *testing.T) {
 	s := simulate(t, d, clock)
 	changedAt := start.Add(40 * hour) // Monday 00:00
 	s.until(changedAt)
-	srv.Handle("/terms", page.record(replaytest.Document(terms[len(terms)-2].Markdown, 2)))
+	srv.Handle("/terms", page.record(replaytest.Document(version("2025-06-25T06-16-50Z"), 2)))
 	stopped := start.Add(52 * hour) // Monday 12:00
 	s.until(stopped)
 	s.stop()

@@ -60,11 +60,23 @@ func (r *Result) Excerpts(opt ExcerptOptions) (ex []Excerpt, more int) {
 	return ex, len(r.Hunks) - n
 }
 
+// ExcerptOf is the excerpt of block b of hunk h alone, for callers that
+// choose the passages to show themselves (by what they mean rather than
+// where they are).
+func (r *Result) ExcerptOf(h, b int, opt ExcerptOptions) Excerpt {
+	return hunkExcerpt(Hunk{Blocks: r.Hunks[h].Blocks[b : b+1]}, opt.withDefaults())
+}
+
 // ExcerptText renders the excerpts for plain-text mail, one line per hunk:
 // "Line 12: …ten words of context [-removed-]{+added+} ten words…", and
 // what does not fit counted on a last line.
 func (r *Result) ExcerptText(opt ExcerptOptions) string {
 	ex, more := r.Excerpts(opt)
+	return ExcerptsText(ex, more)
+}
+
+// ExcerptsText renders excerpts as ExcerptText does.
+func ExcerptsText(ex []Excerpt, more int) string {
 	var b strings.Builder
 	for _, e := range ex {
 		b.WriteString(e.Label)

@@ -119,3 +119,10 @@ func paint(style TextStyle, color, s string) string {
 	}
 	return color + s + ansiReset
 }
+
+// PartsText writes parts as plain text, [-removed-]{+added+}.
+func PartsText(parts []Part) string {
+	var b strings.Builder
+	writeTextParts(&b, Plain, parts)
+	return b.String()
+}

@@ -18,6 +18,7 @@ import (
 
 	"tracker"
 	"tracker/internal/api"
+	"tracker/internal/changes"
 	"tracker/internal/compare"
 	"tracker/internal/config"
 	"tracker/internal/diff"
@@ -80,8 +81,16 @@ type ChangeEntry struct {
 	FromSeq    int
 	ToSeq      int
 	Summary    string
-	Topics     []Evidence
-	Excerpt    string
+	// Reason says in a sentence what the change does.
+	Reason string
+	Topics []Evidence
+	// Passages are the changed places shown, the weightiest first (those
+	// that carry the change's importance and topics), each with what it
+	// does; More counts those left out.
+	Passages []Passage
+	More     int
+	// Excerpt is Passages as plain text, a line per passage and its words.
+	Excerpt string
 	// ExcerptHTML is the excerpt as templates/excerpt.html.tmpl renders it:
 	// stored text escaped by html/template, with <del> and <ins>.
 	ExcerptHTML template.HTML
@@ -90,6 +99,16 @@ type ChangeEntry struct {
 	// document went back and forth.
 	Note string
 }
+
+// Passage is one changed place of a change as a digest shows it: where,
+// what it does, and the changed words in context.
+type Passage struct {
+	diff.Excerpt
+	Reason string
+}
+
+// passagesShown is how many passages of a change a digest shows.
+const passagesShown = 4
 
 // Evidence is a topic with the words that justify it.
 type Evidence struct {
@@ -186,10 +205,18 @@ func section(r *config.Recipient, ms []topics.Match) (topic string, ok bool) {
 	return "", len(r.Topics) == 0
 }
 
+// evidenceShown is how many phrases of a topic a digest quotes: enough to
+// judge, never a list to wade through.
+const evidenceShown = 3
+
 func (b *Builder) evidence(ms []topics.Match) []Evidence {
 	out := make([]Evidence, 0, len(ms))
 	for _, m := range ms {
-		out = append(out, Evidence{Topic: m.Topic, Name: b.topicName(m.Topic), Words: m.Evidence, Context: m.Context})
+		words := m.Evidence
+		if len(words) > evidenceShown {
+			words = words[:evidenceShown]
+		}
+		out = append(out, Evidence{Topic: m.Topic, Name: b.topicName(m.Topic), Words: words, Context: m.Context})
 	}
 	return out
 }
@@ -226,7 +253,8 @@ func (b *Builder) Build(ctx context.Context, r *config.Recipient, start, end tim
 	}
 	docs := map[string]bool{}
 	for _, group := range bySource(chs) {
-		for _, c := range collapse(group) {
+		for _, f := range changes.Fold(group) {
+			c := f.Change
 			if c.Importance.Rank() < r.MinImportance.Rank() {
 				d.Hidden++
 				continue
@@ -239,6 +267,9 @@ func (b *Builder) Build(ctx context.Context, r *config.Recipient, start, end tim
 			if err != nil {
 				return nil, err
 			}
+			if note := f.Note(); note != "" {
+				entry.Note = note + ", the last time on " + f.Last.DetectedAt.In(loc).Format("Mon 2 Jan 2006 15:04")
+			}
 			s := get(topic)
 			if n := len(s.Documents); n == 0 || s.Documents[n-1].SourceID != c.SourceID {
 				s.Documents = append(s.Documents, Document{SourceID: c.SourceID, Name: b.sourceName(c.SourceID)})
@@ -246,8 +277,8 @@ func (b *Builder) Build(ctx context.Context, r *config.Recipient, start, end tim
 			s.Documents[len(s.Documents)-1].Changes = append(s.Documents[len(s.Documents)-1].Changes, entry)
 			d.Changes++
 			docs[c.SourceID] = true
-			if topic != "" {
-				topicCount[topic]++
+			for _, m := range c.Topics {
+				topicCount[m.Topic]++
 			}
 		}
 	}
@@ -308,20 +339,29 @@ func headline(count map[string]int, b *Builder, d *Digest) string {
 	if d.Quiet {
 		return "nothing changed"
 	}
+	// How many changes per topic, a change counted under each of its
+	// topics: "3 changes (2 privacy, 1 consumer)", or for one change its
+	// topics, "1 change (consumer, moderation, minors, …)".
 	var parts []string
-	other := d.Changes
-	for _, t := range b.Taxonomy.Topics() {
-		if n := count[t.ID]; n > 0 && len(parts) < 3 {
-			parts = append(parts, plural(n, t.ID+" change", t.ID+" changes"))
-			other -= n
+	if d.Changes > 0 {
+		var ts []string
+		for _, t := range b.Taxonomy.Topics() {
+			if n := count[t.ID]; n > 0 {
+				if d.Changes == 1 {
+					ts = append(ts, t.ID)
+				} else {
+					ts = append(ts, fmt.Sprintf("%d %s", n, t.ID))
+				}
+			}
 		}
-	}
-	if other > 0 {
-		if len(parts) == 0 {
-			parts = append(parts, plural(other, "document change", "document changes"))
-		} else {
-			parts = append(parts, plural(other, "other change", "other changes"))
+		if len(ts) > 3 {
+			ts = append(ts[:3], "…")
 		}
+		s := plural(d.Changes, "change", "changes")
+		if len(ts) > 0 {
+			s += " (" + strings.Join(ts, ", ") + ")"
+		}
+		parts = append(parts, s)
 	}
 	if d.Items > 0 || len(parts) == 0 {
 		parts = append(parts, plural(d.Items, "regulator item", "regulator items"))
@@ -352,6 +392,9 @@ func (b *Builder) change(ctx context.Context, c tracker.Change, loc *time.Locati
 	}
 	e.When = c.DetectedAt.In(loc).Format("Mon 2 Jan 2006 15:04")
 	e.Importance, e.Summary, e.Topics = c.Importance, c.Summary, b.evidence(c.Topics)
+	if c.Reason != "" {
+		e.Reason = c.Reason
+	}
 	if baseURL != "" {
 		e.DiffURL = links.DiffURL(baseURL, c.SourceID, c.FromSeq, c.ToSeq)
 	}
@@ -361,21 +404,41 @@ func (b *Builder) change(ctx context.Context, c tracker.Change, loc *time.Locati
 	return e, nil
 }
 
-// excerpt compares the two versions of a change.
+// excerpt compares the two versions of a change and picks the passages
+// to show: by weight, not by place, so a rewrite's first lines (a date, a
+// full stop) never hide what carries it.
 func (b *Builder) excerpt(ctx context.Context, c tracker.Change) (ChangeEntry, error) {
-	cmp := compare.Comparer{DB: b.DB, Taxonomy: b.Taxonomy}
+	cmp := compare.Comparer{DB: b.DB, Taxonomy: b.Taxonomy, Subject: b.Config.Subject}
 	_, _, a, err := cmp.Change(ctx, c)
 	if err != nil {
 		return ChangeEntry{}, err
 	}
-	dr := a.Diff
-	opt := diff.ExcerptOptions{Hunks: 4}
-	ex, more := dr.Excerpts(opt)
-	html, err := renderExcerptHTML(ex, more)
+	opt := diff.ExcerptOptions{}
+	e := ChangeEntry{FromSeq: c.FromSeq, ToSeq: c.ToSeq, Reason: a.Reason}
+	places := a.Places()
+	var tb strings.Builder
+	for i, p := range a.Passages {
+		// Layout and chrome are shown only when nothing else changed.
+		if len(e.Passages) == passagesShown || p.Artefact != "" && a.Passages[0].Artefact == "" {
+			if p.Artefact == "" || a.Passages[0].Artefact != "" {
+				e.More++
+			}
+			continue
+		}
+		ps := Passage{Excerpt: a.Diff.ExcerptOf(places[i].Hunk, places[i].Block, opt), Reason: p.Reason}
+		e.Passages = append(e.Passages, ps)
+		fmt.Fprintf(&tb, "%s — %s\n  %s\n", ps.Label, ps.Reason, diff.PartsText(ps.Parts))
+	}
+	if e.More > 0 {
+		fmt.Fprintf(&tb, "(%s not shown)\n", plural(e.More, "more passage", "more passages"))
+	}
+	e.Excerpt = tb.String()
+	html, err := renderExcerptHTML(e.Passages, e.More)
 	if err != nil {
 		return ChangeEntry{}, err
 	}
-	return ChangeEntry{FromSeq: c.FromSeq, ToSeq: c.ToSeq, Excerpt: dr.ExcerptText(opt), ExcerptHTML: html}, nil
+	e.ExcerptHTML = html
+	return e, nil
 }
 
 // bySource splits changes by source, each oldest first, sources in the order
@@ -391,55 +454,6 @@ func bySource(chs []tracker.Change) [][]tracker.Change {
 			out = append(out, nil)
 		}
 		out[i] = append(out[i], c)
-	}
-	return out
-}
-
-// collapse folds a document going back and forth between texts it already
-// had into one change: the first, with a note saying how often it alternated,
-// as important as the most important of its switches.
-// A compliance officer needs to know it flip-flops, not to read it ten times.
-func collapse(chs []tracker.Change) []tracker.Change {
-	var out []tracker.Change
-	for i := 0; i < len(chs); i++ {
-		c := chs[i]
-		j := i + 1
-		for j < len(chs) && chs[j].SameAs > 0 && chs[j].FromSeq == chs[j-1].ToSeq {
-			j++
-		}
-		if j-i >= 3 {
-			last := chs[j-1]
-			c.Summary = fmt.Sprintf("%s; then went back and forth %d more times, now at version %d (%s)",
-				c.Summary, j-i-1, last.ToSeq, last.DetectedAt.UTC().Format("2006-01-02 15:04 UTC"))
-			c.Topics = mergeTopics(chs[i:j])
-			for _, f := range chs[i+1 : j] { // the run weighs what its weightiest switch does
-				if f.Importance.Rank() > c.Importance.Rank() {
-					c.Importance = f.Importance
-				}
-			}
-			out = append(out, c)
-			i = j - 1
-			continue
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-func mergeTopics(chs []tracker.Change) []topics.Match {
-	var out []topics.Match
-	seen := map[string]int{}
-	for _, c := range chs {
-		for _, m := range c.Topics {
-			if i, ok := seen[m.Topic]; ok {
-				if out[i].Context && !m.Context {
-					out[i] = m
-				}
-				continue
-			}
-			seen[m.Topic] = len(out)
-			out = append(out, m)
-		}
 	}
 	return out
 }

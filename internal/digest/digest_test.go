@@ -23,8 +23,8 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // monday is the end of the digest window of the golden files: the week of
-// 20 July 2026, when TikTok's terms and privacy policy flip-flopped.
-var monday = time.Date(2026, 7, 27, 8, 0, 0, 0, time.UTC)
+// 23 June 2025, when TikTok rewrote its terms of service.
+var monday = time.Date(2025, 6, 30, 8, 0, 0, 0, time.UTC)
 
 const testConfig = `
 mail:
@@ -36,7 +36,7 @@ recipients:
     time_zone: Europe/Paris
   - name: Grace Hopper
     address: grace@example.com
-    topics: [ip]
+    topics: [ai]
     skip_empty: true
 sources:
   - {id: tiktok-terms-of-service, name: TikTok Terms of Service (EEA), kind: page, url: 'https://www.tiktok.com/legal/page/eea/terms-of-service/en', select: article}
@@ -145,29 +145,45 @@ func TestGoldenDigest(t *testing.T) {
 	golden(t, "digest.txt", "Subject: "+out.Subject+"\n\n"+out.Text)
 	golden(t, "digest.html", out.HTML)
 
-	if out.Subject != "TikTok terms: 2 privacy changes, 2 other changes, 3 regulator items — week of 2026-07-20" {
+	if out.Subject != "TikTok terms: 1 change (consumer, ip, minors, …), 3 regulator items — week of 2025-06-23" {
 		t.Errorf("subject %q", out.Subject)
 	}
-	// That week the terms took in stray CSS and dropped it again (minor,
-	// no topic) and the privacy policy added and removed its UK paragraph.
-	if d.Changes != 4 || d.DocumentsChanged != 2 || d.Items != 3 {
+	// That week the terms were rewritten: one major change of many topics.
+	if d.Changes != 1 || d.DocumentsChanged != 1 || d.Items != 3 {
 		t.Errorf("%d changes of %d documents, %d items", d.Changes, d.DocumentsChanged, d.Items)
 	}
 	for _, want := range []string{
-		"Line 2: {+We are changing how we show ads to UK users.",
-		"Old line 2: [-We are changing how we show ads to UK users.",
-		"(back to the text of version 22)",
-		"Why: Privacy and data protection: \"Privacy Policy\"",
-		"Full diff: https://tracker.example.com/sources/tiktok-privacy-policy/diff?from=58&to=59",
-		"== SOURCE HEALTH ==", "FTC press releases: failing since Sat 25 Jul 10:00 (1 failed check), still failing",
+		"major, version 15 → 16",
+		"Full diff: https://tracker.example.com/sources/tiktok-terms-of-service/diff?from=15&to=16",
+		"== SOURCE HEALTH ==", "FTC press releases: failing since Sat 28 Jun 10:00 (1 failed check), still failing",
 		"== CONSUMER PROTECTION ==", "FTC Sues Company Over Unlawful Subscription Practices",
 	} {
 		if !strings.Contains(out.Text, want) {
 			t.Errorf("text lacks %q", want)
 		}
 	}
+	// The rewrite's passages come by weight, each with what it does: not
+	// the first lines of the document (its date, a title), but what
+	// carries the change.
+	var entry ChangeEntry
+	for _, s := range d.Sections {
+		for _, doc := range s.Documents {
+			entry = doc.Changes[0]
+		}
+	}
+	if len(entry.Passages) != passagesShown || entry.More == 0 || entry.Reason == "" {
+		t.Fatalf("the rewrite shows %d passages (%d more), reason %q", len(entry.Passages), entry.More, entry.Reason)
+	}
+	for _, p := range entry.Passages {
+		if p.Reason == "" || p.Cosmetic || strings.Contains(p.Reason, "Only the") || strings.Contains(p.Reason, "Not the document's text") {
+			t.Errorf("shown passage %s: %q, a cosmetic one before what carries the change", p.Label, p.Reason)
+		}
+	}
+	if !strings.Contains(out.Text, entry.Passages[0].Label+" — "+entry.Passages[0].Reason) {
+		t.Errorf("the text does not lead with the weightiest passage and its reason")
+	}
 	// Dates are in the recipient's time zone.
-	if !strings.Contains(out.Text, "Mon 20 Jul 2026 10:00 – Mon 27 Jul 2026 10:00 (Europe/Paris)") {
+	if !strings.Contains(out.Text, "Mon 23 Jun 2025 10:00 – Mon 30 Jun 2025 10:00 (Europe/Paris)") {
 		t.Errorf("period not in Paris time:\n%.300s", out.Text)
 	}
 }
@@ -210,9 +226,9 @@ func TestTopicsOfARecipient(t *testing.T) {
 	cfg, db := fixture(t)
 	d, out := render(t, cfg, db, "grace@example.com")
 	if !d.Quiet || d.Changes != 0 || d.Items != 0 {
-		t.Errorf("an ip-only recipient got %d changes and %d items that week", d.Changes, d.Items)
+		t.Errorf("an ai-only recipient got %d changes and %d items that week", d.Changes, d.Items)
 	}
-	if !strings.Contains(out.Subject, "nothing changed") || !strings.Contains(out.Text, "Nothing changed this week in ip") {
+	if !strings.Contains(out.Subject, "nothing changed") || !strings.Contains(out.Text, "Nothing changed this week in ai") {
 		t.Errorf("quiet digest: %q\n%s", out.Subject, out.Text)
 	}
 }
@@ -238,12 +254,19 @@ func TestTemplatesCanBeReplaced(t *testing.T) {
 	}
 }
 
-// A document flip-flopping all week is shown once, saying so.
+// A document flip-flopping all week is shown once, saying so, to a
+// recipient who reads cosmetic changes too; the others read nothing of it,
+// a banner coming and going being no change of the document.
 func TestFlipFlopsAreFolded(t *testing.T) {
 	cfg, db := fixture(t)
 	b := &Builder{DB: db, Config: cfg, Taxonomy: taxonomy(t, cfg)}
 	end := time.Date(2026, 6, 8, 8, 0, 0, 0, time.UTC)
-	d, err := b.Build(context.Background(), cfg.Recipient("ada@example.com"), end.Add(-7*24*time.Hour), end)
+	ada := *cfg.Recipient("ada@example.com")
+	if d, err := b.Build(context.Background(), &ada, end.Add(-7*24*time.Hour), end); err != nil || d.Changes != 0 || d.Hidden != 1 {
+		t.Fatalf("a recipient of minor and major changes: %d shown, %d hidden (%v); want the banner toggling, folded, hidden", d.Changes, d.Hidden, err)
+	}
+	ada.MinImportance = tracker.Cosmetic
+	d, err := b.Build(context.Background(), &ada, end.Add(-7*24*time.Hour), end)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,25 +279,7 @@ func TestFlipFlopsAreFolded(t *testing.T) {
 		}
 	}
 	// 1 June 08:00 – 8 June: the UK paragraph came and went five times.
-	if len(privacy) != 1 || !strings.Contains(privacy[0].Summary, "then went back and forth 4 more times, now at version 34") {
+	if len(privacy) != 1 || !strings.Contains(privacy[0].Note, "went back and forth 5 times between versions 29 and 34, now at the text of version 22") {
 		t.Errorf("privacy changes shown: %+v", privacy)
-	}
-}
-
-// A document that flip-flops is shown once, as important as its weightiest
-// switch: a cosmetic first edit must not hide the major switches after it
-// from a recipient who reads only minor and major changes.
-func TestCollapseKeepsTheWeightiestImportance(t *testing.T) {
-	at := time.Date(2026, 7, 20, 10, 0, 0, 0, time.UTC)
-	chs := []tracker.Change{
-		{SourceID: "pp", FromSeq: 1, ToSeq: 2, DetectedAt: at, Importance: "cosmetic", Summary: "punctuation"},
-		{SourceID: "pp", FromSeq: 2, ToSeq: 3, DetectedAt: at.Add(time.Hour), Importance: "major", SameAs: 1, Summary: "back"},
-		{SourceID: "pp", FromSeq: 3, ToSeq: 4, DetectedAt: at.Add(2 * time.Hour), Importance: "major", SameAs: 2, Summary: "forth"},
-		{SourceID: "pp", FromSeq: 4, ToSeq: 5, DetectedAt: at.Add(3 * time.Hour), Importance: "minor", Summary: "a new clause"},
-	}
-	got := collapse(chs)
-	if len(got) != 2 || got[0].Importance != "major" || !strings.Contains(got[0].Summary, "went back and forth 2 more times, now at version 4") ||
-		got[1].ToSeq != 5 || got[1].Importance != "minor" {
-		t.Errorf("collapse: %+v", got)
 	}
 }

@@ -10,7 +10,11 @@ import (
 func excerptOf(t *testing.T, r *diff.Result, opt diff.ExcerptOptions) string {
 	t.Helper()
 	ex, more := r.Excerpts(opt)
-	html, err := renderExcerptHTML(ex, more)
+	ps := make([]Passage, len(ex))
+	for i, e := range ex {
+		ps[i] = Passage{Excerpt: e}
+	}
+	html, err := renderExcerptHTML(ps, more)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +49,7 @@ func TestExcerptHTML(t *testing.T) {
 	for _, want := range []string{
 		`<span style="color:#6b6b6b;font-style:italic">(moved from line 9)</span> Moved paragraph`,
 		`One here<ins style="background:#fff3c4">.</ins></li>`,
-		`<li style="color:#6b6b6b;list-style:none">1 more change not shown</li>`,
+		`<li style="color:#6b6b6b;list-style:none">1 more passage not shown</li>`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("excerpt lacks %s:\n%s", want, got)

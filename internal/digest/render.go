@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	texttemplate "text/template"
-
-	"tracker/internal/diff"
 )
 
 //go:embed templates/*.tmpl
@@ -50,12 +48,12 @@ var funcs = map[string]any{
 // excerptHTML renders the excerpts of a change for the HTML part.
 var excerptHTML = htmltemplate.Must(htmltemplate.New(excerptFile).Funcs(funcs).ParseFS(builtin, "templates/"+excerptFile))
 
-func renderExcerptHTML(ex []diff.Excerpt, more int) (htmltemplate.HTML, error) {
+func renderExcerptHTML(ps []Passage, more int) (htmltemplate.HTML, error) {
 	var b strings.Builder
 	err := excerptHTML.Execute(&b, struct {
-		Excerpts []diff.Excerpt
+		Excerpts []Passage
 		More     int
-	}{ex, more})
+	}{ps, more})
 	if err != nil {
 		return "", fmt.Errorf("digest: excerpt: %w", err)
 	}

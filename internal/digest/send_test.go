@@ -34,8 +34,8 @@ func (f *fakeMailer) Send(ctx context.Context, m Message) (string, error) {
 	return "fake server", nil
 }
 
-// adaMonday is Monday 27 July 2026 08:00 in Paris, when Ada's digest is due.
-var adaMonday = time.Date(2026, 7, 27, 6, 0, 0, 0, time.UTC)
+// adaMonday is Monday 30 June 2025 08:00 in Paris, when Ada's digest is due.
+var adaMonday = time.Date(2025, 6, 30, 6, 0, 0, 0, time.UTC)
 
 func sender(t *testing.T, cfg *config.Config, db *store.DB, m Mailer, now *time.Time) *Sender {
 	t.Helper()
@@ -73,11 +73,11 @@ func TestSendExactlyOnce(t *testing.T) {
 		t.Errorf("window %v – %v", ada.Digest.WindowStart, ada.Digest.WindowEnd)
 	}
 	msg := m.sent[0]
-	if msg.To != "ada@example.com" || !strings.Contains(msg.Subject, "2 privacy changes") || !strings.HasPrefix(msg.MessageID, "digest.") ||
-		!strings.HasSuffix(msg.MessageID, "@example.com") || !strings.Contains(msg.HTML, "Privacy and data protection") {
+	if msg.To != "ada@example.com" || !strings.Contains(msg.Subject, "1 change (consumer, ip, minors, …)") || !strings.HasPrefix(msg.MessageID, "digest.") ||
+		!strings.HasSuffix(msg.MessageID, "@example.com") || !strings.Contains(msg.HTML, "Content moderation") {
 		t.Errorf("message %+v", msg.Subject)
 	}
-	// Grace follows ip only, opted out of empty digests: nothing to send,
+	// Grace follows ai only, opted out of empty digests: nothing to send,
 	// but her quiet week is recorded so the next window starts after it.
 	if g := outcome(t, out, "grace@example.com"); g.Skipped == "" || g.Digest.State != tracker.DigestSkipped {
 		t.Errorf("grace: %+v", g)
@@ -326,7 +326,7 @@ func TestNewRecipient(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := s.SendDue(context.Background(), []*config.Recipient{r})[0]
-	if !strings.Contains(o.Skipped, "the first digest covers from Mon 27 Jul 2026 03:00 UTC") {
+	if !strings.Contains(o.Skipped, "the first digest covers from Mon 30 Jun 2025 03:00 UTC") {
 		t.Errorf("new recipient: %q", o.Skipped)
 	}
 	now = now.Add(2 * time.Hour)

@@ -340,7 +340,7 @@ func (c *Checker) recordText(ctx context.Context, src *config.Source, rules stri
 		return c.confirm(ctx, src, at, val, cur, notice)
 	}
 	res, err := c.recorder().Record(ctx, record.Text{
-		SourceID: src.ID, Text: body, At: at, Now: c.now, Snapshot: snap,
+		SourceID: src.ID, Text: body, At: at, Now: c.now, Snapshot: snap, Subject: src.Topics,
 		Provenance: tracker.ProvenanceFetch, RulesHash: rules, Validators: val,
 	}, cur, "")
 	if err != nil {
@@ -407,7 +407,7 @@ func (c *Checker) rebuilt(ctx context.Context, src *config.Source, rules string,
 		return tracker.Version{}, c.DB.SetRulesHash(ctx, src.ID, cur.Seq, rules)
 	}
 	res, err := c.recorder().Record(ctx, record.Text{
-		SourceID: src.ID, Text: body, At: c.now(), SnapshotID: cur.SnapshotID,
+		SourceID: src.ID, Text: body, At: c.now(), SnapshotID: cur.SnapshotID, Subject: src.Topics,
 		Provenance: tracker.ProvenanceRebuild, Technical: true, RulesHash: rules,
 	}, cur, "")
 	if err != nil || !res.Added {

@@ -199,6 +199,9 @@ func diffMarkdown(src api.Source, from, to tracker.Version, ch changes.Analysis,
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s: version %d → version %d\n\n", md(displayName(src)), from.Seq, to.Seq)
 	fmt.Fprintf(&b, "- From: %s\n- To: %s\n- Importance: **%s**; %s\n", md(citation(src, from)), md(citation(src, to)), ch.Importance, ch.Diff.Summary())
+	if ch.Reason != "" {
+		fmt.Fprintf(&b, "- What it does: %s\n", md(ch.Reason))
+	}
 	for _, m := range ch.Topics {
 		note := ""
 		if m.Context {

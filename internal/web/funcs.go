@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"tracker/internal/changes"
 	"tracker/internal/diff"
 	"tracker/internal/links"
 	"tracker/internal/topics"
@@ -23,6 +24,7 @@ var funcs = template.FuncMap{
 	"diffURL":    func(id string, from, to int) string { return links.DiffURL("", id, from, to) },
 	"atURL":      func(id string, t time.Time) string { return links.AtURL("", id, t.UTC().Format("2006-01-02")) },
 	"evidence":   func(m topics.Match) string { return quoted(m.Evidence) },
+	"capture":    changes.IsCaptureArtefact,
 	"runs":       runsOf,
 	"number":     number,
 	"add":        func(a, b int) int { return a + b },

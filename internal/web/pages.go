@@ -195,6 +195,10 @@ type changeRow struct {
 	SourceName string
 	// Match is the topic the row is listed under, when listed by topic.
 	Match *topics.Match
+	// Note says what a folded run of flip-flops did, and LastSeq where it
+	// ended (the diff link then spans the run).
+	Note    string
+	LastSeq int
 }
 
 type topicGroup struct {
@@ -258,8 +262,9 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d.Recent = len(recent)
-	d.Groups = groupByTopic(recent, names, s.tax)
+	folded := changes.Fold(recent)
+	d.Recent = len(folded)
+	d.Groups = groupByTopic(folded, names, s.tax)
 	if len(recent) == 0 {
 		latest, err := s.db.LatestChanges(ctx, 10)
 		if err != nil {
@@ -276,17 +281,18 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) error {
 // groupByTopic lists changes under each topic they touch, the taxonomy's
 // topics first in its order, newest change first; changes touching no topic
 // come last.
-func groupByTopic(list []tracker.Change, names map[string]string, tax *topics.Taxonomy) []topicGroup {
+func groupByTopic(list []changes.Folded, names map[string]string, tax *topics.Taxonomy) []topicGroup {
 	byID := map[string]*topicGroup{}
 	var order []string
 	for _, t := range tax.Topics() {
 		order = append(order, t.ID)
 	}
 	other := &topicGroup{Name: "No legal topic"}
-	for _, c := range slices.Backward(list) {
+	for _, f := range slices.Backward(list) {
+		c := f.Change
 		add := func(g *topicGroup, m *topics.Match) {
 			if len(g.Changes) < perTopic {
-				g.Changes = append(g.Changes, changeRow{Change: c, SourceName: names[c.SourceID], Match: m})
+				g.Changes = append(g.Changes, changeRow{Change: c, SourceName: names[c.SourceID], Match: m, Note: f.Note(), LastSeq: f.Last.ToSeq})
 			} else {
 				g.More++
 			}
@@ -335,6 +341,9 @@ const versionsPerPage = 100
 type versionRow struct {
 	tracker.Version
 	Change *tracker.Change
+	// Run is a folded run of flip-flops ending at this version, whose
+	// other versions are not listed.
+	Run *changes.Folded
 }
 
 type sourceData struct {
@@ -378,12 +387,24 @@ func (s *server) sourcePage(w http.ResponseWriter, r *http.Request) error {
 		byTo[c.ToSeq] = &list[i]
 		if !c.Technical {
 			real = append(real, c)
-			if c.Importance == changes.Major {
-				d.Major++
+		}
+	}
+	// A document going back and forth counts, and shows, as one change.
+	runs := map[int]*changes.Folded{} // by the run's last version
+	hidden := map[int]bool{}          // versions inside a run
+	folded := changes.Fold(real)
+	for i, f := range folded {
+		if f.Importance == changes.Major {
+			d.Major++
+		}
+		if f.Switches > 1 {
+			runs[f.Last.ToSeq] = &folded[i]
+			for seq := f.ToSeq; seq < f.Last.ToSeq; seq++ {
+				hidden[seq] = true
 			}
 		}
 	}
-	d.Changes = len(real)
+	d.Changes = len(folded)
 	if len(real) > 0 {
 		d.Chart = activityChart(real, versions[0].FirstSeen, s.now(), id)
 	}
@@ -400,7 +421,10 @@ func (s *server) sourcePage(w http.ResponseWriter, r *http.Request) error {
 	end := len(versions) - (d.PageNum-1)*versionsPerPage
 	start := max(0, end-versionsPerPage)
 	for _, v := range slices.Backward(versions[start:end]) {
-		d.Versions = append(d.Versions, versionRow{Version: v, Change: byTo[v.Seq]})
+		if hidden[v.Seq] {
+			continue
+		}
+		d.Versions = append(d.Versions, versionRow{Version: v, Change: byTo[v.Seq], Run: runs[v.Seq]})
 	}
 	s.render(w, r, "source", http.StatusOK, d)
 	return nil

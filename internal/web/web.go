@@ -132,7 +132,7 @@ func newServer(o Options) *server {
 		}
 		s.tax = tax
 	}
-	s.cmp = &compare.Comparer{DB: s.db, Taxonomy: s.tax}
+	s.cmp = &compare.Comparer{DB: s.db, Taxonomy: s.tax, Subject: s.cfg.Subject}
 	s.pages = parsePages()
 	return s
 }
