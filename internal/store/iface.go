@@ -36,6 +36,7 @@ type Store interface {
 	ChangeTo(ctx context.Context, sourceID string, seq int) (tracker.Change, error)
 	LastChanges(ctx context.Context) (map[string]time.Time, error)
 	LatestChanges(ctx context.Context, n int) ([]tracker.Change, error)
+	UpdateMeaning(ctx context.Context, c tracker.Change) error
 
 	// Feed items.
 	ItemStates(ctx context.Context, sourceID string) (map[string]ItemState, error)
