@@ -50,24 +50,24 @@ type runner func(ctx context.Context, args []string) error
 
 func commands() []command {
 	return []command{
-		{name: "run", args: "[--listen ADDR] [--log-format text|json]", summary: "run the daemon: sources and digests on their schedules", setup: runCmd},
+		{name: "run", args: "[--listen ADDR] [--base-url URL] [--log-format text|json] [--log-level LEVEL]", summary: "run the daemon: sources and digests on their schedules", setup: runCmd},
 		{name: "check", args: "[--source ID]...", summary: "fetch the sources once and record what changed", setup: checkCmd},
 		{name: "sources", args: "[--json]", summary: "list the sources with their status", setup: sourcesCmd},
 		{name: "history", args: "ID [--json]", summary: "list the versions of a source, oldest first", setup: historyCmd},
-		{name: "changes", args: "[--since D] [--until D] [--source ID] [--topic T] [--min-importance I] [--json]", summary: "list the changes of the documents, oldest first", setup: changesCmd},
+		{name: "changes", args: "[--since D] [--until D] [--source ID]... [--topic T] [--min-importance I] [--technical] [--limit N] [--json]", summary: "list the changes of the documents, oldest first", setup: changesCmd},
 		{name: "diff", args: "ID [--from D|SEQ] [--to D|SEQ] [--format text|html|json]", summary: "show what changed between two versions", setup: diffCmd},
-		{name: "items", args: "[--source ID] [--since D] [--topic T] [--json]", summary: "list the regulator items, the most recent first", setup: itemsCmd},
+		{name: "items", args: "[--source ID]... [--since D] [--until D] [--topic T] [--all] [--limit N] [--json]", summary: "list the regulator items, the most recent first", setup: itemsCmd},
 		{name: "show", args: "ID [--at D] [--json]", summary: "print the text of a document as it stood at a date", setup: showCmd},
-		{name: "search", args: "QUERY [--source ID] [--at D] [--json]", summary: "find a phrase in every version of every document", setup: searchCmd},
+		{name: "search", args: "QUERY [--source ID]... [--at D] [--fts] [--json]", summary: "find a phrase in every version of every document", setup: searchCmd},
 		{name: "rebuild", args: "[--source ID]... | --index | --changes [--source ID]...", summary: "re-extract the current versions from their stored pages after selectors changed", setup: rebuildCmd},
-		{name: "digest", args: "--preview|--send [--recipient R] [--out FILE]", summary: "preview or send the digests that are due", setup: digestCmd},
+		{name: "digest", args: "--preview|--send|--resend N [--recipient R] [--out FILE]", summary: "preview or send the digests that are due", setup: digestCmd},
 		{name: "digests", args: "[--json]", summary: "list the digests sent, when, to whom, in which state", setup: digestsCmd},
 		{name: "import", args: "ota DIR [--service NAME]... [--terms TYPE]... [--map \"Service/Terms type=SOURCE_ID\"]...", summary: "import an Open Terms Archive dataset's history", setup: importCmd},
-		{name: "serve", args: "[--listen ADDR]", summary: "serve the history as read-only web pages and a JSON API", setup: serveCmd},
+		{name: "serve", args: "[--listen ADDR] [--base-url URL]", summary: "serve the history as read-only web pages and a JSON API", setup: serveCmd},
 		{name: "workers", args: "[--checks N] [--source ID] [--json]", summary: "list the daemons sharing the database and who checked what, when", setup: workersCmd},
 		{name: "stats", args: "[--json]", summary: "show what the database holds and what each part of it takes on disk", setup: statsCmd},
 		{name: "backup", args: "FILE", summary: "write a consistent copy of the database, even while the daemon runs", setup: backupCmd},
-		{name: "migrate", args: "--to DB", summary: "copy the whole history into another database: SQLite to PostgreSQL, or back", setup: migrateCmd},
+		{name: "migrate", args: "--to DB [--json]", summary: "copy the whole history into another database: SQLite to PostgreSQL, or back", setup: migrateCmd},
 		{name: "check-config", args: "[--probe URL|ID [--select S]... [--remove S]... [--render browser|none] [--full]]", summary: "validate sources.yaml, or probe one page: what the rules extract and where its text is", setup: checkConfigCmd},
 	}
 }

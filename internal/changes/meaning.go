@@ -191,16 +191,16 @@ func sameDateVariant(ps []*Passage, oldParas, newParas []text.Paragraph) bool {
 		}
 		return out
 	}
-	o, n := dates(oldParas), dates(newParas)
-	if len(o) == 0 || !maps.Equal(o, n) {
-		return false
-	}
 	for _, p := range ps {
 		if p.Artefact == ArtefactDate {
 			return false
 		}
 	}
-	return regionSwapBy(ps, place)
+	if !regionSwapBy(ps, place) {
+		return false
+	}
+	o, n := dates(oldParas), dates(newParas)
+	return len(o) > 0 && maps.Equal(o, n)
 }
 
 // returnsWithOthers reports whether an edited paragraph, too, goes back to
