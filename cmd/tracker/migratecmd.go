@@ -22,7 +22,7 @@ type migrateJSON struct {
 }
 
 func migrateCmd(a *app, fs *flag.FlagSet) runner {
-	to := fs.String("to", "", "the `database` to copy into: a postgres://USER@HOST/DB address, or a new SQLite file")
+	to := fs.String("to", "", "the database to copy into: a postgres://USER@HOST/DB `address`, or a new SQLite file")
 	return func(ctx context.Context, args []string) error {
 		if len(args) != 0 || *to == "" {
 			return errUsage

@@ -38,7 +38,7 @@ type checkDoneJSON struct {
 }
 
 func workersCmd(a *app, fs *flag.FlagSet) runner {
-	n := fs.Int("checks", 20, "how many of the latest checks to list")
+	n := fs.Int("checks", 20, "list the latest `N` checks")
 	source := fs.String("source", "", "list the checks of this source `ID` only")
 	return func(ctx context.Context, args []string) error {
 		if len(args) > 0 {
