@@ -260,7 +260,7 @@ func (db *DB) SearchItems(ctx context.Context, text string, raw bool, sourceIDs 
 	match := text
 	if !raw {
 		match = `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
-	} else if err := checkFTS(text); err != nil {
+	} else if err := checkFTS(text); err != nil && db.pg == nil { // FTS5's NEAR
 		return nil, err
 	}
 	if limit <= 0 {

@@ -161,7 +161,7 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]tracker.SearchHit, e
 	match := q.Text
 	if !q.Raw {
 		match = `"` + strings.ReplaceAll(q.Text, `"`, `""`) + `"`
-	} else if err := checkFTS(q.Text); err != nil {
+	} else if err := checkFTS(q.Text); err != nil && db.pg == nil { // FTS5's NEAR
 		return nil, err
 	}
 	if strings.TrimSpace(q.Text) == "" {
