@@ -76,7 +76,8 @@ func (a *app) runDaemon(ctx context.Context, args []string, f *runFlags) error {
 		return err
 	}
 	defer db.Close()
-	d, err := daemon.New(daemon.Options{ConfigPath: a.configPath, DB: db, Log: log, Getenv: a.getenv}, cfg)
+	d, err := daemon.New(daemon.Options{ConfigPath: a.configPath, DB: db, Log: log, Getenv: a.getenv,
+		LeaseTTL: time.Duration(cfg.Settings.LeaseTTL)}, cfg)
 	if err != nil {
 		return err
 	}

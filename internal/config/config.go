@@ -99,6 +99,10 @@ type Settings struct {
 	AlertAfter Duration `yaml:"alert_after"`
 	// ShutdownGrace is how long in-flight work may finish after SIGTERM.
 	ShutdownGrace Duration `yaml:"shutdown_grace"`
+	// LeaseTTL is how long a worker's checks stay leased to it after its
+	// last heartbeat: a worker that dies hands them to the others after
+	// this long. Zero is the daemon's default (2m).
+	LeaseTTL Duration `yaml:"lease_ttl"`
 	// Browser is the Chromium executable for sources with render: browser;
 	// empty looks up chromium, chromium-browser and google-chrome in PATH.
 	Browser string `yaml:"browser"`
@@ -533,7 +537,7 @@ func knownKeys(typ string) string {
 	case "Recipient":
 		return "name, address, topics, sources, time_zone, skip_empty, min_importance"
 	case "Settings":
-		return "user_agent, timeout, connect_timeout, max_body, max_redirects, retries, retry_backoff, host_delay, concurrency, min_words, no_default_topics, schedule, feed_schedule, jitter, alert_after, shutdown_grace, browser, browser_tabs, render_timeout"
+		return "user_agent, timeout, connect_timeout, max_body, max_redirects, retries, retry_backoff, host_delay, concurrency, min_words, no_default_topics, schedule, feed_schedule, jitter, alert_after, shutdown_grace, lease_ttl, browser, browser_tabs, render_timeout"
 	case "Spec":
 		return "id, name, terms, phrases, patterns, exclude, replace, disabled"
 	case "Source":
@@ -657,6 +661,7 @@ func validate(cfg *Config, at keyPlaces) []Problem {
 		{"timeout", s.Timeout, true}, {"connect_timeout", s.ConnectTimeout, true}, {"render_timeout", s.RenderTimeout, true},
 		{"host_delay", s.HostDelay, false}, {"retry_backoff", s.RetryBackoff, false},
 		{"jitter", s.Jitter, false}, {"alert_after", s.AlertAfter, false}, {"shutdown_grace", s.ShutdownGrace, false},
+		{"lease_ttl", s.LeaseTTL, false},
 	} {
 		switch {
 		case d.positive && d.v <= 0:

@@ -377,7 +377,7 @@ func (d *Daemon) closeChecker(c *sources.Checker) {
 // dispatch starts a due job and schedules its next run.
 func (d *Daemon) dispatch(ctx context.Context, j *job) {
 	now := d.opt.Clock.Now()
-	var next time.Time // a source's slot after this one
+	var next time.Time // a source's slot after this one, when a retry resumes the schedule
 	d.mu.Lock()
 	stale := true
 	for _, x := range d.jobs {
@@ -399,10 +399,9 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 		}
 		j.next = j.sched.Next(from).Add(j.jitter)
 		if j.resume.After(now) {
-			j.next = j.resume
+			j.next, next = j.resume, j.resume
 		}
 		j.resume = time.Time{}
-		next = j.next
 	} else {
 		j.next = j.sched.Next(now.In(j.loc))
 	}
@@ -487,7 +486,20 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 			d.notLeased(j, slot, now, cfg)
 			return
 		}
-		l.Next, l.HostDelay, l.Now = next, time.Duration(cfg.Settings.HostDelay), d.opt.Clock.Now
+		// The slot after this one follows the slot leased, which another
+		// worker may have planned, and the time it is leased, not this
+		// worker's plan when the check came due here: a check that waited
+		// for its turn would otherwise plan a slot before its own.
+		l.Next = next
+		if !l.Next.After(l.Slot) {
+			l.Next = j.after(l.Slot, now, l.Soon)
+		}
+		l.HostDelay, l.Now = time.Duration(cfg.Settings.HostDelay), d.opt.Clock.Now
+		d.mu.Lock()
+		if j.next.Before(l.Next) {
+			j.next = l.Next
+		}
+		d.mu.Unlock()
 		r := checker.Check(store.WithLease(ctx, l), src)
 		switch {
 		case errors.Is(r.Err, store.ErrLeaseLost):
@@ -509,6 +521,22 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 		d.alert(ctx, cfg, src.ID)
 		d.retryCheck(ctx, j, r)
 	}()
+}
+
+// after is the slot that follows a source's check of slot, leased at now:
+// the schedule's next after slot (after now when slot was off the
+// schedule, soon), or its next after now when the check was so late that
+// slot's next has passed: missed slots are not made up one by one.
+func (j *job) after(slot, now time.Time, soon bool) time.Time {
+	from := slot.Add(-j.jitter)
+	if soon {
+		from = now
+	}
+	next := j.sched.Next(from).Add(j.jitter)
+	if !next.After(now) {
+		next = j.sched.Next(now.Add(-j.jitter)).Add(j.jitter)
+	}
+	return next
 }
 
 // retryCheck brings a failed check's next run forward, backing off, when
