@@ -92,7 +92,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 		fs.SetOutput(a.stderr)
 		fs.StringVar(&a.configPath, "config", a.env("TRACKER_CONFIG", defaultConf), "configuration `file` (env TRACKER_CONFIG)")
 		fs.StringVar(&a.dbPath, "db", a.env("TRACKER_DB", defaultDB), "SQLite database `file` (env TRACKER_DB)")
-		fs.BoolVar(&a.jsonOut, "json", false, "print JSON for scripts")
+		fs.BoolVar(&a.jsonOut, "json", false, "print JSON for scripts (the README lists its fields)")
 		fs.BoolVar(&a.verbose, "v", false, "log what happens to stderr")
 		run := c.setup(a, fs)
 		fs.Usage = func() {
