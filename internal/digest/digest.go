@@ -155,6 +155,11 @@ type Builder struct {
 	Config *config.Config
 	// Taxonomy names the topics and orders the sections.
 	Taxonomy *topics.Taxonomy
+	// Published also shows the items of the feeds' baselines published in
+	// the window: a new recipient's first digest (see Sender.CatchUp)
+	// reports what regulators published that week, even when tracker
+	// first read their feeds that day.
+	Published bool
 
 	excerpts map[changeKey]ChangeEntry
 }
@@ -284,7 +289,7 @@ func (b *Builder) Build(ctx context.Context, r *config.Recipient, start, end tim
 	}
 	d.DocumentsChanged = len(docs)
 
-	items, err := b.DB.Items(ctx, store.ItemFilter{Since: start, SourceIDs: r.Sources})
+	items, err := b.DB.Items(ctx, store.ItemFilter{Since: start, SourceIDs: r.Sources, Baseline: b.Published})
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +301,10 @@ func (b *Builder) Build(ctx context.Context, r *config.Recipient, start, end tim
 	})
 	for _, it := range items {
 		inWindow := func(t time.Time) bool { return !t.IsZero() && !t.Before(start) && t.Before(end) }
-		if !inWindow(it.FirstSeen) && !inWindow(it.UpdatedAt) {
+		switch {
+		case it.Baseline && !inWindow(it.Published):
+			continue // history, not this week's news
+		case !it.Baseline && !inWindow(it.FirstSeen) && !inWindow(it.UpdatedAt):
 			continue
 		}
 		topic, ok := section(r, it.Topics)

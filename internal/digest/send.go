@@ -87,7 +87,9 @@ func (s *Sender) Window(ctx context.Context, r *config.Recipient, now time.Time)
 		return start, end, false, err
 	}
 	due = end.After(start)
-	if first && end.Sub(start) < FirstDigestAfter {
+	// A first digest of a few hours would say nothing; nor would one that
+	// follows a catch-up digest (which ends off the schedule) by hours.
+	if end.Sub(start) < FirstDigestAfter && (first || !LastScheduled(sched, start.In(location(r))).Equal(start)) {
 		due = false
 	}
 	return start, end, due, nil
@@ -275,6 +277,12 @@ func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) O
 		return Outcome{Err: err}
 	}
 
+	return s.create(ctx, b, r, start, end, now)
+}
+
+// create builds, renders and records the digest of r for [start, end),
+// then sends it: a new digest, whose Message-ID is not recorded yet.
+func (s *Sender) create(ctx context.Context, b *Builder, r *config.Recipient, start, end, now time.Time) Outcome {
 	// Checks under way when the window closed are dated when they commit:
 	// wait for them, so that none lands in a window already sent.
 	if err := s.DB.Settle(ctx); err != nil {
@@ -289,8 +297,8 @@ func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) O
 		return Outcome{Err: err}
 	}
 	rec := tracker.Digest{
-		Recipient: r.Address, WindowStart: start, WindowEnd: end, MessageID: id, Subject: rendered.Subject,
-		CreatedAt: now, Changes: dg.Changes, Items: dg.Items, Text: rendered.Text, HTML: rendered.HTML,
+		Recipient: r.Address, WindowStart: start, WindowEnd: end, MessageID: MessageID(s.Config.Mail.From, r.Address, start, end),
+		Subject: rendered.Subject, CreatedAt: now, Changes: dg.Changes, Items: dg.Items, Text: rendered.Text, HTML: rendered.HTML,
 	}
 	if rec, err = s.DB.CreateDigest(ctx, rec); err != nil {
 		return Outcome{Err: err}
