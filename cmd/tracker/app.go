@@ -59,7 +59,7 @@ func commands() []command {
 		{name: "items", args: "[--source ID] [--since D] [--topic T] [--json]", summary: "list the regulator items, the most recent first", setup: itemsCmd},
 		{name: "show", args: "ID [--at D] [--json]", summary: "print the text of a document as it stood at a date", setup: showCmd},
 		{name: "search", args: "QUERY [--source ID] [--at D] [--json]", summary: "find a phrase in every version of every document", setup: searchCmd},
-		{name: "rebuild", args: "[--source ID]... | --index", summary: "re-extract the current versions from their stored pages after selectors changed", setup: rebuildCmd},
+		{name: "rebuild", args: "[--source ID]... | --index | --changes [--source ID]...", summary: "re-extract the current versions from their stored pages after selectors changed", setup: rebuildCmd},
 		{name: "digest", args: "--preview|--send [--recipient R] [--out FILE]", summary: "preview or send the digests that are due", setup: digestCmd},
 		{name: "digests", args: "[--json]", summary: "list the digests sent, when, to whom, in which state", setup: digestsCmd},
 		{name: "import", args: "ota DIR [--service NAME]... [--terms TYPE]... [--map \"Service/Terms type=SOURCE_ID\"]...", summary: "import an Open Terms Archive dataset's history", setup: importCmd},

@@ -2,16 +2,19 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"tracker"
 
 	"tracker/internal/api"
 	"tracker/internal/daemon"
 	"tracker/internal/replaytest"
+	"tracker/internal/store"
 )
 
 // importedEnv is a database holding the whole TikTok history (128 files of
@@ -365,5 +368,42 @@ func TestDiffOfTheFirstVersion(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("diff --format html lacks %q:\n%.3000s", want, page)
 		}
+	}
+}
+
+// After an upgrade, the changes stored by an older classification are read
+// again by `rebuild --changes`: a banner toggling that an older version
+// called a major privacy change becomes the cosmetic chrome it is.
+func TestRebuildChanges(t *testing.T) {
+	e := importedEnv(t)
+	ctx := context.Background()
+	db, err := store.Open(ctx, e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var now []api.Change
+	e.runJSON(&now, "changes", "--source", "tiktok-privacy-policy", "--since", "2026-05-20", "--until", "2026-05-21")
+	if len(now) == 0 || now[0].Importance != tracker.Cosmetic || now[0].Artefact != "chrome" {
+		db.Close()
+		t.Fatalf("the banner toggling, as imported: %+v", now)
+	}
+	// As an older tracker stored it.
+	old := tracker.Change{SourceID: now[0].Source, FromSeq: now[0].FromSeq, ToSeq: now[0].ToSeq, Importance: tracker.Major,
+		Topics: []tracker.TopicMatch{{Topic: "privacy", Evidence: []string{"Privacy Policy"}}}, Summary: now[0].Summary}
+	if err := db.UpdateMeaning(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out := e.mustRun(exitOK, "rebuild", "--changes", "--source", "tiktok-privacy-policy")
+	if !strings.Contains(out, "changes read again, 1 of them classified differently now") {
+		t.Errorf("rebuild --changes: %s", out)
+	}
+	var again []api.Change
+	e.runJSON(&again, "changes", "--source", "tiktok-privacy-policy", "--since", "2026-05-20", "--until", "2026-05-21")
+	if again[0].Importance != tracker.Cosmetic || again[0].Artefact != "chrome" || again[0].Reason == "" || len(again[0].Topics) != 0 {
+		t.Errorf("read again: %+v", again[0])
+	}
+	if code, _, _ := e.run("rebuild", "--changes", "--index"); code != exitUsage {
+		t.Errorf("--changes with --index: exit %d, want %d", code, exitUsage)
 	}
 }

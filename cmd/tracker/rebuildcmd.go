@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"slices"
+	"tracker"
 
+	"tracker/internal/compare"
 	"tracker/internal/config"
 	"tracker/internal/daemon"
 	"tracker/internal/sources"
@@ -16,12 +18,14 @@ import (
 type rebuildFlags struct {
 	sources stringList
 	index   bool
+	changes bool
 }
 
 func rebuildCmd(a *app, fs *flag.FlagSet) runner {
 	var f rebuildFlags
 	fs.Var(&f.sources, "source", "only this source `ID` (repeatable)")
 	fs.BoolVar(&f.index, "index", false, "build the search index again from every stored version, and nothing else")
+	fs.BoolVar(&f.changes, "changes", false, "read every stored change again with this version's classification (importance, topics, reason), and nothing else")
 	return func(ctx context.Context, args []string) error { return a.rebuild(ctx, args, &f) }
 }
 
@@ -31,11 +35,14 @@ func rebuildCmd(a *app, fs *flag.FlagSet) runner {
 // of the document. (tracker check does the same by itself when it sees new
 // selectors; rebuild does it now, without fetching.)
 func (a *app) rebuild(ctx context.Context, args []string, f *rebuildFlags) error {
-	if len(args) > 0 || f.index && len(f.sources) > 0 {
+	if len(args) > 0 || f.index && (len(f.sources) > 0 || f.changes) {
 		return errUsage
 	}
 	if f.index {
 		return a.rebuildIndex(ctx)
+	}
+	if f.changes {
+		return a.rebuildChanges(ctx, f.sources)
 	}
 	cfg, err := a.loadConfigFor(f.sources)
 	if err != nil {
@@ -128,4 +135,46 @@ func (a *app) rebuildIndex(ctx context.Context) error {
 	}
 	fmt.Fprintf(a.stdout, "search index built again from %d versions\n", n)
 	return nil
+}
+
+// rebuildChanges reads every stored change of the sources (all when none
+// is named) again, as the record stage would classify it now, and says how
+// many read differently.
+func (a *app) rebuildChanges(ctx context.Context, ids []string) error {
+	cfg, err := a.optionalConfig()
+	if err != nil {
+		return err
+	}
+	db, err := a.openForQuery(ctx, ids)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cmp := &compare.Comparer{DB: db, Taxonomy: cfg.taxonomy(), Subject: cfg.Subject}
+	list, err := db.Changes(ctx, store.ChangeFilter{SourceIDs: ids, Technical: true})
+	if err != nil {
+		return err
+	}
+	changed := 0
+	for _, c := range list {
+		_, _, an, err := cmp.Change(ctx, c)
+		if err != nil {
+			return err
+		}
+		now := c
+		now.Importance, now.Topics, now.Summary, now.Artefact, now.Reason = an.Importance, an.Topics, an.Summary, an.Artefact, an.Reason
+		if now.Importance == c.Importance && now.Artefact == c.Artefact && now.Reason == c.Reason && slices.EqualFunc(now.Topics, c.Topics, sameTopic) {
+			continue
+		}
+		if err := db.UpdateMeaning(ctx, now); err != nil {
+			return err
+		}
+		changed++
+	}
+	fmt.Fprintf(a.stdout, "%d changes read again, %d of them classified differently now\n", len(list), changed)
+	return nil
+}
+
+func sameTopic(a, b tracker.TopicMatch) bool {
+	return a.Topic == b.Topic && slices.Equal(a.Evidence, b.Evidence)
 }

@@ -197,3 +197,20 @@ func TestDocumentSubject(t *testing.T) {
 		}
 	}
 }
+
+// A paragraph the site shows on its other pages too, at the top or the
+// bottom of the page, is page chrome: a notice the site puts everywhere is
+// no change of this document.
+func TestChromeSharedWithOtherPages(t *testing.T) {
+	tax := taxonomy(t)
+	body := "# Terms of Service\nYou may not use the service to break the law.\nWe may suspend your account if you do."
+	notice := "Help us improve: tell us what you think of this page in a short survey."
+	shared := func(p string) bool { return p == notice }
+	a := AnalyzeIn(body, notice+"\n"+body, Context{Taxonomy: tax, Document: Document{Name: "Example Terms", Elsewhere: shared}})
+	if a.Importance != Cosmetic || a.Artefact != ArtefactChrome {
+		t.Errorf("a notice of every page: %s %q (%s)", a.Importance, a.Artefact, a.Reason)
+	}
+	if a := AnalyzeIn(body, notice+"\n"+body, Context{Taxonomy: tax, Document: Document{Name: "Example Terms"}}); a.Importance == Cosmetic {
+		t.Errorf("the same paragraph, on this page alone: %s (%s)", a.Importance, a.Reason)
+	}
+}

@@ -1,7 +1,6 @@
 package changes_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -13,6 +12,7 @@ import (
 
 	"tracker"
 	"tracker/internal/changes"
+	"tracker/internal/labelstest"
 	"tracker/internal/ota"
 	"tracker/internal/replaytest"
 	"tracker/internal/storetest"
@@ -31,38 +31,10 @@ func (l label) key() string { return l.dataset + "/" + l.document + "/" + l.from
 
 func readLabels(tb testing.TB) []label {
 	tb.Helper()
-	f, err := os.Open(filepath.Join(replaytest.TestdataDir(), "labels", "changes.tsv"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
 	var out []label
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	header := true
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || line == "" {
-			continue
-		}
-		if header {
-			header = false
-			continue
-		}
-		c := strings.Split(line, "\t")
-		if len(c) != 11 {
-			tb.Fatalf("labels: %d fields in %q", len(c), line)
-		}
-		l := label{split: c[0], dataset: c[1], document: c[2], from: c[3], to: c[4], importance: c[6], artefact: c[7], reason: c[10]}
-		for _, t := range strings.Split(c[8], ",") {
-			if t = strings.TrimSpace(t); t != "" && t != "-" {
-				l.topics = append(l.topics, t)
-			}
-		}
-		out = append(out, l)
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
+	for _, c := range labelstest.Rows(tb, "changes.tsv", 11) {
+		out = append(out, label{split: c[0], dataset: c[1], document: c[2], from: c[3], to: c[4], importance: c[6], artefact: c[7],
+			topics: labelstest.Topics(c[8]), reason: c[10]})
 	}
 	return out
 }

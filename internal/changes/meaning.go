@@ -27,6 +27,10 @@ type Document struct {
 	// comes back, or goes again, comes and goes: page chrome, not text.
 	// nil when the history is unknown.
 	History func(paragraph string) int
+	// Elsewhere tells whether another document of the same site holds a
+	// paragraph: a banner or a picker the site puts on its every page is
+	// page chrome, not this document's text. nil when unknown.
+	Elsewhere func(paragraph string) bool
 }
 
 // Context is what Analyze needs besides the two texts.
@@ -127,6 +131,10 @@ func classify(ps []*Passage, oldText, newText string, doc Document) (artefact st
 	docLang := language(newText)
 	superseded := supersededCopy(ps, newText)
 	for _, p := range ps {
+		p.paras = newParas
+		if p.Kind == diff.KindRemoved {
+			p.paras = oldParas
+		}
 		if p.Artefact != "" {
 			continue
 		}
@@ -241,6 +249,8 @@ func passageArtefact(p *Passage, doc Document, headings map[string]bool, docLang
 		return ArtefactChrome, "the page's title line"
 	case superseded && p.Kind == diff.KindRemoved:
 		return ArtefactChrome, "the superseded copy of the document shown beside the new one"
+	case doc.Elsewhere != nil && !p.heading && text.Words(t) <= 60 && edge(p.line(), p.paras) && doc.Elsewhere(t):
+		return ArtefactChrome, "a paragraph the site shows on its other pages too"
 	case scriptDiffers(t, docLang):
 		return ArtefactLanguage, ""
 	}

@@ -47,6 +47,16 @@ type Passage struct {
 	// sentences are the diff's fragments of an edited paragraph: the
 	// sentences that hold its changes.
 	sentences []topics.Fragment
+	// paras are the paragraphs of the version the passage is read in.
+	paras []text.Paragraph
+}
+
+// line is the passage's line in the version it is read in.
+func (p *Passage) line() int {
+	if p.Kind == diff.KindRemoved {
+		return p.OldLine
+	}
+	return p.NewLine
 }
 
 // passagesOf lists the changed paragraphs of a diff in document order, with

@@ -11,6 +11,9 @@ package record
 import (
 	"context"
 	"errors"
+	"math"
+	"net/url"
+	"strings"
 	"time"
 
 	"tracker"
@@ -138,8 +141,19 @@ func (r *Recorder) AnalyzeIn(ctx context.Context, sourceID string, subject []str
 // versions held. A history that cannot be read counts as unknown.
 func Document(ctx context.Context, db *store.DB, sourceID string, seq int) changes.Document {
 	doc := changes.Document{}
-	if src, err := db.Source(ctx, sourceID); err == nil {
+	src, err := db.Source(ctx, sourceID)
+	if err == nil {
 		doc.Name = src.Name
+		if siblings := siblings(ctx, db, src); len(siblings) > 0 {
+			doc.Elsewhere = func(p string) bool {
+				for _, id := range siblings {
+					if n, err := db.ParagraphRuns(ctx, id, p, math.MaxInt32); err == nil && n > 0 {
+						return true
+					}
+				}
+				return false
+			}
+		}
 	}
 	if seq > 0 {
 		doc.History = func(p string) int {
@@ -151,4 +165,41 @@ func Document(ctx context.Context, db *store.DB, sourceID string, seq int) chang
 		}
 	}
 	return doc
+}
+
+// siblings are the other documents of a source's site: the sources fetched
+// from the same host, or imported from the same service of a dataset.
+func siblings(ctx context.Context, db *store.DB, src tracker.Source) []string {
+	site := siteOf(ctx, db, src)
+	if site == "" {
+		return nil
+	}
+	all, err := db.Sources(ctx)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, o := range all {
+		if o.ID != src.ID && o.Kind == src.Kind && siteOf(ctx, db, o) == site {
+			out = append(out, o.ID)
+		}
+	}
+	return out
+}
+
+// siteOf names the site of a document: its host without "www.", or for an
+// imported document the dataset's service ("ota-tiktok/TikTok").
+func siteOf(ctx context.Context, db *store.DB, src tracker.Source) string {
+	if u, err := url.Parse(src.URL); err == nil && u.Host != "" {
+		return strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
+	}
+	v, err := db.Version(ctx, src.ID, 1)
+	if err != nil || v.OriginRef == "" {
+		return ""
+	}
+	parts := strings.SplitN(v.OriginRef, "/", 3)
+	if len(parts) < 3 {
+		return ""
+	}
+	return parts[0] + "/" + parts[1]
 }

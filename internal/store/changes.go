@@ -120,3 +120,25 @@ func scanChange(r scanner) (tracker.Change, error) {
 	}
 	return c, nil
 }
+
+// UpdateMeaning replaces what a stored change was classified as (its
+// importance, topics, summary, artefact and reason), for `tracker rebuild
+// --changes` after the classification improved. Its versions, dates and
+// counts of words stay.
+func (db *DB) UpdateMeaning(ctx context.Context, c tracker.Change) error {
+	tj, err := json.Marshal(nonNilMatches(c.Topics))
+	if err != nil {
+		return err
+	}
+	return db.write(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE changes SET importance = ?, topics = ?, summary = ?, artefact = ?, reason = ?
+			WHERE source_id = ? AND to_seq = ?`, c.Importance, string(tj), c.Summary, c.Artefact, c.Reason, c.SourceID, c.ToSeq)
+		if err != nil {
+			return fmt.Errorf("store: update change %d→%d of %s: %w", c.FromSeq, c.ToSeq, c.SourceID, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("store: update change to version %d of %s: %w", c.ToSeq, c.SourceID, ErrNotFound)
+		}
+		return nil
+	})
+}

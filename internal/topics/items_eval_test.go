@@ -1,7 +1,6 @@
 package topics_test
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"tracker/internal/labelstest"
 	"tracker/internal/replaytest"
 	"tracker/internal/sources/feed"
 	"tracker/internal/topics"
@@ -23,38 +23,9 @@ type itemLabel struct {
 
 func readItemLabels(tb testing.TB) []itemLabel {
 	tb.Helper()
-	f, err := os.Open(filepath.Join(replaytest.TestdataDir(), "labels", "items.tsv"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
 	var out []itemLabel
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	header := true
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || line == "" {
-			continue
-		}
-		if header {
-			header = false
-			continue
-		}
-		c := strings.Split(line, "\t")
-		if len(c) != 7 {
-			tb.Fatalf("item labels: %d fields in %q", len(c), line)
-		}
-		l := itemLabel{split: c[0], feed: c[1], key: c[2], title: c[3], reason: c[6]}
-		for _, t := range strings.Split(c[4], ",") {
-			if t = strings.TrimSpace(t); t != "" && t != "-" {
-				l.topics = append(l.topics, t)
-			}
-		}
-		out = append(out, l)
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
+	for _, c := range labelstest.Rows(tb, "items.tsv", 7) {
+		out = append(out, itemLabel{split: c[0], feed: c[1], key: c[2], title: c[3], topics: labelstest.Topics(c[4]), reason: c[6]})
 	}
 	return out
 }
