@@ -47,13 +47,20 @@ func NewSender(cfg *config.Config, tax *topics.Taxonomy, db *store.DB, getenv fu
 	if err != nil {
 		return nil, err
 	}
-	var m Mailer = &OutboxMailer{Dir: cfg.Mail.Outbox}
-	if cfg.Mail.SMTP.Host != "" {
-		if m, err = NewSMTPMailer(cfg.Mail.SMTP, getenv); err != nil {
-			return nil, err
-		}
+	m, err := NewMailer(cfg, getenv)
+	if err != nil {
+		return nil, err
 	}
 	return &Sender{DB: db, Config: cfg, Taxonomy: tax, Mailer: m, Templates: tmpl, Now: time.Now, Log: log}, nil
+}
+
+// NewMailer is the mailer of cfg: SMTP when mail.smtp.host is set,
+// otherwise .eml files in the outbox directory.
+func NewMailer(cfg *config.Config, getenv func(string) string) (Mailer, error) {
+	if cfg.Mail.SMTP.Host != "" {
+		return NewSMTPMailer(cfg.Mail.SMTP, getenv)
+	}
+	return &OutboxMailer{Dir: cfg.Mail.Outbox}, nil
 }
 
 // FirstDigestAfter is how long a new recipient is followed before the first

@@ -1,0 +1,425 @@
+package notify_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"tracker"
+	"tracker/internal/config"
+	"tracker/internal/mailpittest"
+	"tracker/internal/notify"
+	"tracker/internal/record"
+	"tracker/internal/store"
+	"tracker/internal/storetest"
+)
+
+const secret = "s3cret"
+
+// t0 is when tracker first ran with the webhooks: a Wednesday.
+var t0 = time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)
+
+type env struct {
+	cfg   *config.Config
+	db    *store.DB
+	rec   *record.Recorder
+	now   time.Time
+	cur   tracker.Version
+	text  string
+	n     *notify.Notifier
+	count int
+}
+
+// newEnv is a privacy policy with a first version before t0, and a
+// notifier for cfg (%s is the receiver's address).
+func newEnv(t *testing.T, yaml, url string) *env {
+	t.Helper()
+	cfg, err := config.Parse("sources.yaml", []byte(fmt.Sprintf(yaml, url)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tax, err := cfg.TopicsConfig().Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := storetest.Open(t)
+	ctx := context.Background()
+	if err := db.UpsertSource(ctx, store.SourceInfo{ID: "pp", Kind: "page", Name: "Acme Privacy Policy", URL: "http://127.0.0.1/pp"}); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{cfg: cfg, db: db, rec: &record.Recorder{DB: db, Taxonomy: tax}, now: t0.Add(-48 * time.Hour)}
+	e.record(t, 30)
+	e.now = t0
+	getenv := func(k string) string {
+		if k == "HOOK_SECRET" {
+			return secret
+		}
+		return ""
+	}
+	if e.n, err = notify.New(cfg, tax, db, getenv, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.n.Now = func() time.Time { return e.now }
+	db.Now = e.n.Now
+	// Tracker runs with the webhooks and recipients from t0.
+	if _, err := e.n.Enqueue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// record records the policy keeping personal data for days days.
+func (e *env) record(t *testing.T, days int) {
+	t.Helper()
+	text := fmt.Sprintf("# Privacy\nWe keep your personal data for %d days after you close your account.\nContact us at dpo@example.com.", days)
+	r, err := e.rec.Record(context.Background(), record.Text{SourceID: "pp", Text: text, At: e.now, Provenance: tracker.ProvenanceFetch, RulesHash: "r1",
+		Snapshot: &tracker.Snapshot{FetchedAt: e.now, URL: "http://127.0.0.1/pp", Status: 200, Body: []byte("<p>" + text + "</p>")}}, e.cur, e.text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.cur, e.text = r.Version, text
+}
+
+const hookConfig = `
+mail:
+  from: "Tracker <tracker@example.com>"
+  base_url: https://tracker.example.com
+sources:
+  - {id: pp, name: Acme Privacy Policy, kind: page, url: 'http://127.0.0.1/pp', select: main}
+webhooks:
+  - {name: hook, url: '%s', secret_env: HOOK_SECRET, timeout: 3s}
+`
+
+// receiver is a webhook receiver as its owner would write one: it checks
+// the signature, and counts each delivery once by its id. fail says what to
+// do with the n-th request (from 1): "" answers 200.
+type receiver struct {
+	t     *testing.T
+	now   func() time.Time
+	fail  func(n int) string
+	mu    sync.Mutex
+	n     int
+	seen  map[string]int // requests by delivery id
+	first map[string]notify.Payload
+	order []string // delivery ids, in the order they were first accepted
+	dups  int      // copies of deliveries accepted already
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		rc.t.Errorf("reading the body: %v", err)
+		return
+	}
+	if err := notify.Verify([]byte(secret), r.Header.Get(notify.HeaderTimestamp), r.Header.Get(notify.HeaderSignature), body, rc.now(), 5*time.Minute); err != nil {
+		rc.t.Errorf("request %s: %v", r.Header.Get(notify.HeaderDelivery), err)
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return
+	}
+	id := r.Header.Get(notify.HeaderDelivery)
+	var p notify.Payload
+	if err := json.Unmarshal(body, &p); err != nil || p.Delivery != id || string(p.Event) != r.Header.Get(notify.HeaderEvent) {
+		rc.t.Errorf("payload %s: %v, delivery %q event %q", body, err, p.Delivery, p.Event)
+	}
+	rc.mu.Lock()
+	rc.n++
+	n := rc.n
+	rc.seen[id]++
+	rc.mu.Unlock()
+	what := ""
+	if rc.fail != nil {
+		what = rc.fail(n)
+	}
+	if what == "5xx" {
+		http.Error(w, "try later", http.StatusServiceUnavailable)
+		return
+	}
+	// Accepted: a copy of a delivery accepted already is dropped by its id.
+	rc.mu.Lock()
+	if _, ok := rc.first[id]; ok {
+		rc.dups++
+	} else {
+		rc.first[id] = p
+		rc.order = append(rc.order, id)
+	}
+	rc.mu.Unlock()
+	switch what {
+	case "timeout": // the answer never comes: tracker gives up waiting
+		<-r.Context().Done()
+		return
+	case "drop": // the connection drops before the answer
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			rc.t.Error(err)
+			return
+		}
+		conn.Close()
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func newReceiver(t *testing.T, e **env, fail func(int) string) (*receiver, *httptest.Server) {
+	rc := &receiver{t: t, fail: fail, seen: map[string]int{}, first: map[string]notify.Payload{}, now: func() time.Time { return (*e).now }}
+	srv := httptest.NewServer(rc)
+	t.Cleanup(srv.Close)
+	return rc, srv
+}
+
+// settle runs the notifier as the daemon does, moving the clock to each
+// next attempt, until nothing waits; it returns the attempts made.
+func (e *env) settle(t *testing.T) int {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := e.n.Enqueue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	attempts := 0
+	for range 100 {
+		attempts += len(e.n.Deliver(ctx))
+		next, err := e.n.NextAttempt(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if next.IsZero() {
+			return attempts
+		}
+		if next.After(e.now) {
+			e.now = next
+		}
+	}
+	t.Fatal("deliveries still waiting after 100 rounds")
+	return 0
+}
+
+// Each change reaches the receiver, signed, exactly once by its delivery
+// id, whatever fails on the way: 5xx answers, requests that time out, and
+// connections dropped after the request was read. Only the last two bring
+// a second copy, with the same id, as the README says.
+func TestWebhookDeliversEveryChangeDespiteFailures(t *testing.T) {
+	var e *env
+	faults := map[int]string{1: "5xx", 2: "timeout", 3: "drop", 4: "5xx", 5: "5xx", 7: "drop"}
+	rc, srv := newReceiver(t, &e, func(n int) string { return faults[n] })
+	e = newEnv(t, hookConfig, srv.URL)
+
+	for i, days := range []int{60, 90, 120, 180} {
+		e.now = t0.Add(time.Duration(i+1) * time.Hour)
+		e.record(t, days)
+	}
+	attempts := e.settle(t)
+	if len(rc.order) != 4 {
+		t.Fatalf("the receiver accepted %d deliveries, want 4 (one per change); requests by id: %v", len(rc.order), rc.seen)
+	}
+	// Retries interleave: the receiver may see them out of order.
+	sort.Slice(rc.order, func(i, j int) bool {
+		return rc.first[rc.order[i]].Change.FromSeq < rc.first[rc.order[j]].Change.FromSeq
+	})
+	for i, id := range rc.order {
+		p := rc.first[id]
+		if p.Event != tracker.DeliverChange || p.Webhook != "hook" || p.Change == nil {
+			t.Fatalf("delivery %d: %+v", i, p)
+		}
+		c := p.Change
+		if c.Source != "pp" || c.FromSeq != i+1 || c.ToSeq != i+2 || c.Importance != tracker.Major || c.Topic != "privacy" ||
+			c.DiffURL != fmt.Sprintf("https://tracker.example.com/sources/pp/diff?from=%d&to=%d", i+1, i+2) || len(c.Passages) == 0 || c.Reason == "" {
+			t.Errorf("delivery %d: %+v", i, *c)
+		}
+	}
+	if rc.dups != 3 {
+		t.Errorf("%d copies of deliveries accepted already, want 3 (after the timeout and the two drops)", rc.dups)
+	}
+	if attempts != rc.n || rc.n != 4+len(faults) {
+		t.Errorf("%d attempts, %d requests; want %d", attempts, rc.n, 4+len(faults))
+	}
+	ds, err := e.db.Deliveries(context.Background(), store.DeliveryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		if d.State != tracker.DeliverySent {
+			t.Errorf("delivery %d (%s): %s, %s", d.ID, d.Key, d.State, d.LastError)
+		}
+	}
+	// The same changes again: nothing new is recorded or sent.
+	before := rc.n
+	if k, err := e.n.Enqueue(context.Background()); err != nil || k != 0 {
+		t.Errorf("enqueue again: %d recorded, %v", k, err)
+	}
+	if out := e.n.Deliver(context.Background()); len(out) != 0 || rc.n != before {
+		t.Errorf("deliver again: %d attempts", len(out))
+	}
+}
+
+// A delivery that keeps failing is retried with a growing backoff and stays
+// in the ledger with its error: never dropped.
+func TestFailingWebhookIsRetriedNotDropped(t *testing.T) {
+	var e *env
+	up := false
+	rc, srv := newReceiver(t, &e, func(int) string {
+		if up {
+			return ""
+		}
+		return "5xx"
+	})
+	e = newEnv(t, hookConfig, srv.URL)
+	e.now = t0.Add(time.Hour)
+	e.record(t, 45)
+	ctx := context.Background()
+	if k, err := e.n.Enqueue(ctx); err != nil || k != 1 {
+		t.Fatalf("enqueue: %d, %v", k, err)
+	}
+	var waits []time.Duration
+	for range 10 {
+		out := e.n.Deliver(ctx)
+		if len(out) != 1 || out[0].Err == nil || out[0].Delivery.State != tracker.DeliveryFailed {
+			t.Fatalf("attempt: %+v", out)
+		}
+		waits = append(waits, out[0].Delivery.NextAttempt.Sub(e.now))
+		if early := e.n.Deliver(ctx); len(early) != 0 {
+			t.Fatalf("retried before its time: %+v", early)
+		}
+		e.now = out[0].Delivery.NextAttempt
+	}
+	for i := 1; i < len(waits); i++ {
+		if waits[i] < waits[i-1] || waits[i] > time.Hour {
+			t.Errorf("backoff %v", waits)
+			break
+		}
+	}
+	ds, _ := e.db.Deliveries(ctx, store.DeliveryFilter{States: []tracker.DeliveryState{tracker.DeliveryFailed}})
+	if len(ds) != 1 || ds[0].Attempts != 10 || ds[0].Status != 503 || !strings.Contains(ds[0].LastError, "503") {
+		t.Fatalf("the ledger: %+v", ds)
+	}
+	up = true
+	e.settle(t)
+	if len(rc.order) != 1 {
+		t.Errorf("after recovery: %d delivered", len(rc.order))
+	}
+}
+
+// Slack and Teams get their own shapes of the same change.
+func TestSlackAndTeamsShapes(t *testing.T) {
+	var mu sync.Mutex
+	bodies := map[string]map[string]any{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var v map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&v); err != nil {
+			t.Error(err)
+		}
+		mu.Lock()
+		bodies[r.URL.Path] = v
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	e := newEnv(t, `
+mail: {from: "Tracker <tracker@example.com>", base_url: 'https://tracker.example.com'}
+sources:
+  - {id: pp, name: Acme Privacy Policy, kind: page, url: 'http://127.0.0.1/pp', select: main}
+webhooks:
+  - {name: slack, url: '%[1]s/slack', format: slack}
+  - {name: teams, url: '%[1]s/teams', format: teams}
+`, srv.URL)
+	e.now = t0.Add(time.Hour)
+	e.record(t, 365)
+	e.settle(t)
+	s := unescaped(t, bodies["/slack"])
+	if !strings.Contains(string(s), `"text":"TikTok terms: Major change to Acme Privacy Policy (`) ||
+		!strings.Contains(string(s), `<https://tracker.example.com/sources/pp/diff?from=1&to=2|Major change to Acme Privacy Policy`) ||
+		!strings.Contains(string(s), `"type":"mrkdwn"`) {
+		t.Errorf("slack: %s", s)
+	}
+	tm := unescaped(t, bodies["/teams"])
+	if !strings.Contains(string(tm), `"contentType":"application/vnd.microsoft.card.adaptive"`) || !strings.Contains(string(tm), `"type":"AdaptiveCard"`) ||
+		!strings.Contains(string(tm), `"type":"Action.OpenUrl"`) || !strings.Contains(string(tm), `"url":"https://tracker.example.com/sources/pp/diff?from=1&to=2"`) {
+		t.Errorf("teams: %s", tm)
+	}
+}
+
+// A webhook that sends digests gets one per window of mail.schedule, the
+// first a day at least after it was added; with urgent topics, a major
+// change on them goes out at once too.
+func TestDigestWebhookWithUrgentTopics(t *testing.T) {
+	var e *env
+	rc, srv := newReceiver(t, &e, nil)
+	e = newEnv(t, `
+mail: {from: "Tracker <tracker@example.com>", base_url: 'https://tracker.example.com', schedule: "0 8 * * 1"}
+sources:
+  - {id: pp, name: Acme Privacy Policy, kind: page, url: 'http://127.0.0.1/pp', select: main}
+webhooks:
+  - {name: weekly, url: '%s', secret_env: HOOK_SECRET, send: digest, urgent: [privacy]}
+`, srv.URL)
+	e.now = t0.Add(time.Hour)
+	e.record(t, 400)
+	e.settle(t)
+	if len(rc.order) != 1 || rc.first[rc.order[0]].Event != tracker.DeliverUrgent || rc.first[rc.order[0]].Change.ToSeq != 2 {
+		t.Fatalf("after a major privacy change: %d deliveries %+v", len(rc.order), rc.first)
+	}
+	// Monday 9 March 08:00: the digest of the days since the webhook was added.
+	e.now = time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC)
+	e.settle(t)
+	e.now = e.now.Add(time.Hour)
+	e.settle(t)
+	if len(rc.order) != 2 {
+		t.Fatalf("after Monday: %d deliveries", len(rc.order))
+	}
+	p := rc.first[rc.order[1]]
+	if p.Event != tracker.DeliverDigest || p.Digest == nil || p.Digest.WindowStart != "2026-03-04T09:00:00Z" || p.Digest.WindowEnd != "2026-03-09T08:00:00Z" ||
+		len(p.Digest.Changes) != 1 || p.Digest.Changes[0].ToSeq != 2 || !strings.HasPrefix(p.Digest.Headline, "1 change") {
+		t.Errorf("digest: %+v", p.Digest)
+	}
+	// The week after starts where this one ended.
+	e.now = time.Date(2026, 3, 16, 8, 0, 0, 0, time.UTC)
+	e.settle(t)
+	if p := rc.first[rc.order[len(rc.order)-1]]; len(rc.order) != 3 || p.Digest.WindowStart != "2026-03-09T08:00:00Z" || !p.Digest.Quiet {
+		t.Errorf("the next week: %d deliveries, %+v", len(rc.order), p.Digest)
+	}
+}
+
+// A recipient with urgent topics gets a mail for a major change on them as
+// it is detected, through a real SMTP server, once.
+func TestUrgentMail(t *testing.T) {
+	mp := mailpittest.Start(t)
+	e := newEnv(t, fmt.Sprintf(`
+mail:
+  from: "Tracker <tracker@example.com>"
+  base_url: https://tracker.example.com
+  smtp: {host: 127.0.0.1, port: %d, tls: none, timeout: 5s}
+sources:
+  - {id: pp, name: Acme Privacy Policy, kind: page, url: 'http://127.0.0.1/pp', select: main}
+recipients:
+  - {name: Ada Lovelace, address: ada@example.com, urgent: [privacy]}
+  - {name: Grace Hopper, address: grace@example.com, urgent: [ai]}
+  - {name: Alan Turing, address: alan@example.com}
+%%s`, mp.SMTPPort), "")
+	e.now = t0.Add(time.Hour)
+	e.record(t, 500)
+	e.settle(t)
+	e.now = e.now.Add(time.Hour)
+	e.settle(t)
+	ada := mp.To("ada@example.com")
+	if len(ada) != 1 || !strings.Contains(ada[0].Subject, "Urgent: Major change to Acme Privacy Policy") ||
+		!strings.Contains(ada[0].Text, "https://tracker.example.com/sources/pp/diff?from=1&to=2") || !strings.Contains(ada[0].Text, "{+500+}") {
+		t.Fatalf("Ada's alerts: %+v", ada)
+	}
+	if n := len(mp.To("grace@example.com")) + len(mp.To("alan@example.com")); n != 0 {
+		t.Errorf("%d alerts to recipients who did not ask for privacy", n)
+	}
+}
+
+func unescaped(t *testing.T, v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}

@@ -1,0 +1,205 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"tracker"
+)
+
+const deliveryColumns = `id, target, channel, kind, key, subject, window_start, window_end, state, attempts, last_error,
+	status, created_at, next_attempt, sent_at`
+
+func scanDelivery(r scanner) (tracker.Delivery, error) {
+	var (
+		d                  tracker.Delivery
+		created, next      string
+		start, end, sentAt sql.NullString
+	)
+	err := r.Scan(&d.ID, &d.Target, &d.Channel, &d.Kind, &d.Key, &d.Subject, &start, &end, &d.State, &d.Attempts, &d.LastError,
+		&d.Status, &created, &next, &sentAt)
+	d.WindowStart, d.WindowEnd, d.SentAt = parseNullTime(start), parseNullTime(end), parseNullTime(sentAt)
+	d.CreatedAt, d.NextAttempt = parseTime(created), parseTime(next)
+	return d, err
+}
+
+// CreateDelivery records a delivery as pending, due at once, before any
+// attempt. created is false when the target already has one with that key:
+// d is then the recorded one, whatever its state.
+func (db *DB) CreateDelivery(ctx context.Context, d tracker.Delivery) (_ tracker.Delivery, created bool, err error) {
+	err = db.write(ctx, func(tx *txn) error {
+		d.State, d.NextAttempt = tracker.DeliveryPending, d.CreatedAt
+		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO deliveries(target, channel, kind, key, subject, body, window_start,
+			window_end, state, created_at, next_attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.Target, d.Channel, d.Kind, d.Key, d.Subject, d.Body, nullTime(d.WindowStart), nullTime(d.WindowEnd), d.State,
+			fmtTime(d.CreatedAt), fmtTime(d.NextAttempt))
+		if err != nil {
+			return fmt.Errorf("store: record delivery %s to %s: %w", d.Key, d.Target, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			created = true
+			d.ID, err = res.LastInsertId()
+			return err
+		}
+		d, err = scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE target = ? AND key = ?`, d.Target, d.Key))
+		return err
+	})
+	return d, created, err
+}
+
+// HasDelivery says whether target has a delivery with key.
+func (db *DB) HasDelivery(ctx context.Context, target, key string) (bool, error) {
+	var n int
+	err := db.rd.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE target = ? AND key = ?`, target, key).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: deliveries of %s: %w", target, err)
+	}
+	return n > 0, nil
+}
+
+// DeliveryBody loads the body of a delivery.
+func (db *DB) DeliveryBody(ctx context.Context, d *tracker.Delivery) error {
+	if err := db.rd.QueryRowContext(ctx, `SELECT body FROM deliveries WHERE id = ?`, d.ID).Scan(&d.Body); err != nil {
+		return notFound(err, fmt.Sprintf("store: delivery %d", d.ID))
+	}
+	return nil
+}
+
+// DueDeliveries lists the pending and failed deliveries whose next attempt
+// is at or before now, the oldest first.
+func (db *DB) DueDeliveries(ctx context.Context, now time.Time) ([]tracker.Delivery, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
+		WHERE state IN ('pending', 'failed') AND next_attempt <= ? ORDER BY id`, fmtTime(now))
+	return collect(rows, err, "due deliveries", scanDelivery)
+}
+
+// NextDeliveryAttempt is the earliest next attempt of the pending and
+// failed deliveries (zero when there is none).
+func (db *DB) NextDeliveryAttempt(ctx context.Context) (time.Time, error) {
+	var next sql.NullString
+	err := db.rd.QueryRowContext(ctx, `SELECT min(next_attempt) FROM deliveries WHERE state IN ('pending', 'failed')`).Scan(&next)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: next delivery: %w", err)
+	}
+	return parseNullTime(next), nil
+}
+
+// DeliveryAttempt is the outcome of one attempt of a delivery.
+type DeliveryAttempt struct {
+	State  tracker.DeliveryState
+	Error  string
+	Status int
+	At     time.Time
+	// Next is when a failed delivery is tried again.
+	Next time.Time
+}
+
+// RecordDeliveryAttempt records how an attempt ended. A delivery already
+// sent stays sent.
+func (db *DB) RecordDeliveryAttempt(ctx context.Context, id int64, a DeliveryAttempt) error {
+	return db.write(ctx, func(tx *txn) error {
+		next := a.Next
+		if next.IsZero() {
+			next = a.At
+		}
+		var sent any
+		if a.State == tracker.DeliverySent || a.State == tracker.DeliveryUncertain {
+			sent = fmtTime(a.At)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = CASE WHEN state = 'sent' THEN 'sent' ELSE ? END,
+			attempts = attempts + 1, last_error = ?, status = ?, next_attempt = ?, sent_at = coalesce(sent_at, ?) WHERE id = ?`,
+			a.State, a.Error, a.Status, fmtTime(next), sent, id)
+		if err != nil {
+			return fmt.Errorf("store: record delivery %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("store: delivery %d: %w", id, ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// LastDigestDelivery is the digest delivery of target with the latest
+// window (ErrNotFound: none yet).
+func (db *DB) LastDigestDelivery(ctx context.Context, target string) (tracker.Delivery, error) {
+	d, err := scanDelivery(db.rd.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
+		WHERE target = ? AND kind = 'digest' ORDER BY window_end DESC LIMIT 1`, target))
+	if err != nil {
+		return d, notFound(err, "store: last digest delivery of "+target)
+	}
+	return d, nil
+}
+
+// DeliveryFilter narrows `tracker deliveries`.
+type DeliveryFilter struct {
+	// Target is a target ("webhook:NAME"), or a webhook's name or an
+	// address alone; "" lists all.
+	Target string
+	States []tracker.DeliveryState
+	Limit  int
+}
+
+// Deliveries lists deliveries, the most recent first.
+func (db *DB) Deliveries(ctx context.Context, f DeliveryFilter) ([]tracker.Delivery, error) {
+	q := `SELECT ` + deliveryColumns + ` FROM deliveries WHERE 1 = 1`
+	var args []any
+	if f.Target != "" {
+		q += ` AND (target = ? OR target = 'webhook:' || ? OR target = 'mail:' || ?)`
+		args = append(args, f.Target, f.Target, f.Target)
+	}
+	if len(f.States) > 0 {
+		q += ` AND state IN (?` + strings.Repeat(`, ?`, len(f.States)-1) + `)`
+		for _, s := range f.States {
+			args = append(args, s)
+		}
+	}
+	q += ` ORDER BY id DESC`
+	if f.Limit > 0 {
+		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
+	}
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	return collect(rows, err, "list deliveries", scanDelivery)
+}
+
+// EnrollTargets records the delivery targets tracker has not seen before
+// as enrolled at t.
+func (db *DB) EnrollTargets(ctx context.Context, targets []string, t time.Time) error {
+	return db.write(ctx, func(tx *txn) error {
+		for _, target := range targets {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO delivery_targets(target, enrolled_at) VALUES (?, ?)`, target, fmtTime(t)); err != nil {
+				return fmt.Errorf("store: enroll %s: %w", target, err)
+			}
+		}
+		return nil
+	})
+}
+
+// TargetEnrolled returns when a delivery target was enrolled
+// (ErrNotFound: never).
+func (db *DB) TargetEnrolled(ctx context.Context, target string) (time.Time, error) {
+	var s string
+	if err := db.rd.QueryRowContext(ctx, `SELECT enrolled_at FROM delivery_targets WHERE target = ?`, target).Scan(&s); err != nil {
+		return time.Time{}, notFound(err, "store: delivery target "+target)
+	}
+	return parseTime(s), nil
+}
+
+// ClaimDelivery takes a due delivery for one attempt: it is not due again
+// before until. claimed is false when another process took it first, or it
+// is no longer due.
+func (db *DB) ClaimDelivery(ctx context.Context, id int64, now, until time.Time) (claimed bool, err error) {
+	err = db.write(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt = ?
+			WHERE id = ? AND state IN ('pending', 'failed') AND next_attempt <= ?`, fmtTime(until), id, fmtTime(now))
+		if err != nil {
+			return fmt.Errorf("store: claim delivery %d: %w", id, err)
+		}
+		n, _ := res.RowsAffected()
+		claimed = n == 1
+		return nil
+	})
+	return claimed, err
+}
