@@ -62,6 +62,7 @@ func commands() []command {
 		{name: "rebuild", args: "[--source ID]... | --index | --changes [--source ID]...", summary: "re-extract the current versions from their stored pages after selectors changed", setup: rebuildCmd},
 		{name: "digest", args: "--preview|--send [--recipient R] [--out FILE]", summary: "preview or send the digests that are due", setup: digestCmd},
 		{name: "digests", args: "[--json]", summary: "list the digests sent, when, to whom, in which state", setup: digestsCmd},
+		{name: "deliveries", args: "[--target NAME] [--state S]... [--limit N] [--send] [--json]", summary: "list the webhook deliveries and urgent alerts, in which state; --send attempts those due", setup: deliveriesCmd},
 		{name: "import", args: "ota DIR [--service NAME]... [--terms TYPE]... [--map \"Service/Terms type=SOURCE_ID\"]...", summary: "import an Open Terms Archive dataset's history", setup: importCmd},
 		{name: "serve", args: "[--listen ADDR]", summary: "serve the history as read-only web pages and a JSON API", setup: serveCmd},
 		{name: "stats", args: "[--json]", summary: "show what the database holds and what each part of it takes on disk", setup: statsCmd},

@@ -26,9 +26,11 @@ type Metrics struct {
 	failing  *prometheus.GaugeVec
 	last     *prometheus.GaugeVec
 	digests  *prometheus.CounterVec
-	alerts   *prometheus.CounterVec
-	reloads  *prometheus.CounterVec
-	skipped  prometheus.Counter
+	// deliveries counts attempts of webhooks and alert mails.
+	deliveries *prometheus.CounterVec
+	alerts     *prometheus.CounterVec
+	reloads    *prometheus.CounterVec
+	skipped    prometheus.Counter
 }
 
 // NewMetrics registers the daemon's metrics, and Go's and the process's;
@@ -53,6 +55,8 @@ func NewMetrics(db *store.DB) *Metrics {
 			Help: "When a source was last checked."}, []string{"source"}),
 		digests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tracker_digests_total",
 			Help: "Digests, by state (sent, failed, uncertain, skipped)."}, []string{"state"}),
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tracker_deliveries_total",
+			Help: "Attempts of webhook deliveries and alert mails, by outcome (sent, failed, uncertain)."}, []string{"state"}),
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tracker_alerts_total",
 			Help: "Sources reported failing past the threshold, and recovered."}, []string{"kind"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tracker_config_reloads_total",
@@ -60,7 +64,7 @@ func NewMetrics(db *store.DB) *Metrics {
 		skipped: prometheus.NewCounter(prometheus.CounterOpts{Name: "tracker_checks_skipped_total",
 			Help: "Checks not started because the previous one of the same source was still running."}),
 	}
-	r.MustRegister(m.checks, m.failures, m.changes, m.items, m.duration, m.failing, m.last, m.digests, m.alerts, m.reloads, m.skipped,
+	r.MustRegister(m.checks, m.failures, m.changes, m.items, m.duration, m.failing, m.last, m.digests, m.deliveries, m.alerts, m.reloads, m.skipped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db != nil {
 		r.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tracker_database_bytes",
