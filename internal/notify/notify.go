@@ -101,8 +101,9 @@ func (n *Notifier) log() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// lookBack bounds what a first run sends: a target hears of the changes
-// from when tracker first ran with it, and never of more than a week.
+// lookBack bounds what a first pass sends: a target hears of the changes
+// from when tracker first ran with it, and never of more than a week; later
+// passes read from where the last one stopped.
 const lookBack = 7 * 24 * time.Hour
 
 // subscription is one kind of delivery to one target, with its filter.
@@ -163,21 +164,33 @@ func (n *Notifier) Enqueue(ctx context.Context) (recorded int, err error) {
 	}
 	b := &digest.Builder{DB: n.DB, Config: n.Config, Taxonomy: n.Taxonomy}
 	var errs []error
+	failed := map[string]bool{}
 	for _, s := range subs {
-		enrolled, err := n.DB.TargetEnrolled(ctx, s.target)
+		enrolled, covered, err := n.DB.TargetEnrolled(ctx, s.target)
 		if err != nil {
 			errs = append(errs, err)
+			failed[s.target] = true
 			continue
 		}
 		var k int
 		if s.kind == tracker.DeliverDigest {
 			k, err = n.enqueueDigest(ctx, b, s, enrolled, now)
 		} else {
-			k, err = n.enqueueChanges(ctx, b, s, enrolled, now)
+			k, err = n.enqueueChanges(ctx, b, s, enrolled, covered, now)
 		}
 		recorded += k
 		if err != nil {
 			errs = append(errs, fmt.Errorf("notify: %s: %w", s.target, err))
+			failed[s.target] = true
+		}
+	}
+	// The changes were read until now (Settle waited for the records under
+	// way): the next pass reads from there, however long ago that was.
+	for _, t := range slices.Compact(slices.Sorted(slices.Values(targets))) {
+		if !failed[t] {
+			if err := n.DB.SetTargetCovered(ctx, t, now); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	return recorded, errors.Join(errs...)
@@ -192,8 +205,14 @@ func (n *Notifier) sourceName(id string) string {
 
 func (n *Notifier) base() string { return strings.TrimRight(n.Config.Mail.BaseURL, "/") }
 
-func (n *Notifier) enqueueChanges(ctx context.Context, b *digest.Builder, s subscription, enrolled, now time.Time) (int, error) {
+func (n *Notifier) enqueueChanges(ctx context.Context, b *digest.Builder, s subscription, enrolled, covered, now time.Time) (int, error) {
+	// From where the last pass stopped (an hour's overlap costs a lookup
+	// per change: each is recorded once); the first time, from the
+	// enrolment, a week at most.
 	since := later(enrolled, now.Add(-lookBack))
+	if !covered.IsZero() {
+		since = later(enrolled, covered.Add(-time.Hour))
+	}
 	chs, err := n.DB.Changes(ctx, store.ChangeFilter{Since: since, SourceIDs: s.filter.Sources})
 	if err != nil {
 		return 0, err

@@ -423,3 +423,19 @@ func unescaped(t *testing.T, v any) string {
 	}
 	return b.String()
 }
+
+// A change recorded while no tracker process delivered (tracker check run
+// by cron, deliveries --send not yet) is sent by the next pass, however long
+// after: each pass reads from where the last one stopped.
+func TestChangeRecordedLongBeforeThePassIsSent(t *testing.T) {
+	var e *env
+	rc, srv := newReceiver(t, &e, nil)
+	e = newEnv(t, hookConfig, srv.URL)
+	e.now = t0.Add(time.Hour)
+	e.record(t, 31)
+	e.now = t0.Add(9 * 24 * time.Hour)
+	e.settle(t)
+	if len(rc.order) != 1 || rc.first[rc.order[0]].Change.ToSeq != 2 {
+		t.Fatalf("%d deliveries, want the change of nine days ago", len(rc.order))
+	}
+}

@@ -177,14 +177,26 @@ func (db *DB) EnrollTargets(ctx context.Context, targets []string, t time.Time) 
 	})
 }
 
-// TargetEnrolled returns when a delivery target was enrolled
-// (ErrNotFound: never).
-func (db *DB) TargetEnrolled(ctx context.Context, target string) (time.Time, error) {
-	var s string
-	if err := db.rd.QueryRowContext(ctx, `SELECT enrolled_at FROM delivery_targets WHERE target = ?`, target).Scan(&s); err != nil {
-		return time.Time{}, notFound(err, "store: delivery target "+target)
+// TargetEnrolled returns when a delivery target was enrolled, and until
+// when its changes were read (zero: not yet); ErrNotFound: never enrolled.
+func (db *DB) TargetEnrolled(ctx context.Context, target string) (enrolled, covered time.Time, err error) {
+	var e string
+	var c sql.NullString
+	if err := db.rd.QueryRowContext(ctx, `SELECT enrolled_at, covered_until FROM delivery_targets WHERE target = ?`, target).Scan(&e, &c); err != nil {
+		return time.Time{}, time.Time{}, notFound(err, "store: delivery target "+target)
 	}
-	return parseTime(s), nil
+	return parseTime(e), parseNullTime(c), nil
+}
+
+// SetTargetCovered records that the changes of target were read until t.
+func (db *DB) SetTargetCovered(ctx context.Context, target string, t time.Time) error {
+	return db.write(ctx, func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `UPDATE delivery_targets SET covered_until = ? WHERE target = ?`, fmtTime(t), target)
+		if err != nil {
+			return fmt.Errorf("store: delivery target %s: %w", target, err)
+		}
+		return nil
+	})
 }
 
 // ClaimDelivery takes a due delivery for one attempt: it is not due again

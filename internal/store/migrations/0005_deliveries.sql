@@ -24,8 +24,10 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_due ON deliveries(state, next_attempt);
 
 -- Delivery targets, from when tracker first ran with them: a new webhook
--- or urgent subscription hears of changes from then, not of the history.
+-- or urgent subscription hears of changes from then, not of the history;
+-- covered_until is how far the changes were read for it.
 CREATE TABLE delivery_targets (
-    target       TEXT PRIMARY KEY,
-    enrolled_at  TEXT NOT NULL
+    target         TEXT PRIMARY KEY,
+    enrolled_at    TEXT NOT NULL,
+    covered_until  TEXT
 ) STRICT, WITHOUT ROWID;
