@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"tracker"
 	"tracker/internal/config"
 	"tracker/internal/sources/render"
 )
@@ -36,7 +37,7 @@ func (a *app) checkConfig(ctx context.Context, args []string, p *probeFlags) err
 	cfg, err := a.loadConfig()
 	if err != nil {
 		if a.jsonOut && !probing {
-			out := checkConfigJSON{Path: a.configPath, Problems: []problemJSON{}, Warnings: []string{}}
+			out := checkConfigJSON{Path: a.configPath, Problems: []problemJSON{}, Warnings: []string{}, Webhooks: []webhookJSON{}}
 			var ce *config.Error
 			if errors.As(err, &ce) {
 				for _, p := range ce.Problems {
@@ -55,7 +56,7 @@ func (a *app) checkConfig(ctx context.Context, args []string, p *probeFlags) err
 	if probing {
 		return a.probe(ctx, cfg, p)
 	}
-	out := checkConfigJSON{Path: cfg.Path, OK: true, Sources: len(cfg.Sources), Problems: []problemJSON{}, Warnings: []string{}}
+	out := checkConfigJSON{Path: cfg.Path, OK: true, Sources: len(cfg.Sources), Problems: []problemJSON{}, Warnings: []string{}, Webhooks: []webhookJSON{}}
 	for _, s := range cfg.Sources {
 		if !s.Disabled {
 			out.Enabled++
@@ -71,6 +72,17 @@ func (a *app) checkConfig(ctx context.Context, args []string, p *probeFlags) err
 		transport = "mailed through " + out.Digests.SMTP
 		if cfg.Mail.SMTP.Username != "" && a.getenv(cfg.Mail.SMTP.PasswordEnv) == "" {
 			out.Warnings = append(out.Warnings, fmt.Sprintf("mail.smtp.username is set but %s, which must hold the password, is empty here", cfg.Mail.SMTP.PasswordEnv))
+		}
+	}
+	for _, w := range cfg.Webhooks {
+		out.Webhooks = append(out.Webhooks, webhookJSON{Name: w.Name, Send: w.Send, Format: w.Format, Signed: w.SecretEnv != "", Urgent: append([]string{}, w.Urgent...)})
+		if w.SecretEnv != "" && a.getenv(w.SecretEnv) == "" {
+			out.Warnings = append(out.Warnings, fmt.Sprintf("webhook %s: %s, which must hold its secret, is empty here: tracker run and deliveries --send refuse to start without it", w.Name, w.SecretEnv))
+		}
+	}
+	for _, r := range cfg.Recipients {
+		if len(r.Urgent) > 0 {
+			out.Digests.Urgent++
 		}
 	}
 	// A warning, not an error: the file is right, the machine lacks a
@@ -90,6 +102,16 @@ func (a *app) checkConfig(ctx context.Context, args []string, p *probeFlags) err
 		who = "1 recipient"
 	}
 	fmt.Fprintf(a.stdout, "digests: %s, %s, schedule %q\n", who, transport, cfg.Mail.Schedule)
+	if out.Digests.Urgent > 0 {
+		fmt.Fprintf(a.stdout, "urgent alerts: %d of the recipients, by mail as changes are detected\n", out.Digests.Urgent)
+	}
+	for _, w := range out.Webhooks {
+		signed := "unsigned"
+		if w.Signed {
+			signed = "signed"
+		}
+		fmt.Fprintf(a.stdout, "webhook %s: each %s, %s, %s\n", w.Name, w.Send, w.Format, signed)
+	}
 	for _, w := range out.Warnings {
 		fmt.Fprintf(a.stderr, "tracker: warning: %s\n", w)
 	}
@@ -114,7 +136,18 @@ type checkConfigJSON struct {
 		Transport string `json:"transport"`
 		SMTP      string `json:"smtp,omitempty"`
 		Outbox    string `json:"outbox,omitempty"`
+		// Urgent counts the recipients with urgent topics.
+		Urgent int `json:"urgent"`
 	} `json:"digests"`
+	Webhooks []webhookJSON `json:"webhooks"`
+}
+
+type webhookJSON struct {
+	Name   string                `json:"name"`
+	Send   tracker.DeliveryKind  `json:"send"`
+	Format tracker.WebhookFormat `json:"format"`
+	Signed bool                  `json:"signed"`
+	Urgent []string              `json:"urgent"`
 }
 
 type problemJSON struct {

@@ -44,6 +44,9 @@ webhooks:
 		tm, _ := time.Parse(time.RFC3339, s)
 		e.clock.Set(tm)
 	}
+	if out := e.mustRun(exitOK, "check-config"); !strings.Contains(out, "webhook legal-slack: each change, slack, unsigned") {
+		t.Errorf("check-config:\n%s", out)
+	}
 	at("2025-08-05T09:00:00Z")
 	e.mustRun(exitOK, "check")
 	if out := e.mustRun(exitOK, "deliveries", "--send"); !strings.Contains(out, "no delivery yet") {
