@@ -81,6 +81,7 @@ func AnalyzeIn(old, new string, ctx Context) Analysis {
 	}
 	doc := ctx.Document
 	ps := passagesOf(d, old, new)
+	readTwins(ps, old, new)
 	whole := classify(ps, old, new, doc)
 	subject := doc.Subject
 	if subject == nil {

@@ -214,3 +214,118 @@ func TestChromeSharedWithOtherPages(t *testing.T) {
 		t.Errorf("the same paragraph, on this page alone: %s (%s)", a.Importance, a.Reason)
 	}
 }
+
+// A page that serves its regional variants by turns (the EEA terms one
+// week, the UK terms the next) has not changed: the swap is a capture
+// artefact, said as such. A stale copy that comes back has no region to
+// tell it apart: what it brings back is read as a change.
+func TestRegionVariantsServedByTurns(t *testing.T) {
+	tax := taxonomy(t)
+	common := "# Terms of Service\n## Your Content\nYou keep the rights in the videos you upload, and you grant us a licence to host and show them on the Service.\n"
+	uk := common + "## Your Service Provider\nThe entity providing the Service is Google LLC, a company operating under the laws of Delaware, 1600 Amphitheatre Parkway, Mountain View, CA 94043.\n" +
+		"## Governing Law\nAll claims arising out of or relating to these terms will be governed by the laws of England and Wales and will be heard by the courts of England and Wales, whichever part of the country you live in.\n" +
+		"## Limitation of Liability\nOur total liability for any claims arising from or relating to the Service is limited to the greater of the amount you paid us in the twelve months before the claim and GBP 400, except where the law does not allow such a limit.\n"
+	eea := common + "## Your Service Provider\nThe entity providing the Service is Google Ireland Limited, a company incorporated and operating under the laws of Ireland, Gordon House, Barrow Street, Dublin 4.\n" +
+		"## Governing Law\nThe laws of Ireland apply to these terms, and you may bring a claim in the courts of the country of the European Economic Area where you live, whose consumer law also protects you.\n" +
+		"## Limitation of Liability\nOur total liability for any claims arising from or relating to the Service is limited to the greater of the amount you paid us in the twelve months before the claim and EUR 500, except where the law does not allow such a limit.\n" +
+		"## Right of Withdrawal\nIf you live in the European Economic Area, you may withdraw from a paid subscription within 14 days of buying it, without giving any reason, by sending us the withdrawal form.\n"
+	// runs counts the runs of versions, up to the old one, that held a
+	// paragraph, for a page that went through texts one after the other.
+	runs := func(texts ...string) func(string) int {
+		return func(p string) int {
+			n, in := 0, false
+			for _, s := range texts {
+				has := strings.Contains("\n"+s, "\n"+p+"\n")
+				if has && !in {
+					n++
+				}
+				in = has
+			}
+			return n
+		}
+	}
+	doc := func(history ...string) Context {
+		return Context{Taxonomy: tax, Document: Document{Name: "Example Terms of Service", History: runs(history...)}}
+	}
+
+	// The first time the EEA variant is served, nothing tells it from a
+	// change of the terms.
+	if a := AnalyzeIn(uk, eea, doc(uk)); a.Importance == Cosmetic {
+		t.Errorf("the EEA terms served for the first time: %s (%s)", a.Importance, a.Reason)
+	}
+	// Back and forth: each swap returns to a variant the page served before.
+	for _, tc := range []struct {
+		name     string
+		old, new string
+		history  []string
+	}{
+		{"back to the UK variant", eea, uk, []string{uk, eea}},
+		{"the EEA variant again", uk, eea, []string{uk, eea, uk}},
+	} {
+		a := AnalyzeIn(tc.old, tc.new, doc(tc.history...))
+		if a.Importance != Cosmetic || a.Artefact != ArtefactRegion || len(a.Topics) > 0 {
+			t.Errorf("%s: %s %q %v (%s), want cosmetic, a region artefact, no topics", tc.name, a.Importance, a.Artefact, a.Topics, a.Reason)
+		}
+		if !strings.Contains(a.Reason, "variant") {
+			t.Errorf("%s: the reason %q does not say the page alternates between variants", tc.name, a.Reason)
+		}
+	}
+
+	// A stale copy served between two captures of a real change: the change
+	// that comes back is still a change.
+	contact := "## Contact\nYou can write to us at the address given on the contact page of the Service.\n"
+	before := common + "## Deleting Your Account\nYou can delete your account at any time from the settings page, and we will delete your videos within 90 days.\n" +
+		"## Payments\nPaid features are billed monthly, and you can cancel them at any time from the settings page before the next billing date.\n" + contact
+	after := common + "## Deleting Your Account\nYou can delete your account at any time from the settings page, and we will keep your videos for up to 24 months after you leave, to comply with legal obligations.\n" +
+		"## Payments\nPaid features are billed yearly in advance, and a subscription you cancel stays active until the end of the year you paid for, with no refund.\n" + contact
+	fresh := AnalyzeIn(before, after, doc(before))
+	back := AnalyzeIn(before, after, doc(before, after, before))
+	if back.Importance == Cosmetic || back.Artefact != "" || back.Importance != fresh.Importance || len(back.Topics) != len(fresh.Topics) {
+		t.Errorf("a real change back after a stale copy: %s %q %v (%s), want it read as the first time: %s %v (%s)",
+			back.Importance, back.Artefact, back.Topics, back.Reason, fresh.Importance, fresh.Topics, fresh.Reason)
+	}
+}
+
+// Another region's variant of the same edition keeps the edition's date:
+// served for the first time, it is said as a region artefact. A company
+// renamed under the same date is a change.
+func TestSameEditionOtherRegion(t *testing.T) {
+	tax := taxonomy(t)
+	ctx := Context{Taxonomy: tax, Document: Document{Name: "Example Terms of Service"}}
+	head := "# Terms of Service\nEffective date: January 5, 2022\n## Your Content\nYou keep the rights in the videos you upload, and you grant us a licence to host and show them on the Service.\n"
+	us := head + "## Your Service Provider\nThe entity providing the Service is Google LLC, a company operating under the laws of Delaware.\n" +
+		"## Limitation of Liability\nOur total liability for any claims arising from the Service is limited to the greater of the amount you paid us in the twelve months before the claim and USD 500.\n"
+	eea := head + "## Your Service Provider\nThe entity providing the Service is Google Ireland Limited, a company operating under the laws of Ireland.\n" +
+		"## Limitation of Liability\nOur total liability for any claims arising from the Service is limited to the greater of the amount you paid us in the twelve months before the claim and EUR 500.\n"
+	if a := AnalyzeIn(us, eea, ctx); a.Importance != Cosmetic || a.Artefact != ArtefactRegion {
+		t.Errorf("the EEA variant of the same edition: %s %q (%s), want cosmetic, a region artefact", a.Importance, a.Artefact, a.Reason)
+	}
+	renamed := strings.Replace(us, "Google LLC", "Alphabet Services Inc", 1)
+	if a := AnalyzeIn(us, renamed, ctx); a.Importance == Cosmetic {
+		t.Errorf("a provider renamed under the same date: %s %q (%s), want a change", a.Importance, a.Artefact, a.Reason)
+	}
+	// A new edition moves its date: the same swap with a new date is read
+	// as a change of the terms.
+	next := strings.Replace(eea, "January 5, 2022", "March 17, 2025", 1)
+	if a := AnalyzeIn(us, next, ctx); a.Importance == Cosmetic {
+		t.Errorf("a new edition for another region: %s %q (%s), want a change", a.Importance, a.Artefact, a.Reason)
+	}
+}
+
+// An edit that moves a word able to turn a clause ("below") without
+// adding or dropping one turns nothing; one that drops a "not" does.
+func TestMovedTurningWordTurnsNothing(t *testing.T) {
+	tax := taxonomy(t)
+	ctx := Context{Taxonomy: tax, Document: Document{Name: "Example Privacy Policy"}}
+	head := "# Privacy Policy\n## Your Rights and Choices\n"
+	old := head + "You can also submit a request to delete the personal information we hold about you by following the process described in the section on requests below.\n"
+	moved := head + "You can also submit a request to delete the personal information we hold about you by following the process described below this table.\n"
+	if a := AnalyzeIn(old, moved, ctx); a.Importance == Major {
+		t.Errorf("a cross-reference reworded: %s (%s), want no major", a.Importance, a.Reason)
+	}
+	turned := head + "You cannot submit a request to delete the personal information we hold about you by following the process described in the section on requests below.\n"
+	old2 := head + "You can submit a request to delete the personal information we hold about you by following the process described in the section on requests below.\n"
+	if a := AnalyzeIn(old2, turned, ctx); a.Importance != Major {
+		t.Errorf("can becoming cannot: %s (%s), want major", a.Importance, a.Reason)
+	}
+}

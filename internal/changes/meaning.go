@@ -2,6 +2,7 @@ package changes
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -157,15 +158,66 @@ func classify(ps []*Passage, oldText, newText string, doc Document) (artefact st
 			p.Artefact, p.why = ArtefactChrome, "the heading of page furniture"
 		}
 	}
-	if alternates(ps, doc) {
+	if alternates(ps, oldText, doc) || sameDateVariant(ps, oldParas, newParas) {
 		for _, p := range ps {
-			if p.Artefact == "" {
+			if p.Artefact == "" || p.why == comesAndGoes {
 				p.Artefact = ArtefactRegion
 			}
 		}
 		return ""
 	}
+	if returnsWithOthers(ps, doc) {
+		for _, p := range ps {
+			if p.why == comesAndGoes {
+				p.Artefact, p.why = "", ""
+			}
+		}
+	}
 	return ""
+}
+
+// sameDateVariant reports whether the page serves another region's
+// variant of the same edition: the edition's date stands unchanged in both
+// versions, and what changes trades one region, entity or currency for
+// another, or is whole sections named for a region. A new edition moves
+// its date; a variant keeps it.
+func sameDateVariant(ps []*Passage, oldParas, newParas []text.Paragraph) bool {
+	dates := func(paras []text.Paragraph) map[string]bool {
+		out := map[string]bool{}
+		for _, p := range paras {
+			if t := strings.TrimSpace(p.Text); dateLine(t) {
+				out[folded(t)] = true
+			}
+		}
+		return out
+	}
+	o, n := dates(oldParas), dates(newParas)
+	if len(o) == 0 || !maps.Equal(o, n) {
+		return false
+	}
+	for _, p := range ps {
+		if p.Artefact == ArtefactDate {
+			return false
+		}
+	}
+	return regionSwapBy(ps, place)
+}
+
+// returnsWithOthers reports whether an edited paragraph, too, goes back to
+// words the page held before: the page went back to a copy it served
+// (a stale one, or the one before a stale one), and a paragraph that
+// comes back with it is part of that copy, read as a change, not as a
+// notice that comes and goes on its own.
+func returnsWithOthers(ps []*Passage, doc Document) bool {
+	if doc.History == nil {
+		return false
+	}
+	for _, p := range ps {
+		if p.Artefact == "" && p.Kind == diff.KindChanged && doc.History(strings.TrimSpace(p.new)) >= 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // alternates reports whether every passage of substance only swaps back
@@ -173,9 +225,12 @@ func classify(ps []*Passage, oldText, newText string, doc Document) (artefact st
 // what comes was there before. The page alternates between variants it
 // serves (another region's, a stale copy), which is no change of the
 // document.
-func alternates(ps []*Passage, doc Document) bool {
+func alternates(ps []*Passage, oldText string, doc Document) bool {
 	if doc.History == nil {
 		return false
+	}
+	if returns(ps, oldText, doc) {
+		return true
 	}
 	n := 0
 	for _, p := range ps {
@@ -190,8 +245,87 @@ func alternates(ps []*Passage, doc Document) bool {
 			return false
 		}
 	}
-	return n > 0
+	return n > 0 && regionSwap(ps)
 }
+
+// returns reports whether the page went back to another region's variant
+// it served before: nearly all that the new version says differently from
+// the old one, it had said in whole paragraphs before, that is a variant's
+// worth of text, not a sentence, and where a sentence changes, it names
+// another region, entity or currency. What it leaves is then the other
+// variant, held once (a flip back) or more. A stale copy of the document
+// that comes back is not this: what it brings back is read as a change,
+// as a reader of the two captures would.
+func returns(ps []*Passage, oldText string, doc Document) bool {
+	// A paragraph the old version holds too is a second copy (an announced
+	// version beside the current one), not a return.
+	inOld := map[string]bool{}
+	for _, p := range text.Paragraphs(oldText) {
+		inOld[strings.TrimSpace(p.Text)] = true
+	}
+	newWords, held := 0, 0
+	for _, p := range ps {
+		if p.Artefact != "" && p.why != comesAndGoes || p.Kind == diff.KindRemoved {
+			continue
+		}
+		w := text.Words(p.new)
+		newWords += w
+		if t := strings.TrimSpace(p.new); !inOld[t] && doc.History(t) >= 1 {
+			held += w
+		}
+	}
+	return newWords >= returnWords && float64(held) >= returnShare*float64(newWords) && regionSwap(ps)
+}
+
+// regionSwap reports whether the change trades one region's text for
+// another's: an edited sentence names another region, legal entity or
+// currency ("Google Ireland Limited" for "Google LLC", "the European
+// Economic Area" for "the United Kingdom"), or most of what comes or goes
+// sits in sections named for a region ("European requirements").
+func regionSwap(ps []*Passage) bool { return regionSwapBy(ps, region) }
+
+// regionSwapBy is regionSwap with the names re finds.
+func regionSwapBy(ps []*Passage, re *regexp.Regexp) bool {
+	whole, regional := 0, 0
+	for _, p := range ps {
+		if p.Artefact != "" {
+			continue
+		}
+		switch p.Kind {
+		case diff.KindChanged:
+			o := regionsIn(re, strings.Join(p.changedOld, " "))
+			n := regionsIn(re, strings.Join(p.changedNew, " "))
+			if len(o) > 0 && len(n) > 0 && !slices.Equal(o, n) {
+				return true
+			}
+		case diff.KindAdded, diff.KindRemoved:
+			whole += p.Words
+			if len(regionsIn(re, p.Section)) > 0 {
+				regional += p.Words
+			}
+		}
+	}
+	return whole > 0 && 2*regional >= whole
+}
+
+// regionsIn are the regions, entities and currencies a text names, sorted
+// and folded.
+func regionsIn(re *regexp.Regexp, s string) []string {
+	var out []string
+	for _, m := range re.FindAllString(s, -1) {
+		out = append(out, strings.ToLower(m))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// region finds a region, a legal form of a company or a currency.
+var region = regexp.MustCompile(`\b(European\s+Economic\s+Area|EEA|European\s+Union|EU|United\s+Kingdom|UK|Switzerland|United\s+States|USA?|Canada|Australia|New\s+Zealand|India|Japan|Korea|Brazil|Singapore|Ireland|Delaware|California|Limited|Ltd|LLC|Inc|GmbH|S\.A|B\.V|Pte|EUR|USD|GBP|AUD|CAD|INR)\b|[€£]`)
+
+// place finds the regions and currencies of region, without the forms of
+// companies: "WhatsApp Inc." becoming "WhatsApp LLC" renames a company,
+// "Google LLC" becoming "Google Ireland Limited" names another region's.
+var place = regexp.MustCompile(`\b(European\s+Economic\s+Area|EEA|European\s+Union|EU|United\s+Kingdom|UK|Switzerland|United\s+States|USA?|Canada|Australia|New\s+Zealand|India|Japan|Korea|Brazil|Singapore|Ireland|Delaware|California|EUR|USD|GBP|AUD|CAD|INR)\b|[€£]`)
 
 // passageArtefact says why one passage tells nothing new, or "".
 func passageArtefact(p *Passage, doc Document, headings map[string]bool, docLang string, edge func(int, []text.Paragraph) bool, superseded bool) (artefact, why string) {
@@ -258,12 +392,18 @@ func passageArtefact(p *Passage, doc Document, headings map[string]bool, docLang
 		runs := doc.History(t)
 		// Back after an absence, or gone again after coming once: it comes
 		// and goes with the captures.
-		if p.Kind == diff.KindAdded && runs >= 1 || p.Kind == diff.KindRemoved && runs >= 2 {
-			return ArtefactChrome, "a paragraph that comes and goes between captures"
+		// A notice sits at the top or the bottom of the page; in the
+		// body, only a paragraph seen to toggle more than once is one.
+		atEdge := edge(p.line(), p.paras)
+		if p.Kind == diff.KindAdded && runs >= 1 && (atEdge || runs >= 2) || p.Kind == diff.KindRemoved && runs >= 2 && (atEdge || runs >= 3) {
+			return ArtefactChrome, comesAndGoes
 		}
 	}
 	return "", ""
 }
+
+// comesAndGoes is why a paragraph back after an absence is chrome.
+const comesAndGoes = "a paragraph that comes and goes between captures"
 
 // sameText reports whether two paragraphs say the same: the same words
 // once folded, and the same e-mail addresses unless one hides its address.
@@ -521,7 +661,7 @@ func decide(c *Analysis, ps []*Passage, tax *topics.Taxonomy, subject []string) 
 func turns(p *Passage) bool {
 	switch p.Kind {
 	case diff.KindChanged, diff.KindMoved:
-		if p.Words > 16 {
+		if p.Words > 16 || sameTurningWords(p.changedOld, p.changedNew) {
 			return false
 		}
 		for _, f := range p.fragments() {
@@ -538,6 +678,25 @@ func turns(p *Passage) bool {
 	return rule.MatchString(t) || turnsMeaning(topics.Fragment{Text: t, Changed: [][2]int{{0, len(t)}}}) && measure.MatchString(t)
 }
 
+// sameTurningWords reports whether an edit keeps the words that could turn
+// a clause, and its numbers: "the section below" becoming "below this
+// table" moves a word, it turns nothing.
+func sameTurningWords(old, new []string) bool {
+	bag := func(parts []string) map[string]int {
+		out := map[string]int{}
+		for _, s := range parts {
+			for _, w := range wordsOf(s) {
+				w = strings.ToLower(w)
+				if turning[w] || strings.HasSuffix(w, "n't") || strings.ContainsFunc(w, unicode.IsDigit) {
+					out[w]++
+				}
+			}
+		}
+		return out
+	}
+	return maps.Equal(bag(old), bag(new))
+}
+
 // rule finds the words that make a sentence a rule rather than a
 // description.
 var rule = regexp.MustCompile(`(?i)\b(not|never|cannot|can['’]t|won['’]t|must|shall|required|requires?|prohibited|forbidden|only|no\s+longer|without\s+(your\s+)?(consent|permission|notice))\b`)
@@ -551,6 +710,13 @@ var (
 	rewriteShare    = 0.08
 	rewriteWords    = 0.05
 	rewriteStrength = 4
+)
+
+// A return to an earlier variant: at least this many words of new text,
+// this share of them in paragraphs the page held before,
+var (
+	returnWords = 100
+	returnShare = 0.85
 )
 
 // How many phrases of a topic other than the document's subject one passage

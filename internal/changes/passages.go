@@ -40,6 +40,7 @@ type Passage struct {
 	// changedOld and changedNew are its removed and added pieces.
 	changedOld, changedNew []string
 	heading                bool           // a heading line itself
+	twin                   bool           // an added copy of a paragraph the page still shows
 	why                    string         // what kind of chrome it is
 	strong                 bool           // its changed words carry several phrases of a topic
 	strength               map[string]int // distinct phrases of each topic in its changed words
@@ -240,4 +241,93 @@ func (a *Analysis) Places() []Place {
 		out[i] = at[[2]int{p.OldLine, p.NewLine}]
 	}
 	return out
+}
+
+// twinShare is how much of its words an added paragraph must share with a
+// paragraph the page still shows to be read as a second copy of it.
+const twinShare = 0.75
+
+// readTwins reads each added paragraph that repeats, nearly word for word,
+// a paragraph the page still shows (an announced version of the document
+// printed above the one in force) as what it changes in that paragraph:
+// the copy of a paragraph that stays tells nothing; the words it changes
+// do.
+func readTwins(ps []*Passage, oldText, newText string) {
+	inNew := map[string]bool{}
+	for _, p := range text.Paragraphs(newText) {
+		inNew[strings.TrimSpace(p.Text)] = true
+	}
+	type kept struct {
+		text  string
+		words map[string]bool
+	}
+	var keptParas []kept
+	for _, p := range text.Paragraphs(oldText) {
+		t := strings.TrimSpace(p.Text)
+		if inNew[t] && text.Words(t) >= 8 {
+			keptParas = append(keptParas, kept{t, lowerWordSet(t)})
+		}
+	}
+	if len(keptParas) == 0 {
+		return
+	}
+	for _, p := range ps {
+		if p.Kind != diff.KindAdded || p.heading || p.Artefact != "" || text.Words(p.new) < 8 {
+			continue
+		}
+		ws := lowerWordSet(p.new)
+		best, share := "", 0.0
+		for _, k := range keptParas {
+			common := 0
+			for w := range ws {
+				if k.words[w] {
+					common++
+				}
+			}
+			if s := float64(common) / float64(len(ws)+len(k.words)-common); s > share {
+				best, share = k.text, s
+			}
+		}
+		if share < twinShare {
+			continue
+		}
+		d := diff.Compare(best, p.new, diff.Options{})
+		p.twin = true
+		p.changedNew, p.spans, p.sentences = nil, nil, []topics.Fragment{}
+		for _, h := range d.Hunks {
+			for _, b := range h.Blocks {
+				for _, s := range b.Spans {
+					if s.Op == diff.OpInsert {
+						p.changedNew = append(p.changedNew, s.Text)
+					}
+				}
+			}
+		}
+		for _, f := range d.Fragments() {
+			if f.Kind != diff.FragmentAdded {
+				continue
+			}
+			tf := topics.Fragment{Text: f.Text}
+			for _, r := range f.Changed {
+				tf.Changed = append(tf.Changed, [2]int{r.Start, r.End})
+			}
+			p.sentences = append(p.sentences, tf)
+		}
+		p.Words = 0
+		for _, s := range p.changedNew {
+			p.Words += text.Words(s)
+		}
+		if p.Words == 0 {
+			p.Artefact, p.why = ArtefactChrome, "a second copy of a paragraph the page still shows"
+		}
+	}
+}
+
+// lowerWordSet is the set of a text's words, in lower case.
+func lowerWordSet(s string) map[string]bool {
+	set := map[string]bool{}
+	for _, w := range wordsOf(s) {
+		set[strings.ToLower(w)] = true
+	}
+	return set
 }
