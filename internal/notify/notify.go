@@ -469,7 +469,7 @@ func alertMail(cfg *config.Config, r *config.Recipient, d tracker.Delivery, c Ch
 	if c.DiffURL != "" {
 		fmt.Fprintf(&t, "The diff: %s\n", c.DiffURL)
 	}
-	fmt.Fprintf(&t, "\n--\nAn urgent alert: a major change on a topic you asked to hear of at once (%s). Changes are marked [-removed-] and {+added+}. Your digest will list it too. Sent by tracker to %s.\n",
+	fmt.Fprintf(&t, "\n--\nAn urgent alert: a major change on a topic you asked to hear of at once (%s), besides your digest. Changes are marked [-removed-] and {+added+}. Sent by tracker to %s.\n",
 		strings.Join(r.Urgent, ", "), r.Address)
 	var h strings.Builder
 	h.WriteString("<!DOCTYPE html>\n<html><body>\n<h1>" + htmlEscape(c.title(true)) + "</h1>\n")
@@ -480,7 +480,7 @@ func alertMail(cfg *config.Config, r *config.Recipient, d tracker.Delivery, c Ch
 	if c.DiffURL != "" {
 		h.WriteString(`<p><a href="` + htmlEscape(c.DiffURL) + `">The diff</a></p>` + "\n")
 	}
-	h.WriteString("<p><small>An urgent alert: a major change on a topic you asked to hear of at once (" + htmlEscape(strings.Join(r.Urgent, ", ")) + "). Your digest will list it too.</small></p>\n</body></html>\n")
+	h.WriteString("<p><small>An urgent alert: a major change on a topic you asked to hear of at once (" + htmlEscape(strings.Join(r.Urgent, ", ")) + "), besides your digest.</small></p>\n</body></html>\n")
 	id := "alert." + DeliveryID(d.Target, d.Key)[:24] + "@" + domainOf(cfg.Mail.From)
 	return mailMessage{digest.Message{From: cfg.Mail.From, ToName: r.Name, To: r.Address, Subject: cfg.Mail.SubjectPrefix + ": " + c.title(true),
 		Text: t.String(), HTML: h.String(), MessageID: id, Date: d.CreatedAt}}
