@@ -24,14 +24,20 @@ const (
 // DeliveryState says what became of a delivery.
 type DeliveryState string
 
-// Delivery states: pending → sent, failed (retried with backoff: a delivery
-// is never dropped) or, for mail only, uncertain.
+// Delivery states: pending → sending → sent, failed (retried with backoff:
+// a delivery is never dropped) or uncertain (retried too: at least once).
 const (
 	DeliveryPending   DeliveryState = "pending"   // recorded, not yet attempted
+	DeliverySending   DeliveryState = "sending"   // an attempt under way; left so by a tracker that stopped, uncertain once its lease ends
 	DeliverySent      DeliveryState = "sent"      // the receiver answered 2xx, or the mail server accepted it
 	DeliveryFailed    DeliveryState = "failed"    // not accepted: retried at NextAttempt
-	DeliveryUncertain DeliveryState = "uncertain" // mail handed over, connection lost before the answer: never resent automatically
+	DeliveryUncertain DeliveryState = "uncertain" // the target may have it (no answer, or tracker stopped while sending): sent again at NextAttempt
 )
+
+// Settled says whether a delivery in state s is done with: every other is
+// attempted again at its next attempt (for one sending, when its lease
+// ends).
+func (s DeliveryState) Settled() bool { return s == DeliverySent }
 
 // Delivery is one webhook call or alert mail, recorded before its first
 // attempt (the ledger of `tracker deliveries`).
@@ -51,7 +57,10 @@ type Delivery struct {
 	WindowStart, WindowEnd time.Time
 	State                  DeliveryState
 	Attempts               int
-	LastError              string
+	// Doubtful counts the attempts whose outcome is unknown: once sent, a
+	// copy may have arrived twice.
+	Doubtful  int
+	LastError string
 	// Status is the receiver's last HTTP status (0: no answer).
 	Status      int
 	CreatedAt   time.Time

@@ -28,11 +28,11 @@ func changesCmd(a *app, fs *flag.FlagSet) runner {
 	var f changesFlags
 	f.bind(fs, "changes", "only this source `ID` (repeatable)", "changes detected on or after this `date` (YYYY-MM-DD or RFC 3339)",
 		"changes detected on or before this `date`", "only changes touching this `topic` (privacy, consumer, ip, minors, moderation, ai, ...)")
-	fs.StringVar(&f.minImportance, "min-importance", "", "only changes at least this `important`: cosmetic, minor or major")
+	fs.StringVar(&f.minImportance, "min-importance", "", "only changes of at least this `importance`: cosmetic, minor or major")
 	fs.BoolVar(&f.technical, "technical", false, "include the technical changes due to new extraction rules")
 	fs.StringVar(&f.format, "format", "text", "output `format`: text, json (as --json) or atom (a feed, as the web's /changes.atom)")
 	fs.StringVar(&f.baseURL, "base-url", a.env("TRACKER_BASE_URL", ""), "with --format atom, the `URL` of the web pages the entries link to (env TRACKER_BASE_URL; default mail.base_url, else http://"+defaultListen+")")
-	return f.runner(func(ctx context.Context, since, until time.Time) error {
+	return f.runner(a, func(ctx context.Context, since, until time.Time) error {
 		switch f.format {
 		case "text":
 		case "json":

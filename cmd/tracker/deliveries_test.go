@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"tracker"
 	"tracker/internal/notify"
 	"tracker/internal/replaytest"
 )
@@ -88,5 +89,27 @@ webhooks:
 	mu.Unlock()
 	if code, _, errOut := e.run("deliveries", "--state", "lost"); code != exitUsage || !strings.Contains(errOut, "not one of pending") {
 		t.Errorf("--state lost: %d %q", code, errOut)
+	}
+}
+
+// tracker deliveries says which deliveries are in doubt and which may have
+// arrived twice, as tracker digests does for digests.
+func TestDeliveryNote(t *testing.T) {
+	for _, tc := range []struct {
+		d    tracker.Delivery
+		want string
+	}{
+		{tracker.Delivery{State: tracker.DeliverySent}, ""},
+		{tracker.Delivery{State: tracker.DeliveryFailed, LastError: "answered 503"}, " — answered 503"},
+		{tracker.Delivery{State: tracker.DeliveryUncertain, Channel: tracker.ChannelWebhook, LastError: "tracker stopped while sending it"},
+			" — in doubt (tracker stopped while sending it): sent again under the same X-Tracker-Delivery"},
+		{tracker.Delivery{State: tracker.DeliverySent, Channel: tracker.ChannelMail, Doubtful: 1},
+			" — sent again after an attempt whose outcome is unknown: a copy may have arrived twice, under the same Message-ID"},
+		{tracker.Delivery{State: tracker.DeliverySent, Channel: tracker.ChannelWebhook, Doubtful: 2},
+			" — sent again after 2 attempts whose outcome is unknown: a copy may have arrived twice, under the same X-Tracker-Delivery"},
+	} {
+		if got := deliveryNote(tc.d); got != tc.want {
+			t.Errorf("%s, %d doubtful: %q, want %q", tc.d.State, tc.d.Doubtful, got, tc.want)
+		}
 	}
 }

@@ -23,7 +23,7 @@ type deliveriesFlags struct {
 func deliveriesCmd(a *app, fs *flag.FlagSet) runner {
 	var f deliveriesFlags
 	fs.StringVar(&f.target, "target", "", "only the deliveries to this webhook `name` or mail address")
-	fs.Var(&f.states, "state", "only deliveries in this `state` (pending, sent, failed, uncertain; repeatable)")
+	fs.Var(&f.states, "state", "only deliveries in this `state` (pending, sending, sent, failed, uncertain; repeatable)")
 	fs.IntVar(&f.limit, "limit", 50, "list at most `N` deliveries, the most recent first (0: all)")
 	fs.BoolVar(&f.send, "send", false, "first record what is due and attempt the deliveries due now, as the daemon does")
 	return func(ctx context.Context, args []string) error { return a.deliveries(ctx, args, &f) }
@@ -38,10 +38,10 @@ func (a *app) deliveries(ctx context.Context, args []string, f *deliveriesFlags)
 	filter := store.DeliveryFilter{Target: f.target, Limit: f.limit}
 	for _, s := range f.states {
 		switch st := tracker.DeliveryState(s); st {
-		case tracker.DeliveryPending, tracker.DeliverySent, tracker.DeliveryFailed, tracker.DeliveryUncertain:
+		case tracker.DeliveryPending, tracker.DeliverySending, tracker.DeliverySent, tracker.DeliveryFailed, tracker.DeliveryUncertain:
 			filter.States = append(filter.States, st)
 		default:
-			return usagef("--state: %q is not one of pending, sent, failed, uncertain", s)
+			return usagef("--state: %q is not one of pending, sending, sent, failed, uncertain", s)
 		}
 	}
 	failed := false
@@ -57,13 +57,10 @@ func (a *app) deliveries(ctx context.Context, args []string, f *deliveriesFlags)
 		fmt.Fprintln(tw, "N\tCREATED\tTARGET\tKIND\tSTATE\tATTEMPTS\tNEXT\tWHAT")
 		for _, d := range list {
 			next := "-"
-			if d.State == tracker.DeliveryPending || d.State == tracker.DeliveryFailed {
+			if !d.State.Settled() {
 				next = fmtTime(d.NextAttempt)
 			}
-			what := d.Subject
-			if d.LastError != "" && d.State != tracker.DeliverySent {
-				what += " — " + d.LastError
-			}
+			what := d.Subject + deliveryNote(d)
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.ID, fmtTime(d.CreatedAt), d.Target, d.Kind, d.State, d.Attempts, next, what)
 		}
 		tw.Flush()
@@ -72,6 +69,31 @@ func (a *app) deliveries(ctx context.Context, args []string, f *deliveriesFlags)
 		return status(exitFailed)
 	}
 	return err
+}
+
+// deliveryNote says why a delivery is not sent yet, and whether a copy may
+// have arrived twice, as `tracker digests` does for digests.
+func deliveryNote(d tracker.Delivery) string {
+	switch {
+	case d.State == tracker.DeliverySent && d.Doubtful > 0:
+		attempts := "an attempt"
+		if d.Doubtful > 1 {
+			attempts = fmt.Sprintf("%d attempts", d.Doubtful)
+		}
+		return fmt.Sprintf(" — sent again after %s whose outcome is unknown: a copy may have arrived twice, under the same %s", attempts, deliveryIDName(d))
+	case d.State == tracker.DeliveryUncertain:
+		return fmt.Sprintf(" — in doubt (%s): sent again under the same %s", d.LastError, deliveryIDName(d))
+	case d.LastError != "" && d.State != tracker.DeliverySent:
+		return " — " + d.LastError
+	}
+	return ""
+}
+
+func deliveryIDName(d tracker.Delivery) string {
+	if d.Channel == tracker.ChannelMail {
+		return "Message-ID"
+	}
+	return notify.HeaderDelivery
 }
 
 // sendDeliveries records the deliveries due and attempts those due now;
@@ -99,7 +121,7 @@ func (a *app) sendDeliveries(ctx context.Context) (failed bool, err error) {
 			failed = true
 			if !a.jsonOut {
 				next := ""
-				if o.Delivery.State == tracker.DeliveryFailed {
+				if !o.Delivery.State.Settled() {
 					next = ", retried after " + o.Delivery.NextAttempt.UTC().Format(time.RFC3339)
 				}
 				a.errorf("delivery %d to %s: %v%s", o.Delivery.ID, o.Delivery.Target, o.Err, next)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -48,8 +49,18 @@ func (a *app) digest(ctx context.Context, args []string, f *digestFlags) error {
 	if f.catchUp && !f.send {
 		return usagef("--catch-up goes with --send: tracker digest --send --catch-up [--recipient R]")
 	}
-	cfg, err := a.loadConfig()
+	// A preview only reads the database: without a sources.yaml it renders
+	// what the defaults would send.
+	oc, err := a.optionalConfig()
 	if err != nil {
+		return err
+	}
+	cfg := oc.Config
+	switch {
+	case cfg == nil && f.preview:
+		cfg = config.Defaults()
+	case cfg == nil:
+		_, err := a.loadConfig() // says the file is missing, and what to do
 		return usage(err)
 	}
 	var rs []*config.Recipient
@@ -107,6 +118,8 @@ func (a *app) digest(ctx context.Context, args []string, f *digestFlags) error {
 			fmt.Fprintf(a.stdout, "%s  %s: %v\n", o.Recipient, stateOr(string(o.Digest.State), "failed"), o.Err)
 		case o.Skipped != "":
 			fmt.Fprintf(a.stdout, "%s  nothing sent: %s\n", o.Recipient, o.Skipped)
+		case o.Note != "":
+			fmt.Fprintf(a.stdout, "%s  sent again %q to %s: %s\n", o.Recipient, o.Digest.Subject, o.Digest.DeliveredTo, o.Note)
 		default:
 			fmt.Fprintf(a.stdout, "%s  sent %q to %s\n", o.Recipient, o.Digest.Subject, o.Digest.DeliveredTo)
 		}
@@ -167,6 +180,9 @@ func (a *app) preview(ctx context.Context, sender *digest.Sender, r *config.Reci
 	}
 	fmt.Fprintln(a.stdout, nextLine(sender, r, next))
 	fmt.Fprintf(a.stdout, "\nSubject: %s\n\n%s", d.Subject, d.Text)
+	if !strings.HasSuffix(d.Text, "\n") {
+		fmt.Fprintln(a.stdout) // what follows in a terminal starts a line of its own
+	}
 	if out != "" {
 		fmt.Fprintf(a.stderr, "HTML written to %s\n", out)
 	}
@@ -189,7 +205,9 @@ func nextLine(sender *digest.Sender, r *config.Recipient, next digest.Next) stri
 		s = fmt.Sprintf("The next digest to %s goes out %s (in %s, schedule %q), covering from %s.", who, at(next.At),
 			roughly(next.At.Sub(sender.Now())), sender.Config.Mail.Schedule, at(next.Start))
 	}
-	if next.First && !next.Due {
+	// The placeholder recipient of a preview without recipients cannot be
+	// sent a catch-up.
+	if next.First && !next.Due && sender.Config.Recipient(r.Address) != nil {
 		s += fmt.Sprintf("\nNo digest has gone to %s yet: tracker digest --send --catch-up --recipient %s sends the last 7 days now.", who, who)
 	}
 	return s
@@ -276,13 +294,34 @@ func (a *app) digests(ctx context.Context, args []string) error {
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "N\tCREATED\tRECIPIENT\tWINDOW\tSTATE\tATTEMPTS\tSUBJECT")
 		for _, d := range list {
-			subject := d.Subject
-			if d.LastError != "" && d.State != tracker.DigestSent {
-				subject += " — " + d.LastError
-			}
+			subject := d.Subject + digestNote(d)
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s → %s\t%s\t%d\t%s\n", d.ID, fmtTime(d.CreatedAt), d.Recipient,
 				d.WindowStart.UTC().Format("2006-01-02 15:04"), d.WindowEnd.UTC().Format("2006-01-02 15:04"), d.State, d.Attempts, subject)
 		}
 		tw.Flush()
 	})
+}
+
+// digestNote says what a listing of digests should know of d beside its
+// state: why it is not sent, and whether a copy may have arrived twice.
+func digestNote(d tracker.Digest) string {
+	note := ""
+	switch d.State {
+	case tracker.DigestSent:
+		if d.Doubtful > 0 {
+			attempts := "an attempt"
+			if d.Doubtful > 1 {
+				attempts = fmt.Sprintf("%d attempts", d.Doubtful)
+			}
+			note = fmt.Sprintf(" — sent again after %s whose outcome is unknown: a copy may have arrived twice, under the same Message-ID", attempts)
+		}
+	case tracker.DigestUncertain, tracker.DigestSending:
+		note = fmt.Sprintf(" — in doubt (%s): sent again at the next run, under the same Message-ID; tracker digest --resend %d sends it now",
+			stateOr(d.LastError, "being sent"), d.ID)
+	default:
+		if d.LastError != "" {
+			note = " — " + d.LastError
+		}
+	}
+	return note
 }

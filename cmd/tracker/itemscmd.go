@@ -22,7 +22,7 @@ func itemsCmd(a *app, fs *flag.FlagSet) runner {
 	f.bind(fs, "items", "only this feed `ID` (repeatable)", "items first seen or updated on or after this `date`",
 		"items first seen on or before this `date`", "only items about this `topic`")
 	fs.BoolVar(&f.all, "all", false, "include the items the feeds' filters leave out and those already there at a feed's first fetch")
-	return f.runner(func(ctx context.Context, since, until time.Time) error { return a.items(ctx, &f, since, until) })
+	return f.runner(a, func(ctx context.Context, since, until time.Time) error { return a.items(ctx, &f, since, until) })
 }
 
 // items lists the regulator items, the most recent first.

@@ -67,15 +67,25 @@ func (f *filters) bind(fs *flag.FlagSet, what, source, since, until, topic strin
 	fs.StringVar(&f.since, "since", "", since)
 	fs.StringVar(&f.until, "until", "", until)
 	fs.StringVar(&f.topic, "topic", "", topic)
-	fs.IntVar(&f.limit, "limit", 0, "at most this many "+what+" (0: all)")
+	fs.IntVar(&f.limit, "limit", 0, "at most `N` "+what+" (0: all)")
 }
 
 // runner runs a listing, which takes no argument, with the period that
-// --since and --until give (each optional).
-func (f *filters) runner(list func(ctx context.Context, since, until time.Time) error) runner {
+// --since and --until give (each optional), once --topic names a topic of
+// the configuration's taxonomy.
+func (f *filters) runner(a *app, list func(ctx context.Context, since, until time.Time) error) runner {
 	return func(ctx context.Context, args []string) error {
 		if len(args) > 0 {
 			return errUsage
+		}
+		if f.topic != "" {
+			cfg, err := a.optionalConfig()
+			if err != nil {
+				return err
+			}
+			if err := cfg.taxonomy().Check(f.topic); err != nil {
+				return usagef("--topic: %v", err)
+			}
 		}
 		since, err := dateFlag("since", f.since, false)
 		if err != nil {

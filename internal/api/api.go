@@ -223,7 +223,7 @@ func NewDiff(from, to tracker.Version, ch changes.Analysis) Diff {
 		DetectedAt: Time(to.FirstSeen), Technical: to.Technical && to.Seq == from.Seq+1, SameAs: intOrNull(to.SameAs),
 		Importance: ch.Importance,
 		Cosmetic:   ch.Diff.Cosmetic, WordsAdded: ch.Diff.WordsAdded, WordsRemoved: ch.Diff.WordsRemoved,
-		Topics: nonNil(ch.Topics), Summary: ch.Diff.Summary(), Hunks: ch.Diff.Hunks, Approximate: ch.Diff.Approximate,
+		Topics: nonNil(ch.Topics), Summary: ch.Summary, Hunks: ch.Diff.Hunks, Approximate: ch.Diff.Approximate,
 		Reason: ch.Reason, Artefact: ch.Artefact, CaptureArtefact: changes.IsCaptureArtefact(ch.Artefact),
 	}
 }
@@ -306,20 +306,23 @@ type Digest struct {
 	Subject     string              `json:"subject"`
 	State       tracker.DigestState `json:"state"`
 	Attempts    int                 `json:"attempts"`
-	LastError   string              `json:"last_error,omitempty"`
-	CreatedAt   *string             `json:"created_at"`
-	SentAt      *string             `json:"sent_at"`
-	Transport   string              `json:"transport,omitempty"`
-	DeliveredTo string              `json:"delivered_to,omitempty"`
-	Changes     int                 `json:"changes"`
-	Items       int                 `json:"items"`
+	// Doubtful counts the attempts whose outcome is unknown: a copy may
+	// have arrived more than once, under the same Message-ID.
+	Doubtful    int     `json:"doubtful"`
+	LastError   string  `json:"last_error,omitempty"`
+	CreatedAt   *string `json:"created_at"`
+	SentAt      *string `json:"sent_at"`
+	Transport   string  `json:"transport,omitempty"`
+	DeliveredTo string  `json:"delivered_to,omitempty"`
+	Changes     int     `json:"changes"`
+	Items       int     `json:"items"`
 }
 
 // NewDigest describes a stored digest.
 func NewDigest(d tracker.Digest) Digest {
 	return Digest{
 		ID: d.ID, Recipient: d.Recipient, WindowStart: Time(d.WindowStart), WindowEnd: Time(d.WindowEnd), MessageID: d.MessageID,
-		Subject: d.Subject, State: d.State, Attempts: d.Attempts, LastError: d.LastError, CreatedAt: Time(d.CreatedAt),
+		Subject: d.Subject, State: d.State, Attempts: d.Attempts, Doubtful: d.Doubtful, LastError: d.LastError, CreatedAt: Time(d.CreatedAt),
 		SentAt: Time(d.SentAt), Transport: d.Transport, DeliveredTo: d.DeliveredTo, Changes: d.Changes, Items: d.Items,
 	}
 }
@@ -336,6 +339,7 @@ type Delivery struct {
 	WindowEnd   *string               `json:"window_end"`
 	State       tracker.DeliveryState `json:"state"`
 	Attempts    int                   `json:"attempts"`
+	Doubtful    int                   `json:"doubtful"`
 	LastError   string                `json:"last_error,omitempty"`
 	Status      int                   `json:"status,omitempty"`
 	CreatedAt   *string               `json:"created_at"`
@@ -344,14 +348,14 @@ type Delivery struct {
 }
 
 // NewDelivery describes a recorded delivery; next_attempt is null once it
-// is settled (sent or uncertain).
+// is sent.
 func NewDelivery(d tracker.Delivery) Delivery {
 	out := Delivery{
 		ID: d.ID, Target: d.Target, Channel: d.Channel, Kind: d.Kind, Key: d.Key, Subject: d.Subject,
 		WindowStart: Time(d.WindowStart), WindowEnd: Time(d.WindowEnd), State: d.State, Attempts: d.Attempts,
-		LastError: d.LastError, Status: d.Status, CreatedAt: Time(d.CreatedAt), SentAt: Time(d.SentAt),
+		Doubtful: d.Doubtful, LastError: d.LastError, Status: d.Status, CreatedAt: Time(d.CreatedAt), SentAt: Time(d.SentAt),
 	}
-	if d.State == tracker.DeliveryPending || d.State == tracker.DeliveryFailed {
+	if !d.State.Settled() {
 		out.NextAttempt = Time(d.NextAttempt)
 	}
 	return out

@@ -84,7 +84,10 @@ type job struct {
 	jitter    time.Duration
 	loc       *time.Location
 	next      time.Time
-	retries   int // failed digests in a row
+	retries   int // failed digests, or failed checks, in a row
+	// resume is a source's scheduled time that a retry came before: the
+	// schedule resumes there, its place kept.
+	resume time.Time
 	// soon is true for a source's check soon after start, off its
 	// schedule: the next one is the schedule's next after it.
 	soon bool
@@ -155,6 +158,7 @@ func (d *Daemon) apply(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	d.metrics.declare(context.Background(), cfg, d.opt.DB)
 	d.mu.Lock()
 	old := d.checker
 	d.cfg, d.tax, d.checker, d.sender, d.notifier, d.jobs = cfg, tax, checker, sender, notifier, jobs
@@ -380,6 +384,10 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 			from, j.soon = now, false
 		}
 		j.next = j.sched.Next(from).Add(j.jitter)
+		if j.resume.After(now) {
+			j.next = j.resume
+		}
+		j.resume = time.Time{}
 	} else if j.notify {
 		j.next = now.Add(time.Hour) // set when the run ends
 	} else {
@@ -412,10 +420,16 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 		go func() {
 			defer d.done()
 			outs := d.sendDigests(ctx, []*config.Recipient{r})
-			// Failed, or left pending by a process that died while sending
-			// it: try again soon.
-			failed := len(outs) == 1 && (outs[0].Err != nil && outs[0].Digest.State != tracker.DigestUncertain ||
-				outs[0].Digest.State == tracker.DigestPending)
+			// Failed, uncertain (sent again until it is sent), or left
+			// pending: try again soon.
+			failed := false
+			for _, o := range outs {
+				switch o.Digest.State {
+				case tracker.DigestPending, tracker.DigestSending, tracker.DigestUncertain:
+					failed = true
+				}
+				failed = failed || o.Err != nil
+			}
 			d.mu.Lock()
 			if failed {
 				// The server was down or refused it: try again soon rather
@@ -458,8 +472,40 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 		r := checker.Check(ctx, src)
 		d.metrics.observe(src, r)
 		d.alert(ctx, cfg, src.ID)
+		d.retryCheck(j, r)
 		d.notifySoon()
 	}()
+}
+
+// retryCheck brings a failed check's next run forward, backing off, when
+// that comes before its next scheduled time: a daily source that failed
+// is not left failing for a day. A configuration error waits: only an
+// edit fixes it; a stopped check too.
+func (d *Daemon) retryCheck(j *job, r sources.Result) {
+	d.mu.Lock()
+	if r.Outcome != sources.Failed {
+		j.retries = 0
+		d.mu.Unlock()
+		return
+	}
+	if r.Kind == tracker.FailConfig || r.Kind == tracker.FailCanceled {
+		d.mu.Unlock()
+		return
+	}
+	j.retries++
+	retry := d.opt.Clock.Now().Add(digestRetry(j.retries))
+	sooner := retry.Before(j.next)
+	if sooner {
+		j.resume, j.next = j.next, retry
+	}
+	d.mu.Unlock()
+	if sooner {
+		d.opt.Log.Info("failed check retried before its schedule", "source", j.source.ID, "at", retry.UTC().Format(time.RFC3339), "retries", j.retries)
+		select {
+		case d.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // done ends a piece of work that dispatch started.
@@ -471,7 +517,7 @@ func (d *Daemon) done() {
 }
 
 // digestRetry is how long to wait before the n-th retry of a failed
-// digest: 15 minutes, doubling up to 6 hours.
+// digest or check: 15 minutes, doubling up to 6 hours.
 func digestRetry(n int) time.Duration {
 	d := 15 * time.Minute
 	for i := 1; i < n && d < 6*time.Hour; i++ {

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"tracker"
 	"tracker/internal/config"
 	"tracker/internal/sources"
 	"tracker/internal/store"
@@ -79,6 +80,53 @@ func NewMetrics(db *store.DB) *Metrics {
 		}))
 	}
 	return m
+}
+
+// declare gives every series of cfg's sources its value before any check
+// runs: a restarted daemon reports a failing source as failing at once,
+// not after its next check hours later, and a counter that has not fired
+// reads 0 rather than nothing, so that rate() and alerts see it.
+func (m *Metrics) declare(ctx context.Context, cfg *config.Config, db *store.DB) {
+	m.failing.Reset()
+	m.last.Reset()
+	for i := range cfg.Sources {
+		src := &cfg.Sources[i]
+		if src.Disabled {
+			continue
+		}
+		for _, o := range []tracker.Outcome{tracker.OutcomeNew, tracker.OutcomeUnchanged, tracker.OutcomeNotModified, tracker.OutcomeFailed} {
+			m.checks.WithLabelValues(src.ID, string(o))
+		}
+		if src.Kind == config.KindFeed {
+			m.items.WithLabelValues(src.ID, "new")
+			m.items.WithLabelValues(src.ID, "updated")
+		} else {
+			for _, imp := range []tracker.Importance{tracker.Cosmetic, tracker.Minor, tracker.Major} {
+				m.changes.WithLabelValues(src.ID, string(imp))
+			}
+		}
+		failing := 0.0
+		if db != nil {
+			st, err := db.Source(ctx, src.ID)
+			if err == nil && st.Error != "" {
+				failing = 1
+			}
+			if err == nil && !st.LastFetchAt.IsZero() {
+				m.last.WithLabelValues(src.ID).Set(float64(st.LastFetchAt.Unix()))
+			}
+		}
+		m.failing.WithLabelValues(src.ID).Set(failing)
+	}
+	for _, st := range []tracker.DigestState{tracker.DigestSent, tracker.DigestFailed, tracker.DigestUncertain, tracker.DigestSkipped} {
+		m.digests.WithLabelValues(string(st))
+	}
+	for _, st := range []tracker.DeliveryState{tracker.DeliverySent, tracker.DeliveryFailed, tracker.DeliveryUncertain} {
+		m.deliveries.WithLabelValues(string(st))
+	}
+	m.alerts.WithLabelValues("failing")
+	m.alerts.WithLabelValues("recovered")
+	m.reloads.WithLabelValues("ok")
+	m.reloads.WithLabelValues("rejected")
 }
 
 func (m *Metrics) observe(src *config.Source, r sources.Result) {

@@ -73,8 +73,17 @@ func (s *Sender) CatchUp(ctx context.Context, rs []*config.Recipient) []Outcome 
 			rs = append(rs, &s.Config.Recipients[i])
 		}
 	}
-	b := &Builder{DB: s.DB, Config: s.Config, Taxonomy: s.Taxonomy, Published: true}
 	var out []Outcome
+	// As SendDue: one process sends a recipient's digests at a time.
+	release, err := s.DB.Lock(ctx, digestsLock)
+	if err != nil {
+		for _, r := range rs {
+			out = append(out, Outcome{Recipient: r.Address, Err: fmt.Errorf("digest: waiting for another tracker process to finish sending digests: %w", err)})
+		}
+		return out
+	}
+	defer release()
+	b := &Builder{DB: s.DB, Config: s.Config, Taxonomy: s.Taxonomy, Published: true}
 	for _, r := range rs {
 		o := s.catchUp(ctx, b, r)
 		o.Recipient = r.Address

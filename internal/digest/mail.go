@@ -40,7 +40,7 @@ type Mailer interface {
 type SendError struct {
 	// Uncertain is true when the message was handed over and the connection
 	// failed before the server confirmed it: it may have been delivered, so
-	// it must not be sent again automatically.
+	// it is sent again under the same Message-ID, in doubt.
 	Uncertain bool
 	Err       error
 }
@@ -119,10 +119,16 @@ func (m *SMTPMailer) Send(ctx context.Context, msg Message) (string, error) {
 	}
 	sc, err := c.DialToSMTPClientWithContext(ctx)
 	if err != nil {
-		return "", &SendError{Err: fmt.Errorf("cannot reach the SMTP server %s: %w; check that it runs and mail.smtp in sources.yaml (digests stay pending and go out at the next run)", m.server(), err)}
+		return "", &SendError{Err: fmt.Errorf("cannot reach the SMTP server %s: %w; check that it runs and mail.smtp in sources.yaml (the digest is recorded as failed and sent at the next run)", m.server(), err)}
 	}
 	err = c.SendWithSMTPClient(sc, mm)
-	closeErr := c.CloseWithSMTPClient(sc)
+	// The server's 250 at the end of DATA is the only word on whether it
+	// took the message; what follows (go-mail's NOOP and RSET, then QUIT)
+	// can fail, a connection closed or a 421, without undoing it.
+	_ = c.CloseWithSMTPClient(sc)
+	if mm.IsDelivered() {
+		return m.server(), nil
+	}
 	if err != nil {
 		// Only a connection lost at the end of DATA leaves the outcome
 		// unknown; a reply there (451 try later, 554 rejected as spam)
@@ -130,11 +136,10 @@ func (m *SMTPMailer) Send(ctx context.Context, msg Message) (string, error) {
 		var se *mail.SendError
 		uncertain := errors.As(err, &se) && se.Reason == mail.ErrSMTPDataClose && se.ErrorCode() == 0
 		if uncertain {
-			return m.server(), &SendError{Uncertain: true, Err: fmt.Errorf("the connection to %s failed after the digest was handed over: it may have been delivered, so it will not be resent automatically: %w", m.server(), err)}
+			return m.server(), &SendError{Uncertain: true, Err: fmt.Errorf("the connection to %s failed after the message was handed over: it may have been delivered, and is sent again under the same Message-ID: %w", m.server(), err)}
 		}
 		return "", &SendError{Err: fmt.Errorf("the SMTP server %s refused the digest: %w", m.server(), err)}
 	}
-	_ = closeErr // the server accepted the message; a failed QUIT changes nothing
 	return m.server(), nil
 }
 

@@ -5,12 +5,14 @@
 //
 // Every delivery goes through a ledger (store.CreateDelivery), as digests
 // do: recorded before the first attempt, one per target and change or
-// window, retried with backoff until the target accepts it, never dropped.
-// A webhook request that got no answer (a timeout, a connection dropped
-// after the request) is sent again with the same X-Tracker-Delivery id:
-// that is the only duplicate, and a receiver drops it by that id. An alert
-// mail whose connection dropped after the server had it is uncertain and is
-// not resent, as for digests.
+// window, marked sending while an attempt is under way, retried with
+// backoff until the target accepts it, never dropped: at least once. An
+// attempt whose outcome tracker cannot know (a webhook request sent that
+// got no answer, an alert mail whose connection dropped after the server
+// had it, or tracker stopping while sending) leaves the delivery
+// uncertain: it is sent again, with the same X-Tracker-Delivery id or
+// Message-ID, and counted as doubtful. That is the only duplicate, and a
+// receiver drops it by that id.
 package notify
 
 import (
@@ -24,8 +26,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptrace"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"tracker"
@@ -329,11 +333,20 @@ func retryAfter(n int) time.Duration {
 	return min(d, time.Hour)
 }
 
-// Deliver attempts the deliveries that are due (new, or failed and due
-// for a retry), each claimed first so that two tracker processes never
-// send one at once.
+// interrupted is the error of an attempt cut short by tracker stopping.
+const interrupted = "tracker stopped while sending it: it may have arrived"
+
+// Deliver attempts the deliveries that are due (new, or failed or
+// uncertain and due for a retry), each claimed first so that two tracker
+// processes never send one at once. Those left sending by a tracker that
+// stopped are uncertain, and due again.
 func (n *Notifier) Deliver(ctx context.Context) []Outcome {
 	now := n.now()
+	if k, err := n.DB.InterruptedDeliveries(ctx, now, interrupted); err != nil {
+		return []Outcome{{Err: err}}
+	} else if k > 0 {
+		n.log().Warn("deliveries left sending by a tracker that stopped: sent again, in doubt", "deliveries", k)
+	}
 	due, err := n.DB.DueDeliveries(ctx, now)
 	if err != nil {
 		return []Outcome{{Err: err}}
@@ -344,7 +357,7 @@ func (n *Notifier) Deliver(ctx context.Context) []Outcome {
 			break
 		}
 		// Held for longer than an attempt can take: a process that died
-		// meanwhile leaves it due again then.
+		// meanwhile leaves it sending, in doubt from then.
 		claimed, err := n.DB.ClaimDelivery(ctx, d.ID, now, now.Add(n.hold(d)))
 		if err != nil {
 			out = append(out, Outcome{Delivery: d, Err: err})
@@ -384,9 +397,7 @@ func (n *Notifier) attempt(ctx context.Context, d tracker.Delivery) Outcome {
 	a.At = n.now()
 	if err != nil {
 		a.Error = err.Error()
-		if a.State == tracker.DeliveryFailed {
-			a.Next = a.At.Add(retryAfter(d.Attempts + 1))
-		}
+		a.Next = a.At.Add(retryAfter(d.Attempts + 1))
 	}
 	// Recorded even when the daemon's grace period ran out meanwhile: a
 	// sent delivery left due would go out again.
@@ -395,23 +406,27 @@ func (n *Notifier) attempt(ctx context.Context, d tracker.Delivery) Outcome {
 	}
 	d.Attempts++
 	d.State, d.LastError, d.Status, d.NextAttempt = a.State, a.Error, a.Status, a.Next
-	if a.State == tracker.DeliverySent || a.State == tracker.DeliveryUncertain {
-		d.SentAt = a.At
+	if now, rerr := n.DB.Delivery(context.WithoutCancel(ctx), d.ID); rerr == nil {
+		now.Body = d.Body
+		d = now // as the ledger has it: a failure after a doubtful attempt is uncertain
 	}
 	log := n.log().With("delivery", d.ID, "target", d.Target, "kind", d.Kind, "key", d.Key, "attempt", d.Attempts)
-	switch d.State {
-	case tracker.DeliverySent:
+	switch {
+	case d.State == tracker.DeliverySent && d.Doubtful > 0:
+		log.Warn("delivered after an attempt whose outcome is unknown: a copy may have arrived twice", "doubtful", d.Doubtful)
+	case d.State == tracker.DeliverySent:
 		log.Info("delivered")
-	case tracker.DeliveryFailed:
+	case d.State == tracker.DeliveryFailed:
 		log.Warn("delivery failed: retried later", "next", d.NextAttempt.UTC().Format(time.RFC3339), "err", err)
 	default:
-		log.Error("delivery uncertain: not resent automatically", "err", err)
+		log.Warn("delivery in doubt: sent again later", "next", d.NextAttempt.UTC().Format(time.RFC3339), "err", err)
 	}
 	return Outcome{Delivery: d, Err: err}
 }
 
-// post sends a webhook request. Any answer but a 2xx, and no answer, is a
-// failure retried later with the same body and delivery id.
+// post sends a webhook request. Any answer but a 2xx is a failure, retried
+// later with the same body and delivery id; no answer to a request sent
+// whole is uncertain (the receiver may have acted on it), retried so too.
 func (n *Notifier) post(ctx context.Context, d tracker.Delivery) (store.DeliveryAttempt, error) {
 	a := store.DeliveryAttempt{State: tracker.DeliveryFailed}
 	name := strings.TrimPrefix(d.Target, "webhook:")
@@ -425,6 +440,10 @@ func (n *Notifier) post(ctx context.Context, d tracker.Delivery) (store.Delivery
 	if err != nil {
 		return a, fmt.Errorf("notify: webhook %s: %w", name, err)
 	}
+	var wrote atomic.Bool
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) { wrote.Store(i.Err == nil) },
+	}))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", n.UserAgent)
 	req.Header.Set(HeaderDelivery, DeliveryID(d.Target, d.Key))
@@ -440,6 +459,9 @@ func (n *Notifier) post(ctx context.Context, d tracker.Delivery) (store.Delivery
 	}
 	resp, err := client.Do(req)
 	if err != nil {
+		if wrote.Load() {
+			a.State = tracker.DeliveryUncertain
+		}
 		return a, fmt.Errorf("notify: webhook %s: no answer (%w): it is sent again with the same %s, which a receiver that had it drops", name, err, HeaderDelivery)
 	}
 	defer resp.Body.Close()
@@ -498,7 +520,7 @@ func domainOf(from string) string {
 }
 
 // mail sends an alert mail; a connection lost after the server had it is
-// uncertain, and not resent automatically.
+// uncertain, and the mail is sent again under the same Message-ID.
 func (n *Notifier) mail(ctx context.Context, d tracker.Delivery) (store.DeliveryAttempt, error) {
 	a := store.DeliveryAttempt{State: tracker.DeliveryFailed}
 	var m mailMessage

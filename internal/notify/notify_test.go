@@ -3,10 +3,12 @@ package notify_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -15,6 +17,7 @@ import (
 
 	"tracker"
 	"tracker/internal/config"
+	"tracker/internal/digest"
 	"tracker/internal/mailpittest"
 	"tracker/internal/notify"
 	"tracker/internal/record"
@@ -236,6 +239,17 @@ func TestWebhookDeliversEveryChangeDespiteFailures(t *testing.T) {
 	if rc.dups != 3 {
 		t.Errorf("%d copies of deliveries accepted already, want 3 (after the timeout and the two drops)", rc.dups)
 	}
+	ledger, err := e.db.Deliveries(context.Background(), store.DeliveryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doubtful := 0
+	for _, d := range ledger {
+		doubtful += d.Doubtful
+	}
+	if doubtful != rc.dups {
+		t.Errorf("%d attempts marked doubtful in the ledger, want %d: each copy the receiver had already", doubtful, rc.dups)
+	}
 	if attempts != rc.n || rc.n != 4+len(faults) {
 		t.Errorf("%d attempts, %d requests; want %d", attempts, rc.n, 4+len(faults))
 	}
@@ -437,5 +451,131 @@ func TestChangeRecordedLongBeforeThePassIsSent(t *testing.T) {
 	e.settle(t)
 	if len(rc.order) != 1 || rc.first[rc.order[0]].Change.ToSeq != 2 {
 		t.Fatalf("%d deliveries, want the change of nine days ago", len(rc.order))
+	}
+}
+
+// dying forwards a request to the receiver, then ends the goroutine that
+// made it, as a tracker killed mid-send would: nothing after the request
+// runs, and no outcome is recorded.
+type dying struct{ sent chan<- struct{} }
+
+func (d dying) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil {
+		resp.Body.Close()
+	}
+	close(d.sent)
+	runtime.Goexit()
+	return nil, nil
+}
+
+// A tracker that stops while sending leaves the delivery sending, not
+// lost: once its attempt's time is up, the next pass sends it again, with
+// the same delivery id, and the ledger says a copy may have arrived twice.
+func TestDeliveryInterruptedMidSendIsSentAgainInDoubt(t *testing.T) {
+	var e *env
+	rc, srv := newReceiver(t, &e, nil)
+	e = newEnv(t, hookConfig, srv.URL)
+	e.now = t0.Add(time.Hour)
+	e.record(t, 45)
+	ctx := context.Background()
+	if k, err := e.n.Enqueue(ctx); err != nil || k != 1 {
+		t.Fatalf("enqueue: %d, %v", k, err)
+	}
+	client := e.n.Client
+	sent, done := make(chan struct{}), make(chan struct{})
+	e.n.Client = &http.Client{Transport: dying{sent: sent}}
+	go func() {
+		defer close(done)
+		e.n.Deliver(ctx)
+	}()
+	<-sent
+	<-done
+	e.n.Client = client
+	ds, err := e.db.Deliveries(ctx, store.DeliveryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 1 || ds[0].State != tracker.DeliverySending || len(rc.order) != 1 {
+		t.Fatalf("after the tracker died: %d received, ledger %+v", len(rc.order), ds)
+	}
+	// Another tracker, at once: the attempt may still be under way.
+	if out := e.n.Deliver(ctx); len(out) != 0 {
+		t.Fatalf("sent again while its attempt could still be under way: %+v", out)
+	}
+	next, err := e.n.NextAttempt(ctx)
+	if err != nil || !next.After(e.now) {
+		t.Fatalf("next attempt %v (%v): the daemon would not come back to it", next, err)
+	}
+	e.now = next
+	out := e.n.Deliver(ctx)
+	if len(out) != 1 || out[0].Err != nil {
+		t.Fatalf("after the attempt's time: %+v", out)
+	}
+	d := out[0].Delivery
+	if d.State != tracker.DeliverySent || d.Doubtful != 1 || d.Attempts != 2 {
+		t.Errorf("the ledger: %s, %d doubtful, %d attempts; want sent, 1, 2", d.State, d.Doubtful, d.Attempts)
+	}
+	if len(rc.order) != 1 || rc.dups != 1 || rc.seen[rc.order[0]] != 2 {
+		t.Errorf("the receiver: %d deliveries, %d copies, requests %v; want the one delivery twice under its id", len(rc.order), rc.dups, rc.seen)
+	}
+}
+
+// flakyMailer loses the connection as the server takes the first message,
+// then sends.
+type flakyMailer struct {
+	mu   sync.Mutex
+	sent []digest.Message
+}
+
+func (m *flakyMailer) Transport() string { return "smtp" }
+
+func (m *flakyMailer) Send(_ context.Context, msg digest.Message) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent = append(m.sent, msg)
+	if len(m.sent) == 1 {
+		return "", &digest.SendError{Uncertain: true, Err: errors.New("the connection dropped after DATA")}
+	}
+	return "127.0.0.1:25", nil
+}
+
+// An alert mail whose connection dropped as the server took it is in
+// doubt and sent again, under the same Message-ID, as a digest is.
+func TestUncertainAlertMailIsSentAgain(t *testing.T) {
+	e := newEnv(t, `
+mail:
+  from: "Tracker <tracker@example.com>"
+  base_url: https://tracker.example.com
+sources:
+  - {id: pp, name: Acme Privacy Policy, kind: page, url: 'http://127.0.0.1/pp', select: main}
+recipients:
+  - {name: Ada Lovelace, address: ada@example.com, urgent: [privacy]}
+%s`, "")
+	m := &flakyMailer{}
+	e.n.Mailer = m
+	e.now = t0.Add(time.Hour)
+	e.record(t, 500)
+	ctx := context.Background()
+	if _, err := e.n.Enqueue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out := e.n.Deliver(ctx)
+	if len(out) != 1 {
+		t.Fatalf("the first attempt: %d outcomes", len(out))
+	}
+	if d := out[0].Delivery; d.State != tracker.DeliveryUncertain || d.Doubtful != 1 || !d.NextAttempt.After(e.now) {
+		t.Fatalf("the first attempt: %s, %d doubtful, next %v; want uncertain, 1, a retry", d.State, d.Doubtful, d.NextAttempt)
+	}
+	e.settle(t)
+	ds, err := e.db.Deliveries(ctx, store.DeliveryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.sent) != 2 || m.sent[0].MessageID != m.sent[1].MessageID || m.sent[0].MessageID == "" {
+		t.Fatalf("mails sent: %d, want the alert twice under one Message-ID", len(m.sent))
+	}
+	if len(ds) != 1 || ds[0].State != tracker.DeliverySent || ds[0].Doubtful != 1 {
+		t.Errorf("the ledger: %+v", ds)
 	}
 }

@@ -3,7 +3,6 @@ package ota_test
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,6 +103,21 @@ func BenchmarkSearchAllVersions(b *testing.B) {
 	}
 }
 
+// BenchmarkRebuildSearchIndex builds the search index of TikTok's history
+// again (tracker rebuild --index), and reports the time per 1,000
+// versions.
+func BenchmarkRebuildSearchIndex(b *testing.B) {
+	db := importHistory(b)
+	n := 0
+	for b.Loop() {
+		var err error
+		if n, err = db.RebuildSearchIndex(context.Background()); err != nil || n == 0 {
+			b.Fatal(n, err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)/float64(n)*1000, "s/1000-versions")
+}
+
 // BenchmarkImportTikTok imports the 128 files of the dataset.
 func BenchmarkImportTikTok(b *testing.B) {
 	for b.Loop() {
@@ -139,49 +153,13 @@ func BenchmarkImport10k(b *testing.B) {
 	}
 }
 
-// generate writes a synthetic dataset: docs documents of n versions each.
+// generate writes replaytest's synthetic dataset: docs documents of n
+// versions each.
 func generate(b *testing.B, docs, n int) string {
 	b.Helper()
-	seeds, err := replaytest.Load(replaytest.OTADir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	var bases [][]string
-	for _, vs := range seeds {
-		bases = append(bases, strings.Split(string(vs[len(vs)-1].Markdown), "\n"))
-	}
 	dir := b.TempDir()
-	rnd := rand.New(rand.NewPCG(1, 2))
-	words := strings.Fields("personal data refund subscription licence copyright minors appeal content advertising partners location")
-	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-	for d := range docs {
-		lines := append([]string(nil), bases[d%len(bases)]...)
-		docDir := filepath.Join(dir, fmt.Sprintf("Service %02d", d), "Terms of Service")
-		if err := os.MkdirAll(docDir, 0o755); err != nil {
-			b.Fatal(err)
-		}
-		for v := range n {
-			for range 1 + rnd.IntN(3) {
-				i := rnd.IntN(len(lines))
-				switch rnd.IntN(3) {
-				case 0: // edit a word
-					f := strings.Fields(lines[i])
-					if len(f) > 0 {
-						f[rnd.IntN(len(f))] = words[rnd.IntN(len(words))]
-						lines[i] = strings.Join(f, " ")
-					}
-				case 1: // add a sentence
-					lines = append(lines[:i], append([]string{"", "We may update this clause about " + words[rnd.IntN(len(words))] + " at any time.", ""}, lines[i:]...)...)
-				case 2: // drop a line
-					lines = append(lines[:i], lines[i+1:]...)
-				}
-			}
-			at := start.Add(time.Duration(v) * 6 * time.Hour)
-			name := filepath.Join(docDir, at.Format("2006-01-02T15-04-05Z")+".md")
-			if err := os.WriteFile(name, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
-				b.Fatal(err)
-			}
-		}
+	if err := replaytest.Generate(dir, docs, n); err != nil {
+		b.Fatal(err)
 	}
 	return dir
 }
@@ -226,5 +204,42 @@ func TestImportAroundFetchedVersions(t *testing.T) {
 	rs, err = ota.Import(ctx, db, replaytest.OTADir(), opt)
 	if err != nil || rs[0].Known != 19 || len(rs[0].Rejected) != 0 || rs[0].Added != 0 {
 		t.Errorf("the same import again after a fetch: %+v, %v", rs, err)
+	}
+}
+
+// The dataset's README names its folders as they are, with the number of
+// files each holds: a newcomer copies them into --map and --terms.
+func TestDatasetREADMEListsItsFolders(t *testing.T) {
+	dir := replaytest.OTADir()
+	b, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]string{}
+	for _, l := range strings.Split(string(b), "\n") {
+		cells := strings.Split(strings.Trim(l, "| "), " | ")
+		if strings.HasPrefix(l, "| TikTok/") && len(cells) >= 2 {
+			listed[cells[0]] = strings.TrimSpace(cells[1])
+		}
+	}
+	files, err := ota.Scan(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	for _, f := range files {
+		counts[f.Document()]++
+	}
+	for doc, n := range counts {
+		if got, ok := listed[doc]; !ok {
+			t.Errorf("the README does not list the folder %q", doc)
+		} else if got != fmt.Sprint(n) {
+			t.Errorf("the README says %s holds %s versions; it holds %d files", doc, got, n)
+		}
+	}
+	for doc := range listed {
+		if _, ok := counts[doc]; !ok {
+			t.Errorf("the README lists %q, which is not a folder of the dataset", doc)
+		}
 	}
 }

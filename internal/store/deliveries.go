@@ -10,7 +10,7 @@ import (
 	"tracker"
 )
 
-const deliveryColumns = `id, target, channel, kind, key, subject, window_start, window_end, state, attempts, last_error,
+const deliveryColumns = `id, target, channel, kind, key, subject, window_start, window_end, state, attempts, doubtful, last_error,
 	status, created_at, next_attempt, sent_at`
 
 func scanDelivery(r scanner) (tracker.Delivery, error) {
@@ -19,7 +19,7 @@ func scanDelivery(r scanner) (tracker.Delivery, error) {
 		created, next      string
 		start, end, sentAt sql.NullString
 	)
-	err := r.Scan(&d.ID, &d.Target, &d.Channel, &d.Kind, &d.Key, &d.Subject, &start, &end, &d.State, &d.Attempts, &d.LastError,
+	err := r.Scan(&d.ID, &d.Target, &d.Channel, &d.Kind, &d.Key, &d.Subject, &start, &end, &d.State, &d.Attempts, &d.Doubtful, &d.LastError,
 		&d.Status, &created, &next, &sentAt)
 	d.WindowStart, d.WindowEnd, d.SentAt = parseNullTime(start), parseNullTime(end), parseNullTime(sentAt)
 	d.CreatedAt, d.NextAttempt = parseTime(created), parseTime(next)
@@ -50,6 +50,15 @@ func (db *DB) CreateDelivery(ctx context.Context, d tracker.Delivery) (_ tracker
 	return d, created, err
 }
 
+// Delivery returns a delivery by its number, without its body.
+func (db *DB) Delivery(ctx context.Context, id int64) (tracker.Delivery, error) {
+	d, err := scanDelivery(db.rd.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`, id))
+	if err != nil {
+		return d, notFound(err, fmt.Sprintf("store: delivery %d", id))
+	}
+	return d, nil
+}
+
 // HasDelivery says whether target has a delivery with key.
 func (db *DB) HasDelivery(ctx context.Context, target, key string) (bool, error) {
 	var n int
@@ -68,19 +77,21 @@ func (db *DB) DeliveryBody(ctx context.Context, d *tracker.Delivery) error {
 	return nil
 }
 
-// DueDeliveries lists the pending and failed deliveries whose next attempt
-// is at or before now, the oldest first.
+// DueDeliveries lists the pending, failed and uncertain deliveries whose
+// next attempt is at or before now, the oldest first.
 func (db *DB) DueDeliveries(ctx context.Context, now time.Time) ([]tracker.Delivery, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
-		WHERE state IN ('pending', 'failed') AND next_attempt <= ? ORDER BY id`, fmtTime(now))
+		WHERE state IN ('pending', 'failed', 'uncertain') AND next_attempt <= ? ORDER BY id`, fmtTime(now))
 	return collect(rows, err, "due deliveries", scanDelivery)
 }
 
-// NextDeliveryAttempt is the earliest next attempt of the pending and
-// failed deliveries (zero when there is none).
+// NextDeliveryAttempt is the earliest next attempt of the deliveries not
+// settled, or the end of the lease of one being sent (zero when there is
+// none).
 func (db *DB) NextDeliveryAttempt(ctx context.Context) (time.Time, error) {
 	var next sql.NullString
-	err := db.rd.QueryRowContext(ctx, `SELECT min(next_attempt) FROM deliveries WHERE state IN ('pending', 'failed')`).Scan(&next)
+	err := db.rd.QueryRowContext(ctx, `SELECT min(next_attempt) FROM deliveries
+		WHERE state IN ('pending', 'failed', 'uncertain', 'sending')`).Scan(&next)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("store: next delivery: %w", err)
 	}
@@ -97,21 +108,30 @@ type DeliveryAttempt struct {
 	Next time.Time
 }
 
-// RecordDeliveryAttempt records how an attempt ended. A delivery already
-// sent stays sent.
+// RecordDeliveryAttempt records how an attempt ended, as
+// RecordDigestAttempt does for digests: a delivery already sent stays
+// sent; one the target may have (an earlier attempt was doubtful) is
+// uncertain, not failed, when an attempt fails; an uncertain attempt
+// counts as doubtful.
 func (db *DB) RecordDeliveryAttempt(ctx context.Context, id int64, a DeliveryAttempt) error {
 	return db.write(ctx, func(tx *txn) error {
 		next := a.Next
 		if next.IsZero() {
 			next = a.At
 		}
+		doubt := 0
+		if a.State == tracker.DeliveryUncertain {
+			doubt = 1
+		}
 		var sent any
 		if a.State == tracker.DeliverySent || a.State == tracker.DeliveryUncertain {
 			sent = fmtTime(a.At)
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = CASE WHEN state = 'sent' THEN 'sent' ELSE ? END,
-			attempts = attempts + 1, last_error = ?, status = ?, next_attempt = ?, sent_at = coalesce(sent_at, ?) WHERE id = ?`,
-			a.State, a.Error, a.Status, fmtTime(next), sent, id)
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET
+			state = CASE WHEN state = 'sent' THEN 'sent' WHEN ?1 = 'failed' AND doubtful > 0 THEN 'uncertain' ELSE ?1 END,
+			attempts = attempts + 1, doubtful = doubtful + ?2, last_error = ?3, status = ?4, next_attempt = ?5,
+			sent_at = coalesce(sent_at, ?6) WHERE id = ?7`,
+			a.State, doubt, a.Error, a.Status, fmtTime(next), sent, id)
 		if err != nil {
 			return fmt.Errorf("store: record delivery %d: %w", id, err)
 		}
@@ -199,13 +219,14 @@ func (db *DB) SetTargetCovered(ctx context.Context, target string, t time.Time) 
 	})
 }
 
-// ClaimDelivery takes a due delivery for one attempt: it is not due again
-// before until. claimed is false when another process took it first, or it
-// is no longer due.
+// ClaimDelivery takes a due delivery for one attempt, before it is made:
+// it is sending until the attempt is recorded, and if that never happens
+// (tracker stopped), InterruptedDeliveries finds it after until. claimed is
+// false when another process took it first, or it is no longer due.
 func (db *DB) ClaimDelivery(ctx context.Context, id int64, now, until time.Time) (claimed bool, err error) {
 	err = db.write(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt = ?
-			WHERE id = ? AND state IN ('pending', 'failed') AND next_attempt <= ?`, fmtTime(until), id, fmtTime(now))
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'sending', next_attempt = ?
+			WHERE id = ? AND state IN ('pending', 'failed', 'uncertain') AND next_attempt <= ?`, fmtTime(until), id, fmtTime(now))
 		if err != nil {
 			return fmt.Errorf("store: claim delivery %d: %w", id, err)
 		}
@@ -214,4 +235,22 @@ func (db *DB) ClaimDelivery(ctx context.Context, id int64, now, until time.Time)
 		return nil
 	})
 	return claimed, err
+}
+
+// InterruptedDeliveries records the deliveries left sending past their
+// lease (the tracker that claimed them stopped before the outcome was
+// recorded) as uncertain, due at now: the target may have them, so they
+// are sent again and counted as doubtful. It returns how many there were.
+func (db *DB) InterruptedDeliveries(ctx context.Context, now time.Time, reason string) (n int, err error) {
+	err = db.write(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'uncertain', attempts = attempts + 1, doubtful = doubtful + 1,
+			last_error = ?, next_attempt = ? WHERE state = 'sending' AND next_attempt <= ?`, reason, fmtTime(now), fmtTime(now))
+		if err != nil {
+			return fmt.Errorf("store: interrupted deliveries: %w", err)
+		}
+		k, _ := res.RowsAffected()
+		n = int(k)
+		return nil
+	})
+	return n, err
 }

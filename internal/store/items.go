@@ -266,6 +266,8 @@ func (db *DB) SearchItems(ctx context.Context, text string, raw bool, sourceIDs 
 	match := text
 	if !raw {
 		match = `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
+	} else if err := checkFTS(text); err != nil {
+		return nil, err
 	}
 	if limit <= 0 {
 		limit = 200
@@ -280,10 +282,11 @@ func (db *DB) SearchItems(ctx context.Context, text string, raw bool, sourceIDs 
 	}
 	q += fmt.Sprintf(` ORDER BY coalesce(published, first_seen) DESC LIMIT %d`, limit)
 	rows, err := db.r.QueryContext(ctx, q, args...)
-	if err != nil && strings.Contains(err.Error(), "fts5") {
-		return nil, fmt.Errorf("store: search: %q is %w (%v)", text, ErrBadQuery, err)
+	items, err := collect(rows, err, "search items", scanItem)
+	if bad := badQuery(text, raw, err); bad != nil {
+		return nil, bad
 	}
-	return collect(rows, err, "search items", scanItem)
+	return items, err
 }
 
 // RefilterItems recomputes whether each item of a source is kept and its

@@ -12,6 +12,9 @@ import (
 	"time"
 	"unicode"
 
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"tracker"
 )
 
@@ -94,6 +97,55 @@ type SearchQuery struct {
 // ErrBadQuery marks a search that cannot be run as written.
 var ErrBadQuery = errors.New("not a valid search")
 
+// badQuery is the error of an FTS5 query that SQLite refused, in the words
+// of the query rather than of SQL ("no such column" is a word with a
+// colon); nil when err is something else.
+func badQuery(text string, raw bool, err error) error {
+	var se *sqlite.Error
+	if !raw || !errors.As(err, &se) || se.Code() != sqlite3.SQLITE_ERROR {
+		return nil
+	}
+	msg := se.Error()
+	if i := strings.LastIndex(msg, " ("); i > 0 {
+		msg = msg[:i] // the result code
+	}
+	msg = strings.TrimPrefix(strings.TrimPrefix(msg, "SQL logic error: "), "fts5: ")
+	why := msg
+	switch {
+	case msg == `syntax error near ""`:
+		why = "it ends too early: an operator (AND, OR, NOT, NEAR) or a bracket lacks what follows it"
+	case strings.HasPrefix(msg, "syntax error near "):
+		why = "it cannot be read near " + strings.TrimPrefix(msg, "syntax error near ")
+	case msg == "unterminated string":
+		why = "a double quote is not closed"
+	case strings.HasPrefix(msg, "no such column: "):
+		word := strings.TrimPrefix(msg, "no such column: ")
+		why = fmt.Sprintf("%q followed by a colon reads as the name of a field to search in: put a phrase holding a colon in double quotes", word)
+	case strings.HasPrefix(msg, "unknown special query"):
+		why = "* alone finds nothing: put it after the start of a word (priva*)"
+	}
+	return fmt.Errorf("store: search: %q is %w as an FTS5 query: %s", text, ErrBadQuery, why)
+}
+
+// checkFTS catches what FTS5 would read as something else than was meant:
+// NEAR between two words is the word "near" there, so that "minimum NEAR
+// age" quietly finds nothing; FTS5 writes it NEAR(minimum age).
+func checkFTS(query string) error {
+	words := strings.Fields(query)
+	for i, w := range words {
+		if w != "NEAR" || i+1 < len(words) && strings.HasPrefix(words[i+1], "(") {
+			continue
+		}
+		near := "NEAR(minimum age)"
+		if i > 0 && i+1 < len(words) {
+			near = "NEAR(" + words[i-1] + " " + words[i+1] + ")"
+		}
+		return fmt.Errorf("store: search: %q is %w: FTS5 writes NEAR around the words, as %s (within 10 words of each other) or %s (within 5); to find the word \"near\", write it in lower case",
+			query, ErrBadQuery, near, strings.TrimSuffix(near, ")")+", 5)")
+	}
+	return nil
+}
+
 // Search finds the paragraphs matching q in every version of every source.
 func (db *DB) Search(ctx context.Context, q SearchQuery) ([]tracker.SearchHit, error) {
 	// Line breaks and tabs are spaces in a phrase; other control characters
@@ -110,6 +162,8 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]tracker.SearchHit, e
 	match := q.Text
 	if !q.Raw {
 		match = `"` + strings.ReplaceAll(q.Text, `"`, `""`) + `"`
+	} else if err := checkFTS(q.Text); err != nil {
+		return nil, err
 	}
 	if strings.TrimSpace(q.Text) == "" {
 		return nil, fmt.Errorf("store: search: empty query")
@@ -131,8 +185,8 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]tracker.SearchHit, e
 	query += ` ORDER BY p.source_id, p.id, r.from_seq`
 	rows, err := db.r.QueryContext(ctx, query, args...)
 	if err != nil {
-		if strings.Contains(err.Error(), "fts5") {
-			return nil, fmt.Errorf("store: search: %q is %w (%v)", q.Text, ErrBadQuery, err)
+		if bad := badQuery(q.Text, q.Raw, err); bad != nil {
+			return nil, bad
 		}
 		return nil, fmt.Errorf("store: search: %w", err)
 	}
@@ -156,7 +210,10 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]tracker.SearchHit, e
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		if bad := badQuery(q.Text, q.Raw, err); bad != nil {
+			return nil, bad
+		}
+		return nil, fmt.Errorf("store: search: %w", err)
 	}
 
 	versions := map[string][]tracker.Version{}

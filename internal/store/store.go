@@ -17,9 +17,11 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"modernc.org/sqlite" // also registers the "sqlite" driver
@@ -88,26 +90,62 @@ func (db *DB) Close() error {
 func (db *DB) Path() string { return db.path }
 
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`); err != nil {
-		return fmt.Errorf("store: migrate: %w (is %s a tracker database on a writable disk?)", err, db.path)
-	}
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	sort.Strings(names)
-	for _, name := range names {
-		base := path.Base(name)
-		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("store: migration %s has no number", base)
+	nums := make([]int, len(names))
+	for i, name := range names {
+		if nums[i], err = strconv.Atoi(strings.SplitN(path.Base(name), "_", 2)[0]); err != nil {
+			return fmt.Errorf("store: migration %s has no number", path.Base(name))
 		}
-		if err := db.applyMigration(ctx, n, base, name); err != nil {
+	}
+	// A database that is up to date is only read: commands that read take
+	// no write lock beside the daemon, and work where nothing can be
+	// written.
+	if db.migrated(ctx, nums) {
+		return nil
+	}
+	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`); err != nil {
+		if machine := db.explain(err); machine != err {
+			return fmt.Errorf("store: open %s: %w", db.path, machine)
+		}
+		return fmt.Errorf("store: migrate: %w (is %s a tracker database on a writable disk?)", err, db.path)
+	}
+	for i, name := range names {
+		if err := db.applyMigration(ctx, nums[i], path.Base(name), name); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// migrated reports whether every migration of nums was applied.
+func (db *DB) migrated(ctx context.Context, nums []int) bool {
+	rows, err := db.r.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return false
+	}
+	defer rows.Close()
+	done := map[int]bool{}
+	for rows.Next() {
+		var n int
+		if rows.Scan(&n) != nil {
+			return false
+		}
+		done[n] = true
+	}
+	if rows.Err() != nil {
+		return false
+	}
+	for _, n := range nums {
+		if !done[n] {
+			return false
+		}
+	}
+	return true
 }
 
 func (db *DB) applyMigration(ctx context.Context, n int, base, name string) error {
@@ -179,23 +217,63 @@ func (e *machineError) Unwrap() error        { return e.err }
 func (e *machineError) Is(target error) bool { return e.full && target == ErrDiskFull }
 
 // explain adds what to do to the failures of a write that the operator fixes
-// on the machine, and that nothing stored was lost: the transaction was
-// rolled back as a whole.
+// on the machine, naming the disk, and that nothing stored was lost: the
+// transaction was rolled back as a whole.
 func (db *DB) explain(err error) error {
 	var se *sqlite.Error
-	if !errors.As(err, &se) {
+	var me *machineError
+	if !errors.As(err, &se) || errors.As(err, &me) {
 		return err
 	}
 	const kept = "; what this write held was rolled back, everything stored before it is intact"
+	disk := db.disk()
+	switch se.Code() {
+	case sqlite3.SQLITE_IOERR_SHMOPEN, sqlite3.SQLITE_IOERR_SHMSIZE, sqlite3.SQLITE_IOERR_SHMMAP:
+		// Every process, even one that only reads, maps the shared memory
+		// of WAL mode, a file beside the database.
+		return &machineError{err: err, full: true, hint: fmt.Sprintf("tracker cannot create or grow %s-shm, the shared memory SQLite keeps beside the database, on %s: free space on it (df %s), or check that the user running tracker may write files there; nothing stored was touched",
+			filepath.Base(db.path), disk, filepath.Dir(db.abs()))}
+	}
 	switch se.Code() & 0xff {
 	case sqlite3.SQLITE_FULL:
-		return &machineError{err: err, full: true, hint: "free space on the disk holding " + db.path + " and tracker carries on" + kept}
+		return &machineError{err: err, full: true, hint: "free space on " + disk + " and tracker carries on" + kept}
 	case sqlite3.SQLITE_READONLY:
 		return &machineError{err: err, hint: db.path + " or its directory is read-only: make both writable by the user running tracker" + kept}
-	case sqlite3.SQLITE_IOERR:
-		return &machineError{err: err, hint: "the disk failed to read or write " + db.path + ": check it (dmesg, df)" + kept}
+	case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN:
+		return &machineError{err: err, hint: fmt.Sprintf("the disk failed to read or write %s, on %s: free space on it if it is full, or check it (dmesg, df)%s", db.path, disk, kept)}
 	}
 	return err
+}
+
+func (db *DB) abs() string {
+	if p, err := filepath.Abs(db.path); err == nil {
+		return p
+	}
+	return db.path
+}
+
+// disk names the disk holding the database with what it has free: "the
+// disk holding /var/lib/tracker (1.2 GiB free)".
+func (db *DB) disk() string {
+	dir := filepath.Dir(db.abs())
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return "the disk holding " + dir
+	}
+	return fmt.Sprintf("the disk holding %s (%s free)", dir, sizeString(st.Bavail*uint64(st.Bsize)))
+}
+
+func sizeString(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // IntegrityCheck runs PRAGMA integrity_check and returns its findings, or nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"tracker"
 	"tracker/internal/text"
@@ -278,5 +279,19 @@ func (db *DB) ExtendLastSeen(ctx context.Context, sourceID string, seq int, t ti
 			return fmt.Errorf("store: update version %d of %s: %w", seq, sourceID, err)
 		}
 		return nil
+	})
+}
+
+// ImportedUnder lists the sources holding versions imported from files
+// whose origin, past its first segment (the dataset's name), begins with
+// prefix: the sources an earlier import put a document in ("TikTok/Terms
+// of Service/"), whatever it mapped the document to.
+func (db *DB) ImportedUnder(ctx context.Context, prefix string) ([]string, error) {
+	rows, err := db.rd.QueryContext(ctx, `SELECT DISTINCT source_id FROM versions
+		WHERE provenance = ? AND substr(origin_ref, instr(origin_ref, '/') + 1, ?) = ? ORDER BY source_id`,
+		tracker.ProvenanceImport, utf8.RuneCountInString(prefix), prefix)
+	return collect(rows, err, "sources imported from "+prefix, func(r scanner) (string, error) {
+		var id string
+		return id, r.Scan(&id)
 	})
 }

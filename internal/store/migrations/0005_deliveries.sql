@@ -1,7 +1,10 @@
 -- Deliveries: webhook calls and urgent alert mails, recorded before the
 -- first attempt, retried with backoff until the target accepts them, never
 -- dropped; one per target and what it carries (key), so that nothing is
--- recorded twice.
+-- recorded twice. As digests (0003), at least once: an attempt is marked
+-- sending, with its lease in next_attempt; one whose outcome tracker cannot
+-- know (no answer, or tracker stopped while sending) is uncertain and
+-- attempted again, and doubtful counts such attempts.
 CREATE TABLE deliveries (
     id            INTEGER PRIMARY KEY,
     target        TEXT NOT NULL,          -- webhook:NAME | mail:ADDRESS
@@ -12,8 +15,9 @@ CREATE TABLE deliveries (
     body          TEXT NOT NULL,
     window_start  TEXT,
     window_end    TEXT,
-    state         TEXT NOT NULL,          -- pending | sent | failed | uncertain
+    state         TEXT NOT NULL,          -- pending | sending | sent | failed | uncertain
     attempts      INTEGER NOT NULL DEFAULT 0,
+    doubtful      INTEGER NOT NULL DEFAULT 0,
     last_error    TEXT NOT NULL DEFAULT '',
     status        INTEGER NOT NULL DEFAULT 0,
     created_at    TEXT NOT NULL,
