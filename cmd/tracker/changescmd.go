@@ -113,7 +113,7 @@ func (a *app) changes(ctx context.Context, fl *changesFlags, since, until time.T
 		}
 		f.MinImportance = m
 	}
-	query := func(db *store.DB) ([]tracker.Change, error) { return db.Changes(ctx, f) }
+	query := func(db store.Store) ([]tracker.Change, error) { return db.Changes(ctx, f) }
 	return list(ctx, a, fl.sources, query, api.NewChange, "no change matches", func(list []tracker.Change) {
 		width := 0
 		for _, c := range list {

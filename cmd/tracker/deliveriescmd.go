@@ -51,7 +51,7 @@ func (a *app) deliveries(ctx context.Context, args []string, f *deliveriesFlags)
 			return err
 		}
 	}
-	query := func(db *store.DB) ([]tracker.Delivery, error) { return db.Deliveries(ctx, filter) }
+	query := func(db store.Store) ([]tracker.Delivery, error) { return db.Deliveries(ctx, filter) }
 	err := list(ctx, a, nil, query, api.NewDelivery, "no delivery yet", func(list []tracker.Delivery) {
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "N\tCREATED\tTARGET\tKIND\tSTATE\tATTEMPTS\tNEXT\tWHAT")

@@ -289,7 +289,7 @@ func (a *app) digests(ctx context.Context, args []string) error {
 	if len(args) > 0 {
 		return errUsage
 	}
-	query := func(db *store.DB) ([]tracker.Digest, error) { return db.Digests(ctx, "", 0) }
+	query := func(db store.Store) ([]tracker.Digest, error) { return db.Digests(ctx, "", 0) }
 	return list(ctx, a, nil, query, api.NewDigest, "no digest yet", func(list []tracker.Digest) {
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "N\tCREATED\tRECIPIENT\tWINDOW\tSTATE\tATTEMPTS\tSUBJECT")

@@ -15,6 +15,9 @@ import (
 // "disk I/O error (4874)".
 func TestFullDiskIsNamed(t *testing.T) {
 	e := newEnv(t, "sources:\n  - {id: a, kind: page, url: 'http://127.0.0.1:1/', select: p}\n")
+	if !e.onFile() {
+		t.Skip("a full disk of SQLite's: PostgreSQL's server names its own (see the store's explain)")
+	}
 	e.mustRun(exitFailed, "check")
 	os.Remove(e.db + "-shm")
 	os.Remove(e.db + "-wal")

@@ -28,7 +28,7 @@ func itemsCmd(a *app, fs *flag.FlagSet) runner {
 // items lists the regulator items, the most recent first.
 func (a *app) items(ctx context.Context, fl *itemsFlags, since, until time.Time) error {
 	f := store.ItemFilter{SourceIDs: fl.sources, Since: since, Until: until, Topic: fl.topic, All: fl.all, Limit: fl.limit}
-	query := func(db *store.DB) ([]tracker.Item, error) { return db.Items(ctx, f) }
+	query := func(db store.Store) ([]tracker.Item, error) { return db.Items(ctx, f) }
 	return list(ctx, a, fl.sources, query, api.NewItem, "no item matches", func(items []tracker.Item) {
 		for _, it := range items {
 			fmt.Fprintf(a.stdout, "%s  %s  %s\n", api.Published(it)[:10], it.SourceID, terminalSafe(it.Title))

@@ -189,9 +189,9 @@ func (a *app) backup(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		return a.printJSON(backupJSON{Database: a.dbPath, Backup: args[0], Bytes: fi.Size()})
+		return a.printJSON(backupJSON{Database: a.dbName(), Backup: args[0], Bytes: fi.Size()})
 	}
-	fmt.Fprintf(a.stdout, "backed up %s to %s\n", a.dbPath, args[0])
+	fmt.Fprintf(a.stdout, "backed up %s to %s\n", a.dbName(), args[0])
 	return nil
 }
 

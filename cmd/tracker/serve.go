@@ -60,12 +60,12 @@ func (a *app) serve(ctx context.Context, args []string, listen, baseURL string) 
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	if a.jsonOut { // a script that asked for port 0 learns the address
-		if err := a.printJSON(serveJSON{Database: a.dbPath, URL: "http://" + ln.Addr().String() + "/"}); err != nil {
+		if err := a.printJSON(serveJSON{Database: a.dbName(), URL: "http://" + ln.Addr().String() + "/"}); err != nil {
 			ln.Close()
 			return err
 		}
 	} else {
-		fmt.Fprintf(a.stdout, "serving %s on http://%s/ (Ctrl-C to stop)\n", a.dbPath, ln.Addr())
+		fmt.Fprintf(a.stdout, "serving %s on http://%s/ (Ctrl-C to stop)\n", a.dbName(), ln.Addr())
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

@@ -24,6 +24,7 @@ import (
 	"tracker/internal/digest"
 	"tracker/internal/replaytest"
 	"tracker/internal/store"
+	"tracker/internal/storetest"
 )
 
 const hour = time.Hour
@@ -41,12 +42,7 @@ func setup(t *testing.T, yaml string) (string, *store.DB, *config.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(context.Background(), filepath.Join(dir, "tracker.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return path, db, cfg
+	return path, storetest.Open(t), cfg
 }
 
 func logger(t *testing.T) *slog.Logger {

@@ -168,7 +168,7 @@ type Delivery struct {
 // Builder gathers what a digest shows. It keeps the excerpts it computed,
 // so that one run for a hundred recipients diffs each change once.
 type Builder struct {
-	DB     *store.DB
+	DB     store.Store
 	Config *config.Config
 	// Taxonomy names the topics and orders the sections.
 	Taxonomy *topics.Taxonomy

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"os"
 	"strings"
 	"time"
 
@@ -37,7 +38,7 @@ import (
 // store's digests lock), so a digest found sending was left so by a process
 // that stopped.
 type Sender struct {
-	DB     *store.DB
+	DB     store.Store
 	Config *config.Config
 	// Taxonomy names the topics and orders the sections.
 	Taxonomy  *topics.Taxonomy
@@ -45,11 +46,16 @@ type Sender struct {
 	Templates *Templates
 	Now       func() time.Time
 	Log       *slog.Logger
+	// Worker names this sender among the processes sharing the database:
+	// one of them at a time sends a recipient's digest, for LeaseTTL at
+	// most unless its heartbeat renews it.
+	Worker   string
+	LeaseTTL time.Duration
 }
 
 // NewSender wires a Sender: SMTP when mail.smtp.host is set, otherwise .eml
 // files in the outbox directory; digests name topics as tax does.
-func NewSender(cfg *config.Config, tax *topics.Taxonomy, db *store.DB, getenv func(string) string, log *slog.Logger) (*Sender, error) {
+func NewSender(cfg *config.Config, tax *topics.Taxonomy, db store.Store, getenv func(string) string, log *slog.Logger) (*Sender, error) {
 	tmpl, err := LoadTemplates(cfg.Mail.Templates)
 	if err != nil {
 		return nil, err
@@ -58,7 +64,9 @@ func NewSender(cfg *config.Config, tax *topics.Taxonomy, db *store.DB, getenv fu
 	if err != nil {
 		return nil, err
 	}
-	return &Sender{DB: db, Config: cfg, Taxonomy: tax, Mailer: m, Templates: tmpl, Now: time.Now, Log: log}, nil
+	host, _ := os.Hostname()
+	return &Sender{DB: db, Config: cfg, Taxonomy: tax, Mailer: m, Templates: tmpl, Now: time.Now, Log: log,
+		Worker: store.WorkerID(host, os.Getpid(), time.Now()), LeaseTTL: 10 * time.Minute}, nil
 }
 
 // NewMailer is the mailer of cfg: SMTP when mail.smtp.host is set,
@@ -275,6 +283,17 @@ func (s *Sender) logOutcome(o Outcome) {
 
 // sendOne sends r's digests in doubt again, then the one that is due.
 func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) []Outcome {
+	// One sender at a time per recipient, among every worker: the next
+	// one finds the digest sent.
+	lease := "digest:" + r.Address
+	got, err := s.DB.ClaimLease(ctx, lease, s.Worker, s.now(), max(s.LeaseTTL, time.Minute))
+	if err != nil {
+		return []Outcome{{Err: err}}
+	}
+	if !got {
+		return []Outcome{{Skipped: "another worker is sending it"}}
+	}
+	defer s.DB.ReleaseLease(context.WithoutCancel(ctx), lease, s.Worker)
 	doubt, err := s.DB.InDoubt(ctx, r.Address)
 	if err != nil {
 		return []Outcome{{Err: err}}

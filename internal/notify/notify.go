@@ -41,7 +41,7 @@ import (
 
 // Notifier records and delivers the notifications of a configuration.
 type Notifier struct {
-	DB       *store.DB
+	DB       store.Store
 	Config   *config.Config
 	Taxonomy *topics.Taxonomy
 	// Mailer sends the urgent alerts of recipients.
@@ -57,7 +57,7 @@ type Notifier struct {
 
 // New wires a Notifier for cfg, reading the webhooks' secrets from the
 // environment.
-func New(cfg *config.Config, tax *topics.Taxonomy, db *store.DB, getenv func(string) string, log *slog.Logger) (*Notifier, error) {
+func New(cfg *config.Config, tax *topics.Taxonomy, db store.Store, getenv func(string) string, log *slog.Logger) (*Notifier, error) {
 	m, err := digest.NewMailer(cfg, getenv)
 	if err != nil {
 		return nil, err

@@ -142,7 +142,7 @@ func SourceID(service, terms string) string {
 
 // Import records the dataset's versions in db. It is idempotent: files
 // already imported are skipped, and a newer dataset adds only its new files.
-func Import(ctx context.Context, db *store.DB, dir string, opt Options) ([]DocResult, error) {
+func Import(ctx context.Context, db store.Store, dir string, opt Options) ([]DocResult, error) {
 	files, err := Scan(dir)
 	if err != nil {
 		return nil, err
@@ -233,7 +233,7 @@ func filter(files []File, opt Options) []File {
 	return out
 }
 
-func importDoc(ctx context.Context, db *store.DB, dir, dataset string, x *page.Extractor, files []File, opt Options) (DocResult, error) {
+func importDoc(ctx context.Context, db store.Store, dir, dataset string, x *page.Extractor, files []File, opt Options) (DocResult, error) {
 	doc := files[0].Document()
 	r := DocResult{Document: doc, SourceID: opt.Map[doc]}
 	if r.SourceID == "" {

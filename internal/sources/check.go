@@ -71,7 +71,7 @@ type Checker struct {
 	Config *config.Config
 	// Taxonomy classifies the changes of documents and the items of feeds.
 	Taxonomy *topics.Taxonomy
-	DB       *store.DB
+	DB       store.Store
 	Fetcher  *fetch.Fetcher
 	Renderer Renderer
 	Log      *slog.Logger
@@ -83,7 +83,7 @@ type Checker struct {
 // NewChecker wires a Checker with a Fetcher and a Renderer configured from
 // cfg's settings, classifying with tax. The Renderer starts a browser only
 // for the first page that needs one.
-func NewChecker(cfg *config.Config, tax *topics.Taxonomy, db *store.DB, log *slog.Logger) *Checker {
+func NewChecker(cfg *config.Config, tax *topics.Taxonomy, db store.Store, log *slog.Logger) *Checker {
 	s := cfg.Settings
 	return &Checker{
 		Renderer: render.New(render.Options{

@@ -83,15 +83,12 @@ func (db *DB) CreateDigest(ctx context.Context, d tracker.Digest) (tracker.Diges
 			return err
 		}
 		d.State = tracker.DigestPending
-		res, err := tx.ExecContext(ctx, `INSERT INTO digests(recipient, window_start, window_end, message_id, subject, state,
-			created_at, changes, items, text_blob, html_blob) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		err = tx.QueryRowContext(ctx, `INSERT INTO digests(recipient, window_start, window_end, message_id, subject, state,
+			created_at, changes, items, text_blob, html_blob) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			d.Recipient, fmtTime(d.WindowStart), fmtTime(d.WindowEnd), d.MessageID, d.Subject, d.State,
-			fmtTime(d.CreatedAt), d.Changes, d.Items, textID, htmlID)
+			fmtTime(d.CreatedAt), d.Changes, d.Items, textID, htmlID).Scan(&d.ID)
 		if err != nil {
 			return fmt.Errorf("store: record digest for %s: %w", d.Recipient, err)
-		}
-		if d.ID, err = res.LastInsertId(); err != nil {
-			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE digests SET state = 'superseded', superseded_by = ?
 			WHERE recipient = ? AND state IN ('failed', 'pending') AND id != ? AND window_start >= ?`,
@@ -137,8 +134,8 @@ func (db *DB) InDoubt(ctx context.Context, recipient string) ([]tracker.Digest, 
 func (db *DB) Doubtful(ctx context.Context, recipient string, end time.Time) ([]tracker.Digest, error) {
 	rows, err := db.rd.QueryContext(ctx, `SELECT `+digestColumns+` FROM digests
 		WHERE recipient = ?1 AND doubtful > 0 AND window_end <= ?2 AND (state IN ('uncertain', 'sending')
-			OR state = 'sent' AND sent_at >= coalesce((SELECT max(created_at) FROM digests
-				WHERE recipient = ?1 AND created_at < ?2), ''))
+			OR state = 'sent' AND (NOT EXISTS (SELECT 1 FROM digests WHERE recipient = ?1 AND created_at < ?2)
+				OR sent_at >= (SELECT max(created_at) FROM digests WHERE recipient = ?1 AND created_at < ?2)))
 		ORDER BY window_end`, recipient, fmtTime(end))
 	return collect(rows, err, "doubtful digests of "+recipient, scanDigest)
 }
@@ -238,7 +235,7 @@ func (db *DB) Digests(ctx context.Context, recipient string, limit int) ([]track
 	if limit > 0 {
 		q += fmt.Sprintf(` LIMIT %d`, limit)
 	}
-	rows, err := db.r.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	return collect(rows, err, "list digests", scanDigest)
 }
 
@@ -280,7 +277,7 @@ func (db *DB) SourcesCheckedBetween(ctx context.Context, start, end time.Time) (
 func (db *DB) EnrollRecipients(ctx context.Context, addresses []string, t time.Time) error {
 	return db.write(ctx, func(tx *txn) error {
 		for _, a := range addresses {
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO recipients(address, enrolled_at) VALUES (?, ?)`, a, fmtTime(t)); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO recipients(address, enrolled_at) VALUES (?, ?) ON CONFLICT DO NOTHING`, a, fmtTime(t)); err != nil {
 				return fmt.Errorf("store: enroll %s: %w", a, err)
 			}
 		}

@@ -14,8 +14,14 @@ import (
 // process at a time send digests, so that a digest found half-sent was
 // left so by a process that stopped, not by one still sending it.
 //
-// It is a file beside the database (tracker.db.digests.lock).
+// On SQLite it is a file beside the database (tracker.db.digests.lock);
+// on PostgreSQL an advisory lock of the database's schema, held by a
+// connection of its own, which the server releases when the connection
+// ends, whichever machine the process ran on.
 func (db *DB) Lock(ctx context.Context, name string) (release func(), err error) {
+	if db.pg != nil {
+		return db.pg.lock(ctx, db, name)
+	}
 	path := db.path + "." + name + ".lock"
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {

@@ -52,14 +52,10 @@ func indexVersion(ctx context.Context, tx *txn, sourceID string, seq int, text s
 		err := tx.QueryRowContext(ctx, `SELECT id FROM paragraphs WHERE key = ?`, key).Scan(&id)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			res, err := tx.ExecContext(ctx, `INSERT INTO paragraphs(source_id, key) VALUES (?, ?)`, sourceID, key)
-			if err != nil {
+			if err := tx.QueryRowContext(ctx, `INSERT INTO paragraphs(source_id, key) VALUES (?, ?) RETURNING id`, sourceID, key).Scan(&id); err != nil {
 				return wrap(err)
 			}
-			if id, err = res.LastInsertId(); err != nil {
-				return wrap(err)
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO paragraphs_fts(rowid, text) VALUES (?, ?)`, id, p); err != nil {
+			if err := tx.indexParagraph(ctx, id, p); err != nil {
 				return wrap(err)
 			}
 		case err != nil:
@@ -97,10 +93,13 @@ type SearchQuery struct {
 // ErrBadQuery marks a search that cannot be run as written.
 var ErrBadQuery = errors.New("not a valid search")
 
-// badQuery is the error of an FTS5 query that SQLite refused, in the words
-// of the query rather than of SQL ("no such column" is a word with a
-// colon); nil when err is something else.
-func badQuery(text string, raw bool, err error) error {
+// badQuery is the error of a query the engine's full-text search refused,
+// in the words of the query rather than of SQL ("no such column" is a word
+// with a colon in FTS5); nil when err is something else.
+func (db *DB) badQuery(text string, raw bool, err error) error {
+	if db.pg != nil {
+		return db.pg.badQuery(text, err)
+	}
 	var se *sqlite.Error
 	if !raw || !errors.As(err, &se) || se.Code() != sqlite3.SQLITE_ERROR {
 		return nil
@@ -162,7 +161,7 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]tracker.SearchHit, e
 	match := q.Text
 	if !q.Raw {
 		match = `"` + strings.ReplaceAll(q.Text, `"`, `""`) + `"`
-	} else if err := checkFTS(q.Text); err != nil {
+	} else if err := checkFTS(q.Text); err != nil && db.pg == nil { // FTS5's NEAR
 		return nil, err
 	}
 	if strings.TrimSpace(q.Text) == "" {
@@ -176,6 +175,13 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]tracker.SearchHit, e
 		JOIN paragraphs p ON p.id = f.rowid JOIN paragraph_runs r ON r.paragraph_id = p.id
 		WHERE paragraphs_fts MATCH ?`
 	args := []any{match}
+	if db.pg != nil {
+		var cond string
+		cond, match = tsquery(q.Text, q.Raw)
+		query = `SELECT p.id, p.source_id, r.from_seq, r.to_seq FROM paragraphs p
+			JOIN paragraph_runs r ON r.paragraph_id = p.id WHERE p.tsv @@ ` + cond
+		args = []any{match}
+	}
 	if len(q.SourceIDs) > 0 {
 		query += ` AND p.source_id IN (?` + strings.Repeat(`, ?`, len(q.SourceIDs)-1) + `)`
 		for _, id := range q.SourceIDs {
@@ -183,9 +189,9 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]tracker.SearchHit, e
 		}
 	}
 	query += ` ORDER BY p.source_id, p.id, r.from_seq`
-	rows, err := db.r.QueryContext(ctx, query, args...)
+	rows, err := db.query(ctx, query, args...)
 	if err != nil {
-		if bad := badQuery(q.Text, q.Raw, err); bad != nil {
+		if bad := db.badQuery(q.Text, q.Raw, err); bad != nil {
 			return nil, bad
 		}
 		return nil, fmt.Errorf("store: search: %w", err)
@@ -210,7 +216,7 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]tracker.SearchHit, e
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		if bad := badQuery(q.Text, q.Raw, err); bad != nil {
+		if bad := db.badQuery(q.Text, q.Raw, err); bad != nil {
 			return nil, bad
 		}
 		return nil, fmt.Errorf("store: search: %w", err)
@@ -297,8 +303,13 @@ func (db *DB) paragraphText(ctx context.Context, v tracker.Version, id int64) (s
 func (db *DB) RebuildSearchIndex(ctx context.Context) (int, error) {
 	n := 0
 	err := db.write(ctx, func(tx *txn) error {
-		for _, q := range []string{`INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('delete-all')`,
-			`DELETE FROM paragraph_runs`, `DELETE FROM paragraphs`} {
+		clear := []string{`INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('delete-all')`,
+			`DELETE FROM paragraph_runs`, `DELETE FROM paragraphs`}
+		if db.pg != nil {
+			// Writers that index a version wait for the new index.
+			clear = append([]string{`LOCK TABLE paragraphs, paragraph_runs IN EXCLUSIVE MODE`}, clear[1:]...)
+		}
+		for _, q := range clear {
 			if _, err := tx.tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("store: clear the search index: %w", err)
 			}

@@ -23,12 +23,16 @@ func TestBadFTSQueryLeaksNoSQL(t *testing.T) {
 				continue // a query one index takes (items have a title column)
 			}
 			msg := err.Error()
+			dialect := "FTS5 query"
+			if db.Engine() == store.EnginePostgres {
+				dialect = "as a tsquery"
+			}
 			if !errors.Is(err, store.ErrBadQuery) || strings.Contains(msg, "SQL") || strings.Contains(msg, "column") ||
-				strings.Contains(msg, "(1)") || !strings.Contains(msg, "FTS5 query") {
+				strings.Contains(msg, "(1)") || !strings.Contains(msg, dialect) {
 				t.Errorf("%q: %v", q, err)
 			}
 		}
-		if err1 == nil {
+		if err1 == nil && db.Engine() == store.EngineSQLite { // tsquery reads some as words
 			t.Errorf("%q: no error from the paragraphs' index", q)
 		}
 	}

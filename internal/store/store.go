@@ -1,11 +1,18 @@
-// Package store keeps tracker's history in SQLite: sources, raw snapshots,
-// versions of the cleaned text and the fetch log. Every SQL statement of the
-// program lives in this package.
+// Package store keeps tracker's history: sources, raw snapshots, versions of
+// the cleaned text, the fetch log, items, digests and the workers' leases.
+// Every SQL statement of the program lives in this package.
 //
-// The database runs in WAL mode, so other processes (the CLI while the daemon
-// runs) can read while one writes. Writes go through a single connection and
-// take the write lock at BEGIN, so two writers queue on the busy timeout
-// instead of failing halfway through a transaction.
+// Two engines hold it, chosen by the database's address (see Open): SQLite,
+// the embedded default, and PostgreSQL, for several workers sharing one
+// database. Their statements are the same where the two dialects agree
+// (written with ? placeholders, which the PostgreSQL engine numbers); what
+// differs (migrations, full-text search, sizes, backups, locking) is each
+// engine's own, in sqlite.go and postgres.go.
+//
+// The SQLite database runs in WAL mode, so other processes (the CLI while
+// the daemon runs) can read while one writes. Writes go through a single
+// connection and take the write lock at BEGIN, so two writers queue on the
+// busy timeout instead of failing halfway through a transaction.
 package store
 
 import (
@@ -31,24 +38,48 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// The engines, as Store.Engine names them.
+const (
+	EngineSQLite   = "sqlite"
+	EnginePostgres = "postgres"
+)
+
+// IsPostgres reports whether a database address names a PostgreSQL
+// database (postgres://... or postgresql://...) rather than a SQLite file.
+func IsPostgres(addr string) bool {
+	return strings.HasPrefix(addr, "postgres://") || strings.HasPrefix(addr, "postgresql://")
+}
+
 // ErrNotFound is returned when a requested source or version does not exist.
 var ErrNotFound = errors.New("not found")
 
-// DB is an open tracker database.
+// DB is an open tracker database, on either engine.
 type DB struct {
 	path string
-	r    *sql.DB // readers
-	w    *sql.DB // the one writer connection
-	rd   reader
-	wc   *stmtCache
+	addr string // path, or the address with its password
+	// pg is set on PostgreSQL: its dialect and what it does differently.
+	pg *postgres
+	r  *sql.DB // readers
+	w  *sql.DB // the one writer connection
+	rd reader
+	wc *stmtCache
 	// Now is the clock used for bookkeeping times.
 	Now   func() time.Time
 	blobs *blobCodec
 }
 
-// Open opens (creating if needed) the database at path and applies pending
+// Open opens the database at addr, a SQLite file (created if needed) or a
+// PostgreSQL address (postgres://user@host/db), and applies pending
 // migrations.
-func Open(ctx context.Context, dbPath string) (*DB, error) {
+func Open(ctx context.Context, addr string) (*DB, error) {
+	if IsPostgres(addr) {
+		return openPostgres(ctx, addr)
+	}
+	return openSQLite(ctx, addr)
+}
+
+// openSQLite opens (creating if needed) the SQLite database at dbPath.
+func openSQLite(ctx context.Context, dbPath string) (*DB, error) {
 	if dbPath == "" {
 		return nil, errors.New("store: no database path given")
 	}
@@ -69,7 +100,7 @@ func Open(ctx context.Context, dbPath string) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", dbPath, err)
 	}
 	r.SetMaxOpenConns(4)
-	db := &DB{path: dbPath, r: r, w: w, rd: reader{newStmtCache(r)}, wc: newStmtCache(w), Now: time.Now, blobs: newBlobCodec()}
+	db := &DB{path: dbPath, addr: dbPath, r: r, w: w, rd: reader{newStmtCache(r, noRebind)}, wc: newStmtCache(w, noRebind), Now: time.Now, blobs: newBlobCodec()}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -86,11 +117,25 @@ func (db *DB) Close() error {
 	return errors.Join(err1, err2)
 }
 
-// Path is the file the database lives in.
+// Path is the file the database lives in, or its address without a
+// password.
 func (db *DB) Path() string { return db.path }
 
+// Engine is EngineSQLite or EnginePostgres.
+func (db *DB) Engine() string {
+	if db.pg != nil {
+		return EnginePostgres
+	}
+	return EngineSQLite
+}
+
 func (db *DB) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	create, files, glob := `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`, migrations, "migrations/*.sql"
+	if db.pg != nil {
+		create, files, glob = pgSchemaMigrations, pgMigrations, "migrations/postgres/*.sql"
+	}
+	names, err := fs.Glob(files, glob)
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
@@ -107,15 +152,14 @@ func (db *DB) migrate(ctx context.Context) error {
 	if db.migrated(ctx, nums) {
 		return nil
 	}
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`); err != nil {
+	if _, err := db.w.ExecContext(ctx, create); err != nil {
 		if machine := db.explain(err); machine != err {
 			return fmt.Errorf("store: open %s: %w", db.path, machine)
 		}
 		return fmt.Errorf("store: migrate: %w (is %s a tracker database on a writable disk?)", err, db.path)
 	}
 	for i, name := range names {
-		if err := db.applyMigration(ctx, nums[i], path.Base(name), name); err != nil {
+		if err := db.applyMigration(ctx, files, nums[i], path.Base(name), name); err != nil {
 			return err
 		}
 	}
@@ -148,7 +192,7 @@ func (db *DB) migrated(ctx context.Context, nums []int) bool {
 	return true
 }
 
-func (db *DB) applyMigration(ctx context.Context, n int, base, name string) error {
+func (db *DB) applyMigration(ctx context.Context, files fs.FS, n int, base, name string) error {
 	return db.write(ctx, func(tx *txn) error {
 		var done int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, n).Scan(&done); err != nil {
@@ -157,7 +201,7 @@ func (db *DB) applyMigration(ctx context.Context, n int, base, name string) erro
 		if done > 0 {
 			return nil
 		}
-		body, err := migrations.ReadFile(name)
+		body, err := fs.ReadFile(files, name)
 		if err != nil {
 			return err
 		}
@@ -177,8 +221,14 @@ func (db *DB) write(ctx context.Context, fn func(*txn) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	t := &txn{tx: tx, c: db.wc}
+	t := &txn{tx: tx, c: db.wc, db: db}
 	defer t.warm(ctx)
+	if db.pg != nil {
+		if err := db.pg.begin(ctx, tx); err != nil {
+			tx.Rollback()
+			return db.explain(fmt.Errorf("store: begin: %w", err))
+		}
+	}
 	if err := fn(t); err != nil {
 		tx.Rollback()
 		return db.explain(err)
@@ -197,6 +247,9 @@ func (db *DB) write(ctx context.Context, fn func(*txn) error) error {
 // another, has committed or rolled back: what is read next holds every
 // version and item dated before Settle was called (see NewVersion.Now).
 func (db *DB) Settle(ctx context.Context) error {
+	if db.pg != nil {
+		return db.pg.settle(ctx, db.w)
+	}
 	return db.write(ctx, func(*txn) error { return nil })
 }
 
@@ -220,6 +273,9 @@ func (e *machineError) Is(target error) bool { return e.full && target == ErrDis
 // on the machine, naming the disk, and that nothing stored was lost: the
 // transaction was rolled back as a whole.
 func (db *DB) explain(err error) error {
+	if db.pg != nil {
+		return db.pg.explain(err)
+	}
 	var se *sqlite.Error
 	var me *machineError
 	if !errors.As(err, &se) || errors.As(err, &me) {
@@ -279,6 +335,9 @@ func sizeString(n uint64) string {
 // IntegrityCheck runs PRAGMA integrity_check and returns its findings, or nil
 // when the database is sound.
 func (db *DB) IntegrityCheck(ctx context.Context) error {
+	if db.pg != nil {
+		return db.pg.integrityCheck(ctx, db)
+	}
 	rows, err := db.r.QueryContext(ctx, `PRAGMA integrity_check`)
 	if err != nil {
 		return fmt.Errorf("store: integrity check: %w", err)
@@ -307,6 +366,9 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 // reading and writing it (VACUUM INTO: never copy the file of a live
 // database). path must not exist.
 func (db *DB) Backup(ctx context.Context, path string) error {
+	if db.pg != nil {
+		return db.pg.backup(ctx, db, path)
+	}
 	if _, err := db.w.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
 		return fmt.Errorf("store: back up to %s: %w", path, err)
 	}
@@ -347,10 +409,13 @@ const timeLayout = "2006-01-02T15:04:05.000Z"
 
 func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
+// parseTime reads a time as stored: SQLite's text, or PostgreSQL's
+// timestamptz as database/sql renders it (RFC 3339).
 func parseTime(s string) time.Time {
 	t, err := time.Parse(timeLayout, s)
 	if err != nil {
 		t, _ = time.Parse(time.RFC3339Nano, s)
+		t = t.UTC()
 	}
 	return t
 }

@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
-	"unicode/utf8"
 
 	"tracker"
 	"tracker/internal/text"
@@ -149,8 +149,8 @@ func (db *DB) Confirm(ctx context.Context, sourceID string, at time.Time, outcom
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE versions SET last_seen = max(last_seen, ?) WHERE source_id = ? AND seq = ?`,
-			fmtTime(at), sourceID, cur.Seq); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE versions SET last_seen = ? WHERE source_id = ? AND seq = ? AND last_seen < ?`,
+			fmtTime(at), sourceID, cur.Seq, fmtTime(at)); err != nil {
 			return fmt.Errorf("store: confirm %s: %w", sourceID, err)
 		}
 		if err := markOK(ctx, tx, sourceID, at, v, false); err != nil {
@@ -273,8 +273,8 @@ func (db *DB) SetRulesHash(ctx context.Context, sourceID string, seq int, hash s
 // t (an imported version holds until the next one was recorded).
 func (db *DB) ExtendLastSeen(ctx context.Context, sourceID string, seq int, t time.Time) error {
 	return db.write(ctx, func(tx *txn) error {
-		_, err := tx.ExecContext(ctx, `UPDATE versions SET last_seen = max(last_seen, ?) WHERE source_id = ? AND seq = ?`,
-			fmtTime(t), sourceID, seq)
+		_, err := tx.ExecContext(ctx, `UPDATE versions SET last_seen = ? WHERE source_id = ? AND seq = ? AND last_seen < ?`,
+			fmtTime(t), sourceID, seq, fmtTime(t))
 		if err != nil {
 			return fmt.Errorf("store: update version %d of %s: %w", seq, sourceID, err)
 		}
@@ -287,11 +287,24 @@ func (db *DB) ExtendLastSeen(ctx context.Context, sourceID string, seq int, t ti
 // prefix: the sources an earlier import put a document in ("TikTok/Terms
 // of Service/"), whatever it mapped the document to.
 func (db *DB) ImportedUnder(ctx context.Context, prefix string) ([]string, error) {
-	rows, err := db.rd.QueryContext(ctx, `SELECT DISTINCT source_id FROM versions
-		WHERE provenance = ? AND substr(origin_ref, instr(origin_ref, '/') + 1, ?) = ? ORDER BY source_id`,
-		tracker.ProvenanceImport, utf8.RuneCountInString(prefix), prefix)
-	return collect(rows, err, "sources imported from "+prefix, func(r scanner) (string, error) {
-		var id string
-		return id, r.Scan(&id)
+	// LIKE narrows (the engines differ on its case), the loop decides.
+	like := "%/" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix) + "%"
+	rows, err := db.rd.QueryContext(ctx, `SELECT DISTINCT source_id, origin_ref FROM versions
+		WHERE provenance = ? AND origin_ref LIKE ? ESCAPE '\' ORDER BY source_id`, tracker.ProvenanceImport, like)
+	type ref struct{ id, origin string }
+	refs, err := collect(rows, err, "sources imported from "+prefix, func(r scanner) (ref, error) {
+		var x ref
+		return x, r.Scan(&x.id, &x.origin)
 	})
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, x := range refs {
+		_, rest, _ := strings.Cut(x.origin, "/")
+		if strings.HasPrefix(rest, prefix) && (len(ids) == 0 || ids[len(ids)-1] != x.id) {
+			ids = append(ids, x.id)
+		}
+	}
+	return ids, nil
 }
