@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -27,22 +28,23 @@ func scanDelivery(r scanner) (tracker.Delivery, error) {
 }
 
 // CreateDelivery records a delivery as pending, due at once, before any
-// attempt. created is false when the target already has one with that key:
-// d is then the recorded one, whatever its state.
+// attempt. created is false when the target already has one with that key
+// (recorded meanwhile by another worker, perhaps): d is then the recorded
+// one, whatever its state.
 func (db *DB) CreateDelivery(ctx context.Context, d tracker.Delivery) (_ tracker.Delivery, created bool, err error) {
 	err = db.write(ctx, func(tx *txn) error {
 		d.State, d.NextAttempt = tracker.DeliveryPending, d.CreatedAt
-		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO deliveries(target, channel, kind, key, subject, body, window_start,
-			window_end, state, created_at, next_attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		err := tx.QueryRowContext(ctx, `INSERT INTO deliveries(target, channel, kind, key, subject, body, window_start,
+			window_end, state, created_at, next_attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (target, key) DO NOTHING RETURNING id`,
 			d.Target, d.Channel, d.Kind, d.Key, d.Subject, d.Body, nullTime(d.WindowStart), nullTime(d.WindowEnd), d.State,
-			fmtTime(d.CreatedAt), fmtTime(d.NextAttempt))
-		if err != nil {
-			return fmt.Errorf("store: record delivery %s to %s: %w", d.Key, d.Target, err)
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
+			fmtTime(d.CreatedAt), fmtTime(d.NextAttempt)).Scan(&d.ID)
+		switch {
+		case err == nil:
 			created = true
-			d.ID, err = res.LastInsertId()
-			return err
+			return nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("store: record delivery %s to %s: %w", d.Key, d.Target, err)
 		}
 		d, err = scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE target = ? AND key = ?`, d.Target, d.Key))
 		return err
@@ -80,7 +82,7 @@ func (db *DB) DeliveryBody(ctx context.Context, d *tracker.Delivery) error {
 // DueDeliveries lists the pending, failed and uncertain deliveries whose
 // next attempt is at or before now, the oldest first.
 func (db *DB) DueDeliveries(ctx context.Context, now time.Time) ([]tracker.Delivery, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
+	rows, err := db.rd.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
 		WHERE state IN ('pending', 'failed', 'uncertain') AND next_attempt <= ? ORDER BY id`, fmtTime(now))
 	return collect(rows, err, "due deliveries", scanDelivery)
 }
@@ -143,10 +145,12 @@ func (db *DB) RecordDeliveryAttempt(ctx context.Context, id int64, a DeliveryAtt
 }
 
 // LastDigestDelivery is the digest delivery of target with the latest
-// window (ErrNotFound: none yet).
+// window (ErrNotFound: none yet). Every digest has a window; the test for
+// one keeps PostgreSQL, which sorts NULL first when descending, from
+// reading another.
 func (db *DB) LastDigestDelivery(ctx context.Context, target string) (tracker.Delivery, error) {
 	d, err := scanDelivery(db.rd.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
-		WHERE target = ? AND kind = 'digest' ORDER BY window_end DESC LIMIT 1`, target))
+		WHERE target = ? AND kind = 'digest' AND window_end IS NOT NULL ORDER BY window_end DESC LIMIT 1`, target))
 	if err != nil {
 		return d, notFound(err, "store: last digest delivery of "+target)
 	}
@@ -167,8 +171,8 @@ func (db *DB) Deliveries(ctx context.Context, f DeliveryFilter) ([]tracker.Deliv
 	q := `SELECT ` + deliveryColumns + ` FROM deliveries WHERE 1 = 1`
 	var args []any
 	if f.Target != "" {
-		q += ` AND (target = ? OR target = 'webhook:' || ? OR target = 'mail:' || ?)`
-		args = append(args, f.Target, f.Target, f.Target)
+		q += ` AND target IN (?, ?, ?)`
+		args = append(args, f.Target, "webhook:"+f.Target, "mail:"+f.Target)
 	}
 	if len(f.States) > 0 {
 		q += ` AND state IN (?` + strings.Repeat(`, ?`, len(f.States)-1) + `)`
@@ -180,7 +184,7 @@ func (db *DB) Deliveries(ctx context.Context, f DeliveryFilter) ([]tracker.Deliv
 	if f.Limit > 0 {
 		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
 	}
-	rows, err := db.r.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	return collect(rows, err, "list deliveries", scanDelivery)
 }
 
@@ -189,7 +193,7 @@ func (db *DB) Deliveries(ctx context.Context, f DeliveryFilter) ([]tracker.Deliv
 func (db *DB) EnrollTargets(ctx context.Context, targets []string, t time.Time) error {
 	return db.write(ctx, func(tx *txn) error {
 		for _, target := range targets {
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO delivery_targets(target, enrolled_at) VALUES (?, ?)`, target, fmtTime(t)); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO delivery_targets(target, enrolled_at) VALUES (?, ?) ON CONFLICT (target) DO NOTHING`, target, fmtTime(t)); err != nil {
 				return fmt.Errorf("store: enroll %s: %w", target, err)
 			}
 		}
