@@ -23,7 +23,8 @@ func TestCopyBothWays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Versions != 4 || res.Rows["changes"] != 1 || res.Rows["items"] != 2 || res.Rows["digests"] != 2 {
+	if res.Versions != 4 || res.Rows["changes"] != 1 || res.Rows["items"] != 2 || res.Rows["digests"] != 2 ||
+		res.Rows["deliveries"] != 3 || res.Rows["delivery_targets"] != 2 {
 		t.Errorf("copied %d versions, rows %v", res.Versions, res.Rows)
 	}
 	if got := dump(t, pg); got != want {
@@ -49,6 +50,11 @@ func TestCopyBothWays(t *testing.T) {
 		if _, err := db.CreateDigest(ctx, tracker.Digest{Recipient: "a@example.com", WindowStart: t0.Add(96 * time.Hour),
 			WindowEnd: t0.Add(120 * time.Hour), MessageID: "<3@x>", Subject: "s3", CreatedAt: t0, Text: "t", HTML: "h"}); err != nil {
 			t.Errorf("%s: a new digest after the copy: %v", db.Engine(), err)
+		}
+		d, created, err := db.CreateDelivery(ctx, tracker.Delivery{Target: "webhook:legal", Channel: tracker.ChannelWebhook,
+			Kind: tracker.DeliverChange, Key: "change:terms:3:4", Body: "{}", CreatedAt: t0.Add(72 * time.Hour)})
+		if err != nil || !created || d.ID != 4 {
+			t.Errorf("%s: a new delivery after the copy: %+v created=%v (%v), want number 4", db.Engine(), d, created, err)
 		}
 	}
 }
@@ -103,6 +109,7 @@ func fillHistory(t *testing.T, db *DB) {
 		MessageID: "<2@x>", Subject: "s2", CreatedAt: t0.Add(48 * time.Hour), Text: "text two", HTML: "<p>two</p>", Changes: 2}); err != nil {
 		t.Fatal(err)
 	}
+	fillDeliveries(t, db)
 	if err := db.EnrollRecipients(ctx, []string{"a@example.com"}, t0); err != nil {
 		t.Fatal(err)
 	}
@@ -119,6 +126,44 @@ func fillHistory(t *testing.T, db *DB) {
 	}
 	if err := db.CompleteCheck(ctx, ls[0], tracker.OutcomeUnchanged); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// fillDeliveries records a webhook's change sent after a doubtful
+// attempt, its digest due, and an urgent alert left sending.
+func fillDeliveries(t *testing.T, db *DB) {
+	ctx := context.Background()
+	if err := db.EnrollTargets(ctx, []string{"webhook:legal", "mail:a@example.com"}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetTargetCovered(ctx, "webhook:legal", t0.Add(25*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	at := t0.Add(24 * time.Hour)
+	ch, _, err := db.CreateDelivery(ctx, tracker.Delivery{Target: "webhook:legal", Channel: tracker.ChannelWebhook, Kind: tracker.DeliverChange,
+		Key: "change:terms:1:2", Subject: "Terms: sells data", Body: `{"event":"change","note":"crème"}`, CreatedAt: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []DeliveryAttempt{
+		{State: tracker.DeliveryUncertain, Error: "no answer", At: at, Next: at.Add(30 * time.Second)},
+		{State: tracker.DeliverySent, Status: 204, At: at.Add(time.Minute)},
+	} {
+		if err := db.RecordDeliveryAttempt(ctx, ch.ID, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := db.CreateDelivery(ctx, tracker.Delivery{Target: "webhook:legal", Channel: tracker.ChannelWebhook, Kind: tracker.DeliverDigest,
+		Key: "digest:x", Subject: "week", Body: "{}", WindowStart: t0, WindowEnd: t0.Add(48 * time.Hour), CreatedAt: t0.Add(48 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	al, _, err := db.CreateDelivery(ctx, tracker.Delivery{Target: "mail:a@example.com", Channel: tracker.ChannelMail, Kind: tracker.DeliverUrgent,
+		Key: "urgent:terms:1:2", Subject: "Urgent", Body: `{"To":"a@example.com"}`, CreatedAt: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := db.ClaimDelivery(ctx, al.ID, at, at.Add(2*time.Minute)); err != nil || !ok {
+		t.Fatalf("claim: %v %v", ok, err)
 	}
 }
 
@@ -162,6 +207,15 @@ func dump(t *testing.T, db *DB) string {
 	}
 	en, err := db.Enrolled(ctx, "a@example.com")
 	p("enrolled", en, err)
+	dl, err := db.Deliveries(ctx, DeliveryFilter{})
+	p("deliveries", dl, err)
+	for i := range dl {
+		p("delivery body", dl[i].Body, db.DeliveryBody(ctx, &dl[i]))
+	}
+	for _, target := range []string{"webhook:legal", "mail:a@example.com"} {
+		e, c, err := db.TargetEnrolled(ctx, target)
+		p("target "+target, [2]time.Time{e, c}, err)
+	}
 	ws, err := db.WorkerList(ctx)
 	p("workers", ws, err)
 	for _, q := range []string{"sell", "creme brulee"} {
