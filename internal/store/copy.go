@@ -34,8 +34,8 @@ var copied = []struct {
 		"date_only:b", "date_raw", "hash", "first_seen:t", "updated_at:t", "revision", "baseline:b", "kept:b", "topics:j"}},
 	{"item_revisions", []string{"item_id", "revision", "title", "link", "text", "hash", "seen_at:t"}},
 	// superseded_by names a later digest: set once every digest is in.
-	{"digests", []string{"id", "recipient", "window_start:t", "window_end:t", "message_id", "subject", "state", "attempts", "last_error",
-		"created_at:t", "sent_at:t", "transport", "delivered_to", "changes", "items", "text_blob", "html_blob"}},
+	{"digests", []string{"id", "recipient", "window_start:t", "window_end:t", "message_id", "subject", "state", "attempts", "doubtful",
+		"last_error", "created_at:t", "sent_at:t", "transport", "delivered_to", "changes", "items", "text_blob", "html_blob"}},
 	{"recipients", []string{"address", "enrolled_at:t"}},
 	// A delivery left sending keeps its hold (next_attempt): once over, the
 	// copy's first pass finds it in doubt, as the original's would have.

@@ -105,8 +105,12 @@ func fillHistory(t *testing.T, db *DB) {
 	if err := db.RecordDigestAttempt(ctx, d1.ID, DigestAttempt{State: tracker.DigestFailed, Error: "refused", At: t0.Add(24 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateDigest(ctx, tracker.Digest{Recipient: "a@example.com", WindowStart: t0, WindowEnd: t0.Add(48 * time.Hour),
-		MessageID: "<2@x>", Subject: "s2", CreatedAt: t0.Add(48 * time.Hour), Text: "text two", HTML: "<p>two</p>", Changes: 2}); err != nil {
+	d2, err := db.CreateDigest(ctx, tracker.Digest{Recipient: "a@example.com", WindowStart: t0, WindowEnd: t0.Add(48 * time.Hour),
+		MessageID: "<2@x>", Subject: "s2", CreatedAt: t0.Add(48 * time.Hour), Text: "text two", HTML: "<p>two</p>", Changes: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RecordDigestAttempt(ctx, d2.ID, DigestAttempt{State: tracker.DigestUncertain, Error: "dropped", At: t0.Add(48 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	fillDeliveries(t, db)
@@ -235,4 +239,49 @@ func firstDiff(want, got string) string {
 		}
 	}
 	return fmt.Sprintf("want %d lines, got %d", len(w), len(g))
+}
+
+// Every column of the copied tables is carried, or left on purpose: a
+// column added by a migration and forgotten in store.copied (as digests'
+// doubtful count once was) would be lost by `tracker migrate`.
+func TestCopyKnowsEveryColumn(t *testing.T) { engines(t, testCopyKnowsEveryColumn) }
+
+func testCopyKnowsEveryColumn(t *testing.T, db *DB) {
+	ctx := context.Background()
+	left := map[string]bool{
+		"check_slots.worker": true, "check_slots.token": true, "check_slots.lease_until": true, // the old database's leases
+		"digests.superseded_by": true, // set once every digest is in
+		"items.tsv":             true, // PostgreSQL's search index, built again
+	}
+	q := `SELECT name FROM pragma_table_info(?)`
+	if db.pg != nil {
+		q = `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?`
+	}
+	for _, c := range copied {
+		listed := map[string]bool{}
+		for _, col := range c.cols {
+			name, _, _ := strings.Cut(col, ":")
+			listed[name] = true
+		}
+		rows, err := db.rd.QueryContext(ctx, q, c.table)
+		cols, err := collect(rows, err, "columns", func(r scanner) (string, error) {
+			var s string
+			return s, r.Scan(&s)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cols) == 0 {
+			t.Errorf("table %s has no columns: is it still in the schema?", c.table)
+		}
+		for _, col := range cols {
+			if !listed[col] && !left[c.table+"."+col] {
+				t.Errorf("column %s.%s is not copied: add it to store.copied", c.table, col)
+			}
+			delete(listed, col)
+		}
+		for col := range listed {
+			t.Errorf("store.copied lists %s.%s, which the schema does not have", c.table, col)
+		}
+	}
 }
