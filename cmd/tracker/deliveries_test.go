@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"tracker"
 	"tracker/internal/notify"
 	"tracker/internal/replaytest"
+	"tracker/internal/storetest"
 )
 
 // tracker deliveries --send records and attempts what a webhook is due, as
@@ -65,6 +67,23 @@ webhooks:
 	e.mustRun(exitOK, "deliveries", "--send")
 	up = true
 	at("2025-08-05T10:01:00Z")
+	// While a daemon makes its pass, --send leaves the deliveries to it.
+	db := storetest.OpenAt(t, e.db)
+	if ok, err := db.ClaimLease(context.Background(), notify.Lease, "a daemon", e.clock.Now(), time.Hour); err != nil || !ok {
+		t.Fatalf("the daemon's lease: %v %v", ok, err)
+	}
+	if code, out, errOut := e.run("deliveries", "--send"); code != exitOK || !strings.Contains(errOut, "another tracker process is recording and sending them now") ||
+		!strings.Contains(out, "failed") {
+		t.Errorf("--send during a daemon's pass: exit %d\n%s\n%s", code, out, errOut)
+	}
+	mu.Lock()
+	if len(ids) != 1 {
+		t.Errorf("%d requests during a daemon's pass, want the first one only", len(ids))
+	}
+	mu.Unlock()
+	if err := db.ReleaseLease(context.Background(), notify.Lease, "a daemon"); err != nil {
+		t.Fatal(err)
+	}
 	e.mustRun(exitOK, "deliveries", "--send")
 	var list []struct {
 		ID          int64   `json:"id"`

@@ -113,10 +113,12 @@ func (a *app) sendDeliveries(ctx context.Context) (failed bool, err error) {
 		return false, usage(err)
 	}
 	n.Now = a.now
-	if _, err := n.Enqueue(ctx); err != nil {
-		return false, err
+	p := n.Pass(ctx)
+	if p.Busy {
+		a.errorf("deliveries: another tracker process is recording and sending them now: nothing attempted; it sends what is due")
+		return false, nil
 	}
-	for _, o := range n.Deliver(ctx) {
+	for _, o := range p.Outcomes {
 		if o.Err != nil {
 			failed = true
 			if !a.jsonOut {
@@ -128,5 +130,5 @@ func (a *app) sendDeliveries(ctx context.Context) (failed bool, err error) {
 			}
 		}
 	}
-	return failed, nil
+	return failed, p.Err
 }

@@ -166,6 +166,7 @@ func (d *Daemon) apply(cfg *config.Config) error {
 			return err
 		}
 		notifier.Now = d.opt.Clock.Now
+		notifier.Worker, notifier.LeaseTTL = d.opt.Worker, d.opt.LeaseTTL
 	}
 	if err := checker.Register(context.Background()); err != nil {
 		return err
@@ -646,7 +647,9 @@ func (d *Daemon) notifySoon() {
 
 // deliver records the deliveries due and attempts them, then plans the
 // job's next run: the next retry, or the next digest of a webhook, or
-// after the next check.
+// after the next check. The pass is leased, as a check is: while another
+// worker makes one, this worker tries again soon, for a change it
+// recorded meanwhile may not be in that pass.
 func (d *Daemon) deliver(ctx context.Context, j *job) {
 	d.notifyMu.Lock()
 	defer d.notifyMu.Unlock()
@@ -656,10 +659,14 @@ func (d *Daemon) deliver(ctx context.Context, j *job) {
 	if n == nil {
 		return
 	}
-	if _, err := n.Enqueue(ctx); err != nil {
-		d.opt.Log.Error("deliveries not recorded", "err", err)
+	p := n.Pass(ctx)
+	if p.Err != nil {
+		d.opt.Log.Error("deliveries not recorded", "err", p.Err)
 	}
-	for _, o := range n.Deliver(ctx) {
+	if p.Busy {
+		d.opt.Log.Debug("deliveries: another worker is making its pass")
+	}
+	for _, o := range p.Outcomes {
 		state := o.Delivery.State
 		if state == "" || state == tracker.DeliveryPending {
 			state = tracker.DeliveryFailed
@@ -670,6 +677,9 @@ func (d *Daemon) deliver(ctx context.Context, j *job) {
 	next := now.Add(time.Hour)
 	if n.Digests() {
 		next = j.sched.Next(now)
+	}
+	if retry := now.Add(max(d.opt.LeaseTTL/4, time.Second)); p.Busy && retry.Before(next) {
+		next = retry
 	}
 	if at, err := n.NextAttempt(ctx); err != nil {
 		d.opt.Log.Error("next delivery unknown: retried in an hour", "err", err)

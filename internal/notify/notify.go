@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptrace"
+	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -53,6 +54,11 @@ type Notifier struct {
 	Log     *slog.Logger
 	// UserAgent names tracker to the receivers.
 	UserAgent string
+	// Worker names this notifier among the processes sharing the
+	// database: one of them at a time makes a pass (see Pass), for
+	// LeaseTTL at least unless its heartbeat renews it.
+	Worker   string
+	LeaseTTL time.Duration
 }
 
 // New wires a Notifier for cfg, reading the webhooks' secrets from the
@@ -62,8 +68,10 @@ func New(cfg *config.Config, tax *topics.Taxonomy, db store.Store, getenv func(s
 	if err != nil {
 		return nil, err
 	}
+	host, _ := os.Hostname()
 	n := &Notifier{DB: db, Config: cfg, Taxonomy: tax, Mailer: m, Client: &http.Client{}, Secrets: map[string][]byte{},
-		Now: time.Now, Log: log, UserAgent: cfg.Settings.UserAgent}
+		Now: time.Now, Log: log, UserAgent: cfg.Settings.UserAgent,
+		Worker: store.WorkerID(host, os.Getpid(), time.Now()), LeaseTTL: 10 * time.Minute}
 	for _, w := range cfg.Webhooks {
 		if w.SecretEnv == "" {
 			continue
@@ -150,9 +158,54 @@ func DeliveryID(target, key string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// Lease names the lease, and the store's lock, of a pass.
+const Lease = "deliveries"
+
+// Pass is what one pass did.
+type Pass struct {
+	// Busy is set when another worker holds the pass: nothing was done.
+	Busy bool
+	// Recorded counts the deliveries recorded, Outcomes the attempts.
+	Recorded int
+	Outcomes []Outcome
+	// Err is what kept deliveries from being recorded; those recorded
+	// before were attempted.
+	Err error
+}
+
+// Pass records the deliveries due and attempts those due now (Enqueue,
+// then Deliver), as one worker among every tracker process on the
+// database. The lease comes first: while a worker that lives holds it,
+// the others skip their pass rather than wait (Busy), and try again. The
+// store's lock then covers a pass whose lease expired while it went on
+// (its worker stalled): the next one waits for it to end, so that a
+// delivery found sending past its hold was left so by a process that
+// stopped, never by one still sending it, however far the workers'
+// clocks are apart.
+func (n *Notifier) Pass(ctx context.Context) Pass {
+	got, err := n.DB.ClaimLease(ctx, Lease, n.Worker, n.now(), max(n.LeaseTTL, time.Minute))
+	if err != nil {
+		return Pass{Err: err}
+	}
+	if !got {
+		return Pass{Busy: true}
+	}
+	defer n.DB.ReleaseLease(context.WithoutCancel(ctx), Lease, n.Worker)
+	release, err := n.DB.Lock(ctx, Lease)
+	if err != nil {
+		return Pass{Err: fmt.Errorf("notify: waiting for another tracker process to finish its deliveries: %w", err)}
+	}
+	defer release()
+	var p Pass
+	p.Recorded, p.Err = n.Enqueue(ctx)
+	p.Outcomes = n.Deliver(ctx)
+	return p
+}
+
 // Enqueue records the deliveries due now: the changes detected since each
 // target was enrolled (change and urgent), and the digests whose window
-// closed (digest). It records each once; it sends nothing.
+// closed (digest). It records each once; it sends nothing. It is the first
+// half of a pass (see Pass).
 func (n *Notifier) Enqueue(ctx context.Context) (recorded int, err error) {
 	now := n.now()
 	subs := n.subscriptions()

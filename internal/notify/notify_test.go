@@ -32,6 +32,7 @@ var t0 = time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)
 
 type env struct {
 	cfg   *config.Config
+	addr  string // the database's, for a second process on it
 	db    *store.DB
 	rec   *record.Recorder
 	now   time.Time
@@ -53,20 +54,15 @@ func newEnv(t *testing.T, yaml, url string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := storetest.Open(t)
+	addr := storetest.Address(t)
+	db := storetest.OpenAt(t, addr)
 	ctx := context.Background()
 	if err := db.UpsertSource(ctx, store.SourceInfo{ID: "pp", Kind: "page", Name: "Acme Privacy Policy", URL: "http://127.0.0.1/pp"}); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{cfg: cfg, db: db, rec: &record.Recorder{DB: db, Taxonomy: tax}, now: t0.Add(-48 * time.Hour)}
+	e := &env{cfg: cfg, addr: addr, db: db, rec: &record.Recorder{DB: db, Taxonomy: tax}, now: t0.Add(-48 * time.Hour)}
 	e.record(t, 30)
 	e.now = t0
-	getenv := func(k string) string {
-		if k == "HOOK_SECRET" {
-			return secret
-		}
-		return ""
-	}
 	if e.n, err = notify.New(cfg, tax, db, getenv, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -77,6 +73,13 @@ func newEnv(t *testing.T, yaml, url string) *env {
 		t.Fatal(err)
 	}
 	return e
+}
+
+func getenv(k string) string {
+	if k == "HOOK_SECRET" {
+		return secret
+	}
+	return ""
 }
 
 // record records the policy keeping personal data for days days.
@@ -577,5 +580,69 @@ recipients:
 	}
 	if len(ds) != 1 || ds[0].State != tracker.DeliverySent || ds[0].Doubtful != 1 {
 		t.Errorf("the ledger: %+v", ds)
+	}
+}
+
+// Two workers on one database, the second's clock two minutes ahead of the
+// first's (two machines): while the first sends a change, past the hold
+// of its attempt on the second's clock, the second's pass does nothing
+// rather than take the delivery for one whose sender stopped and send a
+// copy. A worker that died during its pass holds it until its lease
+// expires; then the others go on.
+func TestOnePassAtATimeAmongWorkers(t *testing.T) {
+	var e *env
+	held, release := make(chan struct{}), make(chan struct{})
+	rc, srv := newReceiver(t, &e, func(n int) string {
+		if n == 1 {
+			close(held)
+			<-release
+		}
+		return ""
+	})
+	e = newEnv(t, hookConfig, srv.URL)
+	ctx := context.Background()
+	e.n.Worker = "w1"
+	n2, err := notify.New(e.cfg, e.rec.Taxonomy, storetest.OpenAt(t, e.addr), getenv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n2.Worker, n2.Now = "w2", func() time.Time { return e.now.Add(2 * time.Minute) }
+
+	e.now = t0.Add(time.Hour)
+	e.record(t, 45)
+	first := make(chan notify.Pass)
+	go func() { first <- e.n.Pass(ctx) }()
+	<-held
+	if p := n2.Pass(ctx); !p.Busy || p.Recorded != 0 || len(p.Outcomes) != 0 {
+		t.Errorf("the second worker's pass while the first sends: %+v, want busy", p)
+	}
+	close(release)
+	p := <-first
+	if p.Busy || p.Err != nil || p.Recorded != 1 || len(p.Outcomes) != 1 || p.Outcomes[0].Delivery.State != tracker.DeliverySent {
+		t.Fatalf("the first worker's pass: %+v", p)
+	}
+	if p := n2.Pass(ctx); p.Busy || p.Err != nil || p.Recorded != 0 || len(p.Outcomes) != 0 {
+		t.Errorf("the second worker's pass once the first's is over: %+v, want nothing to do", p)
+	}
+
+	// The first worker dies during a pass: its lease outlives it, until
+	// it expires.
+	e.now = e.now.Add(time.Hour)
+	e.record(t, 60)
+	if got, err := e.db.ClaimLease(ctx, notify.Lease, "w1", e.now, time.Minute); err != nil || !got {
+		t.Fatalf("lease: %v %v", got, err)
+	}
+	n2.Now = func() time.Time { return e.now }
+	if p := n2.Pass(ctx); !p.Busy {
+		t.Errorf("a pass while a dead worker's lease lasts: %+v, want busy", p)
+	}
+	e.now = e.now.Add(time.Minute + time.Millisecond)
+	if p := n2.Pass(ctx); p.Busy || p.Err != nil || p.Recorded != 1 || len(p.Outcomes) != 1 || p.Outcomes[0].Delivery.State != tracker.DeliverySent {
+		t.Errorf("a pass once the dead worker's lease expired: %+v", p)
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.n != 2 || len(rc.order) != 2 || rc.dups != 0 {
+		t.Errorf("the receiver: %d requests, %d deliveries, %d copies; want each change once", rc.n, len(rc.order), rc.dups)
 	}
 }
