@@ -74,7 +74,7 @@ func (s *Sender) CatchUp(ctx context.Context, rs []*config.Recipient) []Outcome 
 		}
 	}
 	var out []Outcome
-	// As SendDue: one process sends a recipient's digests at a time.
+	// As SendDue: one process sends digests at a time.
 	release, err := s.DB.Lock(ctx, digestsLock)
 	if err != nil {
 		for _, r := range rs {
@@ -103,6 +103,13 @@ func (s *Sender) CatchUp(ctx context.Context, rs []*config.Recipient) []Outcome 
 }
 
 func (s *Sender) catchUp(ctx context.Context, b *Builder, r *config.Recipient) Outcome {
+	// Under the recipient's lease, as SendDue: a worker sending r's
+	// digest at the same time is left to it.
+	release, o := s.claim(ctx, r)
+	if release == nil {
+		return o
+	}
+	defer release()
 	now := s.now()
 	last, err := s.DB.LastSentDigest(ctx, r.Address)
 	switch {

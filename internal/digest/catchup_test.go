@@ -54,6 +54,16 @@ func TestCatchUp(t *testing.T) {
 	cfg.Recipients = append(cfg.Recipients, lin)
 	r := cfg.Recipient("lin@example.com")
 
+	// A worker is sending Lin's digest: the catch-up leaves it to it.
+	if ok, err := db.ClaimLease(ctx, "digest:lin@example.com", "another worker", now, time.Minute); err != nil || !ok {
+		t.Fatalf("lease: %v %v", ok, err)
+	}
+	if o := s.CatchUp(ctx, []*config.Recipient{r})[0]; o.Skipped != "another worker is sending it" || len(m.sent) != 0 {
+		t.Fatalf("catch-up while another worker sends: %+v, %d sent", o, len(m.sent))
+	}
+	if err := db.ReleaseLease(ctx, "digest:lin@example.com", "another worker"); err != nil {
+		t.Fatal(err)
+	}
 	o := s.CatchUp(ctx, []*config.Recipient{r})[0]
 	if o.Err != nil || o.Digest.State != tracker.DigestSent || len(m.sent) != 1 {
 		t.Fatalf("catch-up: %+v", o)

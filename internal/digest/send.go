@@ -283,17 +283,12 @@ func (s *Sender) logOutcome(o Outcome) {
 
 // sendOne sends r's digests in doubt again, then the one that is due.
 func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) []Outcome {
-	// One sender at a time per recipient, among every worker: the next
-	// one finds the digest sent.
-	lease := "digest:" + r.Address
-	got, err := s.DB.ClaimLease(ctx, lease, s.Worker, s.now(), max(s.LeaseTTL, time.Minute))
-	if err != nil {
-		return []Outcome{{Err: err}}
+	// One sender at a time per recipient, among every worker.
+	release, held := s.claim(ctx, r)
+	if release == nil {
+		return []Outcome{held}
 	}
-	if !got {
-		return []Outcome{{Skipped: "another worker is sending it"}}
-	}
-	defer s.DB.ReleaseLease(context.WithoutCancel(ctx), lease, s.Worker)
+	defer release()
 	doubt, err := s.DB.InDoubt(ctx, r.Address)
 	if err != nil {
 		return []Outcome{{Err: err}}
@@ -311,6 +306,22 @@ func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) [
 		return out
 	}
 	return append(out, o)
+}
+
+// claim takes the lease of r's digests: one sender at a time per
+// recipient, among every worker, so that the next one finds the digest
+// sent. release is nil when it is not taken, with the outcome that says
+// why.
+func (s *Sender) claim(ctx context.Context, r *config.Recipient) (release func(), o Outcome) {
+	lease := "digest:" + r.Address
+	got, err := s.DB.ClaimLease(ctx, lease, s.Worker, s.now(), max(s.LeaseTTL, time.Minute))
+	if err != nil {
+		return nil, Outcome{Err: err}
+	}
+	if !got {
+		return nil, Outcome{Skipped: "another worker is sending it"}
+	}
+	return func() { s.DB.ReleaseLease(context.WithoutCancel(ctx), lease, s.Worker) }, Outcome{}
 }
 
 // again sends digest d, whose delivery is in doubt, again: unchanged and
