@@ -54,14 +54,15 @@ func commands() []command {
 		{name: "check", args: "[--source ID]...", summary: "fetch the sources once and record what changed", setup: checkCmd},
 		{name: "sources", args: "[--json]", summary: "list the sources with their status", setup: sourcesCmd},
 		{name: "history", args: "ID [--json]", summary: "list the versions of a source, oldest first", setup: historyCmd},
-		{name: "changes", args: "[--since D] [--until D] [--source ID]... [--topic T] [--min-importance I] [--technical] [--limit N] [--json]", summary: "list the changes of the documents, oldest first", setup: changesCmd},
+		{name: "changes", args: "[--since D] [--until D] [--source ID]... [--topic T] [--min-importance I] [--technical] [--limit N] [--format text|json|atom] [--base-url URL] [--json]", summary: "list the changes of the documents, oldest first", setup: changesCmd},
 		{name: "diff", args: "ID [--from D|SEQ] [--to D|SEQ] [--format text|html|json]", summary: "show what changed between two versions", setup: diffCmd},
 		{name: "items", args: "[--source ID]... [--since D] [--until D] [--topic T] [--all] [--limit N] [--json]", summary: "list the regulator items, the most recent first", setup: itemsCmd},
 		{name: "show", args: "ID [--at D] [--json]", summary: "print the text of a document as it stood at a date", setup: showCmd},
 		{name: "search", args: "QUERY [--source ID]... [--at D] [--fts] [--json]", summary: "find a phrase in every version of every document", setup: searchCmd},
 		{name: "rebuild", args: "[--source ID]... | --index | --changes [--source ID]...", summary: "re-extract the current versions from their stored pages after selectors changed", setup: rebuildCmd},
-		{name: "digest", args: "--preview|--send|--resend N [--recipient R] [--out FILE]", summary: "preview or send the digests that are due", setup: digestCmd},
+		{name: "digest", args: "--preview|--send [--catch-up]|--resend N [--recipient R] [--out FILE]", summary: "preview or send the digests that are due", setup: digestCmd},
 		{name: "digests", args: "[--json]", summary: "list the digests sent, when, to whom, in which state", setup: digestsCmd},
+		{name: "deliveries", args: "[--target NAME] [--state S]... [--limit N] [--send] [--json]", summary: "list the webhook deliveries and urgent alerts, in which state; --send attempts those due", setup: deliveriesCmd},
 		{name: "import", args: "ota DIR [--service NAME]... [--terms TYPE]... [--map \"Service/Terms type=SOURCE_ID\"]...", summary: "import an Open Terms Archive dataset's history", setup: importCmd},
 		{name: "serve", args: "[--listen ADDR] [--base-url URL]", summary: "serve the history as read-only web pages and a JSON API", setup: serveCmd},
 		{name: "workers", args: "[--checks N] [--source ID] [--json]", summary: "list the daemons sharing the database and who checked what, when", setup: workersCmd},
@@ -94,7 +95,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 		fs.SetOutput(a.stderr)
 		fs.StringVar(&a.configPath, "config", a.env("TRACKER_CONFIG", defaultConf), "configuration `file` (env TRACKER_CONFIG)")
 		fs.StringVar(&a.dbPath, "db", a.env("TRACKER_DB", defaultDB), "the database: a SQLite `file`, or a postgres://USER@HOST/DB address (env TRACKER_DB)")
-		fs.BoolVar(&a.jsonOut, "json", false, "print JSON for scripts")
+		fs.BoolVar(&a.jsonOut, "json", false, "print JSON for scripts (the README lists its fields)")
 		fs.BoolVar(&a.verbose, "v", false, "log what happens to stderr")
 		run := c.setup(a, fs)
 		fs.Usage = func() {

@@ -9,7 +9,9 @@ import (
 
 	"tracker"
 	"tracker/internal/api"
+	"tracker/internal/atom"
 	"tracker/internal/changes"
+	"tracker/internal/digest"
 	"tracker/internal/store"
 	"tracker/internal/topics"
 )
@@ -18,6 +20,8 @@ type changesFlags struct {
 	filters
 	minImportance string
 	technical     bool
+	format        string
+	baseURL       string
 }
 
 func changesCmd(a *app, fs *flag.FlagSet) runner {
@@ -26,7 +30,78 @@ func changesCmd(a *app, fs *flag.FlagSet) runner {
 		"changes detected on or before this `date`", "only changes touching this `topic` (privacy, consumer, ip, minors, moderation, ai, ...)")
 	fs.StringVar(&f.minImportance, "min-importance", "", "only changes of at least this `importance`: cosmetic, minor or major")
 	fs.BoolVar(&f.technical, "technical", false, "include the technical changes due to new extraction rules")
-	return f.runner(a, func(ctx context.Context, since, until time.Time) error { return a.changes(ctx, &f, since, until) })
+	fs.StringVar(&f.format, "format", "text", "output `format`: text, json (as --json) or atom (a feed, as the web's /changes.atom)")
+	fs.StringVar(&f.baseURL, "base-url", a.env("TRACKER_BASE_URL", ""), "with --format atom, the `URL` of the web pages the entries link to (env TRACKER_BASE_URL; default mail.base_url, else http://"+defaultListen+")")
+	return f.runner(a, func(ctx context.Context, since, until time.Time) error {
+		switch f.format {
+		case "text":
+		case "json":
+			a.jsonOut = true
+		case "atom":
+			return a.changesFeed(ctx, &f, since, until)
+		default:
+			return usagef("--format: %q is not one of text, json, atom", f.format)
+		}
+		return a.changes(ctx, &f, since, until)
+	})
+}
+
+// changesFeed writes the changes as an Atom feed: the entries of
+// /changes.atom, filtered as a recipient's digest is (cosmetic changes only
+// with --min-importance cosmetic; the latest 50 of the last 90 days unless
+// --since or --limit say otherwise).
+func (a *app) changesFeed(ctx context.Context, fl *changesFlags, since, until time.Time) error {
+	if fl.technical {
+		return usagef("--technical lists changes that are not changes of the documents: not in a feed")
+	}
+	cfg, err := a.optionalConfig()
+	if err != nil {
+		return err
+	}
+	q := atom.Query{Filter: digest.Filter{Sources: fl.sources, MinImportance: tracker.Minor}, Since: since, Until: until, Limit: fl.limit}
+	if fl.topic != "" {
+		q.Topics = []string{fl.topic}
+	}
+	if m := tracker.Importance(fl.minImportance); m != "" {
+		if m.Rank() < 0 {
+			return usagef("--min-importance: %q is not one of cosmetic, minor, major", m)
+		}
+		q.MinImportance = m
+	}
+	if q.Since.IsZero() {
+		q.Since = a.now().Add(-atom.DefaultDays * 24 * time.Hour)
+	}
+	if q.Limit == 0 {
+		q.Limit = atom.DefaultLimit
+	}
+	base := fl.baseURL
+	if base == "" && cfg.Config != nil {
+		base = cfg.Mail.BaseURL
+	}
+	if base == "" {
+		base = "http://" + defaultListen
+	}
+	base = strings.TrimRight(base, "/")
+	db, err := a.openForQuery(ctx, fl.sources)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	b := &digest.Builder{DB: db, Config: cfg.Config, Taxonomy: cfg.taxonomy()}
+	entries, err := atom.Entries(ctx, b, q, base)
+	if err != nil {
+		return err
+	}
+	stored, err := db.Sources(ctx)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, s := range api.Sources(cfg.Config, stored) {
+		names[s.ID] = s.Name
+	}
+	return atom.Write(a.stdout, entries, atom.Options{Title: "tracker: changes of the documents", Self: base + "/changes.atom", Base: base,
+		Name: func(id string) string { return names[id] }, Updated: a.now()})
 }
 
 // changes lists the recorded changes, oldest first.

@@ -227,7 +227,10 @@ func TestDigestPreview(t *testing.T) {
 	e.clock.Set(at)
 	html := filepath.Join(e.dir, "preview.html")
 	code, out, errOut := e.run("digest", "--preview", "--out", html)
-	if code != exitOK || !strings.HasPrefix(out, "Subject: TikTok terms: ") || !strings.Contains(errOut, "HTML written to") {
+	// When the next digest goes out comes first, then the digest as it would
+	// read if it were sent now.
+	if code != exitOK || !strings.HasPrefix(out, "The next digest to preview@localhost goes out Mon 8 Jun 2026 08:00 UTC (in 2 days") ||
+		!strings.Contains(out, "\n\nSubject: TikTok terms: ") || !strings.Contains(errOut, "HTML written to") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	b, err := os.ReadFile(html)

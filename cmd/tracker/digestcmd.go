@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"tracker"
 	"tracker/internal/api"
@@ -17,10 +18,10 @@ import (
 )
 
 type digestFlags struct {
-	preview, send bool
-	resend        int64
-	recipient     string
-	out           string
+	preview, send, catchUp bool
+	resend                 int64
+	recipient              string
+	out                    string
 }
 
 func digestCmd(a *app, fs *flag.FlagSet) runner {
@@ -28,6 +29,7 @@ func digestCmd(a *app, fs *flag.FlagSet) runner {
 	fs.BoolVar(&f.preview, "preview", false, "render the next digest without sending it: text to stdout, HTML to --out")
 	fs.BoolVar(&f.send, "send", false, "send each recipient the digest that is due")
 	fs.Int64Var(&f.resend, "resend", 0, "send recorded digest `N` (as `tracker digests` numbers them) again, with the same Message-ID")
+	fs.BoolVar(&f.catchUp, "catch-up", false, "with --send, send each new recipient (none sent yet) the last 7 days now, once, instead of waiting for the schedule")
 	fs.StringVar(&f.recipient, "recipient", "", "only this recipient (`address` or name)")
 	fs.StringVar(&f.out, "out", "", "with --preview, write the HTML to this `file`")
 	return func(ctx context.Context, args []string) error { return a.digest(ctx, args, &f) }
@@ -43,6 +45,9 @@ func (a *app) digest(ctx context.Context, args []string, f *digestFlags) error {
 	}
 	if len(args) > 0 || modes != 1 {
 		return &usageError{err: errors.New("say one of --preview, --send or --resend N"), usage: true}
+	}
+	if f.catchUp && !f.send {
+		return usagef("--catch-up goes with --send: tracker digest --send --catch-up [--recipient R]")
 	}
 	// A preview only reads the database: without a sources.yaml it renders
 	// what the defaults would send.
@@ -92,11 +97,24 @@ func (a *app) digest(ctx context.Context, args []string, f *digestFlags) error {
 	if len(cfg.Recipients) == 0 {
 		return usagef("no recipients in %s: add a recipients section (see README) to send digests", cfg.Path)
 	}
+	var outs []digest.Outcome
+	if f.catchUp {
+		outs = sender.CatchUp(ctx, rs)
+	} else {
+		outs = sender.SendDue(ctx, rs)
+	}
 	code := exitOK
-	for _, o := range sender.SendDue(ctx, rs) {
+	js := []digestOutcomeJSON{}
+	for _, o := range outs {
+		if o.Err != nil {
+			code = exitFailed
+		}
+		if a.jsonOut {
+			js = append(js, newDigestOutcomeJSON(o))
+			continue
+		}
 		switch {
 		case o.Err != nil:
-			code = exitFailed
 			fmt.Fprintf(a.stdout, "%s  %s: %v\n", o.Recipient, stateOr(string(o.Digest.State), "failed"), o.Err)
 		case o.Skipped != "":
 			fmt.Fprintf(a.stdout, "%s  nothing sent: %s\n", o.Recipient, o.Skipped)
@@ -106,26 +124,129 @@ func (a *app) digest(ctx context.Context, args []string, f *digestFlags) error {
 			fmt.Fprintf(a.stdout, "%s  sent %q to %s\n", o.Recipient, o.Digest.Subject, o.Digest.DeliveredTo)
 		}
 	}
+	if a.jsonOut {
+		if err := a.printJSON(js); err != nil {
+			return err
+		}
+	}
 	return status(code)
 }
 
-// preview renders the next digest of r: text to stdout, HTML to out.
+// digestOutcomeJSON is what `tracker digest --send --json` prints for a
+// recipient (an array of them), and --resend N --json for the digest.
+type digestOutcomeJSON struct {
+	Recipient string `json:"recipient"`
+	// Sent is true when this run handed the digest over; Skipped says why
+	// nothing was sent, Error why sending failed.
+	Sent    bool        `json:"sent"`
+	Skipped string      `json:"skipped,omitempty"`
+	Error   string      `json:"error,omitempty"`
+	Digest  *api.Digest `json:"digest"`
+}
+
+func newDigestOutcomeJSON(o digest.Outcome) digestOutcomeJSON {
+	j := digestOutcomeJSON{Recipient: o.Recipient, Skipped: o.Skipped}
+	if o.Err != nil {
+		j.Error = o.Err.Error()
+	}
+	if o.Digest.ID != 0 {
+		d := api.NewDigest(o.Digest)
+		j.Digest = &d
+	}
+	j.Sent = o.Err == nil && o.Skipped == "" && j.Digest != nil
+	return j
+}
+
+// preview renders the next digest of r: text to stdout, HTML to out,
+// after saying when it goes out.
 func (a *app) preview(ctx context.Context, sender *digest.Sender, r *config.Recipient, out string) error {
-	_, d, err := sender.Preview(ctx, r)
+	next, err := sender.Next(ctx, r)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "Subject: %s\n\n%s", d.Subject, d.Text)
-	if !strings.HasSuffix(d.Text, "\n") {
-		fmt.Fprintln(a.stdout) // what follows in a terminal starts a line of its own
+	dg, d, err := sender.Preview(ctx, r)
+	if err != nil {
+		return err
 	}
 	if out != "" {
 		if err := os.WriteFile(out, []byte(d.HTML), 0o644); err != nil {
 			return err
 		}
+	}
+	if a.jsonOut {
+		return a.printJSON(previewJSON{Recipient: r.Address, Next: nextJSON{At: api.Time(next.At), Due: next.Due, First: next.First,
+			WindowStart: api.Time(next.Start)}, WindowStart: api.Time(dg.Start), WindowEnd: api.Time(dg.End), Subject: d.Subject,
+			Changes: dg.Changes, Items: dg.Items, Quiet: dg.Quiet, Text: d.Text, HTML: d.HTML})
+	}
+	fmt.Fprintln(a.stdout, nextLine(sender, r, next))
+	fmt.Fprintf(a.stdout, "\nSubject: %s\n\n%s", d.Subject, d.Text)
+	if !strings.HasSuffix(d.Text, "\n") {
+		fmt.Fprintln(a.stdout) // what follows in a terminal starts a line of its own
+	}
+	if out != "" {
 		fmt.Fprintf(a.stderr, "HTML written to %s\n", out)
 	}
 	return nil
+}
+
+// nextLine says when r's next digest goes out, and how a new recipient
+// gets one now.
+func nextLine(sender *digest.Sender, r *config.Recipient, next digest.Next) string {
+	loc := r.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	at := func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 2006 15:04 MST") }
+	who := r.Address
+	var s string
+	if next.Due {
+		s = fmt.Sprintf("The digest to %s for %s is due: tracker digest --send sends it now (the daemon, within a minute).", who, at(next.At))
+	} else {
+		s = fmt.Sprintf("The next digest to %s goes out %s (in %s, schedule %q), covering from %s.", who, at(next.At),
+			roughly(next.At.Sub(sender.Now())), sender.Config.Mail.Schedule, at(next.Start))
+	}
+	// The placeholder recipient of a preview without recipients cannot be
+	// sent a catch-up.
+	if next.First && !next.Due && sender.Config.Recipient(r.Address) != nil {
+		s += fmt.Sprintf("\nNo digest has gone to %s yet: tracker digest --send --catch-up --recipient %s sends the last 7 days now.", who, who)
+	}
+	return s
+}
+
+// roughly writes a duration the way people say it: "3 days", "5 hours".
+func roughly(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%d days", int(d.Hours()/24))
+	case d >= 2*time.Hour:
+		return fmt.Sprintf("%d hours", int(d.Hours()))
+	case d >= 2*time.Minute:
+		return fmt.Sprintf("%d minutes", int(d.Minutes()))
+	}
+	return "a minute or so"
+}
+
+// previewJSON is `tracker digest --preview --json`: the next digest as it
+// would be if sent now (window_start to window_end, now), and when the
+// next one goes out (next).
+type previewJSON struct {
+	Recipient   string   `json:"recipient"`
+	Next        nextJSON `json:"next"`
+	WindowStart *string  `json:"window_start"`
+	WindowEnd   *string  `json:"window_end"`
+	Subject     string   `json:"subject"`
+	Changes     int      `json:"changes"`
+	Items       int      `json:"items"`
+	Quiet       bool     `json:"quiet"`
+	Text        string   `json:"text"`
+	HTML        string   `json:"html"`
+}
+
+type nextJSON struct {
+	At          *string `json:"at"`
+	Due         bool    `json:"due"`
+	First       bool    `json:"first"`
+	WindowStart *string `json:"window_start"`
 }
 
 // resend sends recorded digest n again.
@@ -133,6 +254,15 @@ func (a *app) resend(ctx context.Context, sender *digest.Sender, n int64) error 
 	o := sender.Resend(ctx, n)
 	if errors.Is(o.Err, store.ErrNotFound) {
 		return usagef("no digest %d: see tracker digests for their numbers", n)
+	}
+	if a.jsonOut {
+		if err := a.printJSON(newDigestOutcomeJSON(o)); err != nil {
+			return err
+		}
+		if o.Err != nil {
+			return reported(exitFailed)
+		}
+		return nil
 	}
 	if o.Err != nil {
 		fmt.Fprintf(a.stdout, "%s  digest %d not resent: %v\n", stateOr(o.Recipient, "-"), n, o.Err)

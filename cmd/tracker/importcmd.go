@@ -57,10 +57,18 @@ func (a *app) importOTA(ctx context.Context, args []string, f *importFlags) erro
 		}
 	}
 	code := exitOK
+	out := []importJSON{}
 	_, err = ota.Import(ctx, db, args[1], ota.Options{
 		Services: f.services, Terms: f.terms, Map: maps, Taxonomy: cfg.taxonomy(),
 		Declared: func(id string) bool { return cfg.Config != nil && cfg.Source(id) != nil },
 		Progress: func(r ota.DocResult) {
+			if len(r.Rejected)+len(r.Failed) > 0 {
+				code = exitFailed
+			}
+			if a.jsonOut {
+				out = append(out, newImportJSON(r))
+				return
+			}
 			kind := "declared source"
 			if r.ImportOnly {
 				kind = "import-only source"
@@ -73,12 +81,10 @@ func (a *app) importOTA(ctx context.Context, args []string, f *importFlags) erro
 					r.Mapped, r.SourceID)
 			}
 			if len(r.Rejected) > 0 {
-				code = exitFailed
 				fmt.Fprintf(a.stdout, "  %d files rejected: they are older than versions tracker already holds, and history is not rewritten (first: %s)\n",
 					len(r.Rejected), r.Rejected[0])
 			}
 			for _, f := range r.Failed {
-				code = exitFailed
 				fmt.Fprintf(a.stdout, "  failed: %s\n", f)
 			}
 		},
@@ -89,5 +95,33 @@ func (a *app) importOTA(ctx context.Context, args []string, f *importFlags) erro
 	if err != nil {
 		return err
 	}
+	if a.jsonOut {
+		if err := a.printJSON(out); err != nil {
+			return err
+		}
+	}
 	return status(code)
+}
+
+// importJSON is one document of `tracker import ota --json`.
+type importJSON struct {
+	Document   string   `json:"document"`
+	Source     string   `json:"source"`
+	ImportOnly bool     `json:"import_only"`
+	Added      int      `json:"added"`
+	Known      int      `json:"known"`
+	Unchanged  int      `json:"unchanged"`
+	Rejected   []string `json:"rejected"`
+	Failed     []string `json:"failed"`
+}
+
+func newImportJSON(r ota.DocResult) importJSON {
+	nonNil := func(l []string) []string {
+		if l == nil {
+			return []string{}
+		}
+		return l
+	}
+	return importJSON{Document: r.Document, Source: r.SourceID, ImportOnly: r.ImportOnly, Added: r.Added, Known: r.Known,
+		Unchanged: r.Same, Rejected: nonNil(r.Rejected), Failed: nonNil(r.Failed)}
 }

@@ -64,21 +64,50 @@ func (a *app) rebuild(ctx context.Context, args []string, f *rebuildFlags) error
 	checker.Now = a.now
 	defer checker.Close()
 	code := exitOK
+	out := []rebuildJSON{}
 	for _, s := range todo {
 		v, err := checker.Rebuild(ctx, s)
+		r := rebuildJSON{Source: s.ID, Outcome: "unchanged"}
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			fmt.Fprintf(a.stdout, "%s  no version yet\n", s.ID)
+			r.Outcome = "no-version"
 		case err != nil:
-			fmt.Fprintf(a.stdout, "%s  failed: %v\n", s.ID, err)
+			r.Outcome, r.Error = "failed", err.Error()
 			code = exitFailed
 		case v.Seq > 0:
+			r.Outcome, r.Seq = "technical", v.Seq
+		}
+		if a.jsonOut {
+			out = append(out, r)
+			continue
+		}
+		switch r.Outcome {
+		case "no-version":
+			fmt.Fprintf(a.stdout, "%s  no version yet\n", s.ID)
+		case "failed":
+			fmt.Fprintf(a.stdout, "%s  failed: %v\n", s.ID, err)
+		case "technical":
 			fmt.Fprintf(a.stdout, "%s  technical version %d: the page reads differently under the new selectors\n", s.ID, v.Seq)
 		default:
 			fmt.Fprintf(a.stdout, "%s  unchanged\n", s.ID)
 		}
 	}
+	if a.jsonOut {
+		if err := a.printJSON(out); err != nil {
+			return err
+		}
+	}
 	return status(code)
+}
+
+// rebuildJSON is one source of `tracker rebuild --json`: its outcome is
+// unchanged, technical (a new technical version, seq), no-version or
+// failed (error).
+type rebuildJSON struct {
+	Source  string `json:"source"`
+	Outcome string `json:"outcome"`
+	Seq     int    `json:"seq,omitempty"`
+	Error   string `json:"error,omitempty"`
 }
 
 // rebuildIndex builds the search index again. It holds the database's
@@ -98,6 +127,11 @@ func (a *app) rebuildIndex(ctx context.Context) error {
 	n, err := db.RebuildSearchIndex(ctx)
 	if err != nil {
 		return err
+	}
+	if a.jsonOut {
+		return a.printJSON(struct {
+			Versions int `json:"versions"`
+		}{n})
 	}
 	fmt.Fprintf(a.stdout, "search index built again from %d versions\n", n)
 	return nil

@@ -33,7 +33,7 @@ func runCmd(a *app, fs *flag.FlagSet) runner {
 	var f runFlags
 	fs.StringVar(&f.listen, "listen", "", "serve the web pages, /healthz and /metrics on this `address` (e.g. 127.0.0.1:8080); beyond loopback, set TRACKER_WEB_TOKEN or TRACKER_WEB_USER and TRACKER_WEB_PASSWORD")
 	fs.StringVar(&f.baseURL, "base-url", a.env("TRACKER_BASE_URL", ""), "with --listen, the `URL` the pages are reached at from outside, for absolute permalinks (env TRACKER_BASE_URL; default mail.base_url)")
-	fs.StringVar(&f.logFormat, "log-format", "text", "log `format`: text or json")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log `format`: text or json (--json is --log-format json)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	return func(ctx context.Context, args []string) error { return a.runDaemon(ctx, args, &f) }
 }
@@ -47,6 +47,9 @@ func (a *app) runDaemon(ctx context.Context, args []string, f *runFlags) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return usagef("--log-level: %q is not one of debug, info, warn, error", f.logLevel)
+	}
+	if a.jsonOut { // what the daemon prints is its log
+		f.logFormat = "json"
 	}
 	handler, err := logHandler(a.stderr, f.logFormat, level)
 	if err != nil {
@@ -182,6 +185,20 @@ func (a *app) backup(ctx context.Context, args []string) error {
 	if err := db.Backup(ctx, args[0]); err != nil {
 		return err
 	}
+	if a.jsonOut {
+		fi, err := os.Stat(args[0])
+		if err != nil {
+			return err
+		}
+		return a.printJSON(backupJSON{Database: a.dbName(), Backup: args[0], Bytes: fi.Size()})
+	}
 	fmt.Fprintf(a.stdout, "backed up %s to %s\n", a.dbName(), args[0])
 	return nil
+}
+
+// backupJSON is `tracker backup FILE --json`.
+type backupJSON struct {
+	Database string `json:"database"`
+	Backup   string `json:"backup"`
+	Bytes    int64  `json:"bytes"`
 }

@@ -20,6 +20,12 @@ func serveCmd(a *app, fs *flag.FlagSet) runner {
 	return func(ctx context.Context, args []string) error { return a.serve(ctx, args, *listen, *baseURL) }
 }
 
+// serveJSON is what `tracker serve --json` prints once it listens.
+type serveJSON struct {
+	Database string `json:"database"`
+	URL      string `json:"url"`
+}
+
 // serve serves the read-only web interface until interrupted.
 func (a *app) serve(ctx context.Context, args []string, listen, baseURL string) error {
 	if len(args) > 0 {
@@ -53,7 +59,14 @@ func (a *app) serve(ctx context.Context, args []string, listen, baseURL string) 
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
-	fmt.Fprintf(a.stdout, "serving %s on http://%s/ (Ctrl-C to stop)\n", a.dbName(), ln.Addr())
+	if a.jsonOut { // a script that asked for port 0 learns the address
+		if err := a.printJSON(serveJSON{Database: a.dbName(), URL: "http://" + ln.Addr().String() + "/"}); err != nil {
+			ln.Close()
+			return err
+		}
+	} else {
+		fmt.Fprintf(a.stdout, "serving %s on http://%s/ (Ctrl-C to stop)\n", a.dbName(), ln.Addr())
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {

@@ -61,7 +61,8 @@ func (e *env) serve(vars map[string]string, args ...string) (addr string, stop f
 			return -1
 		}
 	}
-	listening := regexp.MustCompile(`on (http://\S+)/ `)
+	// The line of serve, or its JSON with --json.
+	listening := regexp.MustCompile(`(?:on |"url": ")(http://[^\s/"]+)/`)
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if m := listening.FindStringSubmatch(out.String()); m != nil {
 			return m[1], stop, stderr

@@ -31,7 +31,7 @@ func flagsOf(c command) []*flag.Flag {
 func TestUsageNamesEveryFlag(t *testing.T) {
 	placeholders := map[string]bool{"": true, "ID": true, "date": true, "topic": true, "importance": true, "N": true,
 		"seq": true, "format": true, "level": true, "address": true, "URL": true, "file": true, "selector": true,
-		"mode": true, "service": true, "type": true, `"Service/Terms type=SOURCE_ID"`: true}
+		"mode": true, "service": true, "type": true, "name": true, "state": true, `"Service/Terms type=SOURCE_ID"`: true}
 	for _, c := range commands() {
 		for _, f := range flagsOf(c) {
 			if !strings.Contains(c.args, "--"+f.Name) {

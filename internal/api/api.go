@@ -326,3 +326,37 @@ func NewDigest(d tracker.Digest) Digest {
 		SentAt: Time(d.SentAt), Transport: d.Transport, DeliveredTo: d.DeliveredTo, Changes: d.Changes, Items: d.Items,
 	}
 }
+
+// Delivery is a webhook delivery or alert mail of the ledger.
+type Delivery struct {
+	ID          int64                 `json:"id"`
+	Target      string                `json:"target"`
+	Channel     tracker.Channel       `json:"channel"`
+	Kind        tracker.DeliveryKind  `json:"kind"`
+	Key         string                `json:"key"`
+	Subject     string                `json:"subject"`
+	WindowStart *string               `json:"window_start"`
+	WindowEnd   *string               `json:"window_end"`
+	State       tracker.DeliveryState `json:"state"`
+	Attempts    int                   `json:"attempts"`
+	Doubtful    int                   `json:"doubtful"`
+	LastError   string                `json:"last_error,omitempty"`
+	Status      int                   `json:"status,omitempty"`
+	CreatedAt   *string               `json:"created_at"`
+	NextAttempt *string               `json:"next_attempt"`
+	SentAt      *string               `json:"sent_at"`
+}
+
+// NewDelivery describes a recorded delivery; next_attempt is null once it
+// is sent.
+func NewDelivery(d tracker.Delivery) Delivery {
+	out := Delivery{
+		ID: d.ID, Target: d.Target, Channel: d.Channel, Kind: d.Kind, Key: d.Key, Subject: d.Subject,
+		WindowStart: Time(d.WindowStart), WindowEnd: Time(d.WindowEnd), State: d.State, Attempts: d.Attempts,
+		Doubtful: d.Doubtful, LastError: d.LastError, Status: d.Status, CreatedAt: Time(d.CreatedAt), SentAt: Time(d.SentAt),
+	}
+	if !d.State.Settled() {
+		out.NextAttempt = Time(d.NextAttempt)
+	}
+	return out
+}

@@ -49,6 +49,8 @@ type Config struct {
 	// Mail says how digests are sent; Recipients who receive them.
 	Mail       Mail        `yaml:"mail"`
 	Recipients []Recipient `yaml:"recipients"`
+	// Webhooks receive changes or digests over HTTP.
+	Webhooks []Webhook `yaml:"webhooks"`
 }
 
 // TopicsConfig is what the taxonomy is compiled from: the built-in topics
@@ -225,6 +227,9 @@ type Recipient struct {
 	// MinImportance is the least important change shown: minor (the
 	// default) or major; cosmetic shows everything.
 	MinImportance tracker.Importance `yaml:"min_importance"`
+	// Urgent lists topics whose major changes are mailed as they are
+	// detected, besides the digest.
+	Urgent []string `yaml:"urgent"`
 
 	// Location is TimeZone loaded.
 	Location *time.Location `yaml:"-"`
@@ -416,8 +421,15 @@ func Parse(path string, data []byte) (*Config, error) {
 			cfg.Recipients[i].Line = lines[i]
 		}
 	}
+	lines = itemLines(&root, "webhooks")
+	for i := range cfg.Webhooks {
+		if i < len(lines) {
+			cfg.Webhooks[i].Line = lines[i]
+		}
+	}
 	normalize(cfg)
 	normalizeMail(cfg)
+	normalizeWebhooks(cfg)
 	probs = append(probs, validate(cfg, keyLines(&root, "settings"))...)
 	// Compiled to be checked, and to check the topics that sources and
 	// recipients name; the taxonomy itself is the wiring's to build.
@@ -426,6 +438,7 @@ func Parse(path string, data []byte) (*Config, error) {
 		probs = append(probs, Problem{Line: keyLine(&root, "topics"), Msg: err.Error()})
 	}
 	probs = append(probs, validateMail(cfg, keyLines(&root, "mail"))...)
+	probs = append(probs, validateWebhooks(cfg)...)
 	if tax != nil {
 		for _, src := range cfg.Sources {
 			for _, id := range src.Topics {
@@ -434,12 +447,20 @@ func Parse(path string, data []byte) (*Config, error) {
 				}
 			}
 		}
-		for _, r := range cfg.Recipients {
-			for _, id := range r.Topics {
+		unknown := func(line int, who, key string, ids []string) {
+			for _, id := range ids {
 				if !tax.Has(id) {
-					probs = append(probs, Problem{Line: r.Line, Msg: fmt.Sprintf("recipient %s: topics: %q is not a topic (known: %s)", r.Address, id, topicIDs(tax))})
+					probs = append(probs, Problem{Line: line, Msg: fmt.Sprintf("%s: %s: %q is not a topic (known: %s)", who, key, id, topicIDs(tax))})
 				}
 			}
+		}
+		for _, r := range cfg.Recipients {
+			unknown(r.Line, "recipient "+r.Address, "topics", r.Topics)
+			unknown(r.Line, "recipient "+r.Address, "urgent", r.Urgent)
+		}
+		for _, w := range cfg.Webhooks {
+			unknown(w.Line, "webhook "+w.Name, "topics", w.Topics)
+			unknown(w.Line, "webhook "+w.Name, "urgent", w.Urgent)
 		}
 	}
 	if len(probs) > 0 {
@@ -529,13 +550,15 @@ func syntaxHint(msg string) string {
 func knownKeys(typ string) string {
 	switch typ {
 	case "Config":
-		return "settings, sources, topics, mail, recipients"
+		return "settings, sources, topics, mail, recipients, webhooks"
 	case "Mail":
 		return "from, subject_prefix, base_url, outbox, templates, schedule, smtp"
 	case "SMTP":
 		return "host, port, tls, username, password_env, timeout (the password itself comes from the environment variable named by password_env)"
 	case "Recipient":
-		return "name, address, topics, sources, time_zone, skip_empty, min_importance"
+		return "name, address, topics, sources, time_zone, skip_empty, min_importance, urgent"
+	case "Webhook":
+		return "name, url, secret_env, format, send, topics, sources, min_importance, urgent, timeout (the secret itself comes from the environment variable named by secret_env)"
 	case "Settings":
 		return "user_agent, timeout, connect_timeout, max_body, max_redirects, retries, retry_backoff, host_delay, concurrency, min_words, no_default_topics, schedule, feed_schedule, jitter, alert_after, shutdown_grace, lease_ttl, browser, browser_tabs, render_timeout"
 	case "Spec":

@@ -262,6 +262,34 @@ sources:
 			`s.yaml:5: source "a": headers: "X(B)" is not a valid header name`,
 			`s.yaml:5: source "a": headers: the value of X-Key holds a line break`,
 		}},
+		{"webhooks", `
+sources:
+  - {id: a, kind: page, url: 'https://example.com', select: main}
+webhooks:
+  - {name: Team Slack, url: 'ftp://example.com', format: discord, send: hourly, min_importance: big}
+  - {name: ok, url: 'https://example.com/hook', urgent: [privacy], sources: [b], topics: [gossip]}
+`, []string{
+			`s.yaml:5: webhook #1: name "Team Slack" must be lowercase letters, digits and dashes`,
+			`s.yaml:5: webhook #1: url must be an http:// or https:// address, got "ftp://example.com"`,
+			`s.yaml:5: webhook #1: format is one of json, slack, teams; got "discord"`,
+			`s.yaml:5: webhook #1: send is change or digest; got "hourly"`,
+			`s.yaml:5: webhook #1: min_importance is one of cosmetic, minor, major; got "big"`,
+			`s.yaml:6: webhook ok: urgent is for a webhook with send: digest`,
+			`s.yaml:6: webhook ok: sources: "b" is not a declared source`,
+			`s.yaml:6: webhook ok: topics: "gossip" is not a topic`,
+		}},
+		{"unknown key in a webhook", `
+sources:
+  - {id: a, kind: page, url: 'https://example.com', select: main}
+webhooks:
+  - {name: ok, url: 'https://example.com/hook', send: digest, secretenv: X}
+`, []string{`s.yaml:5: unknown key "secretenv" in webhook (known keys: name, url, secret_env,`}},
+		{"urgent topics of a recipient", `
+sources:
+  - {id: a, kind: page, url: 'https://example.com', select: main}
+recipients:
+  - {address: ada@example.com, urgent: [gossip]}
+`, []string{`s.yaml:5: recipient ada@example.com: urgent: "gossip" is not a topic`}},
 		{"empty file", ``, []string{"the file is empty"}},
 		{"no sources", "settings: {}\n", []string{"no sources declared"}},
 	} {

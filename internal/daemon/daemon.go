@@ -25,6 +25,7 @@ import (
 	"tracker"
 	"tracker/internal/config"
 	"tracker/internal/digest"
+	"tracker/internal/notify"
 	"tracker/internal/sources"
 	"tracker/internal/store"
 	"tracker/internal/topics"
@@ -62,16 +63,20 @@ type Daemon struct {
 	tax     *topics.Taxonomy // compiled from cfg
 	checker *sources.Checker
 	sender  *digest.Sender
-	jobs    []*job
-	running map[string]bool // sources being checked
-	slots   chan struct{}   // checks under way
-	wake    chan struct{}
+	// notifier is nil when the configuration has no webhook and no urgent
+	// topic.
+	notifier *notify.Notifier
+	jobs     []*job
+	running  map[string]bool // sources being checked
+	slots    chan struct{}   // checks under way
+	wake     chan struct{}
 	// A checker replaced by a reload is closed (it may hold a browser) once
 	// the checks it started are over.
 	inflight map[*sources.Checker]int
 	retired  map[*sources.Checker]bool
 
 	digestMu sync.Mutex // one digest run at a time
+	notifyMu sync.Mutex // one delivery run at a time
 	work     sync.WaitGroup
 	// busy counts the same work as the WaitGroup, which cannot be read:
 	// tests wait for it to fall to zero before they move their clock.
@@ -81,10 +86,12 @@ type Daemon struct {
 	stopping chan struct{}
 }
 
-// job is a source to check, or a recipient's digest to send, at next.
+// job is a source to check, a recipient's digest to send, or (notify) the
+// deliveries to record and attempt, at next.
 type job struct {
 	source    *config.Source
 	recipient *config.Recipient
+	notify    bool
 	sched     cron.Schedule
 	jitter    time.Duration
 	loc       *time.Location
@@ -99,8 +106,11 @@ type job struct {
 }
 
 func (j *job) name() string {
-	if j.source != nil {
+	switch {
+	case j.source != nil:
 		return "source " + j.source.ID
+	case j.notify:
+		return "deliveries"
 	}
 	return "digest for " + j.recipient.Address
 }
@@ -150,6 +160,14 @@ func (d *Daemon) apply(cfg *config.Config) error {
 	if d.opt.Prepare != nil {
 		d.opt.Prepare(checker, sender)
 	}
+	var notifier *notify.Notifier
+	if notify.Active(cfg) {
+		if notifier, err = notify.New(cfg, tax, d.opt.DB, d.opt.Getenv, d.opt.Log); err != nil {
+			return err
+		}
+		notifier.Now = d.opt.Clock.Now
+		notifier.Worker, notifier.LeaseTTL = d.opt.Worker, d.opt.LeaseTTL
+	}
 	if err := checker.Register(context.Background()); err != nil {
 		return err
 	}
@@ -163,7 +181,7 @@ func (d *Daemon) apply(cfg *config.Config) error {
 	d.metrics.declare(context.Background(), cfg, d.opt.DB)
 	d.mu.Lock()
 	old := d.checker
-	d.cfg, d.tax, d.checker, d.sender, d.jobs = cfg, tax, checker, sender, jobs
+	d.cfg, d.tax, d.checker, d.sender, d.notifier, d.jobs = cfg, tax, checker, sender, notifier, jobs
 	idle := false
 	if old != nil {
 		d.retired[old] = true
@@ -269,6 +287,11 @@ func (d *Daemon) plan(cfg *config.Config) ([]*job, error) {
 		// that failed before a reload, goes out now (SendDue sends nothing
 		// that is not due), as a job like any other.
 		jobs = append(jobs, &job{recipient: r, sched: dsched, loc: loc, next: now})
+	}
+	if notify.Active(cfg) {
+		// At once: it enrols new targets, and sends what waited while the
+		// daemon was down.
+		jobs = append(jobs, &job{notify: true, sched: dsched, loc: time.UTC, next: now})
 	}
 	return jobs, nil
 }
@@ -402,6 +425,8 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 			j.next, next = j.resume, j.resume
 		}
 		j.resume = time.Time{}
+	} else if j.notify {
+		j.next = now.Add(time.Hour) // set when the run ends
 	} else {
 		j.next = j.sched.Next(now.In(j.loc))
 	}
@@ -420,6 +445,13 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 	d.mu.Unlock()
 
 	d.work.Add(1)
+	if j.notify {
+		go func() {
+			defer d.done()
+			d.deliver(ctx, j)
+		}()
+		return
+	}
 	if j.recipient != nil {
 		r := j.recipient
 		go func() {
@@ -520,6 +552,7 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 		d.metrics.observe(src, r)
 		d.alert(ctx, cfg, src.ID)
 		d.retryCheck(ctx, j, r)
+		d.notifySoon()
 	}()
 }
 
@@ -618,6 +651,79 @@ func (d *Daemon) sendDigests(ctx context.Context, rs []*config.Recipient) []dige
 		}
 	}
 	return outs
+}
+
+// notifySoon has the deliveries job run now: a check may have recorded a
+// change that a webhook or an urgent subscriber waits for.
+func (d *Daemon) notifySoon() {
+	now := d.opt.Clock.Now()
+	d.mu.Lock()
+	woken := false
+	for _, j := range d.jobs {
+		if j.notify && j.next.After(now) {
+			j.next, woken = now, true
+		}
+	}
+	d.mu.Unlock()
+	if woken {
+		select {
+		case d.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// deliver records the deliveries due and attempts them, then plans the
+// job's next run: the next retry, or the next digest of a webhook, or
+// after the next check. The pass is leased, as a check is: while another
+// worker makes one, this worker tries again soon, for a change it
+// recorded meanwhile may not be in that pass.
+func (d *Daemon) deliver(ctx context.Context, j *job) {
+	d.notifyMu.Lock()
+	defer d.notifyMu.Unlock()
+	d.mu.Lock()
+	n := d.notifier
+	d.mu.Unlock()
+	if n == nil {
+		return
+	}
+	p := n.Pass(ctx)
+	if p.Err != nil {
+		d.opt.Log.Error("deliveries not recorded", "err", p.Err)
+	}
+	if p.Busy {
+		d.opt.Log.Debug("deliveries: another worker is making its pass")
+	}
+	for _, o := range p.Outcomes {
+		state := o.Delivery.State
+		if state == "" || state == tracker.DeliveryPending {
+			state = tracker.DeliveryFailed
+		}
+		d.metrics.deliveries.WithLabelValues(string(state)).Inc()
+	}
+	now := d.opt.Clock.Now()
+	next := now.Add(time.Hour)
+	if n.Digests() {
+		next = j.sched.Next(now)
+	}
+	if retry := now.Add(max(d.opt.LeaseTTL/4, time.Second)); p.Busy && retry.Before(next) {
+		next = retry
+	}
+	if at, err := n.NextAttempt(ctx); err != nil {
+		d.opt.Log.Error("next delivery unknown: retried in an hour", "err", err)
+	} else if !at.IsZero() && at.Before(next) {
+		next = at
+	}
+	if !next.After(now) {
+		next = now.Add(time.Second) // claimed by another process: not before its hold
+	}
+	d.mu.Lock()
+	j.next = next
+	d.mu.Unlock()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
 }
 
 // alert reports, once, a source failing for longer than the threshold, and

@@ -816,6 +816,7 @@ func TestMetricsAtStart(t *testing.T) {
 		`tracker_checks_total{outcome="failed",source="b"} 0`,
 		`tracker_changes_total{importance="major",source="a"} 0`,
 		`tracker_digests_total{state="sent"} 0`,
+		`tracker_deliveries_total{state="uncertain"} 0`,
 		`tracker_alerts_total{kind="failing"} 0`,
 		`tracker_config_reloads_total{result="rejected"} 0`,
 	} {

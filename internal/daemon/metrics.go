@@ -27,9 +27,11 @@ type Metrics struct {
 	failing  *prometheus.GaugeVec
 	last     *prometheus.GaugeVec
 	digests  *prometheus.CounterVec
-	alerts   *prometheus.CounterVec
-	reloads  *prometheus.CounterVec
-	skipped  prometheus.Counter
+	// deliveries counts attempts of webhooks and alert mails.
+	deliveries *prometheus.CounterVec
+	alerts     *prometheus.CounterVec
+	reloads    *prometheus.CounterVec
+	skipped    prometheus.Counter
 	// Several workers: checks another worker held when this one found them
 	// due, and outcomes refused because this worker's lease had expired.
 	leasedElsewhere prometheus.Counter
@@ -58,6 +60,8 @@ func NewMetrics(db store.Store) *Metrics {
 			Help: "When a source was last checked."}, []string{"source"}),
 		digests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tracker_digests_total",
 			Help: "Digests, by state (sent, failed, uncertain, skipped)."}, []string{"state"}),
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tracker_deliveries_total",
+			Help: "Attempts of webhook deliveries and alert mails, by outcome (sent, failed, uncertain)."}, []string{"state"}),
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tracker_alerts_total",
 			Help: "Sources reported failing past the threshold, and recovered."}, []string{"kind"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tracker_config_reloads_total",
@@ -69,7 +73,8 @@ func NewMetrics(db store.Store) *Metrics {
 		skipped: prometheus.NewCounter(prometheus.CounterOpts{Name: "tracker_checks_skipped_total",
 			Help: "Checks not started because the previous one of the same source was still running."}),
 	}
-	r.MustRegister(m.checks, m.failures, m.changes, m.items, m.duration, m.failing, m.last, m.digests, m.alerts, m.reloads, m.skipped, m.leasedElsewhere, m.leaseLost,
+	r.MustRegister(m.checks, m.failures, m.changes, m.items, m.duration, m.failing, m.last, m.digests, m.deliveries, m.alerts, m.reloads, m.skipped,
+		m.leasedElsewhere, m.leaseLost,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db != nil {
 		r.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tracker_database_bytes",
@@ -123,6 +128,9 @@ func (m *Metrics) declare(ctx context.Context, cfg *config.Config, db store.Stor
 	}
 	for _, st := range []tracker.DigestState{tracker.DigestSent, tracker.DigestFailed, tracker.DigestUncertain, tracker.DigestSkipped} {
 		m.digests.WithLabelValues(string(st))
+	}
+	for _, st := range []tracker.DeliveryState{tracker.DeliverySent, tracker.DeliveryFailed, tracker.DeliveryUncertain} {
+		m.deliveries.WithLabelValues(string(st))
 	}
 	m.alerts.WithLabelValues("failing")
 	m.alerts.WithLabelValues("recovered")

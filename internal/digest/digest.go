@@ -172,6 +172,11 @@ type Builder struct {
 	Config *config.Config
 	// Taxonomy names the topics and orders the sections.
 	Taxonomy *topics.Taxonomy
+	// Published also shows the items of the feeds' baselines published in
+	// the window: a new recipient's first digest (see Sender.CatchUp)
+	// reports what regulators published that week, even when tracker
+	// first read their feeds that day.
+	Published bool
 
 	excerpts map[changeKey]ChangeEntry
 }
@@ -182,6 +187,9 @@ type changeKey struct {
 }
 
 func (b *Builder) sourceName(id string) string {
+	if b.Config == nil {
+		return id
+	}
 	if s := b.Config.Source(id); s != nil && s.Name != "" {
 		return s.Name
 	}
@@ -268,40 +276,27 @@ func (b *Builder) Build(ctx context.Context, r *config.Recipient, start, end tim
 	if err != nil {
 		return nil, err
 	}
+	entries, hidden, err := b.Entries(ctx, chs, FilterOf(r), loc, d.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	d.Hidden = hidden
 	docs := map[string]bool{}
-	for _, group := range bySource(chs) {
-		for _, f := range changes.Fold(group) {
-			c := f.Change
-			if c.Importance.Rank() < r.MinImportance.Rank() {
-				d.Hidden++
-				continue
-			}
-			topic, ok := section(r, c.Topics)
-			if !ok {
-				continue
-			}
-			entry, err := b.change(ctx, c, loc, d.BaseURL)
-			if err != nil {
-				return nil, err
-			}
-			if note := f.Note(); note != "" {
-				entry.Note = note + ", the last time on " + f.Last.DetectedAt.In(loc).Format("Mon 2 Jan 2006 15:04")
-			}
-			s := get(topic)
-			if n := len(s.Documents); n == 0 || s.Documents[n-1].SourceID != c.SourceID {
-				s.Documents = append(s.Documents, Document{SourceID: c.SourceID, Name: b.sourceName(c.SourceID)})
-			}
-			s.Documents[len(s.Documents)-1].Changes = append(s.Documents[len(s.Documents)-1].Changes, entry)
-			d.Changes++
-			docs[c.SourceID] = true
-			for _, m := range c.Topics {
-				topicCount[m.Topic]++
-			}
+	for _, e := range entries {
+		s := get(e.Topic)
+		if n := len(s.Documents); n == 0 || s.Documents[n-1].SourceID != e.Change.SourceID {
+			s.Documents = append(s.Documents, Document{SourceID: e.Change.SourceID, Name: b.sourceName(e.Change.SourceID)})
+		}
+		s.Documents[len(s.Documents)-1].Changes = append(s.Documents[len(s.Documents)-1].Changes, e.ChangeEntry)
+		d.Changes++
+		docs[e.Change.SourceID] = true
+		for _, m := range e.Change.Topics {
+			topicCount[m.Topic]++
 		}
 	}
 	d.DocumentsChanged = len(docs)
 
-	items, err := b.DB.Items(ctx, store.ItemFilter{Since: start, SourceIDs: r.Sources})
+	items, err := b.DB.Items(ctx, store.ItemFilter{Since: start, SourceIDs: r.Sources, Baseline: b.Published})
 	if err != nil {
 		return nil, err
 	}
@@ -313,7 +308,10 @@ func (b *Builder) Build(ctx context.Context, r *config.Recipient, start, end tim
 	})
 	for _, it := range items {
 		inWindow := func(t time.Time) bool { return !t.IsZero() && !t.Before(start) && t.Before(end) }
-		if !inWindow(it.FirstSeen) && !inWindow(it.UpdatedAt) {
+		switch {
+		case it.Baseline && !inWindow(it.Published):
+			continue // history, not this week's news
+		case !it.Baseline && !inWindow(it.FirstSeen) && !inWindow(it.UpdatedAt):
 			continue
 		}
 		topic, ok := section(r, it.Topics)
@@ -353,6 +351,94 @@ func (b *Builder) Build(ctx context.Context, r *config.Recipient, start, end tim
 	d.Quiet = d.Changes == 0 && d.Items == 0
 	d.Headline = headline(topicCount, b, d)
 	return d, nil
+}
+
+// Filter is what a recipient follows, and a webhook or a feed of changes
+// like one: the topics and sources (empty: all) and the least importance
+// shown.
+type Filter struct {
+	Topics, Sources []string
+	MinImportance   tracker.Importance
+}
+
+// FilterOf is the filter of a recipient's digest.
+func FilterOf(r *config.Recipient) Filter {
+	return Filter{Topics: r.Topics, Sources: r.Sources, MinImportance: r.MinImportance}
+}
+
+// Keeps says whether f follows change c, and under which of its topics it
+// is filed ("" for none of them: all topics are followed).
+func (f Filter) Keeps(c tracker.Change) (topic string, ok bool) {
+	if c.Technical || c.Importance.Rank() < f.MinImportance.Rank() || !follows(f.Sources, c.SourceID) {
+		return "", false
+	}
+	return section(&config.Recipient{Topics: f.Topics}, c.Topics)
+}
+
+// Entry is a change as a digest, a feed or a webhook shows it: a change, or
+// a run of a document going back and forth folded into one (Last is then
+// its last change), with what the digest says of it.
+type Entry struct {
+	Change tracker.Change
+	Last   tracker.Change
+	// Switches counts the changes of a folded run (1 for a change).
+	Switches int
+	// Topic is the topic the entry is filed under ("" for none).
+	Topic string
+	ChangeEntry
+}
+
+// Entries folds changes (listed oldest first) as a digest does and keeps
+// those f follows, each with its passages, grouped by document in the
+// order of their first change; hidden counts those below f's importance.
+// Dates are in loc; base, when set, makes the diff links absolute.
+func (b *Builder) Entries(ctx context.Context, chs []tracker.Change, f Filter, loc *time.Location, base string) (out []Entry, hidden int, err error) {
+	return b.entries(ctx, chs, f, loc, base, 0)
+}
+
+// Latest is Entries for the latest n entries only (by their last change,
+// the latest first): only theirs are compared for their passages.
+func (b *Builder) Latest(ctx context.Context, chs []tracker.Change, f Filter, loc *time.Location, base string, n int) ([]Entry, error) {
+	out, _, err := b.entries(ctx, chs, f, loc, base, n)
+	return out, err
+}
+
+func (b *Builder) entries(ctx context.Context, chs []tracker.Change, f Filter, loc *time.Location, base string, latest int) (out []Entry, hidden int, err error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	for _, group := range bySource(chs) {
+		for _, fd := range changes.Fold(group) {
+			c := fd.Change
+			if c.Technical || !follows(f.Sources, c.SourceID) {
+				continue
+			}
+			if c.Importance.Rank() < f.MinImportance.Rank() {
+				hidden++
+				continue
+			}
+			topic, ok := section(&config.Recipient{Topics: f.Topics}, c.Topics)
+			if !ok {
+				continue
+			}
+			out = append(out, Entry{Change: c, Last: fd.Last, Switches: fd.Switches, Topic: topic})
+		}
+	}
+	if latest > 0 {
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Last.DetectedAt.After(out[j].Last.DetectedAt) })
+		out = out[:min(latest, len(out))]
+	}
+	for i := range out {
+		e := &out[i]
+		if e.ChangeEntry, err = b.change(ctx, e.Change, loc, base); err != nil {
+			return nil, 0, err
+		}
+		if e.Switches > 1 {
+			fd := changes.Folded{Change: e.Change, Switches: e.Switches, Last: e.Last}
+			e.Note = fd.Note() + ", the last time on " + e.Last.DetectedAt.In(loc).Format("Mon 2 Jan 2006 15:04")
+		}
+	}
+	return out, hidden, nil
 }
 
 func headline(count map[string]int, b *Builder, d *Digest) string {
@@ -428,7 +514,7 @@ func (b *Builder) change(ctx context.Context, c tracker.Change, loc *time.Locati
 // to show: by weight, not by place, so a rewrite's first lines (a date, a
 // full stop) never hide what carries it.
 func (b *Builder) excerpt(ctx context.Context, c tracker.Change) (ChangeEntry, error) {
-	cmp := compare.Comparer{DB: b.DB, Taxonomy: b.Taxonomy, Subject: b.Config.Subject}
+	cmp := compare.Comparer{DB: b.DB, Taxonomy: b.Taxonomy, Subject: b.Config.Subject} // a nil Config declares no subject
 	_, _, a, err := cmp.Change(ctx, c)
 	if err != nil {
 		return ChangeEntry{}, err

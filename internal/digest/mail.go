@@ -40,7 +40,7 @@ type Mailer interface {
 type SendError struct {
 	// Uncertain is true when the message was handed over and the connection
 	// failed before the server confirmed it: it may have been delivered, so
-	// it must not be sent again automatically.
+	// it is sent again under the same Message-ID, in doubt.
 	Uncertain bool
 	Err       error
 }
@@ -136,7 +136,7 @@ func (m *SMTPMailer) Send(ctx context.Context, msg Message) (string, error) {
 		var se *mail.SendError
 		uncertain := errors.As(err, &se) && se.Reason == mail.ErrSMTPDataClose && se.ErrorCode() == 0
 		if uncertain {
-			return m.server(), &SendError{Uncertain: true, Err: fmt.Errorf("the connection to %s failed after the digest was handed over: it may have been delivered, so it will not be resent automatically: %w", m.server(), err)}
+			return m.server(), &SendError{Uncertain: true, Err: fmt.Errorf("the connection to %s failed after the message was handed over: it may have been delivered, and is sent again under the same Message-ID: %w", m.server(), err)}
 		}
 		return "", &SendError{Err: fmt.Errorf("the SMTP server %s refused the digest: %w", m.server(), err)}
 	}

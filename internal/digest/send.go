@@ -60,15 +60,22 @@ func NewSender(cfg *config.Config, tax *topics.Taxonomy, db store.Store, getenv 
 	if err != nil {
 		return nil, err
 	}
-	var m Mailer = &OutboxMailer{Dir: cfg.Mail.Outbox}
-	if cfg.Mail.SMTP.Host != "" {
-		if m, err = NewSMTPMailer(cfg.Mail.SMTP, getenv); err != nil {
-			return nil, err
-		}
+	m, err := NewMailer(cfg, getenv)
+	if err != nil {
+		return nil, err
 	}
 	host, _ := os.Hostname()
 	return &Sender{DB: db, Config: cfg, Taxonomy: tax, Mailer: m, Templates: tmpl, Now: time.Now, Log: log,
 		Worker: store.WorkerID(host, os.Getpid(), time.Now()), LeaseTTL: 10 * time.Minute}, nil
+}
+
+// NewMailer is the mailer of cfg: SMTP when mail.smtp.host is set,
+// otherwise .eml files in the outbox directory.
+func NewMailer(cfg *config.Config, getenv func(string) string) (Mailer, error) {
+	if cfg.Mail.SMTP.Host != "" {
+		return NewSMTPMailer(cfg.Mail.SMTP, getenv)
+	}
+	return &OutboxMailer{Dir: cfg.Mail.Outbox}, nil
 }
 
 // FirstDigestAfter is how long a new recipient is followed before the first
@@ -102,7 +109,9 @@ func (s *Sender) Window(ctx context.Context, r *config.Recipient, now time.Time)
 		return start, end, false, err
 	}
 	due = end.After(start)
-	if first && end.Sub(start) < FirstDigestAfter {
+	// A first digest of a few hours would say nothing; nor would one that
+	// follows a catch-up digest (which ends off the schedule) by hours.
+	if end.Sub(start) < FirstDigestAfter && (first || !LastScheduled(sched, start.In(location(r))).Equal(start)) {
 		due = false
 	}
 	return start, end, due, nil
@@ -274,17 +283,12 @@ func (s *Sender) logOutcome(o Outcome) {
 
 // sendOne sends r's digests in doubt again, then the one that is due.
 func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) []Outcome {
-	// One sender at a time per recipient, among every worker: the next
-	// one finds the digest sent.
-	lease := "digest:" + r.Address
-	got, err := s.DB.ClaimLease(ctx, lease, s.Worker, s.now(), max(s.LeaseTTL, time.Minute))
-	if err != nil {
-		return []Outcome{{Err: err}}
+	// One sender at a time per recipient, among every worker.
+	release, held := s.claim(ctx, r)
+	if release == nil {
+		return []Outcome{held}
 	}
-	if !got {
-		return []Outcome{{Skipped: "another worker is sending it"}}
-	}
-	defer s.DB.ReleaseLease(context.WithoutCancel(ctx), lease, s.Worker)
+	defer release()
 	doubt, err := s.DB.InDoubt(ctx, r.Address)
 	if err != nil {
 		return []Outcome{{Err: err}}
@@ -302,6 +306,22 @@ func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) [
 		return out
 	}
 	return append(out, o)
+}
+
+// claim takes the lease of r's digests: one sender at a time per
+// recipient, among every worker, so that the next one finds the digest
+// sent. release is nil when it is not taken, with the outcome that says
+// why.
+func (s *Sender) claim(ctx context.Context, r *config.Recipient) (release func(), o Outcome) {
+	lease := "digest:" + r.Address
+	got, err := s.DB.ClaimLease(ctx, lease, s.Worker, s.now(), max(s.LeaseTTL, time.Minute))
+	if err != nil {
+		return nil, Outcome{Err: err}
+	}
+	if !got {
+		return nil, Outcome{Skipped: "another worker is sending it"}
+	}
+	return func() { s.DB.ReleaseLease(context.WithoutCancel(ctx), lease, s.Worker) }, Outcome{}
 }
 
 // again sends digest d, whose delivery is in doubt, again: unchanged and
@@ -363,6 +383,12 @@ func (s *Sender) due(ctx context.Context, b *Builder, r *config.Recipient) Outco
 		return Outcome{Err: err}
 	}
 
+	return s.create(ctx, b, r, start, end, now)
+}
+
+// create builds, renders and records the digest of r for [start, end),
+// then sends it: a new digest, whose Message-ID is not recorded yet.
+func (s *Sender) create(ctx context.Context, b *Builder, r *config.Recipient, start, end, now time.Time) Outcome {
 	// Checks under way when the window closed are dated when they commit:
 	// wait for them, so that none lands in a window already sent.
 	if err := s.DB.Settle(ctx); err != nil {
@@ -376,6 +402,7 @@ func (s *Sender) due(ctx context.Context, b *Builder, r *config.Recipient) Outco
 	if err != nil {
 		return Outcome{Err: err}
 	}
+	id := MessageID(s.Config.Mail.From, r.Address, start, end)
 	rec := tracker.Digest{
 		Recipient: r.Address, WindowStart: start, WindowEnd: end, MessageID: id, Subject: rendered.Subject,
 		CreatedAt: now, Changes: dg.Changes, Items: dg.Items, Text: rendered.Text, HTML: rendered.HTML,

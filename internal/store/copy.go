@@ -34,9 +34,14 @@ var copied = []struct {
 		"date_only:b", "date_raw", "hash", "first_seen:t", "updated_at:t", "revision", "baseline:b", "kept:b", "topics:j"}},
 	{"item_revisions", []string{"item_id", "revision", "title", "link", "text", "hash", "seen_at:t"}},
 	// superseded_by names a later digest: set once every digest is in.
-	{"digests", []string{"id", "recipient", "window_start:t", "window_end:t", "message_id", "subject", "state", "attempts", "last_error",
-		"created_at:t", "sent_at:t", "transport", "delivered_to", "changes", "items", "text_blob", "html_blob"}},
+	{"digests", []string{"id", "recipient", "window_start:t", "window_end:t", "message_id", "subject", "state", "attempts", "doubtful",
+		"last_error", "created_at:t", "sent_at:t", "transport", "delivered_to", "changes", "items", "text_blob", "html_blob"}},
 	{"recipients", []string{"address", "enrolled_at:t"}},
+	// A delivery left sending keeps its hold (next_attempt): once over, the
+	// copy's first pass finds it in doubt, as the original's would have.
+	{"deliveries", []string{"id", "target", "channel", "kind", "key", "subject", "body", "window_start:t", "window_end:t", "state",
+		"attempts", "doubtful", "last_error", "status", "created_at:t", "next_attempt:t", "sent_at:t"}},
+	{"delivery_targets", []string{"target", "enrolled_at:t", "covered_until:t"}},
 	{"workers", []string{"id", "hostname", "pid", "started_at:t", "seen_at:t", "stopped_at:t"}},
 	// A slot's lease belongs to a worker of the old database: not carried.
 	{"check_slots", []string{"source_id", "host", "plan", "due_at:t", "soon:b"}},
@@ -271,7 +276,7 @@ func currentVersionAt(ctx context.Context, q querier, sourceID string, seq int) 
 
 // resetIdentities moves each identity past the ids copied in.
 func (p *postgres) resetIdentities(ctx context.Context, tx *txn) error {
-	for _, t := range []string{"blobs", "snapshots", "versions", "fetch_log", "changes", "items", "digests"} {
+	for _, t := range []string{"blobs", "snapshots", "versions", "fetch_log", "changes", "items", "digests", "deliveries"} {
 		if _, err := tx.tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), coalesce((SELECT max(id) FROM `+t+`), 0) + 1, false)`); err != nil {
 			return fmt.Errorf("store: copy: identity of %s: %w", t, err)
 		}

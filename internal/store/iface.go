@@ -70,6 +70,23 @@ type Store interface {
 	EnrollRecipients(ctx context.Context, addresses []string, t time.Time) error
 	Enrolled(ctx context.Context, address string) (time.Time, error)
 
+	// Deliveries: webhook calls and urgent alerts, recorded before they
+	// are sent, at least once (see deliveries.go).
+	CreateDelivery(ctx context.Context, d tracker.Delivery) (tracker.Delivery, bool, error)
+	Delivery(ctx context.Context, id int64) (tracker.Delivery, error)
+	HasDelivery(ctx context.Context, target, key string) (bool, error)
+	DeliveryBody(ctx context.Context, d *tracker.Delivery) error
+	DueDeliveries(ctx context.Context, now time.Time) ([]tracker.Delivery, error)
+	NextDeliveryAttempt(ctx context.Context) (time.Time, error)
+	ClaimDelivery(ctx context.Context, id int64, now, until time.Time) (bool, error)
+	RecordDeliveryAttempt(ctx context.Context, id int64, a DeliveryAttempt) error
+	InterruptedDeliveries(ctx context.Context, now time.Time, reason string) (int, error)
+	LastDigestDelivery(ctx context.Context, target string) (tracker.Delivery, error)
+	Deliveries(ctx context.Context, f DeliveryFilter) ([]tracker.Delivery, error)
+	EnrollTargets(ctx context.Context, targets []string, t time.Time) error
+	TargetEnrolled(ctx context.Context, target string) (enrolled, covered time.Time, err error)
+	SetTargetCovered(ctx context.Context, target string, t time.Time) error
+
 	// Workers: the leases of due checks and of digests, and the hosts'
 	// turns, shared by every `tracker run` on the database.
 	Workers

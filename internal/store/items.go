@@ -172,8 +172,10 @@ type ItemFilter struct {
 	Topic        string
 	// All includes the items left out by the sources' filters and the
 	// baseline (the items already in a feed at its first fetch).
-	All   bool
-	Limit int
+	All bool
+	// Baseline includes the baseline's items that the filters keep.
+	Baseline bool
+	Limit    int
 }
 
 const itemColumns = `id, source_id, key, guid, title, link, author, categories, text, page_text, published, date_only,
@@ -201,7 +203,11 @@ func (db *DB) Items(ctx context.Context, f ItemFilter) ([]tracker.Item, error) {
 		q += ` AND ` + db.hasTopic("i.topics")
 		args = append(args, f.Topic)
 	}
-	if !f.All {
+	switch {
+	case f.All:
+	case f.Baseline:
+		q += ` AND kept`
+	default:
 		q += ` AND kept AND NOT baseline`
 	}
 	q += ` ORDER BY coalesce(updated_at, first_seen) DESC, coalesce(published, first_seen) DESC, id DESC`

@@ -90,6 +90,12 @@ func (a Access) require(next http.Handler) http.Handler {
 					a.refuse(w, r, errors.New("the token in the address is wrong"))
 					return
 				}
+				// A feed reader keeps the address it was given and no
+				// cookie: the feed is served as asked.
+				if strings.HasSuffix(r.URL.Path, ".atom") {
+					next.ServeHTTP(w, r)
+					return
+				}
 				// Behind a TLS proxy the request arrives in clear; the
 				// proxy's header only makes the cookie stricter.
 				secure := r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"

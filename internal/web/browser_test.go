@@ -2,11 +2,14 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +18,11 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
+
+	"tracker"
+	"tracker/internal/config"
+	"tracker/internal/store"
+	"tracker/internal/web"
 )
 
 var updateScreenshots = flag.Bool("update-screenshots", os.Getenv("UPDATE_SCREENSHOTS") != "",
@@ -38,19 +46,11 @@ func findBrowser(t *testing.T) string {
 	return ""
 }
 
-// TestBrowser opens the pages in a real headless Chromium, as a reader
-// would: the overview, a change followed to its diff, side by side, a
-// search, a document's timeline, on a desktop screen, on a phone and on
-// paper. The Content-Security-Policy is enforced by the browser here, so a
-// style or script it blocks fails the test.
-func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the browser test starts Chromium")
-	}
+// newBrowser starts headless Chromium with a window of w×h pixels, for at
+// most two minutes of the test; it is stopped when the test ends.
+func newBrowser(t *testing.T, w, h int) context.Context {
+	t.Helper()
 	exe := findBrowser(t)
-	srv := httptest.NewServer(shared.h)
-	defer srv.Close()
-
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
@@ -62,18 +62,33 @@ func TestBrowser(t *testing.T) {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1200, 900),
+		chromedp.WindowSize(w, h),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	t.Cleanup(cancel)
 	// Bound the whole test, not the browser's start (see chromedp.Run).
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("starting %s: %v", exe, err)
 	}
 	ctx, stop := context.WithTimeout(ctx, 2*time.Minute)
-	defer stop()
+	t.Cleanup(stop)
+	return ctx
+}
+
+// TestBrowser opens the pages in a real headless Chromium, as a reader
+// would: the overview, a change followed to its diff, side by side, a
+// search, a document's timeline, on a desktop screen, on a phone and on
+// paper. The Content-Security-Policy is enforced by the browser here, so a
+// style or script it blocks fails the test.
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the browser test starts Chromium")
+	}
+	srv := httptest.NewServer(shared.h)
+	defer srv.Close()
+	ctx := newBrowser(t, 1200, 900)
 
 	var mu sync.Mutex
 	var problems []string
@@ -225,5 +240,144 @@ func TestBrowser(t *testing.T) {
 	defer mu.Unlock()
 	for _, p := range problems {
 		t.Errorf("browser console: %s", p)
+	}
+}
+
+// TestOverviewLayout shows the overview as a compliance officer's monitor
+// (1,400 px) and a phone (420 px) show it, with a source failing with a long
+// error and one never checked: no cell overflows its table, names and dates
+// do not wrap into columns of words, the status of a source that never
+// worked is not in the OK green, the recent changes come before the list
+// of sources, and the activity chart's labels keep a readable size.
+func TestOverviewLayout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the browser test starts Chromium")
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "tracker.db")
+	if err := shared.db.Backup(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	cfg, err := config.Parse("sources.yaml", []byte(`
+sources:
+  - {id: federal-register-ftc, name: Federal Register (Federal Trade Commission), kind: feed, url: 'https://www.federalregister.gov/api/v1/documents.rss'}
+  - {id: acme-community-guidelines-for-creators-and-brands, name: 'ACME Community Guidelines for Creators, Brands and Agencies (EEA)', kind: page, url: 'https://acme.example/legal/guidelines', select: main}
+  - {id: acme-privacy, name: ACME Privacy Policy, kind: page, url: 'https://acme.example/legal/privacy', select: main}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range cfg.Sources[1:] {
+		if err := db.UpsertSource(ctx, store.SourceInfo{ID: s.ID, Kind: s.Kind, Name: s.Name, URL: s.URL}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	long := "selector \"main\" matched nothing on https://acme.example/legal/guidelines?region=eea&lang=en-GB&utm_source=tracker_checks_every_six_hours: the page's layout changed; run tracker check-config --probe acme-community-guidelines-for-creators-and-brands to see where its text is now"
+	if err := db.RecordFailure(ctx, store.Failure{SourceID: cfg.Sources[1].ID, At: now.Add(-time.Hour), Kind: tracker.FailOther, Reason: long}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(web.Options{DB: db, Config: cfg, Taxonomy: shared.tax, Now: func() time.Time { return now }}))
+	defer srv.Close()
+	bctx := newBrowser(t, 1400, 1000)
+	eval := func(expr string) string {
+		t.Helper()
+		v, err := chromedp.Run(bctx, chromedp.Evaluate[string](expr))
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		return v
+	}
+	// Cells wider than their content box, a table wider than its box, and
+	// the most lines the text of the cells sel takes.
+	const overflowing = `[...document.querySelectorAll("table.overview td")].filter(td => td.scrollWidth > td.clientWidth + 1).map(td => td.className + ": " + td.textContent.trim().slice(0, 40)).join(" | ")`
+	const tableWider = `String(document.querySelector("table.overview").getBoundingClientRect().width > document.querySelector("table.overview").parentElement.clientWidth + 1)`
+	lines := func(sel string) int {
+		t.Helper()
+		// The line boxes of the element's text.
+		v := eval(`String(Math.max(...[...document.querySelectorAll("` + sel + `")].map(e => { const r = document.createRange(); r.selectNodeContents(e); return new Set([...r.getClientRects()].map(c => Math.round(c.top))).size })))`)
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatalf("%s: %q", sel, v)
+		}
+		return n
+	}
+
+	for _, width := range []int{1400, 420} {
+		t.Run(fmt.Sprint(width), func(t *testing.T) {
+			if err := chromedp.Do(bctx, chromedp.EmulateViewport(int64(width), 1000)); err != nil {
+				t.Fatal(err)
+			}
+			if err := chromedp.Do(bctx, chromedp.Navigate(srv.URL+"/?days=3650"), chromedp.WaitVisible(chromedp.CSS("table.overview"))); err != nil {
+				t.Fatal(err)
+			}
+			if got := eval(overflowing); got != "" {
+				t.Errorf("cells overflowing: %s", got)
+			}
+			if eval(tableWider) != "false" {
+				t.Errorf("the table is wider than the page")
+			}
+			if w := eval(`String(document.documentElement.scrollWidth)`); w != fmt.Sprint(width) {
+				t.Errorf("the page is %s px wide", w)
+			}
+			if width == 1400 {
+				if n := lines("table.overview td.name a"); n > 2 {
+					t.Errorf("a source name takes %d lines", n)
+				}
+				if n := lines("table.overview td.when"); n > 1 {
+					t.Errorf("a date takes %d lines", n)
+				}
+			}
+			if got := eval(`document.querySelector("table.overview tbody tr:nth-child(2) td.status").textContent`); !strings.HasPrefix(got, "failing since") || !strings.HasSuffix(got, "to see where its text is now") {
+				t.Errorf("the failing status is not shown whole: %q", got)
+			}
+			green := eval(`getComputedStyle(document.querySelector("td.status-ok")).color`)
+			for _, status := range []string{"never checked", "import-only (not fetched)"} {
+				c := eval(`getComputedStyle([...document.querySelectorAll("table.overview td.status")].find(td => td.textContent === "` + status + `")).color`)
+				if c == green {
+					t.Errorf("%q is in the OK green %s", status, c)
+				}
+			}
+			if got := eval(`String(document.querySelector("#recent").compareDocumentPosition(document.querySelector("#sources")) & Node.DOCUMENT_POSITION_FOLLOWING)`); got == "0" {
+				t.Error("the list of sources comes before the recent changes")
+			}
+			// The list of sources, as the screen shows it.
+			eval(`document.querySelector("#sources").scrollIntoView(), ""`)
+			png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
+			if err != nil || len(png) < 10_000 {
+				t.Fatalf("screenshot: %d bytes, %v", len(png), err)
+			}
+			if *updateScreenshots {
+				if err := os.WriteFile(filepath.Join("..", "..", "docs", "screenshots", fmt.Sprintf("overview-sources-%d.png", width)), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			// A document's activity chart: its labels keep their size and
+			// do not run into each other.
+			if err := chromedp.Do(bctx, chromedp.Navigate(srv.URL+"/sources/tiktok-privacy-policy"), chromedp.WaitVisible(chromedp.CSS("figure.chart svg"))); err != nil {
+				t.Fatal(err)
+			}
+			labels := eval(`JSON.stringify([...document.querySelectorAll("figure.chart text")].map(e => { const r = e.getBoundingClientRect(); return [e.textContent, r.left, r.right, r.height] }))`)
+			var got [][]any
+			if err := json.Unmarshal([]byte(labels), &got); err != nil || len(got) < 3 {
+				t.Fatalf("chart labels %s: %v", labels, err)
+			}
+			prevRight := -1.0
+			for _, l := range got[2:] { // the years, after the scale's two
+				left, right, h := l[1].(float64), l[2].(float64), l[3].(float64)
+				if h < 10 || right-left < 18 {
+					t.Errorf("label %v is %.1f px high and %.1f wide: unreadable", l[0], h, right-left)
+				}
+				if left < prevRight+2 {
+					t.Errorf("label %v (%.0f–%.0f px) runs into the one before it (ending at %.0f)", l[0], left, right, prevRight)
+				}
+				prevRight = right
+			}
+		})
 	}
 }

@@ -216,6 +216,33 @@ const perTopic = 25
 type sourceRow struct {
 	api.Source
 	LastChangeAt time.Time
+	// State colours the status: ok, failing, or idle (never checked,
+	// import-only, disabled, no longer declared), which is no success.
+	State string
+	// Headline is the status in a few words; Detail the error of a
+	// failing source, shown below it.
+	Headline, Detail string
+}
+
+func newSourceRow(src api.Source, lastChange time.Time) sourceRow {
+	row := sourceRow{Source: src, LastChangeAt: lastChange, Headline: src.Status(), State: statusState(src)}
+	if row.State == "failing" {
+		row.Detail = src.Error
+		row.Headline, _, _ = strings.Cut(row.Headline, ": ")
+	}
+	return row
+}
+
+// statusState is how a source's status is coloured: ok, failing, or idle
+// (never checked, import-only, disabled, no longer declared).
+func statusState(src api.Source) string {
+	switch st := src.Status(); {
+	case strings.HasPrefix(st, "failing"):
+		return "failing"
+	case st == "ok" || strings.HasPrefix(st, "ok; "):
+		return "ok"
+	}
+	return "idle"
 }
 
 type overviewData struct {
@@ -249,7 +276,7 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := overviewData{Page: Page{Title: "Overview"}, Days: days, DayLinks: []int{30, 90, 365, 3650}}
 	for _, src := range list {
-		row := sourceRow{Source: src, LastChangeAt: last[src.ID]}
+		row := newSourceRow(src, last[src.ID])
 		if src.LastChange != nil {
 			if t, err := time.Parse(time.RFC3339, *src.LastChange); err == nil && t.After(row.LastChangeAt) {
 				row.LastChangeAt = t
@@ -350,6 +377,7 @@ type sourceData struct {
 	Page
 	Source   api.Source
 	Status   string
+	State    string // as statusState says
 	Versions []versionRow
 	Latest   int
 	Chart    *activity
@@ -380,7 +408,7 @@ func (s *server) sourcePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := sourceData{Page: Page{Title: displayName(src)}, Source: src, Status: src.Status(), Latest: len(versions)}
+	d := sourceData{Page: Page{Title: displayName(src)}, Source: src, Status: src.Status(), State: statusState(src), Latest: len(versions)}
 	byTo := map[int]*tracker.Change{}
 	var real []tracker.Change
 	for i, c := range list {

@@ -90,6 +90,7 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /sources/{id}/diff", s.handle(s.diffPage))
 	mux.HandleFunc("GET /items", s.handle(s.itemsPage))
 	mux.HandleFunc("GET /search", s.handle(s.searchPage))
+	mux.HandleFunc("GET /changes.atom", s.handle(s.changesFeed))
 
 	mux.HandleFunc("GET /sources/{id}/history.json", s.handle(s.exportHistory(formatJSON)))
 	mux.HandleFunc("GET /sources/{id}/history.csv", s.handle(s.exportHistory(formatCSV)))

@@ -236,7 +236,7 @@ func TestOverview(t *testing.T) {
 		`<a href="/sources/federal-register-ftc">Federal Register (Federal Trade Commission)</a>`,
 		"import-only (not fetched)", "22 versions", "70 versions", "200 items",
 		// The last change of the Privacy Policy, although imported.
-		"<td>2026-08-17</td>",
+		`<td class="when">2026-08-17</td>`,
 		// Nothing changed in the 90 days before now: the latest changes instead.
 		"No change was recorded in that time", `href="/sources/tiktok-privacy-policy/diff?from=69&amp;to=70"`)
 
@@ -261,7 +261,7 @@ func TestOverview(t *testing.T) {
 func TestSourcePage(t *testing.T) {
 	body := page(t, "/sources/tiktok-terms-of-service", http.StatusOK)
 	mustContain(t, "document page", body,
-		"<h1>TikTok Terms of Service</h1>", `<svg viewBox="0 0 720.0 130.0" role="img"`,
+		"<h1>TikTok Terms of Service</h1>", `<p class="status-idle">Status: import-only (not fetched)</p>`, `<svg class="activity" role="img"`, `<svg viewBox="0 0 720.0 130.0" preserveAspectRatio="none"`, `<text class="year" x="`,
 		`class="bar-major"`, `href="/sources/tiktok-terms-of-service/versions/22">Version 22</a>`,
 		`href="/sources/tiktok-terms-of-service/diff?from=8&amp;to=9">what changed from version 8</a>`,
 		`href="/sources/tiktok-terms-of-service/history.csv"`, `name="from"`)
