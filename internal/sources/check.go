@@ -281,6 +281,7 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 		return c.fail(ctx, src, at, err)
 	}
 	if resp.NotModified {
+		val.Body = st.Validators.Body // a 304 is the body those validators came with
 		if err := c.DB.Confirm(ctx, src.ID, at, tracker.OutcomeNotModified, val); err != nil {
 			return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 		}
@@ -288,8 +289,39 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 	}
 
 	notice := c.notice(ctx, src, resp)
+	val.Body = bodyKey(c.Config.EffectiveMinWords(src), body{resp.Header.Get("Content-Type"), resp.Body})
+	if unread(st, cur, rules, val) {
+		return c.confirm(ctx, src, at, val, cur, notice)
+	}
 	snap := &tracker.Snapshot{FetchedAt: at, URL: resp.URL, Status: resp.Status, Headers: keptHeaders(resp.Header), Body: resp.Body}
 	return c.record(ctx, src, x, rules, cur, at, snap, val, notice)
+}
+
+// body is one fetched body and its media type, which decides how it is read.
+type body struct {
+	ctype string
+	body  []byte
+}
+
+// bodyKey identifies what decides the text extracted from pages, beside the
+// rules: their bodies, media types and the min_words they must pass.
+func bodyKey(minWords int, pages ...body) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "min_words=%d", minWords)
+	for _, p := range pages {
+		sum := sha256.Sum256(p.body)
+		fmt.Fprintf(h, "\x00%q\x00%x", p.ctype, sum)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// unread reports whether a successful fetch read what the last one did,
+// under the same rules, so that its text is the current version's: the
+// last successful fetch gave cur or was confirmed against it, and any
+// version recorded otherwise since (an import) cleared st's Body.
+func unread(st tracker.Source, cur tracker.Version, rules string, val *tracker.Validators) bool {
+	return cur.Seq > 0 && cur.RulesHash == rules && st.Error == "" &&
+		st.Validators.RulesHash == rules && st.Validators.Body != "" && st.Validators.Body == val.Body
 }
 
 // current reads the status and the current version of a page source.
