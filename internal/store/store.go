@@ -110,6 +110,10 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
+// reindexAt is the migration that made the search index anew
+// (0008_search_detail_none.sql): applying it indexes every version again.
+const reindexAt = 8
+
 func (db *DB) applyMigration(ctx context.Context, n int, base, name string) error {
 	return db.write(ctx, func(tx *txn) error {
 		var done int
@@ -126,6 +130,12 @@ func (db *DB) applyMigration(ctx context.Context, n int, base, name string) erro
 		// A migration holds several statements: not one to cache.
 		if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
 			return fmt.Errorf("store: migration %s: %w", base, err)
+		}
+		if n == reindexAt {
+			// The index is contentless: its texts come from the versions.
+			if _, err := db.rebuildSearchIndex(ctx, tx); err != nil {
+				return fmt.Errorf("store: migration %s: %w", base, err)
+			}
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)`,
 			n, base, fmtTime(db.Now()))
