@@ -24,7 +24,7 @@ func changesCmd(a *app, fs *flag.FlagSet) runner {
 	var f changesFlags
 	f.bind(fs, "changes", "only this source `ID` (repeatable)", "changes detected on or after this `date` (YYYY-MM-DD or RFC 3339)",
 		"changes detected on or before this `date`", "only changes touching this `topic` (privacy, consumer, ip, minors, moderation, ai, ...)")
-	fs.StringVar(&f.minImportance, "min-importance", "", "only changes at least this `important`: cosmetic, minor or major")
+	fs.StringVar(&f.minImportance, "min-importance", "", "only changes of at least this `importance`: cosmetic, minor or major")
 	fs.BoolVar(&f.technical, "technical", false, "include the technical changes due to new extraction rules")
 	return f.runner(func(ctx context.Context, since, until time.Time) error { return a.changes(ctx, &f, since, until) })
 }

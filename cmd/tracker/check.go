@@ -10,6 +10,7 @@ import (
 
 	"tracker"
 	"tracker/internal/sources"
+	"tracker/internal/sources/fetch"
 )
 
 type checkJSON struct {
@@ -93,10 +94,33 @@ func (a *app) check(ctx context.Context, args []string, ids []string) error {
 	if len(results) == 0 {
 		a.errorf("no enabled sources to check in %s", cfg.Path)
 	}
+	if hint := offlineHint(results); hint != "" {
+		a.errorf("%s", hint)
+	}
 	if failed > 0 {
 		return reported(exitFailed) // each failure has its line
 	}
 	return nil
+}
+
+// offlineHint is what a pass in which no source could be reached says
+// once, after its lines: the machine, rather than each source, is the
+// likely fault.
+func offlineHint(results []sources.Result) string {
+	unreachable := 0
+	for _, r := range results {
+		switch {
+		case r.Outcome != sources.Failed:
+			return ""
+		case fetch.Unreachable(r.Err):
+			unreachable++
+		}
+	}
+	if unreachable < 2 {
+		return ""
+	}
+	return fmt.Sprintf("%d of the %d sources could not be reached (their hosts do not resolve, or no route leads to them): "+
+		"this machine may have no network or no DNS; check its connection and run `tracker check` again", unreachable, len(results))
 }
 
 func describe(r sources.Result) string {

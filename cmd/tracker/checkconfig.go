@@ -14,7 +14,7 @@ func checkConfigCmd(a *app, fs *flag.FlagSet) runner {
 	fs.StringVar(&p.target, "probe", "", "fetch one page (a `URL`, or a source ID for each of its pages) and print what the rules extract and where the text is")
 	fs.Var(&p.sel, "select", "with --probe, try this CSS `selector` instead of the declared ones (repeatable)")
 	fs.Var(&p.remove, "remove", "with --probe, remove what this CSS `selector` matches instead of the declared removals (repeatable)")
-	fs.StringVar(&p.render, "render", "", "with --probe, browser renders the page in headless Chromium, none fetches it plainly (default: as declared)")
+	fs.StringVar(&p.render, "render", "", "with --probe, how to load the page: `mode` browser renders it in headless Chromium, none fetches it plainly (default: as declared)")
 	fs.BoolVar(&p.full, "full", false, "with --probe, print the whole extracted text, not its first and last lines")
 	return func(ctx context.Context, args []string) error { return a.checkConfig(ctx, args, &p) }
 }

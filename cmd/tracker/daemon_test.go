@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
+	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -380,5 +383,71 @@ func TestDaemonListen(t *testing.T) {
 			}
 			return nil
 		})
+	}
+}
+
+// SIGINT (Ctrl-C) stops the daemon as SIGTERM does: exit 0, and nothing
+// left behind in the directory that .gitignore would not keep out of a
+// commit; the JSON logs write durations as people read them.
+func TestDaemonStopsCleanly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs tracker processes")
+	}
+	srv := replaytest.NewServer()
+	defer srv.Close()
+	srv.Handle("/doc/0", replaytest.Static(200, []byte("<html><body><article>"+strings.Repeat("Terms of service. ", 40)+"</article></body></html>")))
+	e := newEnv(t, daemonConfig(srv.URL, 1, ""))
+	p := startDaemon(t, e)
+	p.waitLog(t, `"msg":"checked"`, 20*time.Second)
+	// What the daemon writes beside the database while it runs (the
+	// database, its WAL, the lock) is ignored by git.
+	ignore := gitignore(t)
+	files, err := os.ReadDir(e.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if f.Name() != "sources.yaml" && !ignore(f.Name()) {
+			t.Errorf("%s, written by tracker run, is not in .gitignore", f.Name())
+		}
+	}
+	if _, err := os.Stat(e.db + ".lock"); err != nil {
+		t.Errorf("no lock while the daemon runs: %v", err)
+	}
+	p.cmd.Process.Signal(os.Interrupt)
+	if code := p.wait(t, 30*time.Second); code != 0 {
+		t.Fatalf("exit %d after SIGINT:\n%s", code, p.log())
+	}
+	if _, err := os.Stat(e.db + ".lock"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("tracker.db.lock is left after a clean stop: %v", err)
+	}
+	if logs := p.log(); !strings.Contains(logs, `"grace":"1m0s"`) || !regexp.MustCompile(`"duration":"[0-9.]+[µm]?s"`).MatchString(logs) {
+		t.Errorf("durations in the JSON logs are not written as durations:\n%s", logs)
+	}
+}
+
+// gitignore reads the repository's .gitignore and reports whether it
+// ignores a file of that name at the repository's root. It knows the
+// patterns the file uses: an optional leading "/", "*" and a trailing "/"
+// for a directory.
+func gitignore(t *testing.T) func(name string) bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", ".gitignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			patterns = append(patterns, strings.TrimSuffix(strings.TrimPrefix(l, "/"), "/"))
+		}
+	}
+	return func(name string) bool {
+		for _, p := range patterns {
+			if ok, _ := path.Match(p, name); ok {
+				return true
+			}
+		}
+		return false
 	}
 }

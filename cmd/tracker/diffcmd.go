@@ -71,12 +71,13 @@ func (a *app) diff(ctx context.Context, args []string, f *diffFlags) error {
 		return web.WriteDiffPage(ctx, a.stdout, web.Options{DB: db, Config: cfg.Config, Taxonomy: cmp.Taxonomy, Now: a.now}, id, from, to, ch)
 	}
 	fmt.Fprintf(a.stdout, "%s: %s → %s\n", id, versionRef(from), versionRef(to))
-	fmt.Fprintf(a.stdout, "%s: %s\n", ch.Importance, ch.Diff.Summary())
+	if !ch.Diff.Changed() {
+		fmt.Fprintln(a.stdout, ch.Summary) // no change has an importance
+		return nil
+	}
+	fmt.Fprintf(a.stdout, "%s: %s\n", ch.Importance, ch.Summary)
 	for _, n := range topicNotes(ch.Topics) {
 		fmt.Fprintf(a.stdout, "  %s\n", n)
-	}
-	if !ch.Diff.Changed() {
-		return nil
 	}
 	fmt.Fprintln(a.stdout)
 	style := diff.Plain

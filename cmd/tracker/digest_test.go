@@ -234,6 +234,25 @@ func TestDigestPreview(t *testing.T) {
 	if err != nil || !bytes.Contains(b, []byte("<!DOCTYPE html>")) {
 		t.Errorf("preview HTML: %v", err)
 	}
+	// In a terminal, "HTML written to" on stderr follows the text: on a
+	// line of its own, even when an operator's template ends without one.
+	tmpl := filepath.Join(e.dir, "templates")
+	if err := os.Mkdir(tmpl, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tmpl, "digest.txt.tmpl"), []byte("Sent to {{.Recipient.Address}}."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := os.ReadFile(e.config)
+	if err := os.WriteFile(e.config, append(cfg, "mail: {templates: "+tmpl+"}\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := e.mustRun(exitOK, "digest", "--preview", "--out", html); !strings.HasSuffix(out, "Sent to preview@localhost.\n") {
+		t.Errorf("the preview's text ends without a line break: %q", out[max(0, len(out)-40):])
+	}
+	if err := os.WriteFile(e.config, cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if code, _, errOut := e.run("digest", "--send"); code != exitUsage || !strings.Contains(errOut, "no recipients") {
 		t.Errorf("send without recipients: %d %q", code, errOut)
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"tracker"
@@ -43,8 +44,18 @@ func (a *app) digest(ctx context.Context, args []string, f *digestFlags) error {
 	if len(args) > 0 || modes != 1 {
 		return &usageError{err: errors.New("say one of --preview, --send or --resend N"), usage: true}
 	}
-	cfg, err := a.loadConfig()
+	// A preview only reads the database: without a sources.yaml it renders
+	// what the defaults would send.
+	oc, err := a.optionalConfig()
 	if err != nil {
+		return err
+	}
+	cfg := oc.Config
+	switch {
+	case cfg == nil && f.preview:
+		cfg = config.Defaults()
+	case cfg == nil:
+		_, err := a.loadConfig() // says the file is missing, and what to do
 		return usage(err)
 	}
 	var rs []*config.Recipient
@@ -103,6 +114,9 @@ func (a *app) preview(ctx context.Context, sender *digest.Sender, r *config.Reci
 		return err
 	}
 	fmt.Fprintf(a.stdout, "Subject: %s\n\n%s", d.Subject, d.Text)
+	if !strings.HasSuffix(d.Text, "\n") {
+		fmt.Fprintln(a.stdout) // what follows in a terminal starts a line of its own
+	}
 	if out != "" {
 		if err := os.WriteFile(out, []byte(d.HTML), 0o644); err != nil {
 			return err

@@ -177,6 +177,14 @@ func TestImportSearch(t *testing.T) {
 	if code, _, errOut := e.run("search", "data AND (", "--fts"); code != exitUsage || !strings.Contains(errOut, "not a valid search") {
 		t.Errorf("bad FTS query: exit %d %q", code, errOut)
 	}
+	// NEAR between two words is the word "near" to FTS5: said, not
+	// quietly searched for.
+	if code, _, errOut := e.run("search", "minimum NEAR age", "--fts"); code != exitUsage || !strings.Contains(errOut, "NEAR(minimum age)") {
+		t.Errorf("search 'minimum NEAR age' --fts: exit %d %q, want 2 and how to write NEAR", code, errOut)
+	}
+	if out := e.mustRun(exitOK, "search", "NEAR(minimum age, 5)", "--fts"); !strings.Contains(out, "Minimum age") {
+		t.Errorf("search 'NEAR(minimum age, 5)' --fts:\n%s", out)
+	}
 
 	// The index lost (here wiped behind tracker's back) is built again from
 	// the versions, and answers as before; not while a daemon runs.

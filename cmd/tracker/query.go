@@ -67,7 +67,7 @@ func (f *filters) bind(fs *flag.FlagSet, what, source, since, until, topic strin
 	fs.StringVar(&f.since, "since", "", since)
 	fs.StringVar(&f.until, "until", "", until)
 	fs.StringVar(&f.topic, "topic", "", topic)
-	fs.IntVar(&f.limit, "limit", 0, "at most this many "+what+" (0: all)")
+	fs.IntVar(&f.limit, "limit", 0, "at most `N` "+what+" (0: all)")
 }
 
 // runner runs a listing, which takes no argument, with the period that

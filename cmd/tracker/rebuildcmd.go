@@ -82,7 +82,7 @@ func (a *app) rebuild(ctx context.Context, args []string, f *rebuildFlags) error
 }
 
 // rebuildIndex builds the search index again. It holds the database's
-// write lock until done (about 10 s per 1,000 versions): a running
+// write lock until done (15 s per 1,000 versions, BenchmarkRebuildSearchIndex): a running
 // daemon's checks would fail meanwhile, so it refuses to run beside one.
 func (a *app) rebuildIndex(ctx context.Context) error {
 	unlock, err := daemon.Lock(a.dbPath)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -48,14 +49,9 @@ func (a *app) runDaemon(ctx context.Context, args []string, f *runFlags) error {
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return usagef("--log-level: %q is not one of debug, info, warn, error", f.logLevel)
 	}
-	var handler slog.Handler
-	switch f.logFormat {
-	case "text":
-		handler = slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level})
-	case "json":
-		handler = slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: level})
-	default:
-		return usagef("--log-format: %q is not text or json", f.logFormat)
+	handler, err := logHandler(a.stderr, f.logFormat, level)
+	if err != nil {
+		return err
 	}
 	log := slog.New(handler)
 	cfg, err := a.loadConfig()
@@ -139,6 +135,25 @@ func (a *app) runDaemon(ctx context.Context, args []string, f *runFlags) error {
 		}()
 	}
 	return d.Run(ctx)
+}
+
+// logHandler writes the daemon's logs in format, text or json. A duration
+// is written as people and log tools read it, "30s" or "1.5s": in JSON,
+// log/slog would write it as nanoseconds ("grace":30000000000).
+func logHandler(w io.Writer, format string, level slog.Level) (slog.Handler, error) {
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Value.Kind() == slog.KindDuration {
+			a.Value = slog.StringValue(a.Value.Duration().String())
+		}
+		return a
+	}}
+	switch format {
+	case "text":
+		return slog.NewTextHandler(w, opts), nil
+	case "json":
+		return slog.NewJSONHandler(w, opts), nil
+	}
+	return nil, usagef("--log-format: %q is not text or json", format)
 }
 
 // swapHandler serves requests with the handler set last.

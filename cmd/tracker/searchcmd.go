@@ -22,7 +22,7 @@ func searchCmd(a *app, fs *flag.FlagSet) runner {
 	var f searchFlags
 	fs.Var(&f.sources, "source", "only this source `ID` (repeatable)")
 	fs.StringVar(&f.at, "at", "", "only the texts in force at this `date`")
-	fs.BoolVar(&f.raw, "fts", false, "read QUERY as an FTS5 query (AND, OR, NOT, NEAR, prefix*) instead of a phrase")
+	fs.BoolVar(&f.raw, "fts", false, "read QUERY as an FTS5 query (AND, OR, NOT, 'NEAR(a b)', prefix*) instead of a phrase")
 	return func(ctx context.Context, args []string) error { return a.search(ctx, args, &f) }
 }
 

@@ -223,7 +223,7 @@ func NewDiff(from, to tracker.Version, ch changes.Analysis) Diff {
 		DetectedAt: Time(to.FirstSeen), Technical: to.Technical && to.Seq == from.Seq+1, SameAs: intOrNull(to.SameAs),
 		Importance: ch.Importance,
 		Cosmetic:   ch.Diff.Cosmetic, WordsAdded: ch.Diff.WordsAdded, WordsRemoved: ch.Diff.WordsRemoved,
-		Topics: nonNil(ch.Topics), Summary: ch.Diff.Summary(), Hunks: ch.Diff.Hunks, Approximate: ch.Diff.Approximate,
+		Topics: nonNil(ch.Topics), Summary: ch.Summary, Hunks: ch.Diff.Hunks, Approximate: ch.Diff.Approximate,
 		Reason: ch.Reason, Artefact: ch.Artefact, CaptureArtefact: changes.IsCaptureArtefact(ch.Artefact),
 	}
 }

@@ -85,8 +85,13 @@ func isDateWord(w string) bool {
 // dateLine reports whether a paragraph dates the document: a date keyword
 // and a date, in a line of a few words.
 func dateLine(p string) bool {
+	// Thirty words are well under 800 bytes: a longer paragraph is not
+	// worth reading word by word.
+	if len(p) > 800 || !dateKeyword.MatchString(p) {
+		return false
+	}
 	words := wordsOf(p)
-	if len(words) == 0 || len(words) > 30 || !dateKeyword.MatchString(p) {
+	if len(words) == 0 || len(words) > 30 {
 		return false
 	}
 	dates := 0

@@ -71,7 +71,14 @@ func Analyze(old, new string, tax *topics.Taxonomy) Analysis {
 // has the topics of its words, its section and the document's subject, and
 // an importance by what it does.
 func AnalyzeIn(old, new string, ctx Context) Analysis {
-	d := diff.Compare(old, new, diff.Options{})
+	return AnalyzeDiff(old, new, diff.Compare(old, new, diff.Options{}), ctx)
+}
+
+// AnalyzeDiff classifies the change d from old to new, as AnalyzeIn does:
+// d is diff.Compare(old, new), or the mirror of the comparison the other
+// way round (diff.Result.Reversed), for a change read backwards to count
+// what it counts forwards.
+func AnalyzeDiff(old, new string, d *diff.Result, ctx Context) Analysis {
 	c := Analysis{Diff: d}
 	c.WordsAdded, c.WordsRemoved, c.Summary = d.WordsAdded, d.WordsRemoved, d.Summary()
 	if !d.Changed() {

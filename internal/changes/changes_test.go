@@ -285,3 +285,47 @@ func TestRegionVariantsServedByTurns(t *testing.T) {
 			back.Importance, back.Artefact, back.Topics, back.Reason, fresh.Importance, fresh.Topics, fresh.Reason)
 	}
 }
+
+// Another region's variant of the same edition keeps the edition's date:
+// served for the first time, it is said as a region artefact. A company
+// renamed under the same date is a change.
+func TestSameEditionOtherRegion(t *testing.T) {
+	tax := taxonomy(t)
+	ctx := Context{Taxonomy: tax, Document: Document{Name: "Example Terms of Service"}}
+	head := "# Terms of Service\nEffective date: January 5, 2022\n## Your Content\nYou keep the rights in the videos you upload, and you grant us a licence to host and show them on the Service.\n"
+	us := head + "## Your Service Provider\nThe entity providing the Service is Google LLC, a company operating under the laws of Delaware.\n" +
+		"## Limitation of Liability\nOur total liability for any claims arising from the Service is limited to the greater of the amount you paid us in the twelve months before the claim and USD 500.\n"
+	eea := head + "## Your Service Provider\nThe entity providing the Service is Google Ireland Limited, a company operating under the laws of Ireland.\n" +
+		"## Limitation of Liability\nOur total liability for any claims arising from the Service is limited to the greater of the amount you paid us in the twelve months before the claim and EUR 500.\n"
+	if a := AnalyzeIn(us, eea, ctx); a.Importance != Cosmetic || a.Artefact != ArtefactRegion {
+		t.Errorf("the EEA variant of the same edition: %s %q (%s), want cosmetic, a region artefact", a.Importance, a.Artefact, a.Reason)
+	}
+	renamed := strings.Replace(us, "Google LLC", "Alphabet Services Inc", 1)
+	if a := AnalyzeIn(us, renamed, ctx); a.Importance == Cosmetic {
+		t.Errorf("a provider renamed under the same date: %s %q (%s), want a change", a.Importance, a.Artefact, a.Reason)
+	}
+	// A new edition moves its date: the same swap with a new date is read
+	// as a change of the terms.
+	next := strings.Replace(eea, "January 5, 2022", "March 17, 2025", 1)
+	if a := AnalyzeIn(us, next, ctx); a.Importance == Cosmetic {
+		t.Errorf("a new edition for another region: %s %q (%s), want a change", a.Importance, a.Artefact, a.Reason)
+	}
+}
+
+// An edit that moves a word able to turn a clause ("below") without
+// adding or dropping one turns nothing; one that drops a "not" does.
+func TestMovedTurningWordTurnsNothing(t *testing.T) {
+	tax := taxonomy(t)
+	ctx := Context{Taxonomy: tax, Document: Document{Name: "Example Privacy Policy"}}
+	head := "# Privacy Policy\n## Your Rights and Choices\n"
+	old := head + "You can also submit a request to delete the personal information we hold about you by following the process described in the section on requests below.\n"
+	moved := head + "You can also submit a request to delete the personal information we hold about you by following the process described below this table.\n"
+	if a := AnalyzeIn(old, moved, ctx); a.Importance == Major {
+		t.Errorf("a cross-reference reworded: %s (%s), want no major", a.Importance, a.Reason)
+	}
+	turned := head + "You cannot submit a request to delete the personal information we hold about you by following the process described in the section on requests below.\n"
+	old2 := head + "You can submit a request to delete the personal information we hold about you by following the process described in the section on requests below.\n"
+	if a := AnalyzeIn(old2, turned, ctx); a.Importance != Major {
+		t.Errorf("can becoming cannot: %s (%s), want major", a.Importance, a.Reason)
+	}
+}

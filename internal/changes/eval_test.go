@@ -238,7 +238,7 @@ type floor struct {
 }
 
 var changeFloors = map[string]floor{
-	"tune": {0.69, 0.86, 0.87, map[string][2]float64{
+	"tune": {0.71, 0.86, 0.87, map[string][2]float64{
 		"ai": {0.50, 0.45}, "consumer": {0.37, 0.57}, "ip": {0.31, 0.90}, "minors": {0.33, 0.82}, "moderation": {0.31, 0.90}, "privacy": {0.70, 0.80}}},
 	"holdout": {0.54, 0.70, 0.85, map[string][2]float64{
 		"consumer": {0.75, 0.78}, "ip": {0.35, 0.45}, "moderation": {0.48, 0.60}, "privacy": {0.46, 0.80}}},

@@ -2,6 +2,7 @@ package changes
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -157,7 +158,7 @@ func classify(ps []*Passage, oldText, newText string, doc Document) (artefact st
 			p.Artefact, p.why = ArtefactChrome, "the heading of page furniture"
 		}
 	}
-	if alternates(ps, oldText, doc) {
+	if alternates(ps, oldText, doc) || sameDateVariant(ps, oldParas, newParas) {
 		for _, p := range ps {
 			if p.Artefact == "" || p.why == comesAndGoes {
 				p.Artefact = ArtefactRegion
@@ -173,6 +174,33 @@ func classify(ps []*Passage, oldText, newText string, doc Document) (artefact st
 		}
 	}
 	return ""
+}
+
+// sameDateVariant reports whether the page serves another region's
+// variant of the same edition: the edition's date stands unchanged in both
+// versions, and what changes trades one region, entity or currency for
+// another, or is whole sections named for a region. A new edition moves
+// its date; a variant keeps it.
+func sameDateVariant(ps []*Passage, oldParas, newParas []text.Paragraph) bool {
+	dates := func(paras []text.Paragraph) map[string]bool {
+		out := map[string]bool{}
+		for _, p := range paras {
+			if t := strings.TrimSpace(p.Text); dateLine(t) {
+				out[folded(t)] = true
+			}
+		}
+		return out
+	}
+	for _, p := range ps {
+		if p.Artefact == ArtefactDate {
+			return false
+		}
+	}
+	if !regionSwapBy(ps, place) {
+		return false
+	}
+	o, n := dates(oldParas), dates(newParas)
+	return len(o) > 0 && maps.Equal(o, n)
 }
 
 // returnsWithOthers reports whether an edited paragraph, too, goes back to
@@ -254,7 +282,10 @@ func returns(ps []*Passage, oldText string, doc Document) bool {
 // currency ("Google Ireland Limited" for "Google LLC", "the European
 // Economic Area" for "the United Kingdom"), or most of what comes or goes
 // sits in sections named for a region ("European requirements").
-func regionSwap(ps []*Passage) bool {
+func regionSwap(ps []*Passage) bool { return regionSwapBy(ps, region) }
+
+// regionSwapBy is regionSwap with the names re finds.
+func regionSwapBy(ps []*Passage, re *regexp.Regexp) bool {
 	whole, regional := 0, 0
 	for _, p := range ps {
 		if p.Artefact != "" {
@@ -262,14 +293,14 @@ func regionSwap(ps []*Passage) bool {
 		}
 		switch p.Kind {
 		case diff.KindChanged:
-			o := regionsIn(strings.Join(p.changedOld, " "))
-			n := regionsIn(strings.Join(p.changedNew, " "))
+			o := regionsIn(re, strings.Join(p.changedOld, " "))
+			n := regionsIn(re, strings.Join(p.changedNew, " "))
 			if len(o) > 0 && len(n) > 0 && !slices.Equal(o, n) {
 				return true
 			}
 		case diff.KindAdded, diff.KindRemoved:
 			whole += p.Words
-			if len(regionsIn(p.Section)) > 0 {
+			if len(regionsIn(re, p.Section)) > 0 {
 				regional += p.Words
 			}
 		}
@@ -279,9 +310,9 @@ func regionSwap(ps []*Passage) bool {
 
 // regionsIn are the regions, entities and currencies a text names, sorted
 // and folded.
-func regionsIn(s string) []string {
+func regionsIn(re *regexp.Regexp, s string) []string {
 	var out []string
-	for _, m := range region.FindAllString(s, -1) {
+	for _, m := range re.FindAllString(s, -1) {
 		out = append(out, strings.ToLower(m))
 	}
 	slices.Sort(out)
@@ -290,6 +321,11 @@ func regionsIn(s string) []string {
 
 // region finds a region, a legal form of a company or a currency.
 var region = regexp.MustCompile(`\b(European\s+Economic\s+Area|EEA|European\s+Union|EU|United\s+Kingdom|UK|Switzerland|United\s+States|USA?|Canada|Australia|New\s+Zealand|India|Japan|Korea|Brazil|Singapore|Ireland|Delaware|California|Limited|Ltd|LLC|Inc|GmbH|S\.A|B\.V|Pte|EUR|USD|GBP|AUD|CAD|INR)\b|[€£]`)
+
+// place finds the regions and currencies of region, without the forms of
+// companies: "WhatsApp Inc." becoming "WhatsApp LLC" renames a company,
+// "Google LLC" becoming "Google Ireland Limited" names another region's.
+var place = regexp.MustCompile(`\b(European\s+Economic\s+Area|EEA|European\s+Union|EU|United\s+Kingdom|UK|Switzerland|United\s+States|USA?|Canada|Australia|New\s+Zealand|India|Japan|Korea|Brazil|Singapore|Ireland|Delaware|California|EUR|USD|GBP|AUD|CAD|INR)\b|[€£]`)
 
 // passageArtefact says why one passage tells nothing new, or "".
 func passageArtefact(p *Passage, doc Document, headings map[string]bool, docLang string, edge func(int, []text.Paragraph) bool, superseded bool) (artefact, why string) {
@@ -625,7 +661,7 @@ func decide(c *Analysis, ps []*Passage, tax *topics.Taxonomy, subject []string) 
 func turns(p *Passage) bool {
 	switch p.Kind {
 	case diff.KindChanged, diff.KindMoved:
-		if p.Words > 16 {
+		if p.Words > 16 || sameTurningWords(p.changedOld, p.changedNew) {
 			return false
 		}
 		for _, f := range p.fragments() {
@@ -640,6 +676,25 @@ func turns(p *Passage) bool {
 		return false
 	}
 	return rule.MatchString(t) || turnsMeaning(topics.Fragment{Text: t, Changed: [][2]int{{0, len(t)}}}) && measure.MatchString(t)
+}
+
+// sameTurningWords reports whether an edit keeps the words that could turn
+// a clause, and its numbers: "the section below" becoming "below this
+// table" moves a word, it turns nothing.
+func sameTurningWords(old, new []string) bool {
+	bag := func(parts []string) map[string]int {
+		out := map[string]int{}
+		for _, s := range parts {
+			for _, w := range wordsOf(s) {
+				w = strings.ToLower(w)
+				if turning[w] || strings.HasSuffix(w, "n't") || strings.ContainsFunc(w, unicode.IsDigit) {
+					out[w]++
+				}
+			}
+		}
+		return out
+	}
+	return maps.Equal(bag(old), bag(new))
 }
 
 // rule finds the words that make a sentence a rule rather than a

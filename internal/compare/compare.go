@@ -15,6 +15,7 @@ import (
 
 	"tracker"
 	"tracker/internal/changes"
+	"tracker/internal/diff"
 	"tracker/internal/record"
 	"tracker/internal/store"
 	"tracker/internal/topics"
@@ -126,7 +127,12 @@ func (c *Comparer) Pair(ctx context.Context, id, fromRef, toRef string) (from, t
 	return from, to, err
 }
 
+// SameVersion is the summary of a version compared with itself.
+const SameVersion = "the same version"
+
 // Compare diffs and classifies the change from version from to version to.
+// Compared backwards (from a later version to an earlier one), the change
+// is the mirror of the forward one: it counts the same words, swapped.
 func (c *Comparer) Compare(ctx context.Context, from, to tracker.Version) (changes.Analysis, error) {
 	old, err := c.DB.Text(ctx, from)
 	if err != nil {
@@ -142,7 +148,18 @@ func (c *Comparer) Compare(ctx context.Context, from, to tracker.Version) (chang
 	if c.Subject != nil {
 		doc.Subject = c.Subject(from.SourceID)
 	}
-	return changes.AnalyzeIn(old, new, changes.Context{Taxonomy: c.Taxonomy, Document: doc}), nil
+	cc := changes.Context{Taxonomy: c.Taxonomy, Document: doc}
+	var a changes.Analysis
+	if from.Seq > to.Seq {
+		a = changes.AnalyzeDiff(old, new, diff.Compare(new, old, diff.Options{}).Reversed(), cc)
+	} else {
+		a = changes.AnalyzeIn(old, new, cc)
+	}
+	if from.Seq == to.Seq {
+		a.Summary = SameVersion
+		a.Reason = "A version compared with itself."
+	}
+	return a, nil
 }
 
 // Change compares the two versions of a recorded change.

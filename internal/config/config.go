@@ -245,6 +245,15 @@ var defaultMail = Mail{
 	SMTP:          SMTP{TLS: "starttls", PasswordEnv: "TRACKER_SMTP_PASSWORD", Timeout: Duration(30 * time.Second)},
 }
 
+// Defaults is the configuration of a file that sets nothing: every setting
+// at its default, no source and no recipient. The commands that only read
+// the database (a digest preview) use it where there is no sources.yaml.
+func Defaults() *Config {
+	cfg := &Config{Settings: defaultSettings, Mail: defaultMail}
+	normalizeMail(cfg)
+	return cfg
+}
+
 // Defaults used when sources.yaml leaves a setting out.
 var defaultSettings = Settings{
 	UserAgent:      "tracker/1.0 (legal document change tracker)",
@@ -370,15 +379,25 @@ func Parse(path string, data []byte) (*Config, error) {
 	cfg := &Config{Path: path, Settings: defaultSettings, Mail: defaultMail}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
+	// Keys and values that do not decode (an unknown key, a word where a
+	// number goes) are problems to list with the rest: the decoder goes on
+	// past them, and so does validation. A file that is not YAML at all
+	// stops here, at the line where it breaks.
+	var probs []Problem
 	if err := dec.Decode(cfg); err != nil {
-		if errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		switch {
+		case errors.Is(err, io.EOF):
 			return nil, &Error{Path: path, Problems: []Problem{{Msg: "the file is empty: declare at least one source under 'sources:'"}}}
+		case errors.As(err, &te):
+			probs = yamlProblems(data, err)
+		default:
+			return nil, &Error{Path: path, Problems: yamlProblems(data, err)}
 		}
-		return nil, yamlError(path, err)
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(path, err)
+		return nil, &Error{Path: path, Problems: yamlProblems(data, err)}
 	}
 	lines := itemLines(&root, "sources")
 	for i := range cfg.Sources {
@@ -395,14 +414,14 @@ func Parse(path string, data []byte) (*Config, error) {
 	}
 	normalize(cfg)
 	normalizeMail(cfg)
-	probs := validate(cfg)
+	probs = append(probs, validate(cfg, keyLines(&root, "settings"))...)
 	// Compiled to be checked, and to check the topics that sources and
 	// recipients name; the taxonomy itself is the wiring's to build.
 	tax, err := cfg.TopicsConfig().Compile()
 	if err != nil {
 		probs = append(probs, Problem{Line: keyLine(&root, "topics"), Msg: err.Error()})
 	}
-	probs = append(probs, validateMail(cfg, keyLine(&root, "mail"))...)
+	probs = append(probs, validateMail(cfg, keyLines(&root, "mail"))...)
 	if tax != nil {
 		for _, src := range cfg.Sources {
 			for _, id := range src.Topics {
@@ -430,31 +449,77 @@ var (
 	idPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 	yamlLineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 	unknownRe  = regexp.MustCompile(`^field (\S+) not found in type (?:config|topics)\.(\w+)$`)
+	notIntRe   = regexp.MustCompile("^cannot unmarshal !!\\w+ `(.*)` into u?int\\d*$")
 )
 
-// yamlError turns the YAML library's messages into "file:line: message".
-func yamlError(path string, err error) error {
+// yamlProblems turns the YAML library's messages into problems at their
+// lines, each said as a person editing the file would want it said.
+func yamlProblems(data []byte, err error) []Problem {
 	var msgs []string
 	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		msgs = te.Errors
-	} else {
+	syntax := !errors.As(err, &te)
+	if syntax {
 		msgs = []string{err.Error()}
+	} else {
+		msgs = te.Errors
 	}
-	e := &Error{Path: path}
+	var probs []Problem
 	for _, m := range msgs {
 		line := 0
+		m = strings.TrimPrefix(m, "yaml: ")
 		if sm := yamlLineRe.FindStringSubmatch(m); sm != nil {
 			line, _ = strconv.Atoi(sm[1])
 			m = sm[2]
 		}
+		if syntax {
+			if l := brokenLine(data, m); l > 0 {
+				line = l
+			}
+			m += syntaxHint(m)
+		}
 		if sm := unknownRe.FindStringSubmatch(m); sm != nil {
 			m = fmt.Sprintf("unknown key %q in %s (known keys: %s)", sm[1], strings.ToLower(sm[2]), knownKeys(sm[2]))
 		}
-		m = strings.TrimPrefix(m, "yaml: ")
-		e.Problems = append(e.Problems, Problem{Line: line, Msg: m})
+		if sm := notIntRe.FindStringSubmatch(m); sm != nil {
+			m = fmt.Sprintf("%q is not a whole number", sm[1])
+		}
+		probs = append(probs, Problem{Line: line, Msg: m})
 	}
-	return e
+	return probs
+}
+
+// brokenLine returns the line at which data stops being YAML with the
+// problem msg, or 0. The library names the line where the enclosing list
+// or mapping began (line 54 for a bad indentation at line 65): the first
+// line whose prefix of the file fails with the same problem is the one to
+// mend, since a prefix of a valid file is valid YAML.
+func brokenLine(data []byte, msg string) int {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	fails := func(n int) bool {
+		var node yaml.Node
+		err := yaml.Unmarshal(bytes.Join(lines[:n], nil), &node)
+		return err != nil && strings.HasSuffix(err.Error(), ": "+msg)
+	}
+	n := sort.Search(len(lines), func(i int) bool { return fails(i + 1) }) + 1
+	if n > len(lines) || !fails(n) {
+		return 0
+	}
+	return n
+}
+
+// syntaxHint says how to mend the YAML syntax errors a hand-edited file
+// most often has.
+func syntaxHint(msg string) string {
+	switch msg {
+	case "did not find expected '-' indicator", "did not find expected key",
+		"block sequence entries are not allowed in this context":
+		return ": check this line's indentation: it lines up with the keys (or the - items) it belongs with"
+	case "mapping values are not allowed in this context":
+		return ": check this line's indentation, or quote a value that holds \": \""
+	case "found character that cannot start any token", "found a tab character that violates indentation":
+		return ": YAML indents with spaces, never tabs; quote a value that starts with @ or `"
+	}
+	return ""
 }
 
 func knownKeys(typ string) string {
@@ -489,16 +554,58 @@ func topicIDs(tax *topics.Taxonomy) string {
 
 // keyLine returns the line of a top-level key, or 0.
 func keyLine(root *yaml.Node, key string) int {
+	return keyLines(root, key)[""]
+}
+
+// keyLines returns the line of a top-level key under "", and the line of
+// each key of the mapping it holds; a key not in the file is on the
+// line of the top-level key (0 when that is missing too).
+func keyLines(root *yaml.Node, key string) keyPlaces {
+	ls := keyPlaces{}
 	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
-		return 0
+		return ls
 	}
 	m := root.Content[0]
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i].Line
+		if m.Content[i].Value != key {
+			continue
+		}
+		ls[""] = m.Content[i].Line
+		if v := m.Content[i+1]; v.Kind == yaml.MappingNode {
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				ls[v.Content[j].Value] = v.Content[j].Line
+			}
+			// smtp's keys, one level down, as "smtp.host"
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				if sub := v.Content[j+1]; sub.Kind == yaml.MappingNode {
+					for k := 0; k+1 < len(sub.Content); k += 2 {
+						ls[v.Content[j].Value+"."+sub.Content[k].Value] = sub.Content[k].Line
+					}
+				}
+			}
+		}
+		break
+	}
+	return ls
+}
+
+// keyPlaces are the lines of the keys of a section (see keyLines).
+type keyPlaces map[string]int
+
+// of returns the line of the first of keys found in the file, or else the
+// section's.
+func (ls keyPlaces) of(keys ...string) int {
+	for _, k := range keys {
+		if l, ok := ls[k]; ok {
+			return l
+		}
+		if i := strings.LastIndexByte(k, '.'); i > 0 {
+			if l, ok := ls[k[:i]]; ok {
+				return l
+			}
 		}
 	}
-	return 0
+	return ls[""]
 }
 
 // itemLines returns the line of each item of the top-level list key.
@@ -542,40 +649,52 @@ func normalize(cfg *Config) {
 
 // validate reports every problem of cfg, in the order of the file; it
 // changes nothing.
-func validate(cfg *Config) []Problem {
+func validate(cfg *Config, at keyPlaces) []Problem {
 	var probs []Problem
 	add := func(line int, format string, args ...any) {
 		probs = append(probs, Problem{Line: line, Msg: fmt.Sprintf(format, args...)})
 	}
 	s := cfg.Settings
-	if s.Timeout <= 0 || s.ConnectTimeout <= 0 {
-		add(0, "settings: timeout and connect_timeout must be positive")
-	}
-	if s.HostDelay < 0 || s.RetryBackoff < 0 {
-		add(0, "settings: host_delay and retry_backoff must not be negative")
+	for _, d := range []struct {
+		key      string
+		v        Duration
+		positive bool
+	}{
+		{"timeout", s.Timeout, true}, {"connect_timeout", s.ConnectTimeout, true}, {"render_timeout", s.RenderTimeout, true},
+		{"host_delay", s.HostDelay, false}, {"retry_backoff", s.RetryBackoff, false},
+		{"jitter", s.Jitter, false}, {"alert_after", s.AlertAfter, false}, {"shutdown_grace", s.ShutdownGrace, false},
+	} {
+		switch {
+		case d.positive && d.v <= 0:
+			add(at.of(d.key), "settings: %s must be positive", d.key)
+		case d.v < 0:
+			add(at.of(d.key), "settings: %s must not be negative", d.key)
+		}
 	}
 	if s.MaxBody <= 0 {
-		add(0, "settings: max_body must be positive")
+		add(at.of("max_body"), "settings: max_body must be positive")
 	}
 	if s.MemoryLimit < 0 {
-		add(0, "settings: memory_limit must not be negative (0: no limit)")
+		add(at.of("memory_limit"), "settings: memory_limit must not be negative (0: no limit)")
 	}
-	if s.MaxRedirects < 0 || s.Retries < 0 || s.MinWords < 0 {
-		add(0, "settings: max_redirects, retries and min_words must not be negative")
+	for _, n := range []struct {
+		key string
+		v   int
+	}{{"max_redirects", s.MaxRedirects}, {"retries", s.Retries}, {"min_words", s.MinWords}} {
+		if n.v < 0 {
+			add(at.of(n.key), "settings: %s must not be negative", n.key)
+		}
 	}
 	if s.Concurrency < 1 {
-		add(0, "settings: concurrency must be at least 1")
+		add(at.of("concurrency"), "settings: concurrency must be at least 1")
 	}
-	if s.Jitter < 0 || s.AlertAfter < 0 || s.ShutdownGrace < 0 {
-		add(0, "settings: jitter, alert_after and shutdown_grace must not be negative")
+	if s.BrowserTabs < 1 {
+		add(at.of("browser_tabs"), "settings: browser_tabs must be at least 1")
 	}
 	for _, sc := range []struct{ key, expr string }{{"schedule", s.Schedule}, {"feed_schedule", s.FeedSchedule}} {
 		if _, err := ParseSchedule(sc.expr); err != nil {
-			add(0, "settings: %s %q: %v (write a cron expression like \"0 */6 * * *\" or @every 6h)", sc.key, sc.expr, err)
+			add(at.of(sc.key), "settings: %s %q: %v (write a cron expression like \"0 */6 * * *\" or @every 6h)", sc.key, sc.expr, err)
 		}
-	}
-	if s.BrowserTabs < 1 || s.RenderTimeout <= 0 {
-		add(0, "settings: browser_tabs must be at least 1 and render_timeout positive")
 	}
 	if len(cfg.Sources) == 0 {
 		add(0, "no sources declared: add at least one under 'sources:'")

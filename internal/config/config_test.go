@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -231,7 +232,7 @@ sources:
     url: https://example.com/feed
     render: browser
 `, []string{
-			`s.yaml: settings: browser_tabs must be at least 1`,
+			`s.yaml:3: settings: browser_tabs must be at least 1`,
 			`s.yaml:5: source "a": render "chrome" is not known: write render: browser`,
 			`s.yaml:10: source "b": render applies to pages, not feeds`,
 		}},
@@ -246,7 +247,7 @@ mail:
   from: tracker@example.com
   schedule: "TZ=UTC @every 1h"
 `, []string{
-			`s.yaml: settings: feed_schedule "@every 1ms": @every needs a positive duration of at least a second`,
+			`s.yaml:3: settings: feed_schedule "@every 1ms": @every needs a positive duration of at least a second`,
 			`s.yaml:5: source "a": schedule "0 0 30 2 *": it never comes round`,
 			`s.yaml:6: source "b": schedule "@every -1h": @every needs a positive duration`,
 			`mail: schedule "TZ=UTC @every 1h": digests follow a calendar`,
@@ -434,4 +435,128 @@ func taxonomyOf(t *testing.T, cfg *Config) *topics.Taxonomy {
 		t.Fatal(err)
 	}
 	return tax
+}
+
+// A line indented wrongly is reported at that line, not where the list or
+// mapping around it began, whatever the YAML library says.
+func TestSyntaxErrorsAtTheLineToMend(t *testing.T) {
+	orig, err := os.ReadFile(filepath.Join("..", "..", "sources.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(orig), "\n")
+	// the line of a key inside the n-th source whose line starts with key
+	find := func(n int, key string) int {
+		for i, l := range lines {
+			if strings.HasPrefix(l, "  - id: ") {
+				n--
+			}
+			if n == 0 && strings.HasPrefix(l, "    "+key+":") {
+				return i
+			}
+		}
+		t.Fatalf("no %s in the default sources.yaml", key)
+		return 0
+	}
+	for _, tc := range []struct {
+		name   string
+		n      int
+		key    string
+		indent string
+		want   string
+	}{
+		{"one space less", 3, "kind", "   ", "check this line's indentation"},
+		{"one space more", 3, "url", "     ", "check this line's indentation"},
+		{"two spaces less", 5, "select", "  ", "check this line's indentation"},
+		{"a tab", 7, "document", "\t", "never tabs"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			i := find(tc.n, tc.key)
+			broken := append([]string(nil), lines...)
+			broken[i] = tc.indent + strings.TrimLeft(broken[i], " ")
+			_, err := Parse("sources.yaml", []byte(strings.Join(broken, "\n")))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			want := fmt.Sprintf("sources.yaml:%d: ", i+1)
+			if !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("line %d broken %q:\n%v\nwant it to start with %q and say %q", i+1, broken[i], err, want, tc.want)
+			}
+		})
+	}
+}
+
+// Every problem of the settings and of mail is at the line of its key.
+func TestSettingsProblemsAtTheirLines(t *testing.T) {
+	_, err := Parse("s.yaml", []byte(`settings:
+  timeout: 30s
+  schedule: "every 6h"
+  concurrency: 0
+  feed_schedule: "@every 1h"
+  host_delay: -1s
+sources:
+  - {id: a, kind: page, url: "https://example.com", select: main}
+mail:
+  from: nobody
+  smtp:
+    host: smtp.example.com
+    tls: ssl
+`))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{
+		`s.yaml:3: settings: schedule "every 6h"`,
+		`s.yaml:4: settings: concurrency must be at least 1`,
+		`s.yaml:6: settings: host_delay must not be negative`,
+		`s.yaml:10: mail: from: "nobody" is not an address`,
+		`s.yaml:13: mail: smtp: tls is one of starttls, tls, none`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error:\n%v\nlacks %q", err, want)
+		}
+	}
+}
+
+// check-config lists every problem of a file at once, those the decoder
+// finds (an unknown key, a word for a number, a bad duration) with those
+// of validation.
+func TestEveryProblemAtOnce(t *testing.T) {
+	_, err := Parse("s.yaml", []byte(`settings:
+  schedule: "every 6h"
+  retries: lots
+  timeout: 30
+sources:
+  - id: terms
+    kind: page
+    url: https://example.com/terms
+    select: main
+    sellect: main
+  - id: Privacy
+    kind: page
+    url: example.com/privacy
+    select: main
+    max_body: big
+`))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	want := []string{
+		`s.yaml:2: settings: schedule "every 6h"`,
+		`s.yaml:3: "lots" is not a whole number`,
+		`s.yaml:4: "30" is not a duration`,
+		`s.yaml:10: unknown key "sellect" in source`,
+		`s.yaml:11: source "Privacy": id may only hold lowercase letters`,
+		`s.yaml:11: source "Privacy": url must be an absolute http:// or https:// address`,
+		`s.yaml:15: unknown key "max_body" in source`,
+	}
+	got := strings.Split(err.Error(), "\n")
+	if len(got) != len(want) {
+		t.Errorf("%d problems, want %d:\n%v", len(got), len(want), err)
+	}
+	for i, w := range want {
+		if i >= len(got) || !strings.HasPrefix(got[i], w) {
+			t.Errorf("problem %d: want %q in:\n%v", i+1, w, err)
+		}
+	}
 }

@@ -62,18 +62,18 @@ func normalizeMail(cfg *Config) {
 }
 
 // validateMail reports the problems of the mail settings and recipients.
-func validateMail(cfg *Config, mailLine int) []Problem {
+func validateMail(cfg *Config, at keyPlaces) []Problem {
 	var probs []Problem
 	add := func(line int, format string, args ...any) {
 		probs = append(probs, Problem{Line: line, Msg: fmt.Sprintf(format, args...)})
 	}
 	m := &cfg.Mail
 	if _, err := mail.ParseAddress(m.From); err != nil {
-		add(mailLine, "mail: from: %q is not an address: write it like \"Tracker <tracker@example.com>\"", m.From)
+		add(at.of("from"), "mail: from: %q is not an address: write it like \"Tracker <tracker@example.com>\"", m.From)
 	}
 	if m.BaseURL != "" {
 		if u, err := url.Parse(m.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			add(mailLine, "mail: base_url must be an http:// or https:// address, got %q", m.BaseURL)
+			add(at.of("base_url"), "mail: base_url must be an http:// or https:// address, got %q", m.BaseURL)
 		}
 	}
 	// Digests follow a calendar, at least once a year (a window ends at the
@@ -87,18 +87,18 @@ func validateMail(cfg *Config, mailLine int) []Problem {
 		}
 	}
 	if err != nil {
-		add(mailLine, "mail: schedule %q: digests follow a calendar, at least once a year, in each recipient's time zone: write a cron expression like \"0 8 * * 1\" (Mondays at 08:00)", m.Schedule)
+		add(at.of("schedule"), "mail: schedule %q: digests follow a calendar, at least once a year, in each recipient's time zone: write a cron expression like \"0 8 * * 1\" (Mondays at 08:00)", m.Schedule)
 	}
 	switch m.SMTP.TLS {
 	case "starttls", "tls", "none":
 	default:
-		add(mailLine, "mail: smtp: tls is one of starttls, tls, none; got %q", m.SMTP.TLS)
+		add(at.of("smtp.tls"), "mail: smtp: tls is one of starttls, tls, none; got %q", m.SMTP.TLS)
 	}
 	if m.SMTP.Port < 0 || m.SMTP.Port > 65535 {
-		add(mailLine, "mail: smtp: port %d is not a port", m.SMTP.Port)
+		add(at.of("smtp.port"), "mail: smtp: port %d is not a port", m.SMTP.Port)
 	}
 	if m.SMTP.Timeout <= 0 {
-		add(mailLine, "mail: smtp: timeout must be positive")
+		add(at.of("smtp.timeout"), "mail: smtp: timeout must be positive")
 	}
 	seen := map[string]int{}
 	for i := range cfg.Recipients {

@@ -15,11 +15,11 @@ type Duration time.Duration
 // UnmarshalYAML accepts a Go duration string.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: expected a duration such as 30s or 2m", n.Line)
+		return typeErrorf("line %d: expected a duration such as 30s or 2m", n.Line)
 	}
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration: write it like 30s, 2m or 1h30m", n.Line, n.Value)
+		return typeErrorf("line %d: %q is not a duration: write it like 30s, 2m or 1h30m", n.Line, n.Value)
 	}
 	*d = Duration(v)
 	return nil
@@ -41,7 +41,7 @@ var sizeUnits = []struct {
 func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseByteSize(n.Value)
 	if err != nil || n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: %q is not a size: write it like 10MiB or 512KiB", n.Line, n.Value)
+		return typeErrorf("line %d: %q is not a size: write it like 10MiB or 512KiB", n.Line, n.Value)
 	}
 	*b = ByteSize(v)
 	return nil
@@ -82,12 +82,19 @@ func (l *StringList) UnmarshalYAML(n *yaml.Node) error {
 		out := make(StringList, 0, len(n.Content))
 		for _, c := range n.Content {
 			if c.Kind != yaml.ScalarNode {
-				return fmt.Errorf("line %d: expected a string", c.Line)
+				return typeErrorf("line %d: expected a string", c.Line)
 			}
 			out = append(out, c.Value)
 		}
 		*l = out
 		return nil
 	}
-	return fmt.Errorf("line %d: expected a string or a list of strings", n.Line)
+	return typeErrorf("line %d: expected a string or a list of strings", n.Line)
+}
+
+// typeErrorf is a value that does not decode: a *yaml.TypeError, so that
+// the decoder goes on with the rest of the file and every such value is
+// reported at once.
+func typeErrorf(format string, args ...any) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf(format, args...)}}
 }

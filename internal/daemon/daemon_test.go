@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -608,11 +609,24 @@ func TestLock(t *testing.T) {
 		t.Errorf("a second lock: %v", err)
 	}
 	unlock()
+	// A clean stop leaves no lock file behind.
+	if _, err := os.Stat(db + ".lock"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s.lock after unlock: %v", db, err)
+	}
 	again, err := Lock(db)
 	if err != nil {
 		t.Errorf("after unlock: %v", err)
 	}
 	again()
+	// A file left by a process that was killed holds no lock: taken over.
+	if err := os.WriteFile(db+".lock", []byte("99999999\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	left, err := Lock(db)
+	if err != nil {
+		t.Fatalf("over a file left behind: %v", err)
+	}
+	left()
 }
 
 func TestHealthzAndMetrics(t *testing.T) {

@@ -104,6 +104,21 @@ func BenchmarkSearchAllVersions(b *testing.B) {
 	}
 }
 
+// BenchmarkRebuildSearchIndex builds the search index of TikTok's history
+// again (tracker rebuild --index), and reports the time per 1,000
+// versions.
+func BenchmarkRebuildSearchIndex(b *testing.B) {
+	db := importHistory(b)
+	n := 0
+	for b.Loop() {
+		var err error
+		if n, err = db.RebuildSearchIndex(context.Background()); err != nil || n == 0 {
+			b.Fatal(n, err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)/float64(n)*1000, "s/1000-versions")
+}
+
 // BenchmarkImportTikTok imports the 128 files of the dataset.
 func BenchmarkImportTikTok(b *testing.B) {
 	for b.Loop() {
@@ -226,5 +241,42 @@ func TestImportAroundFetchedVersions(t *testing.T) {
 	rs, err = ota.Import(ctx, db, replaytest.OTADir(), opt)
 	if err != nil || rs[0].Known != 19 || len(rs[0].Rejected) != 0 || rs[0].Added != 0 {
 		t.Errorf("the same import again after a fetch: %+v, %v", rs, err)
+	}
+}
+
+// The dataset's README names its folders as they are, with the number of
+// files each holds: a newcomer copies them into --map and --terms.
+func TestDatasetREADMEListsItsFolders(t *testing.T) {
+	dir := replaytest.OTADir()
+	b, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]string{}
+	for _, l := range strings.Split(string(b), "\n") {
+		cells := strings.Split(strings.Trim(l, "| "), " | ")
+		if strings.HasPrefix(l, "| TikTok/") && len(cells) >= 2 {
+			listed[cells[0]] = strings.TrimSpace(cells[1])
+		}
+	}
+	files, err := ota.Scan(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	for _, f := range files {
+		counts[f.Document()]++
+	}
+	for doc, n := range counts {
+		if got, ok := listed[doc]; !ok {
+			t.Errorf("the README does not list the folder %q", doc)
+		} else if got != fmt.Sprint(n) {
+			t.Errorf("the README says %s holds %s versions; it holds %d files", doc, got, n)
+		}
+	}
+	for doc := range listed {
+		if _, ok := counts[doc]; !ok {
+			t.Errorf("the README lists %q, which is not a folder of the dataset", doc)
+		}
 	}
 }

@@ -71,15 +71,8 @@ func TestRecordsVersionWithItsChange(t *testing.T) {
 func TestFetchRecordedAfterAConcurrentWrite(t *testing.T) {
 	ctx := context.Background()
 	r, db := recorder(t)
-	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	first, err := r.Record(ctx, fetched(v1, t0), tracker.Version{}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Another check records v2 while ours, begun against version 1, has v3.
-	if _, err := r.Record(ctx, fetched(v2, t0.Add(time.Minute)), first.Version, v1); err != nil {
-		t.Fatal(err)
-	}
+	first, t0 := twoChecks(t, r)
 	late, err := r.Record(ctx, fetched(v3, t0.Add(2*time.Minute)), first.Version, v1)
 	if err != nil || !late.Added || late.Version.Seq != 3 {
 		t.Fatalf("the later check: %+v, %v; want version 3 recorded", late, err)
@@ -104,15 +97,8 @@ func TestFetchRecordedAfterAConcurrentWrite(t *testing.T) {
 func TestRebuildAgainstAStaleVersionFails(t *testing.T) {
 	ctx := context.Background()
 	r, _ := recorder(t)
-	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	first, err := r.Record(ctx, fetched(v1, t0), tracker.Version{}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.Record(ctx, fetched(v2, t0.Add(time.Minute)), first.Version, v1); err != nil {
-		t.Fatal(err)
-	}
-	_, err = r.Record(ctx, record.Text{SourceID: "pp", Text: v1 + "\nRead again.", At: t0.Add(2 * time.Minute),
+	first, t0 := twoChecks(t, r)
+	_, err := r.Record(ctx, record.Text{SourceID: "pp", Text: v1 + "\nRead again.", At: t0.Add(2 * time.Minute),
 		SnapshotID: first.Version.SnapshotID, Provenance: tracker.ProvenanceRebuild, Technical: true}, first.Version, v1)
 	if !errors.Is(err, store.ErrConflict) {
 		t.Errorf("rebuild of version 1 after version 2: %v, want store.ErrConflict", err)
@@ -126,4 +112,20 @@ func hasTopic(ms []topics.Match, id string) bool {
 		}
 	}
 	return false
+}
+
+// twoChecks records v1, then v2 as a check begun against version 1 would:
+// the first result, and when the first was fetched.
+func twoChecks(t *testing.T, r *record.Recorder) (record.Result, time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	first, err := r.Record(ctx, fetched(v1, t0), tracker.Version{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Record(ctx, fetched(v2, t0.Add(time.Minute)), first.Version, v1); err != nil {
+		t.Fatal(err)
+	}
+	return first, t0
 }

@@ -260,6 +260,8 @@ func (db *DB) SearchItems(ctx context.Context, text string, raw bool, sourceIDs 
 	match := text
 	if !raw {
 		match = `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
+	} else if err := checkFTS(text); err != nil {
+		return nil, err
 	}
 	if limit <= 0 {
 		limit = 200

@@ -94,6 +94,25 @@ type SearchQuery struct {
 // ErrBadQuery marks a search that cannot be run as written.
 var ErrBadQuery = errors.New("not a valid search")
 
+// checkFTS catches what FTS5 would read as something else than was meant:
+// NEAR between two words is the word "near" there, so that "minimum NEAR
+// age" quietly finds nothing; FTS5 writes it NEAR(minimum age).
+func checkFTS(query string) error {
+	words := strings.Fields(query)
+	for i, w := range words {
+		if w != "NEAR" || i+1 < len(words) && strings.HasPrefix(words[i+1], "(") {
+			continue
+		}
+		near := "NEAR(minimum age)"
+		if i > 0 && i+1 < len(words) {
+			near = "NEAR(" + words[i-1] + " " + words[i+1] + ")"
+		}
+		return fmt.Errorf("store: search: %q is %w: FTS5 writes NEAR around the words, as %s (within 10 words of each other) or %s (within 5); to find the word \"near\", write it in lower case",
+			query, ErrBadQuery, near, strings.TrimSuffix(near, ")")+", 5)")
+	}
+	return nil
+}
+
 // Search finds the paragraphs matching q in every version of every source.
 //
 // The index (paragraphs_fts, detail=none) knows which paragraphs hold which
@@ -115,6 +134,8 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]tracker.SearchHit, e
 	match := q.Text
 	if !q.Raw {
 		match = `"` + strings.ReplaceAll(q.Text, `"`, `""`) + `"`
+	} else if err := checkFTS(q.Text); err != nil {
+		return nil, err
 	}
 	if strings.TrimSpace(q.Text) == "" {
 		return nil, fmt.Errorf("store: search: empty query")

@@ -198,7 +198,7 @@ func diffCSV(res *diff.Result) ([]byte, error) {
 func diffMarkdown(src api.Source, from, to tracker.Version, ch changes.Analysis, link string) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s: version %d → version %d\n\n", md(displayName(src)), from.Seq, to.Seq)
-	fmt.Fprintf(&b, "- From: %s\n- To: %s\n- Importance: **%s**; %s\n", md(citation(src, from)), md(citation(src, to)), ch.Importance, ch.Diff.Summary())
+	fmt.Fprintf(&b, "- From: %s\n- To: %s\n- Importance: **%s**; %s\n", md(citation(src, from)), md(citation(src, to)), ch.Importance, ch.Summary)
 	if ch.Reason != "" {
 		fmt.Fprintf(&b, "- What it does: %s\n", md(ch.Reason))
 	}

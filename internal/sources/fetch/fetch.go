@@ -356,13 +356,40 @@ func classify(rawURL string, timeout time.Duration, err error) *Error {
 		e.Msg = fmt.Sprintf("cannot resolve %s: %v", dnsErr.Name, dnsErr.Err)
 		e.Transient = dnsErr.IsTemporary || dnsErr.IsTimeout
 	case errors.Is(err, syscall.ECONNREFUSED):
-		e.Msg = "connection refused"
+		e.Msg = fmt.Sprintf("connection refused by %s: nothing listens there; check the address and port of the url", address(rawURL, err))
+	case Unreachable(err):
+		var errno syscall.Errno
+		errors.As(err, &errno)
+		e.Msg = fmt.Sprintf("cannot reach %s: %v", address(rawURL, err), errno)
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		e.Msg = "connection closed by the server"
 	default:
 		e.Msg = err.Error()
 	}
 	return e
+}
+
+// address names where a connection was attempted: the url's host, and the
+// address it resolved to when that says more.
+func address(rawURL string, err error) string {
+	host := rawURL
+	if u, perr := url.Parse(rawURL); perr == nil && u.Host != "" {
+		host = u.Host
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Addr != nil && op.Addr.String() != host {
+		return fmt.Sprintf("%s (%s)", host, op.Addr)
+	}
+	return host
+}
+
+// Unreachable reports whether err says that a host could not be found or
+// reached at all: its name does not resolve, or no route leads to it. A
+// machine without network meets it for every source.
+func Unreachable(err error) bool {
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr) || errors.Is(err, syscall.ENETUNREACH) ||
+		errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETDOWN)
 }
 
 // retryAfter parses a Retry-After header: seconds or an HTTP date.
