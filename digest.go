@@ -5,13 +5,15 @@ import "time"
 // DigestState says what became of a digest.
 type DigestState string
 
-// Digest states: pending → sent, failed, uncertain or skipped; a failed
-// digest is superseded by the next one that covers its window.
+// Digest states: pending → sending → sent, failed or uncertain; pending →
+// skipped. A failed digest is superseded by the next one that covers its
+// window; an uncertain one is sent again, unchanged.
 const (
 	DigestPending    DigestState = "pending"    // recorded, not yet handed to a server
+	DigestSending    DigestState = "sending"    // being handed to the server (left so: tracker stopped meanwhile)
 	DigestSent       DigestState = "sent"       // accepted by the server, or written to the outbox
 	DigestFailed     DigestState = "failed"     // not accepted: retried, with a wider window, next time
-	DigestUncertain  DigestState = "uncertain"  // the connection dropped after the message was handed over
+	DigestUncertain  DigestState = "uncertain"  // the server may have it (the connection dropped as it took it): sent again
 	DigestSuperseded DigestState = "superseded" // a failed digest replaced by one covering its window
 	DigestSkipped    DigestState = "skipped"    // a quiet week for a recipient who wants no empty digest
 )
@@ -26,6 +28,10 @@ type Digest struct {
 	Subject     string
 	State       DigestState
 	Attempts    int
+	// Doubtful counts the attempts whose outcome is unknown (uncertain, or
+	// cut short by tracker stopping): the digest is sent again after each,
+	// so a copy may arrive more than once, under the same Message-ID.
+	Doubtful    int
 	LastError   string
 	CreatedAt   time.Time
 	SentAt      time.Time

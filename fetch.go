@@ -27,7 +27,10 @@ const (
 	FailTooShort FailureKind = "too-short"  // fewer words than min_words
 	FailFeed     FailureKind = "feed"       // the feed cannot be parsed
 	FailNotAFeed FailureKind = "not-a-feed" // an HTML page came instead of the feed
-	FailOther    FailureKind = "error"      // none of the known kinds
+	// FailUnconfirmed is a text that lost most of the document and that a
+	// second fetch read differently: nothing is recorded until two agree.
+	FailUnconfirmed FailureKind = "unconfirmed"
+	FailOther       FailureKind = "error" // none of the known kinds
 )
 
 // FetchRun is a run of identical fetch outcomes of a source, as the fetch

@@ -65,8 +65,10 @@ func commands() []command {
 		{name: "digests", args: "[--json]", summary: "list the digests sent, when, to whom, in which state", setup: digestsCmd},
 		{name: "import", args: "ota DIR [--service NAME]... [--terms TYPE]... [--map \"Service/Terms type=SOURCE_ID\"]...", summary: "import an Open Terms Archive dataset's history", setup: importCmd},
 		{name: "serve", args: "[--listen ADDR] [--base-url URL]", summary: "serve the history as read-only web pages and a JSON API", setup: serveCmd},
+		{name: "workers", args: "[--checks N] [--source ID] [--json]", summary: "list the daemons sharing the database and who checked what, when", setup: workersCmd},
 		{name: "stats", args: "[--json]", summary: "show what the database holds and what each part of it takes on disk", setup: statsCmd},
 		{name: "backup", args: "FILE", summary: "write a consistent copy of the database, even while the daemon runs", setup: backupCmd},
+		{name: "migrate", args: "--to DB [--json]", summary: "copy the whole history into another database: SQLite to PostgreSQL, or back", setup: migrateCmd},
 		{name: "check-config", args: "[--probe URL|ID [--select S]... [--remove S]... [--render browser|none] [--full]]", summary: "validate sources.yaml, or probe one page: what the rules extract and where its text is", setup: checkConfigCmd},
 	}
 }
@@ -92,7 +94,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 		fs := flag.NewFlagSet("tracker "+c.name, flag.ContinueOnError)
 		fs.SetOutput(a.stderr)
 		fs.StringVar(&a.configPath, "config", a.env("TRACKER_CONFIG", defaultConf), "configuration `file` (env TRACKER_CONFIG)")
-		fs.StringVar(&a.dbPath, "db", a.env("TRACKER_DB", defaultDB), "SQLite database `file` (env TRACKER_DB)")
+		fs.StringVar(&a.dbPath, "db", a.env("TRACKER_DB", defaultDB), "the database: a SQLite `file`, or a postgres://USER@HOST/DB address (env TRACKER_DB)")
 		fs.BoolVar(&a.jsonOut, "json", false, "print JSON for scripts")
 		fs.BoolVar(&a.verbose, "v", false, "log what happens to stderr")
 		run := c.setup(a, fs)
@@ -230,8 +232,8 @@ func (a *app) loadConfigFor(ids []string) (*config.Config, error) {
 
 // openDB opens the database; when mustExist, a missing file is an error
 // rather than a new empty database.
-func (a *app) openDB(ctx context.Context, mustExist bool) (*store.DB, error) {
-	if mustExist {
+func (a *app) openDB(ctx context.Context, mustExist bool) (store.Store, error) {
+	if mustExist && !store.IsPostgres(a.dbPath) {
 		if _, err := os.Stat(a.dbPath); errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("no database at %s: run `tracker check` first, or pass --db", a.dbPath)
 		}
@@ -243,6 +245,10 @@ func (a *app) openDB(ctx context.Context, mustExist bool) (*store.DB, error) {
 	db.Now = a.now
 	return db, nil
 }
+
+// dbName names the database in output: its path, or its address without
+// a password.
+func (a *app) dbName() string { return store.Redact(a.dbPath) }
 
 func fmtTime(t time.Time) string {
 	if t.IsZero() {

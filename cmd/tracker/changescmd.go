@@ -26,7 +26,7 @@ func changesCmd(a *app, fs *flag.FlagSet) runner {
 		"changes detected on or before this `date`", "only changes touching this `topic` (privacy, consumer, ip, minors, moderation, ai, ...)")
 	fs.StringVar(&f.minImportance, "min-importance", "", "only changes of at least this `importance`: cosmetic, minor or major")
 	fs.BoolVar(&f.technical, "technical", false, "include the technical changes due to new extraction rules")
-	return f.runner(func(ctx context.Context, since, until time.Time) error { return a.changes(ctx, &f, since, until) })
+	return f.runner(a, func(ctx context.Context, since, until time.Time) error { return a.changes(ctx, &f, since, until) })
 }
 
 // changes lists the recorded changes, oldest first.
@@ -38,7 +38,7 @@ func (a *app) changes(ctx context.Context, fl *changesFlags, since, until time.T
 		}
 		f.MinImportance = m
 	}
-	query := func(db *store.DB) ([]tracker.Change, error) { return db.Changes(ctx, f) }
+	query := func(db store.Store) ([]tracker.Change, error) { return db.Changes(ctx, f) }
 	return list(ctx, a, fl.sources, query, api.NewChange, "no change matches", func(list []tracker.Change) {
 		width := 0
 		for _, c := range list {

@@ -100,6 +100,8 @@ func (a *app) digest(ctx context.Context, args []string, f *digestFlags) error {
 			fmt.Fprintf(a.stdout, "%s  %s: %v\n", o.Recipient, stateOr(string(o.Digest.State), "failed"), o.Err)
 		case o.Skipped != "":
 			fmt.Fprintf(a.stdout, "%s  nothing sent: %s\n", o.Recipient, o.Skipped)
+		case o.Note != "":
+			fmt.Fprintf(a.stdout, "%s  sent again %q to %s: %s\n", o.Recipient, o.Digest.Subject, o.Digest.DeliveredTo, o.Note)
 		default:
 			fmt.Fprintf(a.stdout, "%s  sent %q to %s\n", o.Recipient, o.Digest.Subject, o.Digest.DeliveredTo)
 		}
@@ -157,18 +159,39 @@ func (a *app) digests(ctx context.Context, args []string) error {
 	if len(args) > 0 {
 		return errUsage
 	}
-	query := func(db *store.DB) ([]tracker.Digest, error) { return db.Digests(ctx, "", 0) }
+	query := func(db store.Store) ([]tracker.Digest, error) { return db.Digests(ctx, "", 0) }
 	return list(ctx, a, nil, query, api.NewDigest, "no digest yet", func(list []tracker.Digest) {
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "N\tCREATED\tRECIPIENT\tWINDOW\tSTATE\tATTEMPTS\tSUBJECT")
 		for _, d := range list {
-			subject := d.Subject
-			if d.LastError != "" && d.State != tracker.DigestSent {
-				subject += " — " + d.LastError
-			}
+			subject := d.Subject + digestNote(d)
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s → %s\t%s\t%d\t%s\n", d.ID, fmtTime(d.CreatedAt), d.Recipient,
 				d.WindowStart.UTC().Format("2006-01-02 15:04"), d.WindowEnd.UTC().Format("2006-01-02 15:04"), d.State, d.Attempts, subject)
 		}
 		tw.Flush()
 	})
+}
+
+// digestNote says what a listing of digests should know of d beside its
+// state: why it is not sent, and whether a copy may have arrived twice.
+func digestNote(d tracker.Digest) string {
+	note := ""
+	switch d.State {
+	case tracker.DigestSent:
+		if d.Doubtful > 0 {
+			attempts := "an attempt"
+			if d.Doubtful > 1 {
+				attempts = fmt.Sprintf("%d attempts", d.Doubtful)
+			}
+			note = fmt.Sprintf(" — sent again after %s whose outcome is unknown: a copy may have arrived twice, under the same Message-ID", attempts)
+		}
+	case tracker.DigestUncertain, tracker.DigestSending:
+		note = fmt.Sprintf(" — in doubt (%s): sent again at the next run, under the same Message-ID; tracker digest --resend %d sends it now",
+			stateOr(d.LastError, "being sent"), d.ID)
+	default:
+		if d.LastError != "" {
+			note = " — " + d.LastError
+		}
+	}
+	return note
 }

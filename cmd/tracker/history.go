@@ -20,7 +20,7 @@ func (a *app) history(ctx context.Context, args []string) error {
 		return errUsage
 	}
 	id := args[0]
-	query := func(db *store.DB) ([]tracker.Version, error) { return db.Versions(ctx, id) }
+	query := func(db store.Store) ([]tracker.Version, error) { return db.Versions(ctx, id) }
 	return list(ctx, a, []string{id}, query, api.NewVersion, id+" has no version yet", func(versions []tracker.Version) {
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "SEQ\tFIRST SEEN\tLAST CONFIRMED\tWORDS\tSHA-256\tNOTE")

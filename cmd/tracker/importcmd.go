@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -66,6 +67,11 @@ func (a *app) importOTA(ctx context.Context, args []string, f *importFlags) erro
 			}
 			fmt.Fprintf(a.stdout, "%s → %s (%s): %d versions added, %d already imported, %d unchanged\n",
 				r.Document, r.SourceID, kind, r.Added, r.Known, r.Same)
+			if r.Mapped != "" {
+				code = exitFailed
+				fmt.Fprintf(a.stdout, "  not imported as %s: an earlier import put this document in %s, where its history stays and grows: tracker never copies a history under a second id\n",
+					r.Mapped, r.SourceID)
+			}
 			if len(r.Rejected) > 0 {
 				code = exitFailed
 				fmt.Fprintf(a.stdout, "  %d files rejected: they are older than versions tracker already holds, and history is not rewritten (first: %s)\n",
@@ -77,6 +83,9 @@ func (a *app) importOTA(ctx context.Context, args []string, f *importFlags) erro
 			}
 		},
 	})
+	if errors.Is(err, ota.ErrUnknownDocument) {
+		return usage(err)
+	}
 	if err != nil {
 		return err
 	}

@@ -22,13 +22,13 @@ func itemsCmd(a *app, fs *flag.FlagSet) runner {
 	f.bind(fs, "items", "only this feed `ID` (repeatable)", "items first seen or updated on or after this `date`",
 		"items first seen on or before this `date`", "only items about this `topic`")
 	fs.BoolVar(&f.all, "all", false, "include the items the feeds' filters leave out and those already there at a feed's first fetch")
-	return f.runner(func(ctx context.Context, since, until time.Time) error { return a.items(ctx, &f, since, until) })
+	return f.runner(a, func(ctx context.Context, since, until time.Time) error { return a.items(ctx, &f, since, until) })
 }
 
 // items lists the regulator items, the most recent first.
 func (a *app) items(ctx context.Context, fl *itemsFlags, since, until time.Time) error {
 	f := store.ItemFilter{SourceIDs: fl.sources, Since: since, Until: until, Topic: fl.topic, All: fl.all, Limit: fl.limit}
-	query := func(db *store.DB) ([]tracker.Item, error) { return db.Items(ctx, f) }
+	query := func(db store.Store) ([]tracker.Item, error) { return db.Items(ctx, f) }
 	return list(ctx, a, fl.sources, query, api.NewItem, "no item matches", func(items []tracker.Item) {
 		for _, it := range items {
 			fmt.Fprintf(a.stdout, "%s  %s  %s\n", api.Published(it)[:10], it.SourceID, terminalSafe(it.Title))

@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"tracker/internal/store"
+	"tracker/internal/storetest"
 )
 
 // TestMain lets the test binary act as the tracker command, so tests can run
@@ -53,11 +56,19 @@ func newEnv(t *testing.T, configYAML string) *env {
 	dir := t.TempDir()
 	e := &env{t: t, dir: dir, config: filepath.Join(dir, "sources.yaml"), db: filepath.Join(dir, "tracker.db"),
 		clock: &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}}
+	if os.Getenv(storetest.EngineEnv) == store.EnginePostgres {
+		e.db = storetest.Postgres(t)
+	}
 	if err := os.WriteFile(e.config, []byte(configYAML), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return e
 }
+
+// onFile reports whether the test's database is a SQLite file: what a test
+// does to the file itself (a lock, a missing file, SQL of its own) has no
+// meaning on PostgreSQL.
+func (e *env) onFile() bool { return !store.IsPostgres(e.db) }
 
 // tosConfig declares one source, tos, read from a replay server at base as
 // TikTok's Terms of Service page is.

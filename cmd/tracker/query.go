@@ -17,7 +17,7 @@ import (
 
 // resolveVersion reads a version reference (see compare.Comparer.Resolve),
 // pointing a reader who names no version to the history.
-func resolveVersion(ctx context.Context, db *store.DB, id, ref string) (tracker.Version, error) {
+func resolveVersion(ctx context.Context, db store.Store, id, ref string) (tracker.Version, error) {
 	v, err := (&compare.Comparer{DB: db}).Resolve(ctx, id, ref)
 	return v, withHistoryHint(err, id)
 }
@@ -30,10 +30,10 @@ func withHistoryHint(err error, id string) error {
 }
 
 // sourceMustExist says clearly that a source id is unknown: a usage error.
-func (a *app) sourceMustExist(ctx context.Context, db *store.DB, id string) error {
+func (a *app) sourceMustExist(ctx context.Context, db store.Store, id string) error {
 	if _, err := db.Source(ctx, id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return usagef("no source %q in %s: see `tracker sources`", id, a.dbPath)
+			return usagef("no source %q in %s: see `tracker sources`", id, a.dbName())
 		}
 		return err
 	}
@@ -71,11 +71,21 @@ func (f *filters) bind(fs *flag.FlagSet, what, source, since, until, topic strin
 }
 
 // runner runs a listing, which takes no argument, with the period that
-// --since and --until give (each optional).
-func (f *filters) runner(list func(ctx context.Context, since, until time.Time) error) runner {
+// --since and --until give (each optional), once --topic names a topic of
+// the configuration's taxonomy.
+func (f *filters) runner(a *app, list func(ctx context.Context, since, until time.Time) error) runner {
 	return func(ctx context.Context, args []string) error {
 		if len(args) > 0 {
 			return errUsage
+		}
+		if f.topic != "" {
+			cfg, err := a.optionalConfig()
+			if err != nil {
+				return err
+			}
+			if err := cfg.taxonomy().Check(f.topic); err != nil {
+				return usagef("--topic: %v", err)
+			}
 		}
 		since, err := dateFlag("since", f.since, false)
 		if err != nil {
@@ -91,7 +101,7 @@ func (f *filters) runner(list func(ctx context.Context, since, until time.Time) 
 
 // openForQuery opens the existing database for a listing and checks that
 // every source of ids is stored.
-func (a *app) openForQuery(ctx context.Context, ids []string) (*store.DB, error) {
+func (a *app) openForQuery(ctx context.Context, ids []string) (store.Store, error) {
 	db, err := a.openDB(ctx, true)
 	if err != nil {
 		return nil, err
@@ -107,7 +117,7 @@ func (a *app) openForQuery(ctx context.Context, ids []string) (*store.DB, error)
 
 // listing runs the query of a listing on the existing database, once every
 // source of ids is known to be stored.
-func listing[T any](ctx context.Context, a *app, ids []string, query func(*store.DB) ([]T, error)) ([]T, error) {
+func listing[T any](ctx context.Context, a *app, ids []string, query func(store.Store) ([]T, error)) ([]T, error) {
 	db, err := a.openForQuery(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -118,7 +128,7 @@ func listing[T any](ctx context.Context, a *app, ids []string, query func(*store
 
 // list runs the query of a listing and prints what it finds: as JSON
 // (conv) with --json, none when it finds nothing, otherwise as text does.
-func list[T, J any](ctx context.Context, a *app, ids []string, query func(*store.DB) ([]T, error), conv func(T) J,
+func list[T, J any](ctx context.Context, a *app, ids []string, query func(store.Store) ([]T, error), conv func(T) J,
 	none string, text func([]T)) error {
 	found, err := listing(ctx, a, ids, query)
 	if err != nil {

@@ -183,6 +183,6 @@ func (a *app) backup(ctx context.Context, args []string) error {
 	if err := db.Backup(ctx, args[0]); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "backed up %s to %s\n", a.dbPath, args[0])
+	fmt.Fprintf(a.stdout, "backed up %s to %s\n", a.dbName(), args[0])
 	return nil
 }

@@ -53,7 +53,7 @@ func (a *app) serve(ctx context.Context, args []string, listen, baseURL string) 
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
-	fmt.Fprintf(a.stdout, "serving %s on http://%s/ (Ctrl-C to stop)\n", a.dbPath, ln.Addr())
+	fmt.Fprintf(a.stdout, "serving %s on http://%s/ (Ctrl-C to stop)\n", a.dbName(), ln.Addr())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {

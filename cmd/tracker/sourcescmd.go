@@ -27,12 +27,12 @@ func (a *app) sources(ctx context.Context, args []string) error {
 		return err
 	}
 	var stored []tracker.Source
-	if _, err := os.Stat(a.dbPath); err == nil {
-		if stored, err = listing(ctx, a, nil, func(db *store.DB) ([]tracker.Source, error) { return db.Sources(ctx) }); err != nil {
+	if _, err := os.Stat(a.dbPath); err == nil || store.IsPostgres(a.dbPath) {
+		if stored, err = listing(ctx, a, nil, func(db store.Store) ([]tracker.Source, error) { return db.Sources(ctx) }); err != nil {
 			return err
 		}
 	} else if cfg.Config == nil {
-		return usagef("neither a configuration (%s) nor a database (%s): pass --config or --db", a.configPath, a.dbPath)
+		return usagef("neither a configuration (%s) nor a database (%s): pass --config or --db", a.configPath, a.dbName())
 	}
 	list := api.Sources(cfg.Config, stored)
 	if a.jsonOut {

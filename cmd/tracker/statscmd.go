@@ -52,7 +52,7 @@ func (a *app) stats(ctx context.Context, args []string) error {
 		return err
 	}
 	if a.jsonOut {
-		return a.printJSON(newStatsJSON(a.dbPath, st))
+		return a.printJSON(newStatsJSON(a.dbName(), st))
 	}
 	pct := func(n int64) string {
 		if st.VersionBytes == 0 {
@@ -61,7 +61,7 @@ func (a *app) stats(ctx context.Context, args []string) error {
 		return fmt.Sprintf("%.1f %%", float64(n)/float64(st.VersionBytes)*100)
 	}
 	fmt.Fprintf(a.stdout, "%s: %s for %d versions of %d sources, %s of text counting each version in full (%s)\n\n",
-		a.dbPath, fmtBytes(st.FileBytes), st.Versions, st.Sources, fmtBytes(st.VersionBytes), pct(st.FileBytes))
+		a.dbName(), fmtBytes(st.FileBytes), st.Versions, st.Sources, fmtBytes(st.VersionBytes), pct(st.FileBytes))
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	row := func(name string, n int64) { fmt.Fprintf(tw, "%s\t%8s\t%11s\n", name, fmtBytes(n), pct(n)) }
 	fmt.Fprintln(tw, "PART\t ON DISK\tOF THE TEXT")

@@ -306,20 +306,23 @@ type Digest struct {
 	Subject     string              `json:"subject"`
 	State       tracker.DigestState `json:"state"`
 	Attempts    int                 `json:"attempts"`
-	LastError   string              `json:"last_error,omitempty"`
-	CreatedAt   *string             `json:"created_at"`
-	SentAt      *string             `json:"sent_at"`
-	Transport   string              `json:"transport,omitempty"`
-	DeliveredTo string              `json:"delivered_to,omitempty"`
-	Changes     int                 `json:"changes"`
-	Items       int                 `json:"items"`
+	// Doubtful counts the attempts whose outcome is unknown: a copy may
+	// have arrived more than once, under the same Message-ID.
+	Doubtful    int     `json:"doubtful"`
+	LastError   string  `json:"last_error,omitempty"`
+	CreatedAt   *string `json:"created_at"`
+	SentAt      *string `json:"sent_at"`
+	Transport   string  `json:"transport,omitempty"`
+	DeliveredTo string  `json:"delivered_to,omitempty"`
+	Changes     int     `json:"changes"`
+	Items       int     `json:"items"`
 }
 
 // NewDigest describes a stored digest.
 func NewDigest(d tracker.Digest) Digest {
 	return Digest{
 		ID: d.ID, Recipient: d.Recipient, WindowStart: Time(d.WindowStart), WindowEnd: Time(d.WindowEnd), MessageID: d.MessageID,
-		Subject: d.Subject, State: d.State, Attempts: d.Attempts, LastError: d.LastError, CreatedAt: Time(d.CreatedAt),
+		Subject: d.Subject, State: d.State, Attempts: d.Attempts, Doubtful: d.Doubtful, LastError: d.LastError, CreatedAt: Time(d.CreatedAt),
 		SentAt: Time(d.SentAt), Transport: d.Transport, DeliveredTo: d.DeliveredTo, Changes: d.Changes, Items: d.Items,
 	}
 }

@@ -27,6 +27,7 @@ import (
 
 	"tracker"
 	"tracker/internal/diff"
+	"tracker/internal/text"
 	"tracker/internal/topics"
 )
 
@@ -88,8 +89,9 @@ func AnalyzeDiff(old, new string, d *diff.Result, ctx Context) Analysis {
 	}
 	doc := ctx.Document
 	ps := passagesOf(d, old, new)
-	readTwins(ps, old, new)
-	whole := classify(ps, old, new, doc)
+	oldParas, newParas := text.Paragraphs(old), text.Paragraphs(new)
+	readTwins(ps, oldParas, newParas)
+	whole := classify(ps, old, new, oldParas, newParas, doc)
 	subject := doc.Subject
 	if subject == nil {
 		subject = Subject(doc.Name, titleOf(new))

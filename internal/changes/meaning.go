@@ -97,7 +97,7 @@ func titleOf(s string) string {
 
 // classify decides, for each passage, whether it says anything new, and
 // what the whole change is when none does.
-func classify(ps []*Passage, oldText, newText string, doc Document) (artefact string) {
+func classify(ps []*Passage, oldText, newText string, oldParas, newParas []text.Paragraph, doc Document) (artefact string) {
 	// The whole page in another language: a capture fault, whatever the
 	// diff says.
 	if lo, ln := language(oldText), language(newText); lo != "" && ln != "" && lo != ln {
@@ -112,7 +112,6 @@ func classify(ps []*Passage, oldText, newText string, doc Document) (artefact st
 		}
 		return ArtefactCapture
 	}
-	oldParas, newParas := text.Paragraphs(oldText), text.Paragraphs(newText)
 	headings := map[string]bool{}
 	for _, pp := range [][]text.Paragraph{oldParas, newParas} {
 		for _, p := range pp {
@@ -130,7 +129,7 @@ func classify(ps []*Passage, oldText, newText string, doc Document) (artefact st
 		return false
 	}
 	docLang := language(newText)
-	superseded := supersededCopy(ps, newText)
+	superseded := supersededCopy(ps, newParas)
 	for _, p := range ps {
 		p.paras = newParas
 		if p.Kind == diff.KindRemoved {
@@ -158,7 +157,7 @@ func classify(ps []*Passage, oldText, newText string, doc Document) (artefact st
 			p.Artefact, p.why = ArtefactChrome, "the heading of page furniture"
 		}
 	}
-	if alternates(ps, oldText, doc) || sameDateVariant(ps, oldParas, newParas) {
+	if alternates(ps, oldParas, doc) || sameDateVariant(ps, oldParas, newParas) {
 		for _, p := range ps {
 			if p.Artefact == "" || p.why == comesAndGoes {
 				p.Artefact = ArtefactRegion
@@ -225,11 +224,11 @@ func returnsWithOthers(ps []*Passage, doc Document) bool {
 // what comes was there before. The page alternates between variants it
 // serves (another region's, a stale copy), which is no change of the
 // document.
-func alternates(ps []*Passage, oldText string, doc Document) bool {
+func alternates(ps []*Passage, oldParas []text.Paragraph, doc Document) bool {
 	if doc.History == nil {
 		return false
 	}
-	if returns(ps, oldText, doc) {
+	if returns(ps, oldParas, doc) {
 		return true
 	}
 	n := 0
@@ -256,11 +255,11 @@ func alternates(ps []*Passage, oldText string, doc Document) bool {
 // variant, held once (a flip back) or more. A stale copy of the document
 // that comes back is not this: what it brings back is read as a change,
 // as a reader of the two captures would.
-func returns(ps []*Passage, oldText string, doc Document) bool {
+func returns(ps []*Passage, oldParas []text.Paragraph, doc Document) bool {
 	// A paragraph the old version holds too is a second copy (an announced
 	// version beside the current one), not a return.
 	inOld := map[string]bool{}
-	for _, p := range text.Paragraphs(oldText) {
+	for _, p := range oldParas {
 		inOld[strings.TrimSpace(p.Text)] = true
 	}
 	newWords, held := 0, 0
@@ -319,13 +318,22 @@ func regionsIn(re *regexp.Regexp, s string) []string {
 	return slices.Compact(out)
 }
 
-// region finds a region, a legal form of a company or a currency.
-var region = regexp.MustCompile(`\b(European\s+Economic\s+Area|EEA|European\s+Union|EU|United\s+Kingdom|UK|Switzerland|United\s+States|USA?|Canada|Australia|New\s+Zealand|India|Japan|Korea|Brazil|Singapore|Ireland|Delaware|California|Limited|Ltd|LLC|Inc|GmbH|S\.A|B\.V|Pte|EUR|USD|GBP|AUD|CAD|INR)\b|[€£]`)
+// The names that tell one region's variant from another's: places and
+// currencies, and the legal forms of companies.
+const (
+	places       = `European\s+Economic\s+Area|EEA|European\s+Union|EU|United\s+Kingdom|UK|Switzerland|United\s+States|USA?|Canada|Australia|New\s+Zealand|India|Japan|Korea|Brazil|Singapore|Ireland|Delaware|California|EUR|USD|GBP|AUD|CAD|INR`
+	companyForms = `Limited|Ltd|LLC|Inc|GmbH|S\.A|B\.V|Pte`
+)
 
-// place finds the regions and currencies of region, without the forms of
-// companies: "WhatsApp Inc." becoming "WhatsApp LLC" renames a company,
-// "Google LLC" becoming "Google Ireland Limited" names another region's.
-var place = regexp.MustCompile(`\b(European\s+Economic\s+Area|EEA|European\s+Union|EU|United\s+Kingdom|UK|Switzerland|United\s+States|USA?|Canada|Australia|New\s+Zealand|India|Japan|Korea|Brazil|Singapore|Ireland|Delaware|California|EUR|USD|GBP|AUD|CAD|INR)\b|[€£]`)
+var (
+	// region finds a region, a legal form of a company or a currency.
+	region = regexp.MustCompile(`\b(` + places + `|` + companyForms + `)\b|[€£]`)
+	// place finds the regions and currencies of region, without the forms
+	// of companies: "WhatsApp Inc." becoming "WhatsApp LLC" renames a
+	// company, "Google LLC" becoming "Google Ireland Limited" names another
+	// region's.
+	place = regexp.MustCompile(`\b(` + places + `)\b|[€£]`)
+)
 
 // passageArtefact says why one passage tells nothing new, or "".
 func passageArtefact(p *Passage, doc Document, headings map[string]bool, docLang string, edge func(int, []text.Paragraph) bool, superseded bool) (artefact, why string) {
@@ -444,9 +452,9 @@ func scriptDiffers(s, lang string) bool {
 // supersededCopy reports whether the passages removed are a second copy of
 // the document that the page showed beside the new one until it came into
 // effect: most of their headings are still there.
-func supersededCopy(ps []*Passage, newText string) bool {
+func supersededCopy(ps []*Passage, newParas []text.Paragraph) bool {
 	present := map[string]bool{}
-	for _, p := range text.Paragraphs(newText) {
+	for _, p := range newParas {
 		if lvl, title := text.Heading(strings.TrimSpace(p.Text)); lvl > 0 {
 			present[folded(title)] = true
 		}

@@ -40,7 +40,6 @@ type Passage struct {
 	// changedOld and changedNew are its removed and added pieces.
 	changedOld, changedNew []string
 	heading                bool           // a heading line itself
-	twin                   bool           // an added copy of a paragraph the page still shows
 	why                    string         // what kind of chrome it is
 	strong                 bool           // its changed words carry several phrases of a topic
 	strength               map[string]int // distinct phrases of each topic in its changed words
@@ -252,9 +251,9 @@ const twinShare = 0.75
 // printed above the one in force) as what it changes in that paragraph:
 // the copy of a paragraph that stays tells nothing; the words it changes
 // do.
-func readTwins(ps []*Passage, oldText, newText string) {
+func readTwins(ps []*Passage, oldParas, newParas []text.Paragraph) {
 	inNew := map[string]bool{}
-	for _, p := range text.Paragraphs(newText) {
+	for _, p := range newParas {
 		inNew[strings.TrimSpace(p.Text)] = true
 	}
 	type kept struct {
@@ -262,7 +261,7 @@ func readTwins(ps []*Passage, oldText, newText string) {
 		words map[string]bool
 	}
 	var keptParas []kept
-	for _, p := range text.Paragraphs(oldText) {
+	for _, p := range oldParas {
 		t := strings.TrimSpace(p.Text)
 		if inNew[t] && text.Words(t) >= 8 {
 			keptParas = append(keptParas, kept{t, lowerWordSet(t)})
@@ -292,7 +291,6 @@ func readTwins(ps []*Passage, oldText, newText string) {
 			continue
 		}
 		d := diff.Compare(best, p.new, diff.Options{})
-		p.twin = true
 		p.changedNew, p.spans, p.sentences = nil, nil, []topics.Fragment{}
 		for _, h := range d.Hunks {
 			for _, b := range h.Blocks {

@@ -23,7 +23,7 @@ import (
 
 // Comparer reads and compares versions. Its fields are its dependencies.
 type Comparer struct {
-	DB       *store.DB
+	DB       store.Store
 	Taxonomy *topics.Taxonomy
 	// Subject, when set, gives the subject topics a source declares, as
 	// the record stage classified its changes with them.

@@ -127,6 +127,10 @@ type Source struct {
 	Document string `yaml:"document"`
 	// Headers are sent with every request for this source.
 	Headers map[string]string `yaml:"headers"`
+	// RedirectHosts are the hosts besides its own that a page may redirect
+	// to ("*": any). A redirect elsewhere fails the check: it leads to a
+	// login, consent or geo page, not to the document.
+	RedirectHosts StringList `yaml:"redirect_hosts"`
 	// Disabled sources are declared but never fetched.
 	Disabled bool `yaml:"disabled"`
 	// MinWords overrides Settings.MinWords for this source.
@@ -544,13 +548,7 @@ func knownKeys(typ string) string {
 	return "see README"
 }
 
-func topicIDs(tax *topics.Taxonomy) string {
-	var ids []string
-	for _, t := range tax.Topics() {
-		ids = append(ids, t.ID)
-	}
-	return strings.Join(ids, ", ")
-}
+func topicIDs(tax *topics.Taxonomy) string { return strings.Join(tax.IDs(), ", ") }
 
 // keyLine returns the line of a top-level key, or 0.
 func keyLine(root *yaml.Node, key string) int {
@@ -749,6 +747,14 @@ func validate(cfg *Config, at keyPlaces) []Problem {
 				if _, err := cascadia.ParseGroup(sel); err != nil {
 					add(src.Line, "%s: %s: invalid CSS selector %q: %v", where, list.key, sel, err)
 				}
+			}
+		}
+		if src.Kind == KindFeed && len(src.RedirectHosts) > 0 {
+			add(src.Line, "%s: redirect_hosts applies to pages: a feed follows its redirects", where)
+		}
+		for _, h := range src.RedirectHosts {
+			if u, err := url.Parse("http://" + h); h != "*" && (err != nil || u.Host != h || strings.Contains(h, "/")) {
+				add(src.Line, "%s: redirect_hosts: %q is not a host name: write it like login.example.com, or * for any host", where, h)
 			}
 		}
 		if src.MinWords != nil && *src.MinWords < 0 {

@@ -13,8 +13,11 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"net/url"
+	"os"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -31,14 +34,23 @@ import (
 type Options struct {
 	// ConfigPath is re-read on Reload.
 	ConfigPath string
-	DB         *store.DB
+	DB         store.Store
 	Log        *slog.Logger
 	Clock      Clock
 	Getenv     func(string) string
 	// Prepare, when set, adjusts each new checker and sender (tests use it
 	// to shorten waits).
 	Prepare func(*sources.Checker, *digest.Sender)
+	// Worker names this daemon among those sharing the database (default:
+	// its host, process and start time); LeaseTTL is how long its leases
+	// last without a heartbeat, so how long another worker waits for the
+	// checks of one that died [2m].
+	Worker   string
+	LeaseTTL time.Duration
 }
+
+// DefaultLeaseTTL is how long a worker's leases outlive its last heartbeat.
+const DefaultLeaseTTL = 2 * time.Minute
 
 // Daemon is the scheduler.
 type Daemon struct {
@@ -77,7 +89,10 @@ type job struct {
 	jitter    time.Duration
 	loc       *time.Location
 	next      time.Time
-	retries   int // failed digests in a row
+	retries   int // failed digests, or failed checks, in a row
+	// resume is a source's scheduled time that a retry came before: the
+	// schedule resumes there, its place kept.
+	resume time.Time
 	// soon is true for a source's check soon after start, off its
 	// schedule: the next one is the schedule's next after it.
 	soon bool
@@ -100,6 +115,12 @@ func New(opt Options, cfg *config.Config) (*Daemon, error) {
 	}
 	if opt.Getenv == nil {
 		opt.Getenv = func(string) string { return "" }
+	}
+	if opt.LeaseTTL <= 0 {
+		opt.LeaseTTL = DefaultLeaseTTL
+	}
+	if opt.Worker == "" {
+		opt.Worker = DefaultWorker(opt.Clock.Now())
 	}
 	d := &Daemon{opt: opt, metrics: NewMetrics(opt.DB), running: map[string]bool{}, wake: make(chan struct{}, 1), stopping: make(chan struct{}),
 		inflight: map[*sources.Checker]int{}, retired: map[*sources.Checker]bool{}}
@@ -125,6 +146,7 @@ func (d *Daemon) apply(cfg *config.Config) error {
 		return err
 	}
 	sender.Now = d.opt.Clock.Now
+	sender.Worker, sender.LeaseTTL = d.opt.Worker, d.opt.LeaseTTL
 	if d.opt.Prepare != nil {
 		d.opt.Prepare(checker, sender)
 	}
@@ -138,6 +160,7 @@ func (d *Daemon) apply(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	d.metrics.declare(context.Background(), cfg, d.opt.DB)
 	d.mu.Lock()
 	old := d.checker
 	d.cfg, d.tax, d.checker, d.sender, d.jobs = cfg, tax, checker, sender, jobs
@@ -229,6 +252,9 @@ func (d *Daemon) plan(cfg *config.Config) ([]*job, error) {
 		}
 		jobs = append(jobs, j)
 	}
+	if err := d.planChecks(ctx, cfg, now, jobs); err != nil {
+		return nil, err
+	}
 	dsched, err := config.ParseSchedule(cfg.Mail.Schedule)
 	if err != nil {
 		return nil, fmt.Errorf("daemon: mail.schedule: %w", err)
@@ -253,7 +279,20 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Lock()
 	cfg := d.cfg
 	d.mu.Unlock()
-	d.opt.Log.Info("tracker running", "sources", len(cfg.Sources), "recipients", len(cfg.Recipients), "db", d.opt.DB.Path())
+	d.opt.Log.Info("tracker running", "sources", len(cfg.Sources), "recipients", len(cfg.Recipients), "db", d.opt.DB.Path(),
+		"worker", d.opt.Worker)
+	d.reclaim(ctx)
+	beatCtx, stopBeat := context.WithCancel(context.Background())
+	beating := make(chan struct{})
+	go func() { defer close(beating); d.heartbeat(beatCtx, d.opt.Clock.Now()) }()
+	defer func() {
+		stopBeat()
+		<-beating
+		// What this worker still holds goes back to the others at once.
+		if err := d.opt.DB.StopWorker(context.Background(), d.opt.Worker, d.opt.Clock.Now()); err != nil {
+			d.opt.Log.Warn("leases not given back: other workers take them when they expire", "err", err)
+		}
+	}()
 
 	// Work gets its own context: stopping the daemon first stops new work,
 	// and cancels in-flight work only when the grace period is over.
@@ -338,6 +377,7 @@ func (d *Daemon) closeChecker(c *sources.Checker) {
 // dispatch starts a due job and schedules its next run.
 func (d *Daemon) dispatch(ctx context.Context, j *job) {
 	now := d.opt.Clock.Now()
+	var next time.Time // a source's slot after this one
 	d.mu.Lock()
 	stale := true
 	for _, x := range d.jobs {
@@ -358,6 +398,11 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 			from, j.soon = now, false
 		}
 		j.next = j.sched.Next(from).Add(j.jitter)
+		if j.resume.After(now) {
+			j.next = j.resume
+		}
+		j.resume = time.Time{}
+		next = j.next
 	} else {
 		j.next = j.sched.Next(now.In(j.loc))
 	}
@@ -381,10 +426,16 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 		go func() {
 			defer d.done()
 			outs := d.sendDigests(ctx, []*config.Recipient{r})
-			// Failed, or left pending by a process that died while sending
-			// it: try again soon.
-			failed := len(outs) == 1 && (outs[0].Err != nil && outs[0].Digest.State != tracker.DigestUncertain ||
-				outs[0].Digest.State == tracker.DigestPending)
+			// Failed, uncertain (sent again until it is sent), or left
+			// pending: try again soon.
+			failed := false
+			for _, o := range outs {
+				switch o.Digest.State {
+				case tracker.DigestPending, tracker.DigestSending, tracker.DigestUncertain:
+					failed = true
+				}
+				failed = failed || o.Err != nil
+			}
 			d.mu.Lock()
 			if failed {
 				// The server was down or refused it: try again soon rather
@@ -424,10 +475,77 @@ func (d *Daemon) dispatch(ctx context.Context, j *job) {
 			return
 		}
 		defer release()
-		r := checker.Check(ctx, src)
+		// The check is this worker's only once leased: another worker may
+		// hold it, or have done it already.
+		now := d.opt.Clock.Now()
+		l, slot, err := d.opt.DB.LeaseCheck(ctx, d.opt.Worker, src.ID, now, d.opt.LeaseTTL)
+		if err != nil {
+			d.opt.Log.Warn("check not leased", "source", src.ID, "err", err)
+			return
+		}
+		if l == nil {
+			d.notLeased(j, slot, now, cfg)
+			return
+		}
+		l.Next, l.HostDelay, l.Now = next, time.Duration(cfg.Settings.HostDelay), d.opt.Clock.Now
+		r := checker.Check(store.WithLease(ctx, l), src)
+		switch {
+		case errors.Is(r.Err, store.ErrLeaseLost):
+			d.metrics.leaseLost.Inc()
+		case r.Kind == tracker.FailCanceled || ctx.Err() != nil:
+			// Stopped before its outcome was recorded: due again, for any
+			// worker.
+			if err := d.opt.DB.ReleaseCheck(context.Background(), l); err != nil {
+				d.opt.Log.Warn("check not given back: another worker takes it when its lease expires", "source", src.ID, "err", err)
+			}
+		default:
+			// Recorded with its outcome already, unless the check stopped
+			// before recording anything (an invalid rule).
+			if err := d.opt.DB.CompleteCheck(ctx, l, r.Outcome); err != nil {
+				d.opt.Log.Warn("check not recorded as done", "source", src.ID, "err", err)
+			}
+		}
 		d.metrics.observe(src, r)
 		d.alert(ctx, cfg, src.ID)
+		d.retryCheck(ctx, j, r)
 	}()
+}
+
+// retryCheck brings a failed check's next run forward, backing off, when
+// that comes before its next scheduled time: a daily source that failed
+// is not left failing for a day. A configuration error waits: only an
+// edit fixes it; a stopped check too.
+func (d *Daemon) retryCheck(ctx context.Context, j *job, r sources.Result) {
+	d.mu.Lock()
+	if r.Outcome != sources.Failed {
+		j.retries = 0
+		d.mu.Unlock()
+		return
+	}
+	if r.Kind == tracker.FailConfig || r.Kind == tracker.FailCanceled {
+		d.mu.Unlock()
+		return
+	}
+	j.retries++
+	retry := d.opt.Clock.Now().Add(digestRetry(j.retries))
+	sooner := retry.Before(j.next)
+	if sooner {
+		j.resume, j.next = j.next, retry
+	}
+	d.mu.Unlock()
+	if sooner {
+		// The slot is the workers' to share: brought forward there, the
+		// retry is leased like any check (and its next slot is the one
+		// the schedule kept).
+		if err := d.opt.DB.RetryCheck(ctx, j.source.ID, retry); err != nil {
+			d.opt.Log.Warn("failed check not brought forward: it is retried at its scheduled time", "source", j.source.ID, "err", err)
+		}
+		d.opt.Log.Info("failed check retried before its schedule", "source", j.source.ID, "at", retry.UTC().Format(time.RFC3339), "retries", j.retries)
+		select {
+		case d.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // done ends a piece of work that dispatch started.
@@ -439,7 +557,7 @@ func (d *Daemon) done() {
 }
 
 // digestRetry is how long to wait before the n-th retry of a failed
-// digest: 15 minutes, doubling up to 6 hours.
+// digest or check: 15 minutes, doubling up to 6 hours.
 func digestRetry(n int) time.Duration {
 	d := 15 * time.Minute
 	for i := 1; i < n && d < 6*time.Hour; i++ {
@@ -483,20 +601,27 @@ func (d *Daemon) alert(ctx context.Context, cfg *config.Config, id string) {
 	}
 	now := d.opt.Clock.Now()
 	after := time.Duration(cfg.Settings.AlertAfter)
+	// Claimed first, so that of several workers one reports it.
 	switch {
 	case st.Error != "" && st.AlertedAt.IsZero() && !st.FailingSince.IsZero() && now.Sub(st.FailingSince) >= after:
+		if claimed, err := d.opt.DB.ClaimAlert(ctx, id, true, now); err != nil || !claimed {
+			if err != nil {
+				d.opt.Log.Warn("alert not recorded", "source", id, "err", err)
+			}
+			return
+		}
 		d.opt.Log.Error("source failing", "source", id, "since", st.FailingSince.UTC().Format(time.RFC3339),
 			"failures", st.Failures, "kind", st.ErrorKind, "err", st.Error)
 		d.metrics.alerts.WithLabelValues("failing").Inc()
-		if err := d.opt.DB.SetAlerted(ctx, id, now); err != nil {
-			d.opt.Log.Warn("alert not recorded", "source", id, "err", err)
-		}
 	case st.Error == "" && !st.AlertedAt.IsZero():
+		if claimed, err := d.opt.DB.ClaimAlert(ctx, id, false, now); err != nil || !claimed {
+			if err != nil {
+				d.opt.Log.Warn("recovery not recorded", "source", id, "err", err)
+			}
+			return
+		}
 		d.opt.Log.Warn("source recovered", "source", id, "alerted", st.AlertedAt.UTC().Format(time.RFC3339))
 		d.metrics.alerts.WithLabelValues("recovered").Inc()
-		if err := d.opt.DB.SetAlerted(ctx, id, time.Time{}); err != nil {
-			d.opt.Log.Warn("recovery not recorded", "source", id, "err", err)
-		}
 	}
 }
 
@@ -526,3 +651,118 @@ func (d *Daemon) acquire(ctx context.Context, cfg *config.Config) (release func(
 }
 
 var errStopping = errors.New("daemon: stopping")
+
+// DefaultWorker names a worker by its machine, its process and when it
+// started.
+func DefaultWorker(now time.Time) string {
+	host, _ := os.Hostname()
+	return store.WorkerID(host, os.Getpid(), now)
+}
+
+// planChecks records the slots of the sources' jobs in the database, where
+// every worker finds them, and takes back those another worker planned
+// first: all of them follow one plan.
+func (d *Daemon) planChecks(ctx context.Context, cfg *config.Config, now time.Time, jobs []*job) error {
+	var plans []store.CheckPlan
+	for _, j := range jobs {
+		plans = append(plans, store.CheckPlan{SourceID: j.source.ID, Host: hostOf(j.source.URL),
+			Plan: cfg.EffectiveSchedule(j.source) + " +" + j.jitter.String(), Due: j.next, Soon: j.soon,
+			// Missed while no worker ran: soon after this start, as planned.
+			ReplanBefore: now.Add(-time.Minute)})
+	}
+	stored, err := d.opt.DB.PlanChecks(ctx, plans)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		// Stored to the millisecond: the same slot keeps its precise time.
+		if s, ok := stored[j.source.ID]; ok && !s.Due.Equal(j.next.Truncate(time.Millisecond)) {
+			j.next, j.soon = s.Due, s.Soon
+		}
+	}
+	return nil
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Host
+}
+
+// heartbeat keeps this worker's leases alive until ctx ends, on the wall
+// clock: how often is the machine's business, the leases' times are the
+// daemon's clock.
+func (d *Daemon) heartbeat(ctx context.Context, started time.Time) {
+	beat := func() {
+		info := store.WorkerInfo{ID: d.opt.Worker, PID: os.Getpid(), StartedAt: started}
+		info.Hostname, _ = os.Hostname()
+		if err := d.opt.DB.Heartbeat(ctx, info, d.opt.Clock.Now(), d.opt.LeaseTTL); err != nil && ctx.Err() == nil {
+			d.opt.Log.Warn("heartbeat not recorded: this worker's leases may go to others", "err", err)
+		}
+	}
+	beat()
+	t := time.NewTicker(max(d.opt.LeaseTTL/4, 100*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			beat()
+		}
+	}
+}
+
+// reclaim gives back at once what the workers of this machine that died
+// still hold (a daemon killed, then started again): their process is gone,
+// so their leases need not wait to expire. A worker whose process id is
+// alive is left alone, even if another process took the id.
+func (d *Daemon) reclaim(ctx context.Context) {
+	host, err := os.Hostname()
+	if err != nil {
+		return
+	}
+	ws, err := d.opt.DB.WorkerList(ctx)
+	if err != nil {
+		d.opt.Log.Warn("workers not listed", "err", err)
+		return
+	}
+	for _, w := range ws {
+		if w.ID == d.opt.Worker || w.Hostname != host || !w.StoppedAt.IsZero() || w.PID == os.Getpid() || w.PID <= 0 ||
+			syscall.Kill(w.PID, 0) != syscall.ESRCH {
+			continue
+		}
+		if err := d.opt.DB.StopWorker(ctx, w.ID, d.opt.Clock.Now()); err != nil {
+			d.opt.Log.Warn("the leases of a dead worker not given back: they expire", "worker", w.ID, "err", err)
+			continue
+		}
+		d.opt.Log.Info("gave back what a dead worker of this machine held", "worker", w.ID, "checks", w.Leases)
+	}
+}
+
+// notLeased follows the database when a due check was not leased: done
+// by another worker already (its next slot is the one to wait for), held
+// by another worker (tried again when its lease expires: if that worker
+// died, this one checks the slot), or on a host whose turn another worker
+// holds (tried again once its pause is over).
+func (d *Daemon) notLeased(j *job, slot store.CheckSlot, now time.Time, cfg *config.Config) {
+	retry := now.Add(max(time.Duration(cfg.Settings.HostDelay), time.Second))
+	d.mu.Lock()
+	switch {
+	case slot.Worker != "" && slot.Worker != d.opt.Worker && slot.LeaseUntil.After(now):
+		d.metrics.leasedElsewhere.Inc()
+		retry = slot.LeaseUntil.Add(time.Millisecond)
+	case slot.Due.After(now):
+		j.next, retry = slot.Due, time.Time{}
+	}
+	if !retry.IsZero() && retry.Before(j.next) {
+		j.next = retry
+	}
+	d.mu.Unlock()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"tracker/internal/digest"
 	"tracker/internal/replaytest"
 	"tracker/internal/store"
+	"tracker/internal/storetest"
 )
 
 const hour = time.Hour
@@ -41,12 +42,7 @@ func setup(t *testing.T, yaml string) (string, *store.DB, *config.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(context.Background(), filepath.Join(dir, "tracker.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return path, db, cfg
+	return path, storetest.Open(t), cfg
 }
 
 func logger(t *testing.T) *slog.Logger {
@@ -591,8 +587,10 @@ func TestReload(t *testing.T) {
 	}
 	s.until(start.Add(15 * time.Minute))
 	s.stop()
-	if a, b := srv.Hits("/a"), srv.Hits("/b"); a != 11 || b != 5 {
-		t.Errorf("from 00:11 to 00:15, %d checks of the old URL and %d of the reloaded one, want 0 and 5", a-11, b)
+	// Five checks of the new URL; the first, whose text keeps none of the
+	// old one's words, fetched twice to confirm so drastic a change.
+	if a, b := srv.Hits("/a"), srv.Hits("/b"); a != 11 || b != 6 {
+		t.Errorf("from 00:11 to 00:15, %d fetches of the old URL and %d of the reloaded one, want 0 and 6", a-11, b)
 	}
 	if ok, rejected := testutil.ToFloat64(d.metrics.reloads.WithLabelValues("ok")), testutil.ToFloat64(d.metrics.reloads.WithLabelValues("rejected")); ok != 1 || rejected != 1 {
 		t.Errorf("reloads: %v ok, %v rejected, want 1 and 1", ok, rejected)
@@ -687,44 +685,142 @@ func TestFailedDigestIsRetried(t *testing.T) {
 	}
 }
 
-// A digest left pending by a daemon killed while sending it: the next
-// daemon leaves it alone while the other could still be sending it, then
-// sends it, the same day rather than a week later.
+// A digest left pending (recorded, not handed over) or sending (handed
+// over, the answer not recorded) by a daemon killed meanwhile: the next
+// daemon sends it at once, the same day rather than a week later; the
+// second may have arrived before the crash, and is counted doubtful.
 func TestPendingDigestIsSentAfterACrash(t *testing.T) {
-	terms := replaytest.History(t, "Terms of Service")
-	srv := replaytest.NewServer()
+	for _, state := range []tracker.DigestState{tracker.DigestPending, tracker.DigestSending} {
+		t.Run(string(state), func(t *testing.T) {
+			terms := replaytest.History(t, "Terms of Service")
+			srv := replaytest.NewServer()
+			defer srv.Close()
+			srv.Handle("/terms", replaytest.Document(terms[len(terms)-1].Markdown, 1))
+			path, db, cfg := setup(t, fmt.Sprintf(scheduleConfig, srv.URL))
+			ctx := context.Background()
+			monday := time.Date(2026, 6, 8, 8, 0, 0, 0, time.UTC)
+			if err := db.EnrollRecipients(ctx, []string{"ada@example.com"}, monday.Add(-7*24*hour)); err != nil {
+				t.Fatal(err)
+			}
+			start, end := monday.Add(-7*24*hour), monday
+			rec, err := db.CreateDigest(ctx, tracker.Digest{Recipient: "ada@example.com", WindowStart: start, WindowEnd: end,
+				MessageID: digest.MessageID(cfg.Mail.From, "ada@example.com", start, end), Subject: "Digest",
+				CreatedAt: monday.Add(time.Minute), Text: "text", HTML: "<p>html</p>"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if state == tracker.DigestSending {
+				if err := db.BeginDigestAttempt(ctx, rec.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The crashed daemon held the digests lock while sending: the
+			// kernel released it, so the restarted one knows nothing is
+			// under way.
+			restart := monday.Add(2 * time.Minute)
+			clock := newManualClock(restart)
+			d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := simulate(t, d, clock)
+			s.until(restart.Add(time.Minute))
+			s.stop()
+			sent, _ := db.Digests(ctx, "", 0)
+			doubtful := 0
+			if state == tracker.DigestSending {
+				doubtful = 1 // it may have arrived before the crash
+			}
+			if len(sent) != 1 || sent[0].State != tracker.DigestSent || !sent[0].SentAt.Equal(restart) || sent[0].Doubtful != doubtful {
+				t.Fatalf("digests %+v", sent)
+			}
+		})
+	}
+}
+
+// A check that fails is tried again soon, backing off (15 minutes, then
+// 30, 1 hour, 2...), rather than at its next scheduled time a day later;
+// once it succeeds the schedule resumes in its place.
+func TestFailedCheckIsRetriedSooner(t *testing.T) {
+	var down atomic.Bool
+	down.Store(true)
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	clock := newManualClock(start)
+	v := &visits{clock: clock}
+	srv := httptest.NewServer(v.record(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("<html><body><article>" + strings.Repeat("Some terms of service text. ", 20) + "</article></body></html>"))
+	}))
 	defer srv.Close()
-	srv.Handle("/terms", replaytest.Document(terms[len(terms)-1].Markdown, 1))
-	path, db, cfg := setup(t, fmt.Sprintf(scheduleConfig, srv.URL))
-	ctx := context.Background()
-	monday := time.Date(2026, 6, 8, 8, 0, 0, 0, time.UTC)
-	if err := db.EnrollRecipients(ctx, []string{"ada@example.com"}, monday.Add(-7*24*hour)); err != nil {
-		t.Fatal(err)
-	}
-	start, end := monday.Add(-7*24*hour), monday
-	if _, err := db.CreateDigest(ctx, tracker.Digest{Recipient: "ada@example.com", WindowStart: start, WindowEnd: end,
-		MessageID: digest.MessageID(cfg.Mail.From, "ada@example.com", start, end), Subject: "Digest",
-		CreatedAt: monday.Add(time.Minute), Text: "text", HTML: "<p>html</p>"}); err != nil {
-		t.Fatal(err)
-	}
-	restart := monday.Add(2 * time.Minute) // the crashed daemon's send may still be under way
-	clock := newManualClock(restart)
+	path, db, cfg := setup(t, fmt.Sprintf(`
+settings: {retries: 0, host_delay: 0s, jitter: 0s}
+sources:
+  - {id: daily, kind: page, url: '%s/', select: article, schedule: '@every 24h'}
+`, srv.URL))
 	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t), Clock: clock}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := simulate(t, d, clock)
-	// A send takes at most the SMTP timeout (30s): until 08:02:30 the other
-	// process may still be sending it.
-	s.until(restart.Add(time.Minute))
-	sent, _ := db.Digests(ctx, "", 0)
-	if len(sent) != 1 || sent[0].State != tracker.DigestPending || sent[0].Attempts != 0 {
-		t.Fatalf("while the crashed daemon could still be sending it: digests %+v", sent)
-	}
-	s.until(restart.Add(3 * hour))
+	s.until(start.Add(2 * hour))
+	down.Store(false)
+	s.until(start.Add(50 * hour))
 	s.stop()
-	sent, _ = db.Digests(ctx, "", 0)
-	if len(sent) != 1 || sent[0].State != tracker.DigestSent || !sent[0].SentAt.Equal(restart.Add(15*time.Minute)) {
-		t.Fatalf("digests %+v", sent)
+	first := v.times(start, start.Add(time.Minute))
+	if len(first) != 1 {
+		t.Fatalf("checks in the first minute: %v", first)
+	}
+	t0 := first[0]
+	want := []time.Time{t0, t0.Add(15 * time.Minute), t0.Add(45 * time.Minute), t0.Add(105 * time.Minute), t0.Add(225 * time.Minute),
+		t0.Truncate(time.Second).Add(24 * hour), t0.Truncate(time.Second).Add(48 * hour)} // @every runs on whole seconds
+	got := v.times(start, start.Add(50*hour))
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("checks at\n%v\nwant\n%v", got, want)
+	}
+}
+
+// A restarted daemon says at once which sources are failing, and every
+// counter reads 0 until it first counts, rather than being absent.
+func TestMetricsAtStart(t *testing.T) {
+	path, db, cfg := setup(t, "sources:\n  - {id: a, kind: page, url: 'http://127.0.0.1:1/', select: article}\n  - {id: b, kind: page, url: 'http://127.0.0.1:1/b', select: article}\n")
+	ctx := context.Background()
+	for _, id := range []string{"a", "b"} {
+		if err := db.UpsertSource(ctx, store.SourceInfo{ID: id, Kind: tracker.KindPage, URL: "http://127.0.0.1:1/"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
+	if err := db.RecordFailure(ctx, store.Failure{SourceID: "a", At: at, Kind: "network", Reason: "connection refused"}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(Options{ConfigPath: path, DB: db, Log: logger(t)}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	srv := httptest.NewServer(d.Handler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`tracker_source_failing{source="a"} 1`,
+		`tracker_source_failing{source="b"} 0`,
+		`tracker_source_last_check_timestamp_seconds{source="a"} 1.7803008e+09`,
+		`tracker_checks_total{outcome="failed",source="b"} 0`,
+		`tracker_changes_total{importance="major",source="a"} 0`,
+		`tracker_digests_total{state="sent"} 0`,
+		`tracker_alerts_total{kind="failing"} 0`,
+		`tracker_config_reloads_total{result="rejected"} 0`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"tracker/internal/store"
 )
 
 // Lock makes sure one daemon at a time runs on a database: it holds an
@@ -17,7 +19,13 @@ import (
 // The returned function removes the file, so a clean stop leaves nothing
 // behind; a file left by a killed process is taken over, since no one
 // holds its lock.
+//
+// A PostgreSQL database takes no lock: any number of daemons (workers)
+// share it, each due check leased to one of them (see store.Workers).
 func Lock(dbPath string) (unlock func(), err error) {
+	if store.IsPostgres(dbPath) {
+		return func() {}, nil
+	}
 	path := dbPath + ".lock"
 	for try := 0; ; try++ {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)

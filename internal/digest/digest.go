@@ -3,9 +3,10 @@
 // legal topic and then by document or regulator, for one recipient.
 //
 // A digest must be complete (nothing that changed in the recipient's topics
-// is left out), trustworthy (no noise, evidence for every claim) and never
-// sent twice. Each digest is rendered and recorded with its Message-ID before
-// the first attempt to send it; see Sender.
+// is left out), trustworthy (no noise, evidence for every claim) and
+// delivered at least once, never silently twice. Each digest is rendered and
+// recorded with its Message-ID before the first attempt to send it; see
+// Sender.
 package digest
 
 import (
@@ -55,6 +56,9 @@ type Digest struct {
 	Sections []Section
 	// Health lists the sources that failed during the window.
 	Health []Health
+	// Deliveries are the recipient's earlier digests whose delivery was in
+	// doubt: sent again since their last digest, or still to be.
+	Deliveries []Delivery
 	// Quiet is true when nothing changed and no item came.
 	Quiet bool
 }
@@ -148,10 +152,23 @@ type Health struct {
 	SelectorLost bool
 }
 
+// Delivery is an earlier digest whose delivery was in doubt (see Sender):
+// the server's answer was lost, so it was sent again, or will be, and a
+// copy may arrive twice.
+type Delivery struct {
+	Subject string
+	Period  string
+	// Copies is how many copies may have reached the recipient; Pending
+	// says it is still to be sent again, for the Reason given.
+	Copies  int
+	Pending bool
+	Reason  string
+}
+
 // Builder gathers what a digest shows. It keeps the excerpts it computed,
 // so that one run for a hundred recipients diffs each change once.
 type Builder struct {
-	DB     *store.DB
+	DB     store.Store
 	Config *config.Config
 	// Taxonomy names the topics and orders the sections.
 	Taxonomy *topics.Taxonomy
@@ -327,6 +344,9 @@ func (b *Builder) Build(ctx context.Context, r *config.Recipient, start, end tim
 	if d.Health, err = b.health(ctx, r, start, end, loc); err != nil {
 		return nil, err
 	}
+	if d.Deliveries, err = b.deliveries(ctx, r, end, loc); err != nil {
+		return nil, err
+	}
 	if d.SourcesChecked, err = b.DB.SourcesCheckedBetween(ctx, start, end); err != nil {
 		return nil, err
 	}
@@ -456,6 +476,26 @@ func bySource(chs []tracker.Change) [][]tracker.Change {
 		out[i] = append(out[i], c)
 	}
 	return out
+}
+
+// deliveries lists r's earlier digests whose delivery was in doubt, once
+// each after they were sent again, and until they are.
+func (b *Builder) deliveries(ctx context.Context, r *config.Recipient, end time.Time, loc *time.Location) ([]Delivery, error) {
+	list, err := b.DB.Doubtful(ctx, r.Address, end)
+	if err != nil {
+		return nil, err
+	}
+	var out []Delivery
+	for _, d := range list {
+		pending := d.State != tracker.DigestSent
+		copies := d.Doubtful
+		if !pending {
+			copies++
+		}
+		out = append(out, Delivery{Subject: d.Subject, Copies: copies, Pending: pending, Reason: d.LastError,
+			Period: fmt.Sprintf("%s – %s", d.WindowStart.In(loc).Format("Mon 2 Jan"), d.WindowEnd.In(loc).Format("Mon 2 Jan 2006"))})
+	}
+	return out, nil
 }
 
 // health lists the sources that failed during the window, once each.

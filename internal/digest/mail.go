@@ -119,10 +119,16 @@ func (m *SMTPMailer) Send(ctx context.Context, msg Message) (string, error) {
 	}
 	sc, err := c.DialToSMTPClientWithContext(ctx)
 	if err != nil {
-		return "", &SendError{Err: fmt.Errorf("cannot reach the SMTP server %s: %w; check that it runs and mail.smtp in sources.yaml (digests stay pending and go out at the next run)", m.server(), err)}
+		return "", &SendError{Err: fmt.Errorf("cannot reach the SMTP server %s: %w; check that it runs and mail.smtp in sources.yaml (the digest is recorded as failed and sent at the next run)", m.server(), err)}
 	}
 	err = c.SendWithSMTPClient(sc, mm)
-	closeErr := c.CloseWithSMTPClient(sc)
+	// The server's 250 at the end of DATA is the only word on whether it
+	// took the message; what follows (go-mail's NOOP and RSET, then QUIT)
+	// can fail, a connection closed or a 421, without undoing it.
+	_ = c.CloseWithSMTPClient(sc)
+	if mm.IsDelivered() {
+		return m.server(), nil
+	}
 	if err != nil {
 		// Only a connection lost at the end of DATA leaves the outcome
 		// unknown; a reply there (451 try later, 554 rejected as spam)
@@ -134,7 +140,6 @@ func (m *SMTPMailer) Send(ctx context.Context, msg Message) (string, error) {
 		}
 		return "", &SendError{Err: fmt.Errorf("the SMTP server %s refused the digest: %w", m.server(), err)}
 	}
-	_ = closeErr // the server accepted the message; a failed QUIT changes nothing
 	return m.server(), nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"os"
 	"strings"
 	"time"
 
@@ -19,18 +20,25 @@ import (
 	"tracker/internal/topics"
 )
 
-// Sender sends each recipient the digest that is due, exactly once.
+// Sender sends each recipient the digest that is due, at least once and
+// under one Message-ID.
 //
 // The window of a digest runs from the end of the last digest sent to the
 // recipient (or 7 days before, the first time) to the latest scheduled time:
 // a digest missed or failed one week is covered by the next one, and running
 // the sender twice sends nothing new. Each digest is rendered and recorded
 // with its Message-ID (derived from the recipient and the window) before the
-// first attempt: pending → sent, failed (retried at the next run, its window
-// widened when the next one is due) or uncertain (the connection dropped
-// after the server had the message: never resent automatically).
+// first attempt: pending → sending → sent, failed (retried at the next run,
+// its window widened when the next one is due) or uncertain (the server may
+// have it: the connection dropped as it took it, or tracker stopped while
+// sending). An uncertain digest is sent again, unchanged, at the next run,
+// and says so: exactly once cannot be promised over SMTP, since the server's
+// answer can be lost after it took the message, and a copy that arrives
+// twice is one message to mail clients. One process at a time sends (the
+// store's digests lock), so a digest found sending was left so by a process
+// that stopped.
 type Sender struct {
-	DB     *store.DB
+	DB     store.Store
 	Config *config.Config
 	// Taxonomy names the topics and orders the sections.
 	Taxonomy  *topics.Taxonomy
@@ -38,11 +46,16 @@ type Sender struct {
 	Templates *Templates
 	Now       func() time.Time
 	Log       *slog.Logger
+	// Worker names this sender among the processes sharing the database:
+	// one of them at a time sends a recipient's digest, for LeaseTTL at
+	// most unless its heartbeat renews it.
+	Worker   string
+	LeaseTTL time.Duration
 }
 
 // NewSender wires a Sender: SMTP when mail.smtp.host is set, otherwise .eml
 // files in the outbox directory; digests name topics as tax does.
-func NewSender(cfg *config.Config, tax *topics.Taxonomy, db *store.DB, getenv func(string) string, log *slog.Logger) (*Sender, error) {
+func NewSender(cfg *config.Config, tax *topics.Taxonomy, db store.Store, getenv func(string) string, log *slog.Logger) (*Sender, error) {
 	tmpl, err := LoadTemplates(cfg.Mail.Templates)
 	if err != nil {
 		return nil, err
@@ -53,7 +66,9 @@ func NewSender(cfg *config.Config, tax *topics.Taxonomy, db *store.DB, getenv fu
 			return nil, err
 		}
 	}
-	return &Sender{DB: db, Config: cfg, Taxonomy: tax, Mailer: m, Templates: tmpl, Now: time.Now, Log: log}, nil
+	host, _ := os.Hostname()
+	return &Sender{DB: db, Config: cfg, Taxonomy: tax, Mailer: m, Templates: tmpl, Now: time.Now, Log: log,
+		Worker: store.WorkerID(host, os.Getpid(), time.Now()), LeaseTTL: 10 * time.Minute}, nil
 }
 
 // FirstDigestAfter is how long a new recipient is followed before the first
@@ -180,7 +195,9 @@ type Outcome struct {
 	Digest tracker.Digest
 	// Skipped says why nothing was sent ("" when something was).
 	Skipped string
-	Err     error
+	// Note says why a digest was sent again.
+	Note string
+	Err  error
 }
 
 // Preview builds and renders what the next digest of r would hold if it
@@ -207,8 +224,12 @@ func (s *Sender) now() time.Time {
 	return time.Now()
 }
 
+// digestsLock is the store's lock one sending process holds.
+const digestsLock = "digests"
+
 // SendDue sends each recipient the digest that is due (all recipients when
-// rs is empty).
+// rs is empty), after sending again those whose delivery is in doubt. It
+// waits for another process sending digests to finish first.
 func (s *Sender) SendDue(ctx context.Context, rs []*config.Recipient) []Outcome {
 	if len(rs) == 0 {
 		for i := range s.Config.Recipients {
@@ -216,26 +237,111 @@ func (s *Sender) SendDue(ctx context.Context, rs []*config.Recipient) []Outcome 
 		}
 	}
 	var out []Outcome
+	release, err := s.DB.Lock(ctx, digestsLock)
+	if err != nil {
+		for _, r := range rs {
+			out = append(out, Outcome{Recipient: r.Address, Err: fmt.Errorf("digest: waiting for another tracker process to finish sending digests: %w", err)})
+		}
+		return out
+	}
+	defer release()
 	b := &Builder{DB: s.DB, Config: s.Config, Taxonomy: s.Taxonomy}
 	for _, r := range rs {
-		o := s.sendOne(ctx, b, r)
-		o.Recipient = r.Address
-		if s.Log != nil {
-			switch {
-			case o.Err != nil:
-				s.Log.Error("digest not sent", "recipient", r.Address, "err", o.Err)
-			case o.Skipped != "":
-				s.Log.Info("no digest sent", "recipient", r.Address, "why", o.Skipped)
-			default:
-				s.Log.Info("digest sent", "recipient", r.Address, "message_id", o.Digest.MessageID, "to", o.Digest.DeliveredTo)
-			}
+		for _, o := range s.sendOne(ctx, b, r) {
+			o.Recipient = r.Address
+			s.logOutcome(o)
+			out = append(out, o)
 		}
-		out = append(out, o)
 	}
 	return out
 }
 
-func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) Outcome {
+func (s *Sender) logOutcome(o Outcome) {
+	if s.Log == nil {
+		return
+	}
+	switch {
+	case o.Err != nil:
+		s.Log.Error("digest not sent", "recipient", o.Recipient, "digest", o.Digest.ID, "state", o.Digest.State, "err", o.Err)
+	case o.Skipped != "":
+		s.Log.Info("no digest sent", "recipient", o.Recipient, "why", o.Skipped)
+	case o.Note != "":
+		s.Log.Warn("digest sent again", "recipient", o.Recipient, "digest", o.Digest.ID, "message_id", o.Digest.MessageID, "to", o.Digest.DeliveredTo, "why", o.Note)
+	default:
+		s.Log.Info("digest sent", "recipient", o.Recipient, "digest", o.Digest.ID, "message_id", o.Digest.MessageID, "to", o.Digest.DeliveredTo)
+	}
+}
+
+// sendOne sends r's digests in doubt again, then the one that is due.
+func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) []Outcome {
+	// One sender at a time per recipient, among every worker: the next
+	// one finds the digest sent.
+	lease := "digest:" + r.Address
+	got, err := s.DB.ClaimLease(ctx, lease, s.Worker, s.now(), max(s.LeaseTTL, time.Minute))
+	if err != nil {
+		return []Outcome{{Err: err}}
+	}
+	if !got {
+		return []Outcome{{Skipped: "another worker is sending it"}}
+	}
+	defer s.DB.ReleaseLease(context.WithoutCancel(ctx), lease, s.Worker)
+	doubt, err := s.DB.InDoubt(ctx, r.Address)
+	if err != nil {
+		return []Outcome{{Err: err}}
+	}
+	var out []Outcome
+	for _, d := range doubt {
+		o := s.again(ctx, r, d)
+		out = append(out, o)
+		if o.Err != nil {
+			return out // the server is unwell: the next run tries both
+		}
+	}
+	o := s.due(ctx, b, r)
+	if o.Skipped != "" && o.Digest.ID == 0 && len(out) > 0 {
+		return out
+	}
+	return append(out, o)
+}
+
+// again sends digest d, whose delivery is in doubt, again: unchanged and
+// under its Message-ID, saying so.
+func (s *Sender) again(ctx context.Context, r *config.Recipient, d tracker.Digest) Outcome {
+	if err := s.interrupted(ctx, &d); err != nil {
+		return Outcome{Digest: d, Err: err}
+	}
+	earlier := d.LastError
+	if err := s.DB.DigestBodies(ctx, &d); err != nil {
+		return Outcome{Digest: d, Err: err}
+	}
+	o := s.attempt(ctx, r, d)
+	if o.Err != nil {
+		o.Err = fmt.Errorf("digest %d is uncertain (%s) and could not be sent again: %w; it is retried at the next run (tracker digest --resend %d tries now)", d.ID, earlier, o.Err, d.ID)
+		return o
+	}
+	o.Note = fmt.Sprintf("digest %d sent again, unchanged: an earlier attempt was uncertain (%s), so a copy may have arrived twice, under the same Message-ID", d.ID, earlier)
+	return o
+}
+
+// interrupted records a digest left sending by a process that stopped
+// while handing it over (the caller holds the digests lock) as uncertain:
+// the server may have it.
+func (s *Sender) interrupted(ctx context.Context, d *tracker.Digest) error {
+	if d.State != tracker.DigestSending {
+		return nil
+	}
+	const why = "tracker stopped while handing it to the server: it may have arrived"
+	if err := s.DB.Interrupted(ctx, d.ID, why); err != nil {
+		return err
+	}
+	d.State, d.LastError = tracker.DigestUncertain, why
+	d.Attempts++
+	d.Doubtful++
+	return nil
+}
+
+// due sends r the digest that is due, if one is.
+func (s *Sender) due(ctx context.Context, b *Builder, r *config.Recipient) Outcome {
 	now := s.now()
 	start, end, due, err := s.Window(ctx, r, now)
 	if err != nil {
@@ -252,25 +358,7 @@ func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) O
 	d, err := s.DB.DigestByMessageID(ctx, id)
 	switch {
 	case err == nil:
-		switch d.State {
-		case tracker.DigestSent, tracker.DigestSkipped:
-			return Outcome{Digest: d, Skipped: "already sent"}
-		case tracker.DigestUncertain:
-			return Outcome{Digest: d, Skipped: fmt.Sprintf("uncertain: the connection dropped after the server had it; check whether it arrived, and resend it with tracker digest --resend %d", d.ID)}
-		case tracker.DigestPending:
-			// Recorded and not yet settled: another tracker process (the
-			// daemon, or digest --send run by hand) may be sending it right
-			// now. Left longer than a send can take, the process that
-			// recorded it died, and it is sent: under the same Message-ID,
-			// a copy that did go out is the same message.
-			if now.Sub(d.CreatedAt) < time.Duration(s.Config.Mail.SMTP.Timeout)+time.Minute {
-				return Outcome{Digest: d, Skipped: "being sent by another tracker process"}
-			}
-		}
-		if err := s.DB.DigestBodies(ctx, &d); err != nil {
-			return Outcome{Err: err}
-		}
-		return s.attempt(ctx, r, d)
+		return s.existing(ctx, r, d)
 	case !errors.Is(err, store.ErrNotFound):
 		return Outcome{Err: err}
 	}
@@ -293,6 +381,11 @@ func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) O
 		CreatedAt: now, Changes: dg.Changes, Items: dg.Items, Text: rendered.Text, HTML: rendered.HTML,
 	}
 	if rec, err = s.DB.CreateDigest(ctx, rec); err != nil {
+		// Recorded meanwhile by a tracker process that does not take the
+		// digests lock (an older one): that one is the digest.
+		if d, gerr := s.DB.DigestByMessageID(ctx, id); gerr == nil {
+			return s.existing(ctx, r, d)
+		}
 		return Outcome{Err: err}
 	}
 	if dg.Quiet && r.SkipEmpty {
@@ -303,6 +396,22 @@ func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) O
 	return s.attempt(ctx, r, rec)
 }
 
+// existing settles the due digest d, recorded before: sent, or sent now.
+func (s *Sender) existing(ctx context.Context, r *config.Recipient, d tracker.Digest) Outcome {
+	switch d.State {
+	case tracker.DigestSent, tracker.DigestSkipped:
+		return Outcome{Digest: d, Skipped: fmt.Sprintf("already sent (digest %d)", d.ID)}
+	case tracker.DigestUncertain, tracker.DigestSending:
+		return Outcome{Digest: d, Skipped: fmt.Sprintf("digest %d is uncertain (%s): it is sent again at the next run; tracker digest --resend %d sends it now", d.ID, d.LastError, d.ID)}
+	}
+	// Pending (its recorder stopped before handing it over: it holds the
+	// lock while it sends) or failed: sent now.
+	if err := s.DB.DigestBodies(ctx, &d); err != nil {
+		return Outcome{Err: err}
+	}
+	return s.attempt(ctx, r, d)
+}
+
 // Resend sends a recorded digest again, as it was rendered and with the same
 // Message-ID, so that a copy which did arrive after all is the same message
 // to the recipient's mail client. It is for digests whose delivery is in
@@ -310,9 +419,17 @@ func (s *Sender) sendOne(ctx context.Context, b *Builder, r *config.Recipient) O
 // a superseded digest's window is covered by a later one, which is the one
 // to resend.
 func (s *Sender) Resend(ctx context.Context, id int64) Outcome {
+	release, err := s.DB.Lock(ctx, digestsLock)
+	if err != nil {
+		return Outcome{Err: fmt.Errorf("digest: waiting for another tracker process to finish sending digests: %w", err)}
+	}
+	defer release()
 	d, err := s.DB.DigestByID(ctx, id)
 	if err != nil {
 		return Outcome{Err: err}
+	}
+	if err := s.interrupted(ctx, &d); err != nil {
+		return Outcome{Digest: d, Recipient: d.Recipient, Err: err}
 	}
 	switch d.State {
 	case tracker.DigestSuperseded:
@@ -327,13 +444,8 @@ func (s *Sender) Resend(ctx context.Context, id int64) Outcome {
 	if r == nil { // no longer in the configuration: the address is enough
 		r = &config.Recipient{Address: d.Recipient}
 	}
-	o := s.attempt(ctx, r, d)
+	o := s.attempt(ctx, r, d) // its Digest is what the store kept: a delivered digest stays delivered
 	o.Recipient = d.Recipient
-	if o.Err != nil { // what the store kept: a delivered digest stays delivered
-		if now, err := s.DB.DigestByID(ctx, id); err == nil {
-			o.Digest.State, o.Digest.SentAt, o.Digest.DeliveredTo = now.State, now.SentAt, now.DeliveredTo
-		}
-	}
 	if s.Log != nil {
 		if o.Err != nil {
 			s.Log.Error("digest not resent", "digest", id, "recipient", d.Recipient, "err", o.Err)
@@ -344,10 +456,15 @@ func (s *Sender) Resend(ctx context.Context, id int64) Outcome {
 	return o
 }
 
-// attempt sends a recorded digest and records the outcome.
+// attempt sends a recorded digest and records the outcome. It is marked
+// sending first: if tracker stops before the outcome is recorded, the next
+// run knows that the server may have it.
 func (s *Sender) attempt(ctx context.Context, r *config.Recipient, d tracker.Digest) Outcome {
 	msg := Message{From: s.Config.Mail.From, ToName: r.Name, To: r.Address, Subject: d.Subject, Text: d.Text, HTML: d.HTML,
 		MessageID: d.MessageID, Date: d.CreatedAt}
+	if err := s.DB.BeginDigestAttempt(ctx, d.ID); err != nil {
+		return Outcome{Digest: d, Err: err}
+	}
 	to, err := s.Mailer.Send(ctx, msg)
 	a := store.DigestAttempt{State: tracker.DigestSent, At: s.now(), Transport: s.Mailer.Transport(), DeliveredTo: to}
 	if err != nil {
@@ -362,10 +479,9 @@ func (s *Sender) attempt(ctx context.Context, r *config.Recipient, d tracker.Dig
 	if rerr := s.DB.RecordDigestAttempt(context.WithoutCancel(ctx), d.ID, a); rerr != nil {
 		return Outcome{Digest: d, Err: errors.Join(err, rerr)}
 	}
-	d.State, d.LastError, d.Transport, d.DeliveredTo = a.State, a.Error, a.Transport, a.DeliveredTo
-	d.Attempts++
-	if a.State == tracker.DigestSent || a.State == tracker.DigestUncertain {
-		d.SentAt = a.At
+	if now, rerr := s.DB.DigestByID(context.WithoutCancel(ctx), d.ID); rerr == nil {
+		now.Text, now.HTML = d.Text, d.HTML
+		d = now
 	}
 	return Outcome{Digest: d, Err: err}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -138,58 +139,183 @@ func TestFailedDigestIsCoveredNextTime(t *testing.T) {
 	}
 }
 
-// A connection lost after the server had the message is never resent
-// automatically: the operator is told.
-func TestUncertainIsNotResent(t *testing.T) {
+// A connection lost as the server took the message leaves the digest
+// uncertain: it is sent again at the next run, unchanged and under the
+// same Message-ID (at least once), and says so, in the outcome, in the
+// store and in the next digest.
+func TestUncertainIsSentAgainAndSaysSo(t *testing.T) {
 	cfg, db := fixture(t)
 	m := &fakeMailer{fail: &SendError{Uncertain: true, Err: errors.New("connection reset after DATA")}}
 	now := monday.Add(time.Hour)
 	s := sender(t, cfg, db, m, &now)
 	r := []*config.Recipient{cfg.Recipient("ada@example.com")}
-	if o := s.SendDue(context.Background(), r)[0]; o.Digest.State != tracker.DigestUncertain || o.Err == nil {
-		t.Fatalf("%+v", o)
+	first := s.SendDue(context.Background(), r)[0]
+	if first.Digest.State != tracker.DigestUncertain || first.Err == nil {
+		t.Fatalf("%+v", first)
+	}
+	// The server still drops the connection: uncertain it stays, and the
+	// message says what happens next.
+	now = now.Add(15 * time.Minute)
+	o := s.SendDue(context.Background(), r)[0]
+	if o.Digest.State != tracker.DigestUncertain || o.Err == nil || !strings.Contains(o.Err.Error(), "retried at the next run") ||
+		!strings.Contains(o.Err.Error(), "tracker digest --resend 1") || o.Digest.Doubtful != 2 {
+		t.Fatalf("a second uncertain attempt: %+v", o)
 	}
 	m.fail = nil
 	now = now.Add(time.Hour)
-	if o := s.SendDue(context.Background(), r)[0]; o.Skipped == "" || len(m.sent) != 0 {
-		t.Errorf("%+v, %d sent", o, len(m.sent))
+	o = s.SendDue(context.Background(), r)[0]
+	if o.Err != nil || o.Digest.State != tracker.DigestSent || o.Digest.ID != first.Digest.ID || len(m.sent) != 1 ||
+		m.sent[0].MessageID != first.Digest.MessageID || !strings.Contains(o.Note, "may have arrived twice, under the same Message-ID") {
+		t.Fatalf("the next run: %+v, %d sent", o, len(m.sent))
+	}
+	now = now.Add(time.Hour)
+	if o := s.SendDue(context.Background(), r)[0]; o.Skipped == "" || len(m.sent) != 1 {
+		t.Errorf("once sent: %+v, %d sent", o, len(m.sent))
 	}
 	list, _ := db.Digests(context.Background(), "ada@example.com", 0)
-	if len(list) != 1 || list[0].State != tracker.DigestUncertain || !strings.Contains(list[0].LastError, "connection reset") {
+	if len(list) != 1 || list[0].State != tracker.DigestSent || list[0].Doubtful != 2 || list[0].Attempts != 3 {
 		t.Fatalf("digests %+v", list)
 	}
 
-	// Ada says it never arrived: the operator resends it, under the same
-	// Message-ID, and it is then sent.
-	o := s.Resend(context.Background(), list[0].ID)
-	if o.Err != nil || o.Digest.State != tracker.DigestSent || o.Digest.Attempts != 2 || len(m.sent) != 1 ||
-		m.sent[0].MessageID != list[0].MessageID || m.sent[0].To != "ada@example.com" || !strings.Contains(m.sent[0].Text, "Privacy") {
+	// The next week's digest tells Ada, once.
+	now = now.Add(7 * 24 * time.Hour)
+	o = s.SendDue(context.Background(), r)[0]
+	if o.Err != nil || len(m.sent) != 2 || !strings.Contains(m.sent[1].Text, "== DELIVERY ==") ||
+		!strings.Contains(m.sent[1].Text, "if 3 copies reached you, they are the same message") ||
+		!strings.Contains(m.sent[1].HTML, "if 3 copies reached you, they are the same message") {
+		t.Errorf("the next digest does not say the last one was sent again: %+v\n%s", o, m.sent[len(m.sent)-1].Text)
+	}
+	now = now.Add(7 * 24 * time.Hour)
+	if o := s.SendDue(context.Background(), r)[0]; o.Err != nil || len(m.sent) != 3 || strings.Contains(m.sent[2].Text, "== DELIVERY ==") {
+		t.Errorf("the digest after says it again: %+v", o)
+	}
+
+	// Ada says one never arrived: the operator resends it, under the same
+	// Message-ID.
+	o = s.Resend(context.Background(), list[0].ID)
+	if o.Err != nil || o.Digest.State != tracker.DigestSent || len(m.sent) != 4 ||
+		m.sent[3].MessageID != list[0].MessageID || m.sent[3].To != "ada@example.com" {
 		t.Errorf("resend: %+v, sent %+v", o, m.sent)
 	}
 	if o := s.Resend(context.Background(), list[0].ID+100); !errors.Is(o.Err, store.ErrNotFound) {
 		t.Errorf("resending a digest that does not exist: %v", o.Err)
 	}
-
-	// A resend that fails leaves a delivered digest delivered: its window
-	// stays covered, and the next digest does not cover it again.
+	// A resend that fails leaves a delivered digest delivered.
 	m.fail = &SendError{Err: errors.New("connection refused")}
 	o = s.Resend(context.Background(), list[0].ID)
-	after, _ := db.Digests(context.Background(), "ada@example.com", 0)
-	if o.Err == nil || o.Digest.State != tracker.DigestSent || len(after) != 1 || after[0].State != tracker.DigestSent ||
-		after[0].SentAt.IsZero() || after[0].Attempts != 3 || !strings.Contains(after[0].LastError, "connection refused") {
+	after, _ := db.DigestByID(context.Background(), list[0].ID)
+	if o.Err == nil || o.Digest.State != tracker.DigestSent || after.State != tracker.DigestSent || after.SentAt.IsZero() ||
+		!strings.Contains(after.LastError, "connection refused") {
 		t.Errorf("failed resend of a sent digest: %+v; stored %+v", o, after)
 	}
-	m.fail = &SendError{Uncertain: true, Err: errors.New("connection reset after DATA")}
-	if o := s.Resend(context.Background(), list[0].ID); o.Digest.State != tracker.DigestSent {
-		t.Errorf("a resend of a sent digest that ends uncertain: %+v", o.Digest)
+}
+
+// A process that stops while handing a digest to the server (killed, the
+// machine down) leaves it sending: the server may have it. The next run,
+// by any process, sends it again at once, under the same Message-ID, and
+// says so; nothing is sent silently twice.
+func TestStoppedWhileSending(t *testing.T) {
+	cfg, db := fixture(t)
+	now := monday.Add(time.Hour)
+	r := []*config.Recipient{cfg.Recipient("ada@example.com")}
+	server := &fakeMailer{}
+	// The server takes the message, and the process dies before it hears.
+	dying := mailerFunc(func(ctx context.Context, m Message) (string, error) {
+		server.Send(ctx, m)
+		runtime.Goexit()
+		return "", nil
+	})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sender(t, cfg, db, dying, &now).SendDue(context.Background(), r)
+	}()
+	<-done
+	if len(server.sent) != 1 {
+		t.Fatalf("%d messages reached the server", len(server.sent))
 	}
-	m.fail = nil
-	now = now.Add(7 * 24 * time.Hour)
-	o = s.SendDue(context.Background(), r)[0]
-	if !o.Digest.WindowStart.Equal(list[0].WindowEnd) {
-		t.Errorf("the next digest starts %v, want the end of the resent one %v", o.Digest.WindowStart, list[0].WindowEnd)
+	list, _ := db.Digests(context.Background(), "ada@example.com", 0)
+	if len(list) != 1 || list[0].State != tracker.DigestSending {
+		t.Fatalf("after the crash: %+v", list)
+	}
+
+	// Seconds later, another process (a manual digest --send, or the
+	// restarted daemon) sends it again and says so.
+	now = now.Add(10 * time.Second)
+	o := sender(t, cfg, db, server, &now).SendDue(context.Background(), r)[0]
+	if o.Err != nil || o.Digest.State != tracker.DigestSent || o.Digest.Doubtful != 1 || len(server.sent) != 2 ||
+		server.sent[1].MessageID != server.sent[0].MessageID || !strings.Contains(o.Note, "tracker stopped while handing it to the server") {
+		t.Fatalf("the next run: %+v, %d sent", o, len(server.sent))
+	}
+	if o := sender(t, cfg, db, server, &now).SendDue(context.Background(), r)[0]; o.Skipped == "" || len(server.sent) != 2 {
+		t.Errorf("a third run: %+v", o)
 	}
 }
+
+// A digest recorded whose recorder stopped before handing it over was
+// never sent: the next run sends it.
+func TestDigestLeftPendingIsSent(t *testing.T) {
+	cfg, db := fixture(t)
+	m := &fakeMailer{}
+	now := monday.Add(time.Hour)
+	s := sender(t, cfg, db, m, &now)
+	ctx := context.Background()
+	r := cfg.Recipient("ada@example.com")
+	start, end, due, err := s.Window(ctx, r, now)
+	if err != nil || !due {
+		t.Fatalf("window: %v %v", due, err)
+	}
+	if _, err := db.CreateDigest(ctx, tracker.Digest{Recipient: r.Address, WindowStart: start, WindowEnd: end,
+		MessageID: MessageID(cfg.Mail.From, r.Address, start, end), Subject: "Digest", CreatedAt: now, Text: "text", HTML: "<p>html</p>"}); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(10 * time.Second)
+	if o := s.SendDue(ctx, []*config.Recipient{r})[0]; o.Err != nil || o.Digest.State != tracker.DigestSent || len(m.sent) != 1 || o.Note != "" {
+		t.Errorf("a digest left pending: %+v", o)
+	}
+}
+
+// Two processes sending at once (the daemon and digest --send, or two
+// digest --send): one sends, the other waits for it and finds the digest
+// sent; neither fails.
+func TestTwoSendersSendOnce(t *testing.T) {
+	cfg, db := fixture(t)
+	path := db.Path()
+	other, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	now := monday.Add(time.Hour)
+	r := []*config.Recipient{cfg.Recipient("ada@example.com")}
+	server := &fakeMailer{}
+	inside, proceed := make(chan struct{}), make(chan struct{})
+	slow := mailerFunc(func(ctx context.Context, m Message) (string, error) {
+		close(inside)
+		<-proceed
+		return server.Send(ctx, m)
+	})
+	first := make(chan Outcome)
+	go func() { first <- sender(t, cfg, db, slow, &now).SendDue(context.Background(), r)[0] }()
+	<-inside // the first process is handing the digest over
+	second := make(chan Outcome)
+	go func() { second <- sender(t, cfg, other, server, &now).SendDue(context.Background(), r)[0] }()
+	close(proceed)
+	a, b := <-first, <-second
+	if a.Err != nil || a.Digest.State != tracker.DigestSent || len(server.sent) != 1 {
+		t.Errorf("first: %v %s, %d sent", a.Err, a.Digest.State, len(server.sent))
+	}
+	// It read once the first had finished: the digest was sent.
+	if b.Err != nil || !strings.HasPrefix(b.Skipped, "not due: the last digest covers until") {
+		t.Errorf("second: %v %q", b.Err, b.Skipped)
+	}
+}
+
+// mailerFunc is a Mailer.
+type mailerFunc func(ctx context.Context, m Message) (string, error)
+
+func (f mailerFunc) Send(ctx context.Context, m Message) (string, error) { return f(ctx, m) }
+func (f mailerFunc) Transport() string                                   { return "fake" }
 
 func TestOutbox(t *testing.T) {
 	cfg, db := fixture(t)
@@ -282,34 +408,6 @@ func TestMonthlySchedule(t *testing.T) {
 	paris := cfg.Recipient("ada@example.com").Location // 08:00 there
 	if len(m.sent) != 2 || !o.Digest.WindowStart.Equal(time.Date(2026, 8, 1, 8, 0, 0, 0, paris)) || !o.Digest.WindowEnd.Equal(time.Date(2026, 9, 1, 8, 0, 0, 0, paris)) {
 		t.Errorf("September's digest: %+v (%d sent)", o.Digest, len(m.sent))
-	}
-}
-
-// A digest recorded but not yet settled may be going out from another
-// tracker process: it is left alone for as long as a send can take, then
-// sent (its recorder died before it could).
-func TestPendingDigest(t *testing.T) {
-	cfg, db := fixture(t)
-	m := &fakeMailer{}
-	now := monday.Add(time.Hour)
-	s := sender(t, cfg, db, m, &now)
-	ctx := context.Background()
-	r := cfg.Recipient("ada@example.com")
-	start, end, due, err := s.Window(ctx, r, now)
-	if err != nil || !due {
-		t.Fatalf("window: %v %v", due, err)
-	}
-	if _, err := db.CreateDigest(ctx, tracker.Digest{Recipient: r.Address, WindowStart: start, WindowEnd: end,
-		MessageID: MessageID(cfg.Mail.From, r.Address, start, end), Subject: "Digest", CreatedAt: now, Text: "text", HTML: "<p>html</p>"}); err != nil {
-		t.Fatal(err)
-	}
-	now = now.Add(10 * time.Second)
-	if o := s.SendDue(ctx, []*config.Recipient{r})[0]; o.Skipped != "being sent by another tracker process" || len(m.sent) != 0 {
-		t.Errorf("while another process may be sending it: %+v", o)
-	}
-	now = now.Add(2 * time.Minute)
-	if o := s.SendDue(ctx, []*config.Recipient{r})[0]; o.Err != nil || o.Digest.State != tracker.DigestSent || len(m.sent) != 1 {
-		t.Errorf("once its recorder must have died: %+v", o)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -117,9 +118,13 @@ type DocResult struct {
 	SourceID string
 	// ImportOnly is true when the source is not declared in sources.yaml.
 	ImportOnly bool
-	Added      int // new versions
-	Same       int // files whose text equals the version before them
-	Known      int // files already imported
+	// Mapped is the source Map sent the document to when an earlier
+	// import put it in another, SourceID: its history stays and grows
+	// there, never copied under a second id ("" otherwise).
+	Mapped string
+	Added  int // new versions
+	Same   int // files whose text equals the version before them
+	Known  int // files already imported
 	// Rejected lists files older than versions already in the history; they
 	// are not imported, since that would rewrite it.
 	Rejected []string
@@ -137,9 +142,12 @@ func SourceID(service, terms string) string {
 
 // Import records the dataset's versions in db. It is idempotent: files
 // already imported are skipped, and a newer dataset adds only its new files.
-func Import(ctx context.Context, db *store.DB, dir string, opt Options) ([]DocResult, error) {
+func Import(ctx context.Context, db store.Store, dir string, opt Options) ([]DocResult, error) {
 	files, err := Scan(dir)
 	if err != nil {
+		return nil, err
+	}
+	if opt.Map, err = checkMap(files, opt.Map, dir); err != nil {
 		return nil, err
 	}
 	files = filter(files, opt)
@@ -170,6 +178,40 @@ func Import(ctx context.Context, db *store.DB, dir string, opt Options) ([]DocRe
 	return results, nil
 }
 
+// ErrUnknownDocument is a --map that names no document of the dataset.
+var ErrUnknownDocument = errors.New("no such document")
+
+// checkMap returns m keyed by the documents' names as the dataset spells
+// them, or an error naming what matches nothing: a misspelt mapping would
+// otherwise import the document under another id, silently.
+func checkMap(files []File, m map[string]string, dir string) (map[string]string, error) {
+	if len(m) == 0 {
+		return m, nil
+	}
+	var docs []string
+	seen := map[string]bool{}
+	for _, f := range files {
+		if d := f.Document(); !seen[d] {
+			seen[d] = true
+			docs = append(docs, d)
+		}
+	}
+	out := map[string]string{}
+	for k, id := range m {
+		found := ""
+		for _, d := range docs {
+			if strings.EqualFold(d, k) {
+				found = d
+			}
+		}
+		if found == "" {
+			return nil, fmt.Errorf("ota: --map %q: %w in %s (its documents: %s)", k+"="+id, ErrUnknownDocument, dir, strings.Join(docs, ", "))
+		}
+		out[found] = id
+	}
+	return out, nil
+}
+
 func filter(files []File, opt Options) []File {
 	keep := func(list []string, v string) bool {
 		if len(list) == 0 {
@@ -191,11 +233,23 @@ func filter(files []File, opt Options) []File {
 	return out
 }
 
-func importDoc(ctx context.Context, db *store.DB, dir, dataset string, x *page.Extractor, files []File, opt Options) (DocResult, error) {
+func importDoc(ctx context.Context, db store.Store, dir, dataset string, x *page.Extractor, files []File, opt Options) (DocResult, error) {
 	doc := files[0].Document()
 	r := DocResult{Document: doc, SourceID: opt.Map[doc]}
 	if r.SourceID == "" {
 		r.SourceID = SourceID(files[0].Service, files[0].Terms)
+	}
+	// The document may be held already, under the id another mapping gave
+	// it: it is recognised there.
+	holders, err := db.ImportedUnder(ctx, doc+"/")
+	if err != nil {
+		return r, err
+	}
+	if len(holders) > 0 && !slices.Contains(holders, r.SourceID) {
+		if opt.Map[doc] != "" {
+			r.Mapped = r.SourceID
+		}
+		r.SourceID = holders[0]
 	}
 	r.ImportOnly = opt.Declared == nil || !opt.Declared(r.SourceID)
 	if r.ImportOnly {

@@ -24,7 +24,7 @@ import (
 
 // Recorder records texts as versions. Its fields are its dependencies.
 type Recorder struct {
-	DB       *store.DB
+	DB       store.Store
 	Taxonomy *topics.Taxonomy
 }
 
@@ -139,7 +139,7 @@ func (r *Recorder) AnalyzeIn(ctx context.Context, sourceID string, subject []str
 // Document is what the classification of a change to version seq of a
 // source knows of the document: its name, and which paragraphs earlier
 // versions held. A history that cannot be read counts as unknown.
-func Document(ctx context.Context, db *store.DB, sourceID string, seq int) changes.Document {
+func Document(ctx context.Context, db store.Store, sourceID string, seq int) changes.Document {
 	doc := changes.Document{}
 	src, err := db.Source(ctx, sourceID)
 	if err == nil {
@@ -169,7 +169,7 @@ func Document(ctx context.Context, db *store.DB, sourceID string, seq int) chang
 
 // siblings are the other documents of a source's site: the sources fetched
 // from the same host, or imported from the same service of a dataset.
-func siblings(ctx context.Context, db *store.DB, src tracker.Source) []string {
+func siblings(ctx context.Context, db store.Store, src tracker.Source) []string {
 	site := siteOf(ctx, db, src)
 	if site == "" {
 		return nil
@@ -189,7 +189,7 @@ func siblings(ctx context.Context, db *store.DB, src tracker.Source) []string {
 
 // siteOf names the site of a document: its host without "www.", or for an
 // imported document the dataset's service ("ota-tiktok/TikTok").
-func siteOf(ctx context.Context, db *store.DB, src tracker.Source) string {
+func siteOf(ctx context.Context, db store.Store, src tracker.Source) string {
 	if u, err := url.Parse(src.URL); err == nil && u.Host != "" {
 		return strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
 	}

@@ -71,7 +71,7 @@ type Checker struct {
 	Config *config.Config
 	// Taxonomy classifies the changes of documents and the items of feeds.
 	Taxonomy *topics.Taxonomy
-	DB       *store.DB
+	DB       store.Store
 	Fetcher  *fetch.Fetcher
 	Renderer Renderer
 	Log      *slog.Logger
@@ -83,7 +83,7 @@ type Checker struct {
 // NewChecker wires a Checker with a Fetcher and a Renderer configured from
 // cfg's settings, classifying with tax. The Renderer starts a browser only
 // for the first page that needs one.
-func NewChecker(cfg *config.Config, tax *topics.Taxonomy, db *store.DB, log *slog.Logger) *Checker {
+func NewChecker(cfg *config.Config, tax *topics.Taxonomy, db store.Store, log *slog.Logger) *Checker {
 	s := cfg.Settings
 	return &Checker{
 		Renderer: render.New(render.Options{
@@ -212,10 +212,11 @@ func hostOf(raw string) string {
 
 // extraction counts the changes to how tracker itself reads pages that can
 // change a text (2: a page valid as UTF-8 is read as UTF-8 when its charset
-// is declared late, and control characters are dropped). Like a change of selectors, it makes the next check
+// is declared late, and control characters are dropped; 3: a page whose
+// declared charset its bytes belie is read in the charset of its bytes). Like a change of selectors, it makes the next check
 // re-read the stored page and record any difference as technical, so that
 // no one is alerted to a change of tracker's rather than of the document.
-const extraction = 2
+const extraction = 3
 
 // RulesHash identifies the extraction rules of a source: validators and
 // comparisons are only meaningful under the same rules.
@@ -275,7 +276,7 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 	if src.Render == config.RenderBrowser {
 		return c.checkRendered(ctx, src, x, rules, cur)
 	}
-	req := fetch.Request{URL: src.URL, Header: src.Headers, Timeout: c.Config.EffectiveTimeout(src)}
+	req := fetch.Request{URL: src.URL, Header: src.Headers, Timeout: c.Config.EffectiveTimeout(src), StayOnHost: true, AllowHosts: src.RedirectHosts}
 	resp, val, at, err := c.conditionalGet(ctx, req, st, rules, cur.Seq > 0)
 	if err != nil {
 		return c.fail(ctx, src, at, err)
@@ -294,7 +295,16 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 		return c.confirm(ctx, src, at, val, cur, notice)
 	}
 	snap := &tracker.Snapshot{FetchedAt: at, URL: resp.URL, Status: resp.Status, Headers: keptHeaders(resp.Header), Body: resp.Body}
-	return c.record(ctx, src, x, rules, cur, at, snap, val, notice)
+	again := func() (*tracker.Snapshot, *Result) {
+		at := c.now()
+		resp, err := c.Fetcher.Fetch(ctx, req) // unconditional: req holds no validators
+		if err != nil {
+			r := c.fail(ctx, src, at, err)
+			return nil, &r
+		}
+		return &tracker.Snapshot{FetchedAt: at, URL: resp.URL, Status: resp.Status, Headers: keptHeaders(resp.Header), Body: resp.Body}, nil
+	}
+	return c.record(ctx, src, x, rules, cur, at, snap, val, notice, again)
 }
 
 // body is one fetched body and its media type, which decides how it is read.
@@ -324,6 +334,10 @@ func unread(st tracker.Source, cur tracker.Version, rules string, val *tracker.V
 		st.Validators.RulesHash == rules && st.Validators.Body != "" && st.Validators.Body == val.Body
 }
 
+// refetch fetches a page a second time, to confirm a drastic change. It
+// returns the page, or the result of a failed fetch, already recorded.
+type refetch func() (*tracker.Snapshot, *Result)
+
 // current reads the status and the current version of a page source.
 // Under new extraction rules it first re-extracts the current version's
 // page with rebuild (a version of its own when the text comes out
@@ -350,16 +364,56 @@ func (c *Checker) current(ctx context.Context, src *config.Source, rules string,
 }
 
 // record extracts the text of a fetched or rendered page and stores it as
-// a new version when it differs from the current one.
+// a new version when it differs from the current one. A text that lost
+// most of the document is an error page when it reads like one, and is
+// otherwise recorded only once again, a second fetch, reads the same.
 func (c *Checker) record(ctx context.Context, src *config.Source, x *page.Extractor, rules string, cur tracker.Version,
-	at time.Time, snap *tracker.Snapshot, val *tracker.Validators, notice string) Result {
+	at time.Time, snap *tracker.Snapshot, val *tracker.Validators, notice string, again refetch) Result {
 	p, err := x.Extract(snap.Body, snap.Headers["Content-Type"])
 	if err != nil {
 		return c.failWith(ctx, src, at, kindOf(err), err, snap.Status, snap)
 	}
+	notice = c.addNotice(ctx, src, notice, p.Notice)
 	if words, least := text.Words(p.Text), c.Config.EffectiveMinWords(src); words < least {
 		err := fmt.Errorf("the extracted text has %d words, fewer than the %d expected (min_words): the page is probably incomplete or an error page", words, least)
 		return c.failWith(ctx, src, at, tracker.FailTooShort, err, snap.Status, snap)
+	}
+	if cur.Seq == 0 || text.Hash(p.Text) == cur.SHA256 {
+		return c.recordText(ctx, src, rules, cur, at, p.Text, snap, val, notice)
+	}
+	old, err := c.DB.Text(ctx, cur)
+	if err != nil {
+		return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
+	}
+	kept, words := text.Kept(old, p.Text), text.Words(old)
+	if 2*kept >= words {
+		return c.recordText(ctx, src, rules, cur, at, p.Text, snap, val, notice)
+	}
+	if p.Suspect != nil {
+		err := fmt.Errorf("%s (the page keeps %d of the document's %d words)", p.Suspect.Msg, kept, words)
+		return c.failWith(ctx, src, at, tracker.FailureKind(p.Suspect.Kind), err, snap.Status, snap)
+	}
+	if again == nil {
+		return c.recordText(ctx, src, rules, cur, at, p.Text, snap, val, notice)
+	}
+	snap2, failed := again()
+	if failed != nil {
+		return *failed
+	}
+	p2, err := x.Extract(snap2.Body, snap2.Headers["Content-Type"])
+	if err != nil {
+		return c.failWith(ctx, src, snap2.FetchedAt, kindOf(err), err, snap2.Status, snap2)
+	}
+	switch {
+	case text.Hash(p2.Text) == cur.SHA256:
+		// The document is back: the first fetch caught a passing page.
+		if c.Log != nil {
+			c.Log.Warn("a fetch that lost most of the document was not confirmed", "source", src.ID, "kept", kept, "words", words)
+		}
+		return c.confirm(ctx, src, snap2.FetchedAt, val, cur, notice)
+	case p2.Text != p.Text:
+		err := fmt.Errorf("the page kept only %d of the document's %d words, and a second fetch read it differently again: tracker records so drastic a change only when two fetches agree; it retries at the next check", kept, words)
+		return c.failWith(ctx, src, at, tracker.FailUnconfirmed, err, snap.Status, snap)
 	}
 	return c.recordText(ctx, src, rules, cur, at, p.Text, snap, val, notice)
 }
@@ -404,6 +458,21 @@ func (c *Checker) notice(ctx context.Context, src *config.Source, resp *fetch.Re
 		c.Log.Warn("saving the notice failed", "source", src.ID, "err", err)
 	}
 	return n
+}
+
+// addNotice adds more to the notice a fetch already recorded (see notice).
+func (c *Checker) addNotice(ctx context.Context, src *config.Source, notice, more string) string {
+	if more == "" {
+		return notice
+	}
+	if notice != "" {
+		notice += "; "
+	}
+	notice += more
+	if err := c.DB.SetNotice(ctx, src.ID, notice); err != nil && c.Log != nil {
+		c.Log.Warn("saving the notice failed", "source", src.ID, "err", err)
+	}
+	return notice
 }
 
 // recorder records versions with their changes: the one stage shared with

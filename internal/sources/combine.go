@@ -130,6 +130,9 @@ func (c *Checker) checkCombined(ctx context.Context, src *config.Source) Result 
 		if err != nil {
 			return c.failPage(ctx, src, at, i, len(pages), err, one)
 		}
+		if p.Notice != "" {
+			notice = c.addNotice(ctx, src, notice, fmt.Sprintf("page %d: %s", i+1, p.Notice))
+		}
 		if words := text.Words(p.Text); words < least {
 			err := &page.Error{Kind: "too-short", Msg: fmt.Sprintf("the extracted text has %d words, fewer than the %d expected (min_words, for each page): the page is probably incomplete or an error page", words, least)}
 			return c.failPage(ctx, src, at, i, len(pages), err, one)
@@ -152,7 +155,7 @@ func (c *Checker) getPage(ctx context.Context, src *config.Source, p config.Page
 	if p.Render == config.RenderBrowser {
 		return c.renderPage(ctx, src, p)
 	}
-	req := fetch.Request{URL: p.URL, Header: src.Headers, Timeout: c.Config.EffectiveTimeout(src)}
+	req := fetch.Request{URL: p.URL, Header: src.Headers, Timeout: c.Config.EffectiveTimeout(src), StayOnHost: true, AllowHosts: src.RedirectHosts}
 	if prev.body != nil {
 		req.ETag, req.LastModified = prev.headers["ETag"], prev.headers["Last-Modified"]
 	}
@@ -185,6 +188,9 @@ func (c *Checker) renderPage(ctx context.Context, src *config.Source, p config.P
 	}
 	if rp.Status >= 400 {
 		return nil, fetch.StatusError(rp.URL, rp.Status, http.Header{"Content-Type": {renderedType}}, rp.HTML)
+	}
+	if err := offHost(src, p.URL, rp.URL); err != nil {
+		return nil, err
 	}
 	return &fetchedPage{page: p, url: rp.URL, status: rp.Status, body: rp.HTML,
 		headers: map[string]string{"Content-Type": renderedType, "X-Rendered-By": "browser"}}, nil

@@ -180,6 +180,9 @@ func (c *Checker) checkFeed(ctx context.Context, src *config.Source) Result {
 	if err := c.DB.SaveFeedFetch(ctx, ff); err != nil {
 		return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 	}
+	if parsed.SharedGUIDs > 0 {
+		notice = c.addNotice(ctx, src, notice, fmt.Sprintf("%d different items share a guid in the feed (it reuses ids): tracker keeps them apart by their titles", parsed.SharedGUIDs))
+	}
 	outcome := Unchanged
 	if counts.New+counts.Updated > 0 {
 		outcome = New
@@ -193,20 +196,21 @@ func (c *Checker) checkFeed(ctx context.Context, src *config.Source) Result {
 // plain link, is a different item; the plain link otherwise. A key once
 // given never changes with what else the feed lists.
 func itemKey(fi feed.Entry, stored map[string]store.ItemState) string {
-	if fi.AltKey == "" {
+	alt := feed.AltKeyOf(fi)
+	if alt == "" {
 		return fi.Key
 	}
-	if _, ok := stored[fi.AltKey]; ok {
-		return fi.AltKey
+	if _, ok := stored[alt]; ok {
+		return alt
 	}
 	if st, ok := stored[fi.Key]; ok {
 		if feed.Sig(st.Title, st.DateRaw) != fi.Sig && (fi.SharedKey || storedUnder(stored, fi.Key+"#item-")) {
-			return fi.AltKey // another item holds the link
+			return alt // another item holds the link, or the guid
 		}
 		return fi.Key // that item, perhaps edited
 	}
 	if fi.SharedKey {
-		return fi.AltKey
+		return alt
 	}
 	return fi.Key
 }

@@ -215,14 +215,16 @@ func (db *DB) putBlob(ctx context.Context, tx *txn, content []byte, dicts ...int
 			codec, data, depth, refs = codecRaw, content, 0, [2]sql.NullInt64{}
 		}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO blobs(sha256, size, codec, base_id, aux_id, depth, data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		sum[:], len(content), codec, refs[0], refs[1], depth, data)
+	// Another worker may store the same content meanwhile (PostgreSQL): its
+	// row is the one to use.
+	err = tx.QueryRowContext(ctx, `INSERT INTO blobs(sha256, size, codec, base_id, aux_id, depth, data) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (sha256) DO NOTHING RETURNING id`,
+		sum[:], len(content), codec, refs[0], refs[1], depth, data).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tx.QueryRowContext(ctx, `SELECT id FROM blobs WHERE sha256 = ?`, sum[:]).Scan(&id)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("store: save blob: %w", err)
-	}
-	id, err = res.LastInsertId()
-	if err != nil {
-		return 0, err
 	}
 	tx.keep(id, content)
 	return id, nil

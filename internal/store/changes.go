@@ -67,7 +67,7 @@ func (db *DB) Changes(ctx context.Context, f ChangeFilter) ([]tracker.Change, er
 		}
 	}
 	if f.Topic != "" {
-		q += ` AND EXISTS (SELECT 1 FROM json_each(c.topics) j WHERE json_extract(j.value, '$.topic') = ?)`
+		q += ` AND ` + db.hasTopic("c.topics")
 		args = append(args, f.Topic)
 	}
 	if f.MinImportance != "" {
@@ -79,13 +79,13 @@ func (db *DB) Changes(ctx context.Context, f ChangeFilter) ([]tracker.Change, er
 		args = append(args, rank)
 	}
 	if !f.Technical {
-		q += ` AND technical = 0`
+		q += ` AND NOT technical`
 	}
 	q += ` ORDER BY detected_at, source_id, to_seq`
 	if f.Limit > 0 {
 		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
 	}
-	rows, err := db.r.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	return collect(rows, err, "list changes", scanChange)
 }
 

@@ -10,7 +10,7 @@ import (
 	"tracker"
 )
 
-const digestColumns = `id, recipient, window_start, window_end, message_id, subject, state, attempts, last_error,
+const digestColumns = `id, recipient, window_start, window_end, message_id, subject, state, attempts, doubtful, last_error,
 	created_at, sent_at, transport, delivered_to, changes, items, superseded_by`
 
 func scanDigest(r scanner) (tracker.Digest, error) {
@@ -20,18 +20,18 @@ func scanDigest(r scanner) (tracker.Digest, error) {
 		sent                sql.NullString
 		superseded          sql.NullInt64
 	)
-	err := r.Scan(&d.ID, &d.Recipient, &start, &end, &d.MessageID, &d.Subject, &d.State, &d.Attempts, &d.LastError,
+	err := r.Scan(&d.ID, &d.Recipient, &start, &end, &d.MessageID, &d.Subject, &d.State, &d.Attempts, &d.Doubtful, &d.LastError,
 		&created, &sent, &d.Transport, &d.DeliveredTo, &d.Changes, &d.Items, &superseded)
 	d.WindowStart, d.WindowEnd, d.CreatedAt, d.SentAt = parseTime(start), parseTime(end), parseTime(created), parseNullTime(sent)
 	d.SupersededBy = superseded.Int64
 	return d, err
 }
 
-// LastSentDigest returns the latest digest sent to a recipient (ErrNotFound
-// when none was).
+// LastSentDigest returns the latest digest sent to a recipient, or being
+// sent until it is (ErrNotFound when none was).
 func (db *DB) LastSentDigest(ctx context.Context, recipient string) (tracker.Digest, error) {
 	d, err := scanDigest(db.rd.QueryRowContext(ctx, `SELECT `+digestColumns+` FROM digests
-		WHERE recipient = ? AND state IN ('sent', 'uncertain', 'skipped') ORDER BY window_end DESC LIMIT 1`, recipient))
+		WHERE recipient = ? AND state IN ('sent', 'sending', 'uncertain', 'skipped') ORDER BY window_end DESC LIMIT 1`, recipient))
 	if err != nil {
 		return d, notFound(err, "store: last digest of "+recipient)
 	}
@@ -83,15 +83,12 @@ func (db *DB) CreateDigest(ctx context.Context, d tracker.Digest) (tracker.Diges
 			return err
 		}
 		d.State = tracker.DigestPending
-		res, err := tx.ExecContext(ctx, `INSERT INTO digests(recipient, window_start, window_end, message_id, subject, state,
-			created_at, changes, items, text_blob, html_blob) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		err = tx.QueryRowContext(ctx, `INSERT INTO digests(recipient, window_start, window_end, message_id, subject, state,
+			created_at, changes, items, text_blob, html_blob) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			d.Recipient, fmtTime(d.WindowStart), fmtTime(d.WindowEnd), d.MessageID, d.Subject, d.State,
-			fmtTime(d.CreatedAt), d.Changes, d.Items, textID, htmlID)
+			fmtTime(d.CreatedAt), d.Changes, d.Items, textID, htmlID).Scan(&d.ID)
 		if err != nil {
 			return fmt.Errorf("store: record digest for %s: %w", d.Recipient, err)
-		}
-		if d.ID, err = res.LastInsertId(); err != nil {
-			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE digests SET state = 'superseded', superseded_by = ?
 			WHERE recipient = ? AND state IN ('failed', 'pending') AND id != ? AND window_start >= ?`,
@@ -121,6 +118,56 @@ func (db *DB) DigestBodies(ctx context.Context, d *tracker.Digest) error {
 	return nil
 }
 
+// InDoubt lists a recipient's digests whose delivery is in doubt, oldest
+// first: uncertain, or left sending by a process that stopped (the caller
+// holds the digests lock, so none is being sent).
+func (db *DB) InDoubt(ctx context.Context, recipient string) ([]tracker.Digest, error) {
+	rows, err := db.rd.QueryContext(ctx, `SELECT `+digestColumns+` FROM digests
+		WHERE recipient = ? AND state IN ('uncertain', 'sending') ORDER BY id`, recipient)
+	return collect(rows, err, "digests in doubt of "+recipient, scanDigest)
+}
+
+// Doubtful lists a recipient's digests that may have arrived more than
+// once, or not yet, for the digest that closes its window at end: those
+// still in doubt, and those sent again after a doubtful attempt since the
+// recipient's last digest before end was recorded.
+func (db *DB) Doubtful(ctx context.Context, recipient string, end time.Time) ([]tracker.Digest, error) {
+	rows, err := db.rd.QueryContext(ctx, `SELECT `+digestColumns+` FROM digests
+		WHERE recipient = ?1 AND doubtful > 0 AND window_end <= ?2 AND (state IN ('uncertain', 'sending')
+			OR state = 'sent' AND (NOT EXISTS (SELECT 1 FROM digests WHERE recipient = ?1 AND created_at < ?2)
+				OR sent_at >= (SELECT max(created_at) FROM digests WHERE recipient = ?1 AND created_at < ?2)))
+		ORDER BY window_end`, recipient, fmtTime(end))
+	return collect(rows, err, "doubtful digests of "+recipient, scanDigest)
+}
+
+// BeginDigestAttempt records that digest id is being handed to the server
+// (the state sending), unless it was already delivered: if tracker stops
+// before the outcome is recorded, the next run knows the server may have
+// it (see Interrupted).
+func (db *DB) BeginDigestAttempt(ctx context.Context, id int64) error {
+	return db.write(ctx, func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `UPDATE digests SET state = 'sending' WHERE id = ? AND state IN ('pending', 'failed', 'uncertain')`, id)
+		if err != nil {
+			return fmt.Errorf("store: record digest %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// Interrupted records that the attempt to send digest id was cut short by
+// tracker stopping (it was left sending): its outcome is unknown, and the
+// digest is uncertain.
+func (db *DB) Interrupted(ctx context.Context, id int64, reason string) error {
+	return db.write(ctx, func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `UPDATE digests SET state = 'uncertain', attempts = attempts + 1, doubtful = doubtful + 1,
+			last_error = ? WHERE id = ? AND state = 'sending'`, reason, id)
+		if err != nil {
+			return fmt.Errorf("store: record digest %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
 // DigestAttempt is the outcome of one attempt to send a digest.
 type DigestAttempt struct {
 	State       tracker.DigestState
@@ -131,33 +178,46 @@ type DigestAttempt struct {
 }
 
 // RecordDigestAttempt records how an attempt to send a digest ended. A
-// digest the server had (sent or uncertain) stays so when an attempt to send
-// it again fails: only that attempt's error is recorded.
+// digest the server took (sent) stays so whatever an attempt to send it
+// again does: only that attempt's error is recorded. One the server may
+// have (an earlier attempt was doubtful) is uncertain, not failed, when an
+// attempt fails. An uncertain attempt counts as doubtful.
 func (db *DB) RecordDigestAttempt(ctx context.Context, id int64, a DigestAttempt) error {
 	return db.write(ctx, func(tx *txn) error {
-		if a.State == tracker.DigestFailed || a.State == tracker.DigestUncertain {
-			// A sent digest stays sent whatever a resend does; an uncertain
-			// one stays uncertain when a resend fails.
-			res, err := tx.ExecContext(ctx, `UPDATE digests SET attempts = attempts + 1, last_error = ?
-				WHERE id = ? AND (state = 'sent' OR state = 'uncertain' AND ? = 'failed')`, a.Error, id, a.State)
+		var (
+			state    tracker.DigestState
+			doubtful int
+		)
+		err := tx.QueryRowContext(ctx, `SELECT state, doubtful FROM digests WHERE id = ?`, id).Scan(&state, &doubtful)
+		if err != nil {
+			return notFound(err, fmt.Sprintf("store: digest %d", id))
+		}
+		if state == tracker.DigestSent && a.State != tracker.DigestSent {
+			_, err := tx.ExecContext(ctx, `UPDATE digests SET attempts = attempts + 1, last_error = ? WHERE id = ?`, a.Error, id)
 			if err != nil {
 				return fmt.Errorf("store: record digest %d: %w", id, err)
 			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				return nil
+			return nil
+		}
+		if a.State == tracker.DigestFailed && doubtful > 0 {
+			_, err := tx.ExecContext(ctx, `UPDATE digests SET state = 'uncertain', attempts = attempts + 1, last_error = ? WHERE id = ?`, a.Error, id)
+			if err != nil {
+				return fmt.Errorf("store: record digest %d: %w", id, err)
 			}
+			return nil
+		}
+		doubt := 0
+		if a.State == tracker.DigestUncertain {
+			doubt = 1
 		}
 		var sent any
 		if a.State == tracker.DigestSent || a.State == tracker.DigestUncertain {
 			sent = fmtTime(a.At)
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE digests SET state = ?, last_error = ?, attempts = attempts + 1, sent_at = ?,
-			transport = ?, delivered_to = ? WHERE id = ?`, a.State, a.Error, sent, a.Transport, a.DeliveredTo, id)
+		_, err = tx.ExecContext(ctx, `UPDATE digests SET state = ?, last_error = ?, attempts = attempts + 1, doubtful = doubtful + ?,
+			sent_at = ?, transport = ?, delivered_to = ? WHERE id = ?`, a.State, a.Error, doubt, sent, a.Transport, a.DeliveredTo, id)
 		if err != nil {
 			return fmt.Errorf("store: record digest %d: %w", id, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("store: digest %d: %w", id, ErrNotFound)
 		}
 		return nil
 	})
@@ -175,7 +235,7 @@ func (db *DB) Digests(ctx context.Context, recipient string, limit int) ([]track
 	if limit > 0 {
 		q += fmt.Sprintf(` LIMIT %d`, limit)
 	}
-	rows, err := db.r.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	return collect(rows, err, "list digests", scanDigest)
 }
 
@@ -217,7 +277,7 @@ func (db *DB) SourcesCheckedBetween(ctx context.Context, start, end time.Time) (
 func (db *DB) EnrollRecipients(ctx context.Context, addresses []string, t time.Time) error {
 	return db.write(ctx, func(tx *txn) error {
 		for _, a := range addresses {
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO recipients(address, enrolled_at) VALUES (?, ?)`, a, fmtTime(t)); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO recipients(address, enrolled_at) VALUES (?, ?) ON CONFLICT DO NOTHING`, a, fmtTime(t)); err != nil {
 				return fmt.Errorf("store: enroll %s: %w", a, err)
 			}
 		}

@@ -39,7 +39,7 @@ func logFetch(ctx context.Context, tx *txn, sourceID string, at time.Time, outco
 	if err != nil {
 		return fmt.Errorf("store: fetch log of %s: %w", sourceID, err)
 	}
-	return nil
+	return recordLeased(ctx, tx, sourceID, outcome)
 }
 
 // FetchLog returns the most recent runs of fetch outcomes of a source, newest

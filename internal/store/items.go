@@ -119,7 +119,7 @@ func insertItem(ctx context.Context, tx *txn, sourceID string, it tracker.Item) 
 	if err != nil {
 		return fmt.Errorf("store: save item %q of %s: %w", it.Key, sourceID, err)
 	}
-	return nil
+	return tx.indexItem(ctx, sourceID, it.Key)
 }
 
 // updateItem stores an item's new content, keeping the previous revision.
@@ -148,13 +148,13 @@ func updateItem(ctx context.Context, tx *txn, sourceID string, it tracker.Item, 
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE items SET guid = ?, title = ?, link = ?, author = ?, categories = ?, text = ?,
 		page_text = CASE WHEN ? != '' THEN ? ELSE page_text END, published = ?, date_only = ?, date_raw = ?, hash = ?,
-		updated_at = ?, revision = revision + 1, kept = ?, topics = ?, baseline = 0 WHERE id = ?`,
+		updated_at = ?, revision = revision + 1, kept = ?, topics = ?, baseline = FALSE WHERE id = ?`,
 		it.GUID, it.Title, it.Link, it.Author, jsonOf(nonNilStrings(it.Categories)), it.Text, it.PageText, it.PageText,
 		nullTime(it.Published), it.DateOnly, it.DateRaw, it.Hash, fmtTime(at), it.Kept, jsonOf(nonNilMatches(it.Topics)), id)
 	if err != nil {
 		return fmt.Errorf("store: update item %q of %s: %w", it.Key, sourceID, err)
 	}
-	return nil
+	return tx.indexItem(ctx, sourceID, it.Key)
 }
 
 func nonNilStrings(s []string) []string {
@@ -198,17 +198,17 @@ func (db *DB) Items(ctx context.Context, f ItemFilter) ([]tracker.Item, error) {
 		args = append(args, fmtTime(f.Until))
 	}
 	if f.Topic != "" {
-		q += ` AND EXISTS (SELECT 1 FROM json_each(i.topics) j WHERE json_extract(j.value, '$.topic') = ?)`
+		q += ` AND ` + db.hasTopic("i.topics")
 		args = append(args, f.Topic)
 	}
 	if !f.All {
-		q += ` AND kept = 1 AND baseline = 0`
+		q += ` AND kept AND NOT baseline`
 	}
 	q += ` ORDER BY coalesce(updated_at, first_seen) DESC, coalesce(published, first_seen) DESC, id DESC`
 	if f.Limit > 0 {
 		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
 	}
-	rows, err := db.r.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	return collect(rows, err, "list items", scanItem)
 }
 
@@ -260,7 +260,7 @@ func (db *DB) SearchItems(ctx context.Context, text string, raw bool, sourceIDs 
 	match := text
 	if !raw {
 		match = `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
-	} else if err := checkFTS(text); err != nil {
+	} else if err := checkFTS(text); err != nil && db.pg == nil { // FTS5's NEAR
 		return nil, err
 	}
 	if limit <= 0 {
@@ -268,6 +268,11 @@ func (db *DB) SearchItems(ctx context.Context, text string, raw bool, sourceIDs 
 	}
 	q := `SELECT ` + itemColumns + ` FROM items i WHERE i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)`
 	args := []any{match}
+	if db.pg != nil {
+		var cond string
+		cond, match = tsquery(text, raw)
+		q, args = `SELECT `+itemColumns+` FROM items i WHERE i.tsv @@ `+cond, []any{match}
+	}
 	if len(sourceIDs) > 0 {
 		q += ` AND source_id IN (?` + strings.Repeat(`, ?`, len(sourceIDs)-1) + `)`
 		for _, id := range sourceIDs {
@@ -275,11 +280,12 @@ func (db *DB) SearchItems(ctx context.Context, text string, raw bool, sourceIDs 
 		}
 	}
 	q += fmt.Sprintf(` ORDER BY coalesce(published, first_seen) DESC LIMIT %d`, limit)
-	rows, err := db.r.QueryContext(ctx, q, args...)
-	if err != nil && strings.Contains(err.Error(), "fts5") {
-		return nil, fmt.Errorf("store: search: %q is %w (%v)", text, ErrBadQuery, err)
+	rows, err := db.query(ctx, q, args...)
+	items, err := collect(rows, err, "search items", scanItem)
+	if bad := db.badQuery(text, raw, err); bad != nil {
+		return nil, bad
 	}
-	return collect(rows, err, "search items", scanItem)
+	return items, err
 }
 
 // RefilterItems recomputes whether each item of a source is kept and its

@@ -12,6 +12,9 @@ import (
 	"time"
 	"unicode"
 
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"tracker"
 )
 
@@ -49,14 +52,10 @@ func indexVersion(ctx context.Context, tx *txn, sourceID string, seq int, text s
 		err := tx.QueryRowContext(ctx, `SELECT id FROM paragraphs WHERE key = ?`, key).Scan(&id)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			res, err := tx.ExecContext(ctx, `INSERT INTO paragraphs(source_id, key) VALUES (?, ?)`, sourceID, key)
-			if err != nil {
+			if err := tx.QueryRowContext(ctx, `INSERT INTO paragraphs(source_id, key) VALUES (?, ?) RETURNING id`, sourceID, key).Scan(&id); err != nil {
 				return wrap(err)
 			}
-			if id, err = res.LastInsertId(); err != nil {
-				return wrap(err)
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO paragraphs_fts(rowid, text) VALUES (?, ?)`, id, p); err != nil {
+			if err := tx.indexParagraph(ctx, id, p); err != nil {
 				return wrap(err)
 			}
 		case err != nil:
@@ -94,6 +93,44 @@ type SearchQuery struct {
 // ErrBadQuery marks a search that cannot be run as written.
 var ErrBadQuery = errors.New("not a valid search")
 
+// badQuery is the error of a query the engine's full-text search refused,
+// in the words of the query rather than of SQL ("no such column" is a word
+// with a colon in FTS5); nil when err is something else.
+func (db *DB) badQuery(text string, raw bool, err error) error {
+	if db.pg != nil {
+		return db.pg.badQuery(text, err)
+	}
+	var se *sqlite.Error
+	if !raw || !errors.As(err, &se) || se.Code() != sqlite3.SQLITE_ERROR {
+		return nil
+	}
+	msg := se.Error()
+	if i := strings.LastIndex(msg, " ("); i > 0 {
+		msg = msg[:i] // the result code
+	}
+	msg = strings.TrimPrefix(strings.TrimPrefix(msg, "SQL logic error: "), "fts5: ")
+	why := msg
+	switch {
+	case msg == `syntax error near ""`:
+		why = "it ends too early: an operator (AND, OR, NOT, NEAR) or a bracket lacks what follows it"
+	case strings.HasPrefix(msg, "syntax error near "):
+		why = "it cannot be read near " + strings.TrimPrefix(msg, "syntax error near ")
+	case msg == "unterminated string":
+		why = "a double quote is not closed"
+	case strings.HasPrefix(msg, "no such column: "):
+		word := strings.TrimPrefix(msg, "no such column: ")
+		why = fmt.Sprintf("%q followed by a colon reads as the name of a field to search in: put a phrase holding a colon in double quotes", word)
+	case strings.HasPrefix(msg, "unknown special query"):
+		why = "* alone finds nothing: put it after the start of a word (priva*)"
+	}
+	return ftsBadQuery(text, why)
+}
+
+// ftsBadQuery is the error of a query FTS5 cannot run, saying why.
+func ftsBadQuery(text, why string) error {
+	return fmt.Errorf("store: search: %q is %w as an FTS5 query: %s", text, ErrBadQuery, why)
+}
+
 // checkFTS catches what FTS5 would read as something else than was meant:
 // NEAR between two words is the word "near" there, so that "minimum NEAR
 // age" quietly finds nothing; FTS5 writes it NEAR(minimum age).
@@ -115,10 +152,10 @@ func checkFTS(query string) error {
 
 // Search finds the paragraphs matching q in every version of every source.
 //
-// The index (paragraphs_fts, detail=none) knows which paragraphs hold which
-// words, not where: it finds the paragraphs holding every word of a phrase
-// (or of a NEAR group), and the query itself is then run, as written, over
-// the text of those candidates (see verifier).
+// On SQLite the index (paragraphs_fts, detail=none) knows which paragraphs
+// hold which words, not where: it finds the paragraphs holding every word
+// of a phrase (or of a NEAR group), and the query itself is then run, as
+// written, over the text of those candidates (see verifier).
 func (db *DB) Search(ctx context.Context, q SearchQuery) ([]tracker.SearchHit, error) {
 	// Line breaks and tabs are spaces in a phrase; other control characters
 	// are in no text (extraction drops them).
@@ -134,24 +171,37 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]tracker.SearchHit, e
 	match := q.Text
 	if !q.Raw {
 		match = `"` + strings.ReplaceAll(q.Text, `"`, `""`) + `"`
-	} else if err := checkFTS(q.Text); err != nil {
+	} else if err := checkFTS(q.Text); err != nil && db.pg == nil { // FTS5's NEAR
 		return nil, err
 	}
 	if strings.TrimSpace(q.Text) == "" {
 		return nil, fmt.Errorf("store: search: empty query")
 	}
-	candidates, exact, err := relax(match)
-	if err != nil {
-		return nil, fmt.Errorf("store: search: %q is %w (%v)", q.Text, ErrBadQuery, err)
-	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 200
 	}
-	query := `SELECT p.id, p.key, p.source_id, r.from_seq, r.to_seq FROM paragraphs_fts f
-		JOIN paragraphs p ON p.id = f.rowid JOIN paragraph_runs r ON r.paragraph_id = p.id
-		WHERE paragraphs_fts MATCH ?`
-	args := []any{candidates}
+	var query string
+	var args []any
+	exact := true
+	if db.pg != nil {
+		// PostgreSQL's index (tsvector) keeps the words' positions and
+		// answers a phrase itself.
+		cond, tsq := tsquery(q.Text, q.Raw)
+		query = `SELECT p.id, p.key, p.source_id, r.from_seq, r.to_seq FROM paragraphs p
+			JOIN paragraph_runs r ON r.paragraph_id = p.id WHERE p.tsv @@ ` + cond
+		args = []any{tsq}
+	} else {
+		candidates, ok, err := relax(match)
+		if err != nil {
+			return nil, ftsBadQuery(q.Text, err.Error())
+		}
+		exact = ok
+		query = `SELECT p.id, p.key, p.source_id, r.from_seq, r.to_seq FROM paragraphs_fts f
+			JOIN paragraphs p ON p.id = f.rowid JOIN paragraph_runs r ON r.paragraph_id = p.id
+			WHERE paragraphs_fts MATCH ?`
+		args = []any{candidates}
+	}
 	if len(q.SourceIDs) > 0 {
 		query += ` AND p.source_id IN (?` + strings.Repeat(`, ?`, len(q.SourceIDs)-1) + `)`
 		for _, id := range q.SourceIDs {
@@ -159,10 +209,10 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]tracker.SearchHit, e
 		}
 	}
 	query += ` ORDER BY p.source_id, p.id, r.from_seq`
-	rows, err := db.r.QueryContext(ctx, query, args...)
+	rows, err := db.query(ctx, query, args...)
 	if err != nil {
-		if strings.Contains(err.Error(), "fts5") {
-			return nil, fmt.Errorf("store: search: %q is %w (%v)", q.Text, ErrBadQuery, err)
+		if bad := db.badQuery(q.Text, q.Raw, err); bad != nil {
+			return nil, bad
 		}
 		return nil, fmt.Errorf("store: search: %w", err)
 	}
@@ -186,7 +236,10 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]tracker.SearchHit, e
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		if bad := db.badQuery(q.Text, q.Raw, err); bad != nil {
+			return nil, bad
+		}
+		return nil, fmt.Errorf("store: search: %w", err)
 	}
 
 	versions := map[string][]tracker.Version{}
@@ -242,6 +295,9 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]tracker.SearchHit, e
 		if check != nil {
 			ok, err := check.matching(ctx, ids, batch)
 			if err != nil {
+				if bad := db.badQuery(q.Text, q.Raw, err); bad != nil {
+					return nil, bad
+				}
 				return nil, err
 			}
 			keep = func(i int) bool { return ok[ids[i]] }
@@ -288,7 +344,7 @@ func relax(q string) (out string, exact bool, err error) {
 				phrase.WriteByte(q[j])
 			}
 			if j >= len(q) {
-				return "", false, errors.New("unterminated string")
+				return "", false, errors.New("a double quote is not closed")
 			}
 			ws := phraseWords(phrase.String())
 			prefix := j+1 < len(q) && q[j+1] == '*'
@@ -331,6 +387,9 @@ func relax(q string) (out string, exact bool, err error) {
 				case ')':
 					depth--
 				}
+			}
+			if depth > 0 {
+				return "", false, errors.New("it ends too early: a bracket is not closed")
 			}
 			inner := q[i+len("NEAR(") : j-1]
 			if k := strings.LastIndexByte(inner, ','); k >= 0 {
@@ -406,7 +465,7 @@ func (v *verifier) matching(ctx context.Context, ids []int64, hits []tracker.Sea
 	}
 	rows, err := v.conn.QueryContext(ctx, `SELECT rowid FROM temp.search_check WHERE search_check MATCH ?`, v.match)
 	if err != nil {
-		return nil, fmt.Errorf("store: search: %q is %w (%v)", v.match, ErrBadQuery, err)
+		return nil, fmt.Errorf("store: search: %w", err) // the caller reads it as a bad query
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -491,8 +550,13 @@ func (db *DB) RebuildSearchIndex(ctx context.Context) (int, error) {
 }
 
 func (db *DB) rebuildSearchIndex(ctx context.Context, tx *txn) (int, error) {
-	for _, q := range []string{`INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('delete-all')`,
-		`DELETE FROM paragraph_runs`, `DELETE FROM paragraphs`} {
+	clear := []string{`INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('delete-all')`,
+		`DELETE FROM paragraph_runs`, `DELETE FROM paragraphs`}
+	if db.pg != nil {
+		// Writers that index a version wait for the new index.
+		clear = append([]string{`LOCK TABLE paragraphs, paragraph_runs IN EXCLUSIVE MODE`}, clear[1:]...)
+	}
+	for _, q := range clear {
 		if _, err := tx.tx.ExecContext(ctx, q); err != nil {
 			return 0, fmt.Errorf("store: clear the search index: %w", err)
 		}

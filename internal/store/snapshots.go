@@ -33,12 +33,13 @@ func (db *DB) insertSnapshot(ctx context.Context, tx *txn, sourceID string, s *t
 	if s.Headers == nil {
 		headers = []byte("{}")
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO snapshots(source_id, fetched_at, url, status, headers, blob_id, error)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, sourceID, fmtTime(s.FetchedAt), s.URL, s.Status, string(headers), blobID, s.Error)
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO snapshots(source_id, fetched_at, url, status, headers, blob_id, error)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, sourceID, fmtTime(s.FetchedAt), s.URL, s.Status, string(headers), blobID, s.Error).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: save snapshot of %s: %w", sourceID, err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // Snapshot returns a stored snapshot with its body.

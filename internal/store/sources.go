@@ -42,7 +42,7 @@ func (db *DB) UpsertSource(ctx context.Context, s SourceInfo) error {
 const sourceColumns = `s.id, s.kind, s.name, s.url, s.origin, s.created_at, s.etag, s.last_modified, s.rules_hash, s.body_sha256,
 	s.last_fetch_at, s.last_ok_at,
 	(SELECT max(t) FROM (SELECT s.last_change_at AS t UNION ALL
-		SELECT max(detected_at) FROM changes c WHERE c.source_id = s.id AND c.technical = 0)), s.error, s.error_kind, s.failing_since, s.failures, s.notice, s.alerted_at,
+		SELECT max(detected_at) FROM changes c WHERE c.source_id = s.id AND NOT c.technical) AS lc), s.error, s.error_kind, s.failing_since, s.failures, s.notice, s.alerted_at,
 	(SELECT count(*) FROM versions v WHERE v.source_id = s.id),
 	(SELECT coalesce(max(seq), 0) FROM versions v WHERE v.source_id = s.id),
 	(SELECT count(*) FROM items i WHERE i.source_id = s.id)`

@@ -69,6 +69,9 @@ func partOf(table string) string {
 
 // Size is the size of the database, WAL included: cheap enough to ask often.
 func (db *DB) Size(ctx context.Context) (int64, error) {
+	if db.pg != nil {
+		return db.pg.size(ctx, db)
+	}
 	var n int64
 	err := db.r.QueryRowContext(ctx, `SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()`).Scan(&n)
 	if err != nil {
@@ -80,6 +83,9 @@ func (db *DB) Size(ctx context.Context) (int64, error) {
 // Stats checkpoints the WAL and measures the database. It reads every page
 // (SQLite's dbstat), so it takes about as long as reading the file.
 func (db *DB) Stats(ctx context.Context) (Stats, error) {
+	if db.pg != nil {
+		return db.pg.stats(ctx, db)
+	}
 	var s Stats
 	// PASSIVE: never waits for a daemon's readers or writer; what it cannot
 	// copy stays in the WAL, which the page count below includes anyway.

@@ -1,11 +1,18 @@
-// Package store keeps tracker's history in SQLite: sources, raw snapshots,
-// versions of the cleaned text and the fetch log. Every SQL statement of the
-// program lives in this package.
+// Package store keeps tracker's history: sources, raw snapshots, versions of
+// the cleaned text, the fetch log, items, digests and the workers' leases.
+// Every SQL statement of the program lives in this package.
 //
-// The database runs in WAL mode, so other processes (the CLI while the daemon
-// runs) can read while one writes. Writes go through a single connection and
-// take the write lock at BEGIN, so two writers queue on the busy timeout
-// instead of failing halfway through a transaction.
+// Two engines hold it, chosen by the database's address (see Open): SQLite,
+// the embedded default, and PostgreSQL, for several workers sharing one
+// database. Their statements are the same where the two dialects agree
+// (written with ? placeholders, which the PostgreSQL engine numbers); what
+// differs (migrations, full-text search, sizes, backups, locking) is each
+// engine's own, in sqlite.go and postgres.go.
+//
+// The SQLite database runs in WAL mode, so other processes (the CLI while
+// the daemon runs) can read while one writes. Writes go through a single
+// connection and take the write lock at BEGIN, so two writers queue on the
+// busy timeout instead of failing halfway through a transaction.
 package store
 
 import (
@@ -17,9 +24,11 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"modernc.org/sqlite" // also registers the "sqlite" driver
@@ -29,24 +38,48 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// The engines, as Store.Engine names them.
+const (
+	EngineSQLite   = "sqlite"
+	EnginePostgres = "postgres"
+)
+
+// IsPostgres reports whether a database address names a PostgreSQL
+// database (postgres://... or postgresql://...) rather than a SQLite file.
+func IsPostgres(addr string) bool {
+	return strings.HasPrefix(addr, "postgres://") || strings.HasPrefix(addr, "postgresql://")
+}
+
 // ErrNotFound is returned when a requested source or version does not exist.
 var ErrNotFound = errors.New("not found")
 
-// DB is an open tracker database.
+// DB is an open tracker database, on either engine.
 type DB struct {
 	path string
-	r    *sql.DB // readers
-	w    *sql.DB // the one writer connection
-	rd   reader
-	wc   *stmtCache
+	addr string // path, or the address with its password
+	// pg is set on PostgreSQL: its dialect and what it does differently.
+	pg *postgres
+	r  *sql.DB // readers
+	w  *sql.DB // the one writer connection
+	rd reader
+	wc *stmtCache
 	// Now is the clock used for bookkeeping times.
 	Now   func() time.Time
 	blobs *blobCodec
 }
 
-// Open opens (creating if needed) the database at path and applies pending
+// Open opens the database at addr, a SQLite file (created if needed) or a
+// PostgreSQL address (postgres://user@host/db), and applies pending
 // migrations.
-func Open(ctx context.Context, dbPath string) (*DB, error) {
+func Open(ctx context.Context, addr string) (*DB, error) {
+	if IsPostgres(addr) {
+		return openPostgres(ctx, addr)
+	}
+	return openSQLite(ctx, addr)
+}
+
+// openSQLite opens (creating if needed) the SQLite database at dbPath.
+func openSQLite(ctx context.Context, dbPath string) (*DB, error) {
 	if dbPath == "" {
 		return nil, errors.New("store: no database path given")
 	}
@@ -67,7 +100,7 @@ func Open(ctx context.Context, dbPath string) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", dbPath, err)
 	}
 	r.SetMaxOpenConns(4)
-	db := &DB{path: dbPath, r: r, w: w, rd: reader{newStmtCache(r)}, wc: newStmtCache(w), Now: time.Now, blobs: newBlobCodec()}
+	db := &DB{path: dbPath, addr: dbPath, r: r, w: w, rd: reader{newStmtCache(r, noRebind)}, wc: newStmtCache(w, noRebind), Now: time.Now, blobs: newBlobCodec()}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -84,37 +117,87 @@ func (db *DB) Close() error {
 	return errors.Join(err1, err2)
 }
 
-// Path is the file the database lives in.
+// Path is the file the database lives in, or its address without a
+// password.
 func (db *DB) Path() string { return db.path }
 
-func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`); err != nil {
-		return fmt.Errorf("store: migrate: %w (is %s a tracker database on a writable disk?)", err, db.path)
+// Engine is EngineSQLite or EnginePostgres.
+func (db *DB) Engine() string {
+	if db.pg != nil {
+		return EnginePostgres
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	return EngineSQLite
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	create, files, glob := `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`, migrations, "migrations/*.sql"
+	if db.pg != nil {
+		create, files, glob = pgSchemaMigrations, pgMigrations, "migrations/postgres/*.sql"
+	}
+	names, err := fs.Glob(files, glob)
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	sort.Strings(names)
-	for _, name := range names {
-		base := path.Base(name)
-		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("store: migration %s has no number", base)
+	nums := make([]int, len(names))
+	for i, name := range names {
+		if nums[i], err = strconv.Atoi(strings.SplitN(path.Base(name), "_", 2)[0]); err != nil {
+			return fmt.Errorf("store: migration %s has no number", path.Base(name))
 		}
-		if err := db.applyMigration(ctx, n, base, name); err != nil {
+	}
+	// A database that is up to date is only read: commands that read take
+	// no write lock beside the daemon, and work where nothing can be
+	// written.
+	if db.migrated(ctx, nums) {
+		return nil
+	}
+	if _, err := db.w.ExecContext(ctx, create); err != nil {
+		if machine := db.explain(err); machine != err {
+			return fmt.Errorf("store: open %s: %w", db.path, machine)
+		}
+		return fmt.Errorf("store: migrate: %w (is %s a tracker database on a writable disk?)", err, db.path)
+	}
+	for i, name := range names {
+		if err := db.applyMigration(ctx, files, nums[i], path.Base(name), name); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// reindexAt is the migration that made the search index anew
+// migrated reports whether every migration of nums was applied.
+func (db *DB) migrated(ctx context.Context, nums []int) bool {
+	rows, err := db.r.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return false
+	}
+	defer rows.Close()
+	done := map[int]bool{}
+	for rows.Next() {
+		var n int
+		if rows.Scan(&n) != nil {
+			return false
+		}
+		done[n] = true
+	}
+	if rows.Err() != nil {
+		return false
+	}
+	for _, n := range nums {
+		if !done[n] {
+			return false
+		}
+	}
+	return true
+}
+
+// reindexAt is the SQLite migration that made the search index anew
 // (0008_search_detail_none.sql): applying it indexes every version again.
+// PostgreSQL's index (tsvector) was never changed so.
 const reindexAt = 8
 
-func (db *DB) applyMigration(ctx context.Context, n int, base, name string) error {
+func (db *DB) applyMigration(ctx context.Context, files fs.FS, n int, base, name string) error {
 	return db.write(ctx, func(tx *txn) error {
 		var done int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, n).Scan(&done); err != nil {
@@ -123,7 +206,7 @@ func (db *DB) applyMigration(ctx context.Context, n int, base, name string) erro
 		if done > 0 {
 			return nil
 		}
-		body, err := migrations.ReadFile(name)
+		body, err := fs.ReadFile(files, name)
 		if err != nil {
 			return err
 		}
@@ -131,7 +214,7 @@ func (db *DB) applyMigration(ctx context.Context, n int, base, name string) erro
 		if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
 			return fmt.Errorf("store: migration %s: %w", base, err)
 		}
-		if n == reindexAt {
+		if n == reindexAt && db.pg == nil {
 			// The index is contentless: its texts come from the versions.
 			if _, err := db.rebuildSearchIndex(ctx, tx); err != nil {
 				return fmt.Errorf("store: migration %s: %w", base, err)
@@ -149,8 +232,14 @@ func (db *DB) write(ctx context.Context, fn func(*txn) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	t := &txn{tx: tx, c: db.wc}
+	t := &txn{tx: tx, c: db.wc, db: db}
 	defer t.warm(ctx)
+	if db.pg != nil {
+		if err := db.pg.begin(ctx, tx); err != nil {
+			tx.Rollback()
+			return db.explain(fmt.Errorf("store: begin: %w", err))
+		}
+	}
 	if err := fn(t); err != nil {
 		tx.Rollback()
 		return db.explain(err)
@@ -169,6 +258,9 @@ func (db *DB) write(ctx context.Context, fn func(*txn) error) error {
 // another, has committed or rolled back: what is read next holds every
 // version and item dated before Settle was called (see NewVersion.Now).
 func (db *DB) Settle(ctx context.Context) error {
+	if db.pg != nil {
+		return db.pg.settle(ctx, db.w)
+	}
 	return db.write(ctx, func(*txn) error { return nil })
 }
 
@@ -189,28 +281,74 @@ func (e *machineError) Unwrap() error        { return e.err }
 func (e *machineError) Is(target error) bool { return e.full && target == ErrDiskFull }
 
 // explain adds what to do to the failures of a write that the operator fixes
-// on the machine, and that nothing stored was lost: the transaction was
-// rolled back as a whole.
+// on the machine, naming the disk, and that nothing stored was lost: the
+// transaction was rolled back as a whole.
 func (db *DB) explain(err error) error {
+	if db.pg != nil {
+		return db.pg.explain(err)
+	}
 	var se *sqlite.Error
-	if !errors.As(err, &se) {
+	var me *machineError
+	if !errors.As(err, &se) || errors.As(err, &me) {
 		return err
 	}
 	const kept = "; what this write held was rolled back, everything stored before it is intact"
+	disk := db.disk()
+	switch se.Code() {
+	case sqlite3.SQLITE_IOERR_SHMOPEN, sqlite3.SQLITE_IOERR_SHMSIZE, sqlite3.SQLITE_IOERR_SHMMAP:
+		// Every process, even one that only reads, maps the shared memory
+		// of WAL mode, a file beside the database.
+		return &machineError{err: err, full: true, hint: fmt.Sprintf("tracker cannot create or grow %s-shm, the shared memory SQLite keeps beside the database, on %s: free space on it (df %s), or check that the user running tracker may write files there; nothing stored was touched",
+			filepath.Base(db.path), disk, filepath.Dir(db.abs()))}
+	}
 	switch se.Code() & 0xff {
 	case sqlite3.SQLITE_FULL:
-		return &machineError{err: err, full: true, hint: "free space on the disk holding " + db.path + " and tracker carries on" + kept}
+		return &machineError{err: err, full: true, hint: "free space on " + disk + " and tracker carries on" + kept}
 	case sqlite3.SQLITE_READONLY:
 		return &machineError{err: err, hint: db.path + " or its directory is read-only: make both writable by the user running tracker" + kept}
-	case sqlite3.SQLITE_IOERR:
-		return &machineError{err: err, hint: "the disk failed to read or write " + db.path + ": check it (dmesg, df)" + kept}
+	case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN:
+		return &machineError{err: err, hint: fmt.Sprintf("the disk failed to read or write %s, on %s: free space on it if it is full, or check it (dmesg, df)%s", db.path, disk, kept)}
 	}
 	return err
+}
+
+func (db *DB) abs() string {
+	if p, err := filepath.Abs(db.path); err == nil {
+		return p
+	}
+	return db.path
+}
+
+// disk names the disk holding the database with what it has free: "the
+// disk holding /var/lib/tracker (1.2 GiB free)".
+func (db *DB) disk() string {
+	dir := filepath.Dir(db.abs())
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return "the disk holding " + dir
+	}
+	return fmt.Sprintf("the disk holding %s (%s free)", dir, sizeString(st.Bavail*uint64(st.Bsize)))
+}
+
+func sizeString(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // IntegrityCheck runs PRAGMA integrity_check and returns its findings, or nil
 // when the database is sound.
 func (db *DB) IntegrityCheck(ctx context.Context) error {
+	if db.pg != nil {
+		return db.pg.integrityCheck(ctx, db)
+	}
 	rows, err := db.r.QueryContext(ctx, `PRAGMA integrity_check`)
 	if err != nil {
 		return fmt.Errorf("store: integrity check: %w", err)
@@ -239,6 +377,9 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 // reading and writing it (VACUUM INTO: never copy the file of a live
 // database). path must not exist.
 func (db *DB) Backup(ctx context.Context, path string) error {
+	if db.pg != nil {
+		return db.pg.backup(ctx, db, path)
+	}
 	if _, err := db.w.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
 		return fmt.Errorf("store: back up to %s: %w", path, err)
 	}
@@ -279,10 +420,13 @@ const timeLayout = "2006-01-02T15:04:05.000Z"
 
 func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
+// parseTime reads a time as stored: SQLite's text, or PostgreSQL's
+// timestamptz as database/sql renders it (RFC 3339).
 func parseTime(s string) time.Time {
 	t, err := time.Parse(timeLayout, s)
 	if err != nil {
 		t, _ = time.Parse(time.RFC3339Nano, s)
+		t = t.UTC()
 	}
 	return t
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"tracker"
+	"tracker/internal/pgtest"
 )
 
 // MustOpen opens a database in a temporary directory, closed when the test ends.
@@ -47,9 +48,10 @@ func add(t *testing.T, db *DB, id, text string, at time.Time) tracker.Version {
 	return v
 }
 
-func TestVersionsAndFlipFlops(t *testing.T) {
+func TestVersionsAndFlipFlops(t *testing.T) { engines(t, testVersionsAndFlipFlops) }
+
+func testVersionsAndFlipFlops(t *testing.T, db *DB) {
 	ctx := context.Background()
-	db := MustOpen(t)
 	addSource(t, db, "terms")
 	a, b := "Terms A. We collect data.", "Terms B. We collect and sell data."
 	v1 := add(t, db, "terms", a, t0)
@@ -97,9 +99,10 @@ func TestVersionsAndFlipFlops(t *testing.T) {
 	}
 }
 
-func TestConfirmAndFetchLog(t *testing.T) {
+func TestConfirmAndFetchLog(t *testing.T) { engines(t, testConfirmAndFetchLog) }
+
+func testConfirmAndFetchLog(t *testing.T, db *DB) {
 	ctx := context.Background()
-	db := MustOpen(t)
 	addSource(t, db, "p")
 	add(t, db, "p", "Privacy policy text.", t0)
 	val := &tracker.Validators{ETag: `"e1"`, RulesHash: "r1"}
@@ -153,9 +156,10 @@ func TestConfirmAndFetchLog(t *testing.T) {
 	}
 }
 
-func TestFailureKeepsBodyAndVersions(t *testing.T) {
+func TestFailureKeepsBodyAndVersions(t *testing.T) { engines(t, testFailureKeepsBodyAndVersions) }
+
+func testFailureKeepsBodyAndVersions(t *testing.T, db *DB) {
 	ctx := context.Background()
-	db := MustOpen(t)
 	addSource(t, db, "t")
 	add(t, db, "t", "Terms.", t0)
 	body := []byte("<html><title>Access Denied</title></html>")
@@ -181,9 +185,10 @@ func TestFailureKeepsBodyAndVersions(t *testing.T) {
 }
 
 // Long histories decode through bounded chains of dictionary-compressed blobs.
-func TestBlobChains(t *testing.T) {
+func TestBlobChains(t *testing.T) { engines(t, testBlobChains) }
+
+func testBlobChains(t *testing.T, db *DB) {
 	ctx := context.Background()
-	db := MustOpen(t)
 	addSource(t, db, "long")
 	base := strings.Repeat("Clause about personal data and how we use it. ", 200)
 	texts := make([]string, 80)
@@ -192,7 +197,7 @@ func TestBlobChains(t *testing.T) {
 		add(t, db, "long", texts[i], t0.Add(time.Duration(i)*time.Hour))
 	}
 	// A fresh handle has an empty cache: every chain is decoded from disk.
-	db2, err := Open(ctx, db.Path())
+	db2, err := Open(ctx, db.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,13 +237,14 @@ func TestBlobChains(t *testing.T) {
 	}
 }
 
-func TestReopenKeepsSchemaAndData(t *testing.T) {
+func TestReopenKeepsSchemaAndData(t *testing.T) { engines(t, testReopenKeepsSchemaAndData) }
+
+func testReopenKeepsSchemaAndData(t *testing.T, db *DB) {
 	ctx := context.Background()
-	db := MustOpen(t)
 	addSource(t, db, "x")
 	add(t, db, "x", "Some text.", t0)
 	db.Close()
-	db2, err := Open(ctx, db.Path())
+	db2, err := Open(ctx, db.addr)
 	if err != nil {
 		t.Fatalf("reopening (migrations must be safe to re-run): %v", err)
 	}
@@ -301,7 +307,7 @@ func TestDiskFull(t *testing.T) {
 			t.Errorf("version %d reads %.40q, want %.40q (%v)", v.Seq, got, text, err)
 		}
 	}
-	db2, err := Open(ctx, db.Path())
+	db2, err := Open(ctx, db.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,4 +329,23 @@ func TestDiskFull(t *testing.T) {
 	if _, _, err := db2.AddVersion(ctx, NewVersion{SourceID: "t", Text: "Version five.\n" + base, At: t0.Add(9 * time.Hour), ExpectSeq: 3}); err != nil {
 		t.Errorf("after a restart, the next version: %v", err)
 	}
+}
+
+// engines runs a test on each engine: SQLite, and PostgreSQL (see
+// pgtest.Server).
+func engines(t *testing.T, test func(t *testing.T, db *DB)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, MustOpen(t)) })
+	t.Run("postgres", func(t *testing.T) { test(t, mustOpenPostgres(t)) })
+}
+
+// mustOpenPostgres opens an empty database in a schema of its own on the
+// test server, dropped when the test ends.
+func mustOpenPostgres(tb testing.TB) *DB {
+	tb.Helper()
+	db, err := Open(context.Background(), pgtest.Schema(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"tracker"
@@ -151,8 +152,8 @@ func (db *DB) Confirm(ctx context.Context, sourceID string, at time.Time, outcom
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE versions SET last_seen = max(last_seen, ?) WHERE source_id = ? AND seq = ?`,
-			fmtTime(at), sourceID, cur.Seq); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE versions SET last_seen = ? WHERE source_id = ? AND seq = ? AND last_seen < ?`,
+			fmtTime(at), sourceID, cur.Seq, fmtTime(at)); err != nil {
 			return fmt.Errorf("store: confirm %s: %w", sourceID, err)
 		}
 		if err := markOK(ctx, tx, sourceID, at, v, false); err != nil {
@@ -275,11 +276,38 @@ func (db *DB) SetRulesHash(ctx context.Context, sourceID string, seq int, hash s
 // t (an imported version holds until the next one was recorded).
 func (db *DB) ExtendLastSeen(ctx context.Context, sourceID string, seq int, t time.Time) error {
 	return db.write(ctx, func(tx *txn) error {
-		_, err := tx.ExecContext(ctx, `UPDATE versions SET last_seen = max(last_seen, ?) WHERE source_id = ? AND seq = ?`,
-			fmtTime(t), sourceID, seq)
+		_, err := tx.ExecContext(ctx, `UPDATE versions SET last_seen = ? WHERE source_id = ? AND seq = ? AND last_seen < ?`,
+			fmtTime(t), sourceID, seq, fmtTime(t))
 		if err != nil {
 			return fmt.Errorf("store: update version %d of %s: %w", seq, sourceID, err)
 		}
 		return nil
 	})
+}
+
+// ImportedUnder lists the sources holding versions imported from files
+// whose origin, past its first segment (the dataset's name), begins with
+// prefix: the sources an earlier import put a document in ("TikTok/Terms
+// of Service/"), whatever it mapped the document to.
+func (db *DB) ImportedUnder(ctx context.Context, prefix string) ([]string, error) {
+	// LIKE narrows (the engines differ on its case), the loop decides.
+	like := "%/" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix) + "%"
+	rows, err := db.rd.QueryContext(ctx, `SELECT DISTINCT source_id, origin_ref FROM versions
+		WHERE provenance = ? AND origin_ref LIKE ? ESCAPE '\' ORDER BY source_id`, tracker.ProvenanceImport, like)
+	type ref struct{ id, origin string }
+	refs, err := collect(rows, err, "sources imported from "+prefix, func(r scanner) (ref, error) {
+		var x ref
+		return x, r.Scan(&x.id, &x.origin)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, x := range refs {
+		_, rest, _ := strings.Cut(x.origin, "/")
+		if strings.HasPrefix(rest, prefix) && (len(ids) == 0 || ids[len(ids)-1] != x.id) {
+			ids = append(ids, x.id)
+		}
+	}
+	return ids, nil
 }

@@ -12,7 +12,7 @@ import (
 // change that is not technical), by source id. Unlike Source.LastChangeAt,
 // which only fetches set, it covers imported histories too.
 func (db *DB) LastChanges(ctx context.Context) (map[string]time.Time, error) {
-	rows, err := db.rd.QueryContext(ctx, `SELECT source_id, max(detected_at) FROM changes WHERE technical = 0 GROUP BY source_id`)
+	rows, err := db.rd.QueryContext(ctx, `SELECT source_id, max(detected_at) FROM changes WHERE NOT technical GROUP BY source_id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: last changes: %w", err)
 	}
@@ -31,7 +31,7 @@ func (db *DB) LastChanges(ctx context.Context) (map[string]time.Time, error) {
 // LatestChanges returns the n most recent changes that are not technical,
 // newest first.
 func (db *DB) LatestChanges(ctx context.Context, n int) ([]tracker.Change, error) {
-	rows, err := db.rd.QueryContext(ctx, `SELECT `+changeColumns+` FROM changes WHERE technical = 0
+	rows, err := db.rd.QueryContext(ctx, `SELECT `+changeColumns+` FROM changes WHERE NOT technical
 		ORDER BY detected_at DESC, source_id, to_seq DESC LIMIT ?`, n)
 	return collect(rows, err, "latest changes", scanChange)
 }

@@ -58,3 +58,23 @@ func TestWords(t *testing.T) {
 		}
 	}
 }
+
+// Kept measures how much of a document a new text keeps: moved paragraphs
+// are kept, a replacing error page keeps almost nothing.
+func TestKept(t *testing.T) {
+	doc := "# Terms\nWe collect your data.\nYou may object."
+	for _, tc := range []struct {
+		new  string
+		want int
+	}{
+		{doc, 8},
+		{"You may object.\n# Terms\nWe collect your data.", 8},
+		{"# Terms\nWe collect data.", 4},
+		{"Page not found. Sorry, we could not find this page.", 0},
+		{"We we we we", 1},
+	} {
+		if got := Kept(doc, tc.new); got != tc.want {
+			t.Errorf("Kept(doc, %q) = %d, want %d", tc.new, got, tc.want)
+		}
+	}
+}

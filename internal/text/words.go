@@ -117,3 +117,23 @@ func FewerWords(s string, n int) bool {
 	}
 	return true
 }
+
+// Kept counts the words of old that new still holds, each as many times as
+// both hold it: how much of a document a new text keeps, whatever it
+// moved.
+func Kept(old, new string) int {
+	have := map[string]int{}
+	for t := range Tokens(new) {
+		if IsWord(t) {
+			have[t]++
+		}
+	}
+	n := 0
+	for t := range Tokens(old) {
+		if IsWord(t) && have[t] > 0 {
+			have[t]--
+			n++
+		}
+	}
+	return n
+}

@@ -389,6 +389,25 @@ func (t *Taxonomy) Name(id string) string {
 // Has reports whether id is one of the taxonomy's topics.
 func (t *Taxonomy) Has(id string) bool { return t.name(id) != "" }
 
+// IDs lists the ids of the taxonomy's topics, in order.
+func (t *Taxonomy) IDs() []string {
+	ids := make([]string, len(t.topics))
+	for i, ct := range t.topics {
+		ids[i] = ct.ID
+	}
+	return ids
+}
+
+// Check returns nil when id is one of the taxonomy's topics, and otherwise
+// an error that lists them: a filter on an unknown id would silently match
+// nothing (Name gives the id back, so nothing else notices).
+func (t *Taxonomy) Check(id string) error {
+	if t.Has(id) {
+		return nil
+	}
+	return fmt.Errorf("%q is not a topic (known: %s)", id, strings.Join(t.IDs(), ", "))
+}
+
 func (t *Taxonomy) name(id string) string {
 	for _, ct := range t.topics {
 		if ct.ID == id {

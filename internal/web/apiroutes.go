@@ -101,8 +101,11 @@ func (s *server) apiDiff(w http.ResponseWriter, r *http.Request) error {
 // tracker changes --json
 func (s *server) apiChanges(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := store.ChangeFilter{SourceIDs: sourceParams(q), Topic: strings.TrimSpace(q.Get("topic"))}
+	f := store.ChangeFilter{SourceIDs: sourceParams(q)}
 	var err error
+	if f.Topic, err = s.topicParam(q); err != nil {
+		return err
+	}
 	if f.Technical, err = boolParam(q, "technical"); err != nil {
 		return err
 	}
@@ -136,7 +139,7 @@ func (s *server) apiChanges(w http.ResponseWriter, r *http.Request) error {
 // GET /api/items?source=&since=&until=&topic=&all=&limit=: tracker items --json
 func (s *server) apiItems(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f, err := itemFilter(q)
+	f, err := s.itemFilter(q)
 	if err == nil {
 		f.Limit, err = limitParam(q)
 	}

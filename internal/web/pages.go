@@ -635,7 +635,7 @@ const itemsLimit = 500
 func (s *server) itemsPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := r.URL.Query()
-	f, err := itemFilter(q)
+	f, err := s.itemFilter(q)
 	if err != nil {
 		return err
 	}
@@ -666,9 +666,12 @@ func (s *server) itemsPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // itemFilter reads the filters of the items page and API.
-func itemFilter(q url.Values) (store.ItemFilter, error) {
-	f := store.ItemFilter{SourceIDs: sourceParams(q), Topic: strings.TrimSpace(q.Get("topic"))}
+func (s *server) itemFilter(q url.Values) (store.ItemFilter, error) {
+	f := store.ItemFilter{SourceIDs: sourceParams(q)}
 	var err error
+	if f.Topic, err = s.topicParam(q); err != nil {
+		return f, err
+	}
 	if f.All, err = boolParam(q, "all"); err != nil {
 		return f, err
 	}
@@ -679,4 +682,16 @@ func itemFilter(q url.Values) (store.ItemFilter, error) {
 		return f, err
 	}
 	return f, nil
+}
+
+// topicParam reads the topic parameter: "" or a topic of the taxonomy.
+func (s *server) topicParam(q url.Values) (string, error) {
+	t := strings.TrimSpace(q.Get("topic"))
+	if t == "" {
+		return "", nil
+	}
+	if err := s.tax.Check(t); err != nil {
+		return "", badRequestf("topic: %v", err)
+	}
+	return t, nil
 }

@@ -55,8 +55,13 @@ type searchData struct {
 func (s *server) searchPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := r.URL.Query()
-	form := searchForm{Q: strings.TrimSpace(q.Get("q")), Source: strings.Join(sourceParams(q), ","), Topic: q.Get("topic"),
+	form := searchForm{Q: strings.TrimSpace(q.Get("q")), Source: strings.Join(sourceParams(q), ","),
 		Since: q.Get("since"), Until: q.Get("until"), At: q.Get("at")}
+	topic, err := s.topicParam(q)
+	if err != nil {
+		return err
+	}
+	form.Topic = topic
 	fts, err := boolParam(q, "fts")
 	if err != nil {
 		return err

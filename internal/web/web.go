@@ -39,7 +39,7 @@ var staticFS embed.FS
 
 // Options configure the web interface.
 type Options struct {
-	DB *store.DB
+	DB store.Store
 	// Config names the declared sources; nil serves the database alone.
 	Config *config.Config
 	// Taxonomy classifies and names the topics; nil is the built-in one.
@@ -57,7 +57,7 @@ type Options struct {
 
 // server holds what every handler needs.
 type server struct {
-	db    *store.DB
+	db    store.Store
 	cfg   *config.Config
 	tax   *topics.Taxonomy
 	cmp   *compare.Comparer

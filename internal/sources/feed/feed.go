@@ -35,8 +35,8 @@ type Entry struct {
 	Key string `json:"key"`
 	// AltKey, for an item without a guid, is its link with its title
 	// (Sig): the key that tells it from other items linking to the same
-	// page. SharedKey says whether another item of this fetch has the
-	// same Key.
+	// page (an item with a guid has the same alternative, AltKeyOf).
+	// SharedKey says whether another item of this fetch has the same Key.
 	AltKey    string `json:"alt_key,omitempty"`
 	Sig       string `json:"-"`
 	SharedKey bool   `json:"shared_key,omitempty"`
@@ -87,9 +87,12 @@ type Feed struct {
 	// no text: there is nothing in them to show anyone.
 	Skipped int `json:"skipped"`
 	// Duplicates counts items dropped because an earlier item of the same
-	// feed had the same key. A high count usually means the feed reuses one
-	// guid for everything; the caller should tell the operator.
+	// feed had the same key and title: the same item listed twice.
 	Duplicates int `json:"duplicates"`
+	// SharedGUIDs counts the items kept apart although another item of the
+	// feed has the same guid (a feed that reuses ids): the caller should
+	// tell the operator.
+	SharedGUIDs int `json:"shared_guids,omitempty"`
 	// DatesInferred is set when every dated item carried the same clock time
 	// across several days, so the times were read as a placeholder for the
 	// publication date and the items were made date-only (see Parse).
@@ -212,11 +215,16 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 	// its title and date; which of the two it goes by depends on what is
 	// already stored (the checker decides, see sources). The same item
 	// listed twice stays one item.
+	// Items with a guid are told apart by their titles the same way: one
+	// guid given to different items is a feed's bug, and keeping only the
+	// first would silently lose the others.
 	sigs := map[string]map[string]bool{} // key → title and date signatures
 	for i := range items {
 		it := &items[i]
-		if strings.TrimSpace(it.GUID) == "" && !strings.HasPrefix(it.Key, "hash:") {
+		if !strings.HasPrefix(it.Key, "hash:") {
 			it.Sig = Sig(it.Title, it.DateRaw)
+		}
+		if strings.TrimSpace(it.GUID) == "" && it.Sig != "" {
 			it.AltKey = it.Key + "#item-" + it.Sig
 		}
 		if sigs[it.Key] == nil {
@@ -233,6 +241,9 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 			continue
 		}
 		seen[id] = true
+		if it.SharedKey && strings.TrimSpace(it.GUID) != "" {
+			f.SharedGUIDs++
+		}
 		f.Items = append(f.Items, it)
 	}
 	f.DatesInferred = inferDateOnly(f.Items)
@@ -382,6 +393,15 @@ func Key(it Entry) string {
 	// parsing never changes a stored key.
 	sum := sha256.Sum256([]byte(text.Collapse(it.Title) + "\n" + text.Collapse(it.DateRaw)))
 	return "hash:" + hex.EncodeToString(sum[:16])
+}
+
+// AltKeyOf is the key that tells an item from others of the feed with the
+// same Key: its Key with its title's Sig.
+func AltKeyOf(it Entry) string {
+	if it.AltKey != "" || it.Sig == "" {
+		return it.AltKey
+	}
+	return it.Key + "#item-" + it.Sig
 }
 
 // Sig is a short hash of an item's title: what tells two items apart when

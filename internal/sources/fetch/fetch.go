@@ -6,6 +6,7 @@ package fetch
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -56,6 +57,11 @@ type Request struct {
 	Timeout time.Duration
 	// Accept overrides the default Accept header.
 	Accept string
+	// StayOnHost makes a redirect away from the url's host a KindRedirect
+	// error, unless it leads to one of AllowHosts ("*": any): a document
+	// redirected elsewhere is a login, consent or geo page.
+	StayOnHost bool
+	AllowHosts []string
 }
 
 // Response is a fetched document.
@@ -75,8 +81,47 @@ type Response struct {
 }
 
 // movedKey holds, in a request's context, where its last permanent
-// redirect led.
-type movedKey struct{}
+// redirect led; hostsKey the *Request whose redirect policy applies.
+type (
+	movedKey struct{}
+	hostsKey struct{}
+)
+
+// SameHost reports whether two hosts are one site's: equal once a leading
+// "www." and a default port are set aside.
+func SameHost(a, b *url.URL) bool {
+	norm := func(u *url.URL) string {
+		h := strings.ToLower(u.Hostname())
+		h = strings.TrimPrefix(h, "www.")
+		if p := u.Port(); p != "" && !(p == "80" && u.Scheme == "http" || p == "443" && u.Scheme == "https") {
+			h += ":" + p
+		}
+		return h
+	}
+	return norm(a) == norm(b)
+}
+
+// OffHost reports whether final, where a page was redirected to (in a
+// browser, say), leaves the host of declared for one not in allow; see
+// Request.StayOnHost.
+func OffHost(declared, final string, allow []string) bool {
+	d, err1 := url.Parse(declared)
+	f, err2 := url.Parse(final)
+	if err1 != nil || err2 != nil || f.Host == "" {
+		return false
+	}
+	return !SameHost(d, f) && !allowedHost(f, allow)
+}
+
+// allowedHost reports whether u's host is one of hosts ("*": any).
+func allowedHost(u *url.URL, hosts []string) bool {
+	for _, h := range hosts {
+		if h == "*" || strings.EqualFold(h, u.Host) || strings.EqualFold(h, u.Hostname()) {
+			return true
+		}
+	}
+	return false
+}
 
 // Error kinds.
 const (
@@ -86,6 +131,7 @@ const (
 	KindTooLarge    = "too-large"
 	KindRedirect    = "redirect"
 	KindRateLimited = "rate-limited"
+	KindTLS         = "tls" // the server does not speak TLS as the url says, or its certificate is invalid
 )
 
 // Error is a failed fetch.
@@ -161,6 +207,19 @@ func New(opt Options) *Fetcher {
 			if p, ok := req.Context().Value(movedKey{}).(*string); ok && req.Response != nil &&
 				(req.Response.StatusCode == http.StatusMovedPermanently || req.Response.StatusCode == http.StatusPermanentRedirect) {
 				*p = req.URL.String()
+			}
+			if pr, ok := req.Context().Value(hostsKey{}).(*Request); ok && pr.StayOnHost && len(via) > 0 &&
+				!SameHost(via[0].URL, req.URL) && !allowedHost(req.URL, pr.AllowHosts) {
+				status := 0
+				if req.Response != nil {
+					status = req.Response.StatusCode
+				}
+				msg := fmt.Sprintf("redirected (HTTP %d) to %s, away from %s: a login, consent or regional page rather than the document", status, req.URL, via[0].URL.Host)
+				if status == http.StatusMovedPermanently || status == http.StatusPermanentRedirect {
+					msg += "; if the document moved there, update the url"
+				}
+				msg += fmt.Sprintf(", or allow the host with redirect_hosts: [%s]", req.URL.Hostname())
+				return &Error{Kind: KindRedirect, Status: status, Msg: msg}
 			}
 			for _, v := range via {
 				if v.URL.String() == req.URL.String() {
@@ -259,6 +318,7 @@ func (f *Fetcher) attempt(ctx context.Context, host string, req Request) (*Respo
 	defer cancel()
 	var moved string
 	ctx = context.WithValue(ctx, movedKey{}, &moved)
+	ctx = context.WithValue(ctx, hostsKey{}, &req)
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
 	if err != nil {
 		return nil, &Error{Kind: KindNetwork, URL: req.URL, Msg: err.Error(), Err: err}
@@ -308,11 +368,26 @@ func (f *Fetcher) attempt(ctx context.Context, host string, req Request) (*Respo
 	return nil, StatusError(final, resp.StatusCode, resp.Header, body)
 }
 
+// plainToTLS are what servers answer to a plain HTTP request on their
+// HTTPS port (Go, nginx, Apache).
+var plainToTLS = []string{"client sent an http request to an https server", "the plain http request was sent to https port",
+	"speaking plain http to an ssl-enabled server port"}
+
 // StatusError is the error for an HTTP error status, also for a page that
 // came to tracker some other way, such as rendered in a browser.
 func StatusError(url string, status int, header http.Header, body []byte) *Error {
 	e := &Error{Kind: KindHTTP, URL: url, Status: status, Body: body, Header: header,
 		Msg: fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))}
+	if status == http.StatusBadRequest && strings.HasPrefix(url, "http://") {
+		lower := strings.ToLower(string(body[:min(len(body), 2048)]))
+		for _, s := range plainToTLS {
+			if strings.Contains(lower, s) {
+				e.Kind = KindTLS
+				e.Msg = fmt.Sprintf("the server answers HTTPS on this port, not plain HTTP (HTTP 400): use https:// in the source's url (%s)", url)
+				return e
+			}
+		}
+	}
 	switch {
 	case status == http.StatusTooManyRequests:
 		e.Kind, e.Transient = KindRateLimited, true
@@ -348,7 +423,20 @@ func classify(rawURL string, timeout time.Duration, err error) *Error {
 	e := &Error{Kind: KindNetwork, URL: rawURL, Err: err, Transient: true}
 	var netErr net.Error
 	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var recErr tls.RecordHeaderError
+	host := rawURL
+	if u, perr := url.Parse(rawURL); perr == nil && u.Host != "" {
+		host = u.Host
+	}
 	switch {
+	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"), errors.As(err, &recErr):
+		// Trying again changes nothing: the address is wrong.
+		e.Kind, e.Transient = KindTLS, false
+		e.Msg = fmt.Sprintf("the server at %s answers plain HTTP, not HTTPS: use http:// in the source's url, or the port that serves HTTPS", host)
+	case errors.As(err, &certErr):
+		e.Kind, e.Transient = KindTLS, false
+		e.Msg = fmt.Sprintf("the TLS certificate of %s is not valid (%v): check the source's url; tracker accepts no invalid certificate", host, certErr.Err)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		e.Kind = KindTimeout
 		e.Msg = fmt.Sprintf("timed out after %s", timeout)

@@ -15,7 +15,7 @@ import (
 var (
 	blockTitle = regexp.MustCompile(`(?i)^(access denied|attention required|just a moment|security check|` +
 		`are you a (robot|human)|verify(ing)? (you are|that you are) (a )?human|captcha|robot check|` +
-		`pardon our interruption|request rejected|forbidden|403 forbidden|too many requests|` +
+		`pardon our interruption|request rejected|forbidden\W*$|403 forbidden|too many requests|` +
 		`service unavailable|bot verification|ddos-guard|one more step|checking your browser|` +
 		`please wait|human verification|access to this page has been denied)\b`)
 	blockText = []string{

@@ -17,6 +17,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -25,6 +28,8 @@ import (
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/transform"
 
 	"tracker/internal/text"
 )
@@ -86,35 +91,117 @@ func Compile(r Rules) (*Extractor, error) {
 type Page struct {
 	Title string
 	Text  string
+	// Notice says how a wrong declared charset was set right ("" when
+	// nothing was wrong).
+	Notice string
+	// Suspect says why a page with too much text to be refused by itself
+	// still reads like an error, block or login page (nil when it does
+	// not): the caller, knowing the document, refuses it if it lost most
+	// of the document's words.
+	Suspect *Error
 }
 
 // Decode converts body to UTF-8 using the Content-Type header, a byte order
-// mark or a <meta charset>, in that order of trust. Without a header or a
-// mark, a body that is valid UTF-8 is taken as UTF-8: the <meta> may come
-// after the first 1,024 bytes, where the standard prescan stops and guesses
-// windows-1252, and a body in a single-byte charset with any accent in it
-// is almost never valid UTF-8.
+// mark or a <meta charset>, in that order of trust, unless the bytes say the
+// declaration is wrong (see DecodeNote).
 func Decode(body []byte, contentType string) ([]byte, error) {
-	// Only the guess, not a declared charset: a 7-bit one (ISO-2022-JP) is
-	// valid UTF-8 too.
-	if _, name, certain := charset.DetermineEncoding(body, contentType); !certain && name == "windows-1252" && utf8.Valid(body) {
-		return body, nil
+	out, _, err := DecodeNote(body, contentType)
+	return out, err
+}
+
+// DecodeNote is Decode, saying how a wrong declaration was set right ("" when
+// none was). Without a header or a mark, a body that is valid UTF-8 is taken
+// as UTF-8: the <meta> may come after the first 1,024 bytes, where the
+// standard prescan stops and guesses windows-1252. Whatever is declared, a
+// body in a single-byte charset with any accent in it is almost never valid
+// UTF-8, so a valid UTF-8 body with accents is UTF-8; and a body declared
+// UTF-8 whose every accent is invalid UTF-8 is windows-1252. A few stray
+// bytes in a UTF-8 page read as U+FFFD, and are counted.
+func DecodeNote(body []byte, contentType string) ([]byte, string, error) {
+	_, name, certain := charset.DetermineEncoding(body, contentType)
+	valid := utf8.Valid(body)
+	switch {
+	case name == "utf-8" && !valid:
+		bad, good := utf8Census(body)
+		if good == 0 {
+			r := transform.NewReader(bytes.NewReader(body), charmap.Windows1252.NewDecoder())
+			out, err := io.ReadAll(r)
+			if err != nil {
+				return nil, "", &Error{Kind: KindParse, Msg: fmt.Sprintf("decoding the character set: %v", err)}
+			}
+			return out, fmt.Sprintf("the page declares charset %s but is written in windows-1252: tracker reads it as windows-1252", declared(body, contentType, "UTF-8")), nil
+		}
+		if bad == 1 {
+			return []byte(strings.ToValidUTF8(string(body), "\uFFFD")), "the page is in UTF-8 but holds 1 byte that is not UTF-8: it reads as \uFFFD", nil
+		}
+		note := fmt.Sprintf("the page is in UTF-8 but holds %d bytes that are not UTF-8: they read as \uFFFD", bad)
+		return []byte(strings.ToValidUTF8(string(body), "\uFFFD")), note, nil
+	case name != "utf-8" && valid && highBit(body):
+		if certain || name != "windows-1252" || declared(body, contentType, "") != "" {
+			return body, fmt.Sprintf("the page declares charset %s but is written in UTF-8: tracker reads it as UTF-8", declared(body, contentType, name)), nil
+		}
+		return body, "", nil // windows-1252 was the standard's guess
+	case !certain && name == "windows-1252" && valid:
+		return body, "", nil
 	}
 	r, err := charset.NewReader(bytes.NewReader(body), contentType)
 	if err != nil {
-		return nil, &Error{Kind: KindParse, Msg: fmt.Sprintf("unknown character set: %v", err)}
+		return nil, "", &Error{Kind: KindParse, Msg: fmt.Sprintf("unknown character set: %v", err)}
 	}
 	var buf bytes.Buffer
 	buf.Grow(len(body))
 	if _, err := buf.ReadFrom(r); err != nil {
-		return nil, &Error{Kind: KindParse, Msg: fmt.Sprintf("decoding the character set: %v", err)}
+		return nil, "", &Error{Kind: KindParse, Msg: fmt.Sprintf("decoding the character set: %v", err)}
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), "", nil
+}
+
+// declared is the charset the page declares, as written: in the
+// Content-Type header, else in a <meta> of its head; def when neither.
+func declared(body []byte, contentType, def string) string {
+	if _, params, err := mime.ParseMediaType(contentType); err == nil && params["charset"] != "" {
+		return params["charset"]
+	}
+	head := body[:min(len(body), 4096)]
+	if m := metaCharset.FindSubmatch(head); m != nil {
+		return string(m[1])
+	}
+	return def
+}
+
+var metaCharset = regexp.MustCompile(`(?i)<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._:-]+)`)
+
+func highBit(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// utf8Census counts the bytes of b that are not UTF-8 and the multi-byte
+// characters that are.
+func utf8Census(b []byte) (bad, good int) {
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		switch {
+		case r == utf8.RuneError && n == 1:
+			bad++
+		case n > 1:
+			good++
+		}
+		b = b[n:]
+	}
+	return bad, good
 }
 
 // Extract returns the document's text from an HTML body.
 func (x *Extractor) Extract(body []byte, contentType string) (*Page, error) {
-	utf8Body, err := Decode(body, contentType)
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, &Error{Kind: KindEmpty, Msg: "the page is empty: the server answered without any content (it may be restarting or overloaded); tracker retries at the next check"}
+	}
+	utf8Body, note, err := DecodeNote(body, contentType)
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +210,7 @@ func (x *Extractor) Extract(body []byte, contentType string) (*Page, error) {
 		return nil, &Error{Kind: KindParse, Msg: fmt.Sprintf("unreadable HTML: %v", err)}
 	}
 	title := text.Collapse(doc.Find("title").First().Text())
+	self := lookOf(doc)
 	doc.Find(neverText).Remove()
 
 	if reason := blockedByTitle(title); reason != "" {
@@ -171,7 +259,11 @@ func (x *Extractor) Extract(body []byte, contentType string) (*Page, error) {
 	if out == "" {
 		return nil, &Error{Kind: KindEmpty, Msg: fmt.Sprintf("selector %s matched %d element(s) without any text", quoteList(x.rules.Select), len(matches))}
 	}
-	return &Page{Title: title, Text: out}, nil
+	sus := suspect(self, matches, out, utf8Body, title, talkative)
+	if sus != nil && text.FewerWords(out, fewWords) {
+		return nil, sus
+	}
+	return &Page{Title: title, Text: out, Notice: note, Suspect: sus}, nil
 }
 
 // neverText is removed before anything else: none of it is document text.

@@ -270,3 +270,37 @@ func BenchmarkExtract300KB(b *testing.B) {
 		}
 	}
 }
+
+// A page whose declared charset is wrong reads right, and says so: valid
+// UTF-8 declared as another charset is UTF-8 ("CafÃ© rÃ©sumÃ©" otherwise);
+// windows-1252 declared as UTF-8 is windows-1252 ("Caf� r�sum�"); a few
+// stray bytes in a UTF-8 page are counted.
+func TestCharsetMismatch(t *testing.T) {
+	utf8Page := `<html><body><article><p>Café résumé, données à caractère personnel</p></article></body></html>`
+	cp1252Page, _ := charmap.Windows1252.NewEncoder().String(utf8Page)
+	cp1252Meta, _ := charmap.Windows1252.NewEncoder().String(`<html><head><meta charset="utf-8"></head><body><article><p>Café résumé, données à caractère personnel</p></article></body></html>`)
+	stray := strings.Replace(utf8Page, "données", "donn\xe9es", 1)
+	for _, tc := range []struct {
+		name, body, contentType, want, note string
+	}{
+		{"UTF-8 declared ISO-8859-1", utf8Page, "text/html; charset=ISO-8859-1", "Café résumé, données à caractère personnel", "declares charset ISO-8859-1 but is written in UTF-8"},
+		{"UTF-8 declared windows-1252", utf8Page, "text/html; charset=windows-1252", "Café résumé, données à caractère personnel", "declares charset windows-1252 but is written in UTF-8"},
+		{"windows-1252 declared UTF-8 in the header", cp1252Page, "text/html; charset=utf-8", "Café résumé, données à caractère personnel", "declares charset utf-8 but is written in windows-1252"},
+		{"windows-1252 declared UTF-8 in a meta", cp1252Meta, "text/html", "Café résumé, données à caractère personnel", "written in windows-1252"},
+		{"a stray byte in UTF-8", stray, "text/html; charset=utf-8", "Café résumé, donn\uFFFDes à caractère personnel", "1 byte that is not UTF-8"},
+		{"right", utf8Page, "text/html; charset=utf-8", "Café résumé, données à caractère personnel", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := extract(t, Rules{Select: []string{"article"}}, tc.body, tc.contentType)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Text != tc.want {
+				t.Errorf("text %q, want %q", p.Text, tc.want)
+			}
+			if tc.note == "" && p.Notice != "" || !strings.Contains(p.Notice, tc.note) {
+				t.Errorf("notice %q, want %q", p.Notice, tc.note)
+			}
+		})
+	}
+}

@@ -37,6 +37,11 @@ func newRenderer(t *testing.T, opt Options) (*Renderer, string) {
 	needBrowser(t)
 	dir := t.TempDir()
 	opt.DataDir = dir
+	// A loaded CI machine can take longer than the default 30s to start a
+	// browser or open a tab; no test is about that bound.
+	if opt.StartTimeout == 0 {
+		opt.StartTimeout = 3 * time.Minute
+	}
 	t.Setenv("TMPDIR", dir) // where Chromium puts its own temporary files
 	r := New(opt)
 	t.Cleanup(func() {
@@ -202,11 +207,12 @@ func TestScriptThatNeverEndsTimesOut(t *testing.T) {
 	if r.Running() != 0 || len(leftovers(dir)) != 0 {
 		t.Errorf("after the timeout %d browsers and processes %v remain (had %d browsers)", r.Running(), leftovers(dir), first)
 	}
-	// And the next page gets a new one. Starting it is not what is timed
-	// here: a loaded machine may take more than 3s to start a browser.
+	// And the next page gets a new one. Its own time is ample: a loaded
+	// machine starts a browser slowly, and what is tested is that the page
+	// renders in the new one, not how fast.
 	p, err := r.Render(context.Background(), Request{URL: srv.URL + "/ok", WaitFor: []string{"article"}, Timeout: time.Minute})
 	if err != nil || !p.Found {
-		t.Fatalf("the page after a timeout: found %v, %v", p != nil && p.Found, err)
+		t.Fatalf("the page after a timeout: %v", err)
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	httpfetch "tracker/internal/sources/fetch"
@@ -23,6 +23,10 @@ import (
 // blocked are never loaded: none of them holds text, and they are most of
 // a page's weight.
 var blocked = []network.ResourceType{network.ResourceTypeImage, network.ResourceTypeMedia, network.ResourceTypeFont}
+
+// errTabTimeout is the cause of a tab's end when the browser took longer
+// than StartTimeout to open and set it up.
+var errTabTimeout = errors.New("the browser did not open the tab in time")
 
 // poll is the pause between two looks at the page.
 const poll = 100 * time.Millisecond
@@ -43,10 +47,17 @@ func (d *document) get() (*network.Response, string) {
 
 // render loads req in the tab and returns the rendered page.
 func (r *Renderer) render(ctx, tab context.Context, in *instance, req Request, timeout time.Duration) (*Page, error) {
-	deadline := time.Now().Add(timeout)
-	pctx, cancel := context.WithDeadline(tab, deadline)
-	defer cancel()
-	defer context.AfterFunc(ctx, cancel)()
+	// The page's time starts at its navigation: opening and setting up the
+	// tab is the browser's work, bounded apart (StartTimeout), so that a
+	// busy machine does not spend the page's time on it. The first action
+	// binds the tab to its context, which must therefore outlive it: the
+	// bounds cancel it rather than being deadlines of their own.
+	pctx, cancel := context.WithCancelCause(tab)
+	defer cancel(nil)
+	defer context.AfterFunc(ctx, func() { cancel(ctx.Err()) })()
+	opening := time.AfterFunc(r.opt.StartTimeout, func() { cancel(errTabTimeout) })
+	defer opening.Stop()
+	var deadline time.Time
 
 	fail := func(doing string, err error) error {
 		switch {
@@ -55,7 +66,10 @@ func (r *Renderer) render(ctx, tab context.Context, in *instance, req Request, t
 		case in.dead():
 			return &Error{Kind: KindBrowser, Err: err,
 				Msg: fmt.Sprintf("the browser stopped while %s (%v): a new one starts for the next page", doing, err)}
-		case errors.Is(pctx.Err(), context.DeadlineExceeded):
+		case errors.Is(context.Cause(pctx), errTabTimeout):
+			return &Error{Kind: KindBrowser, Err: err,
+				Msg: fmt.Sprintf("the browser did not open a tab within %s while %s: it may be overloaded; tracker retries at the next check", r.opt.StartTimeout, doing)}
+		case errors.Is(context.Cause(pctx), context.DeadlineExceeded):
 			return &Error{Kind: KindTimeout, Err: err,
 				Msg: fmt.Sprintf("the page did not render within %s (render_timeout) while %s: its scripts may be stuck or the site slow; if it is only slow, raise render_timeout or the source's timeout", timeout, doing)}
 		}
@@ -124,7 +138,11 @@ func (r *Renderer) render(ctx, tab context.Context, in *instance, req Request, t
 		}
 	}
 
-	nav, err := cdp.Call(pctx, t, page.Navigate, page.NavigateParams{URL: req.URL})
+	opening.Stop()
+	deadline = time.Now().Add(timeout)
+	page := time.AfterFunc(timeout, func() { cancel(context.DeadlineExceeded) })
+	defer page.Stop()
+	nav, err := cdp.Call(pctx, t, cdppage.Navigate, cdppage.NavigateParams{URL: req.URL})
 	if err != nil {
 		return nil, fail("loading the page", err)
 	}
@@ -160,12 +178,17 @@ func (r *Renderer) render(ctx, tab context.Context, in *instance, req Request, t
 		HTML string `json:"html"`
 		URL  string `json:"url"`
 	}
+	// A page still between two documents when its time ran out has no
+	// documentElement yet.
 	d, err := chromedp.Evaluate[dom](`({
-		html: (document.doctype ? "<!DOCTYPE " + document.doctype.name + ">\n" : "") + document.documentElement.outerHTML,
+		html: document.documentElement ? (document.doctype ? "<!DOCTYPE " + document.doctype.name + ">\n" : "") + document.documentElement.outerHTML : "",
 		url: location.href,
 	})`)(pctx, t)
 	if err != nil {
 		return nil, fail("reading the rendered page", err)
+	}
+	if d.HTML == "" {
+		return nil, &Error{Kind: KindTimeout, Msg: fmt.Sprintf("the page did not render within %s (render_timeout): it was still loading its document; if it is only slow, raise render_timeout or the source's timeout", timeout)}
 	}
 	if int64(len(d.HTML)) > r.opt.MaxBody {
 		return nil, &Error{Kind: KindTooLarge, Msg: fmt.Sprintf("the rendered page is larger than %s: raise settings.max_body if it is really that large", httpfetch.SizeString(r.opt.MaxBody))}

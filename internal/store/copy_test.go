@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"tracker"
+)
+
+// A history copied from SQLite into PostgreSQL and back reads the same in
+// every listing, ids and times included, and the copy goes on from there.
+func TestCopyBothWays(t *testing.T) {
+	ctx := context.Background()
+	lite := MustOpen(t)
+	fillHistory(t, lite)
+	want := dump(t, lite)
+
+	pg := mustOpenPostgres(t)
+	res, err := Copy(ctx, lite, pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Versions != 4 || res.Rows["changes"] != 1 || res.Rows["items"] != 2 || res.Rows["digests"] != 2 {
+		t.Errorf("copied %d versions, rows %v", res.Versions, res.Rows)
+	}
+	if got := dump(t, pg); got != want {
+		t.Errorf("PostgreSQL reads otherwise than SQLite:\n%s", firstDiff(want, got))
+	}
+	back := MustOpen(t)
+	if _, err := Copy(ctx, pg, back); err != nil {
+		t.Fatal(err)
+	}
+	if got := dump(t, back); got != want {
+		t.Errorf("copied back to SQLite, it reads otherwise:\n%s", firstDiff(want, got))
+	}
+	// Into a database that holds a history: refused, nothing mixed.
+	if _, err := Copy(ctx, lite, pg); err == nil || !strings.Contains(err.Error(), "empty database") {
+		t.Errorf("a second copy into the same database: %v, want a refusal", err)
+	}
+	// The copies go on: new rows take ids after the copied ones.
+	for _, db := range []*DB{pg, back} {
+		v := add(t, db, "terms", "Terms D. We sell data.", t0.Add(72*time.Hour))
+		if v.Seq != 4 {
+			t.Errorf("%s: the next version is %d, want 4", db.Engine(), v.Seq)
+		}
+		if _, err := db.CreateDigest(ctx, tracker.Digest{Recipient: "a@example.com", WindowStart: t0.Add(96 * time.Hour),
+			WindowEnd: t0.Add(120 * time.Hour), MessageID: "<3@x>", Subject: "s3", CreatedAt: t0, Text: "t", HTML: "h"}); err != nil {
+			t.Errorf("%s: a new digest after the copy: %v", db.Engine(), err)
+		}
+	}
+}
+
+// fillHistory records a little of everything a history holds.
+func fillHistory(t *testing.T, db *DB) {
+	ctx := context.Background()
+	addSource(t, db, "terms")
+	add(t, db, "terms", "Terms A. We collect data.", t0)
+	if _, ok, err := db.AddVersion(ctx, NewVersion{SourceID: "terms", Text: "Terms B. We collect and sell data.", At: t0.Add(24 * time.Hour),
+		ExpectSeq: 1, Change: &tracker.Change{Importance: tracker.Major, WordsAdded: 2, Summary: "sells data", Reason: "r",
+			Topics: []tracker.TopicMatch{{Topic: "data-sale", Evidence: []string{"sell"}}}}}); err != nil || !ok {
+		t.Fatalf("AddVersion: %v %v", ok, err)
+	}
+	add(t, db, "terms", "Terms A. We collect data.", t0.Add(48*time.Hour)) // flip-flop
+	if err := db.RecordFailure(ctx, Failure{SourceID: "terms", At: t0.Add(50 * time.Hour), Kind: tracker.FailureKind("http"),
+		Reason: "503", Status: 503, Snapshot: &tracker.Snapshot{FetchedAt: t0.Add(50 * time.Hour), URL: "https://example.com/terms",
+			Status: 503, Body: []byte("busy")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetAlerted(ctx, "terms", t0.Add(51*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpsertSource(ctx, SourceInfo{ID: "news", Kind: "feed", Name: "News", URL: "https://example.com/feed"}); err != nil {
+		t.Fatal(err)
+	}
+	add(t, db, "news", "Crème brûlée policy.", t0)
+	item := func(key, title string) tracker.Item {
+		return tracker.Item{SourceID: "news", Key: key, GUID: key, Title: title, Link: "https://example.com/" + key,
+			Categories: []string{"privacy"}, Text: title + " in full.", Published: t0.Add(time.Hour), Hash: "h-" + title,
+			FirstSeen: t0.Add(time.Hour), Revision: 1, Kept: true,
+			Topics: []tracker.TopicMatch{{Topic: "data-sale", Evidence: []string{"sell"}}}}
+	}
+	if err := db.SaveFeedFetch(ctx, FeedFetch{SourceID: "news", At: t0.Add(time.Hour),
+		New: []tracker.Item{item("a", "Résumé of rights"), item("b", "New cookie rules")}}); err != nil {
+		t.Fatal(err)
+	}
+	up := item("a", "Résumé of rights, amended")
+	up.Revision, up.UpdatedAt = 2, t0.Add(2*time.Hour)
+	if err := db.SaveFeedFetch(ctx, FeedFetch{SourceID: "news", At: t0.Add(2 * time.Hour), Updated: []tracker.Item{up}}); err != nil {
+		t.Fatal(err)
+	}
+	d1, err := db.CreateDigest(ctx, tracker.Digest{Recipient: "a@example.com", WindowStart: t0, WindowEnd: t0.Add(24 * time.Hour),
+		MessageID: "<1@x>", Subject: "s1", CreatedAt: t0.Add(24 * time.Hour), Text: "text one", HTML: "<p>one</p>", Changes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RecordDigestAttempt(ctx, d1.ID, DigestAttempt{State: tracker.DigestFailed, Error: "refused", At: t0.Add(24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateDigest(ctx, tracker.Digest{Recipient: "a@example.com", WindowStart: t0, WindowEnd: t0.Add(48 * time.Hour),
+		MessageID: "<2@x>", Subject: "s2", CreatedAt: t0.Add(48 * time.Hour), Text: "text two", HTML: "<p>two</p>", Changes: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EnrollRecipients(ctx, []string{"a@example.com"}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PlanChecks(ctx, []CheckPlan{{SourceID: "terms", Host: "example.com", Plan: "p", Due: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	ls, err := db.LeaseChecks(ctx, "w1", t0, 1, time.Minute)
+	if err != nil || len(ls) != 1 {
+		t.Fatalf("lease: %v %v", ls, err)
+	}
+	ls[0].Next, ls[0].Now = t0.Add(time.Hour), func() time.Time { return t0.Add(time.Second) }
+	if err := db.Heartbeat(ctx, WorkerInfo{ID: "w1", Hostname: "m1", PID: 7, StartedAt: t0}, t0, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CompleteCheck(ctx, ls[0], tracker.OutcomeUnchanged); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dump is a history as the commands read it.
+func dump(t *testing.T, db *DB) string {
+	t.Helper()
+	ctx := context.Background()
+	var b strings.Builder
+	p := func(what string, v any, err error) {
+		if err != nil {
+			t.Fatalf("%s: %s: %v", db.Engine(), what, err)
+		}
+		fmt.Fprintf(&b, "%s: %+v\n", what, v)
+	}
+	srcs, err := db.Sources(ctx)
+	p("sources", srcs, err)
+	for _, s := range srcs {
+		vs, err := db.Versions(ctx, s.ID)
+		p("versions", vs, err)
+		for _, v := range vs {
+			text, err := db.Text(ctx, v)
+			p("text", text, err)
+		}
+		fl, err := db.FetchLog(ctx, s.ID, 100)
+		p("fetch log", fl, err)
+		ch, err := db.Checks(ctx, s.ID, 100)
+		p("checks", ch, err)
+	}
+	ch, err := db.Changes(ctx, ChangeFilter{})
+	p("changes", ch, err)
+	items, err := db.Items(ctx, ItemFilter{})
+	p("items", items, err)
+	for _, it := range items {
+		rs, err := db.ItemRevisions(ctx, it.ID)
+		p("revisions", rs, err)
+	}
+	ds, err := db.Digests(ctx, "a@example.com", 10)
+	p("digests", ds, err)
+	for i := range ds {
+		p("bodies", ds[i].Text+ds[i].HTML, db.DigestBodies(ctx, &ds[i]))
+	}
+	en, err := db.Enrolled(ctx, "a@example.com")
+	p("enrolled", en, err)
+	ws, err := db.WorkerList(ctx)
+	p("workers", ws, err)
+	for _, q := range []string{"sell", "creme brulee"} {
+		hits, err := db.Search(ctx, SearchQuery{Text: q})
+		p("search "+q, hits, err)
+	}
+	its, err := db.SearchItems(ctx, "resume", false, nil, 10)
+	p("search items", its, err)
+	return b.String()
+}
+
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := range min(len(w), len(g)) {
+		if w[i] != g[i] {
+			return "want " + w[i] + "\n got " + g[i]
+		}
+	}
+	return fmt.Sprintf("want %d lines, got %d", len(w), len(g))
+}
