@@ -88,3 +88,39 @@ func TestSearchPhrasesAndNear(t *testing.T) {
 	defer db.Close()
 	t.Run("migrated", func(t *testing.T) { check(t, db) })
 }
+
+// A phrase means the same on both engines: SQLite checks it on the
+// candidates of an index without positions, PostgreSQL's index answers it
+// itself, and neither finds the words in another order or apart.
+func TestSearchPhrasesOnEveryEngine(t *testing.T) {
+	engines(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		addSource(t, db, "pp")
+		add(t, db, "pp", "We sell personal data to partners.\nData that is personal stays with us.", t0)
+		add(t, db, "pp", "We share personal data with partners.\nData that is personal stays with us.", t0.Add(24*time.Hour))
+		for _, tc := range []struct {
+			q    string
+			want []string
+		}{
+			{"personal data", []string{"We sell personal data to partners.", "We share personal data with partners."}},
+			{"PERSONAL  Data", []string{"We sell personal data to partners.", "We share personal data with partners."}},
+			{"data that is personal", []string{"Data that is personal stays with us."}},
+			{"data personal", nil},
+			{"sell partners", nil},
+		} {
+			hits, err := db.Search(ctx, SearchQuery{Text: tc.q})
+			if err != nil {
+				t.Errorf("%q: %v", tc.q, err)
+				continue
+			}
+			var got []string
+			for _, h := range hits {
+				got = append(got, h.Text)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("%q: found %q, want %q", tc.q, got, tc.want)
+			}
+		}
+	})
+}
