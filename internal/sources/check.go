@@ -410,6 +410,13 @@ func (c *Checker) record(ctx context.Context, src *config.Source, x *page.Extrac
 		if c.Log != nil {
 			c.Log.Warn("a fetch that lost most of the document was not confirmed", "source", src.ID, "kept", kept, "words", words)
 		}
+		if val.Body != "" {
+			// The second body gave cur, not the first: kept as the first
+			// would be, it would confirm that page unread once it stays.
+			again := *val
+			again.Body = bodyKey(c.Config.EffectiveMinWords(src), body{snap2.Headers["Content-Type"], snap2.Body})
+			val = &again
+		}
 		return c.confirm(ctx, src, snap2.FetchedAt, val, cur, notice)
 	case p2.Text != p.Text:
 		err := fmt.Errorf("the page kept only %d of the document's %d words, and a second fetch read it differently again: tracker records so drastic a change only when two fetches agree; it retries at the next check", kept, words)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"testing"
 
 	"tracker"
@@ -88,5 +89,31 @@ sources:
 	}
 	if r := checkOne(t, c, "t"); r.Outcome != Unchanged || r.Version.Seq != 2 {
 		t.Fatalf("check after that: %+v, want unchanged", r)
+	}
+}
+
+// A drastic change a second fetch did not confirm leaves the body that
+// gave the current version with the validators, not the passing one: the
+// same new page, fetched later and confirmed by its second fetch, is read
+// and recorded.
+func TestUnconfirmedBodyIsReadAgain(t *testing.T) {
+	terms := realPage(t, "Terms of Service", 0)
+	short := []byte(strings.Replace(string(terms), "<main>", "<main><p>Our terms are being reorganised into several documents; the part that applies to you is below.</p></main><template>", 1))
+	srv := replaytest.NewServer()
+	defer srv.Close()
+	cfg := mustConfig(t, fmt.Sprintf("settings: {retries: 0, host_delay: 0s}\nsources:\n  - {id: t, kind: page, url: '%s/t', select: main, remove: [.language-selection], min_words: 5}\n", srv.URL))
+	c := newChecker(t, cfg)
+	srv.Handle("/t", replaytest.Static(http.StatusOK, terms))
+	if r := checkOne(t, c, "t"); r.Outcome != New {
+		t.Fatalf("the document: %s %v", r.Outcome, r.Err)
+	}
+	seq := &sequence{pages: [][]byte{short, terms}}
+	srv.Handle("/t", seq.handler)
+	if r := checkOne(t, c, "t"); r.Outcome != Unchanged || r.Version.Seq != 1 {
+		t.Fatalf("a passing page, then the document: %s seq %d %v; want unchanged", r.Outcome, r.Version.Seq, r.Err)
+	}
+	srv.Handle("/t", replaytest.Static(http.StatusOK, short))
+	if r := checkOne(t, c, "t"); r.Outcome != New || r.Version.Seq != 2 {
+		t.Fatalf("the new page twice: %s seq %d %v; want version 2", r.Outcome, r.Version.Seq, r.Err)
 	}
 }
