@@ -292,6 +292,8 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 	notice := c.notice(ctx, src, resp)
 	val.Body = bodyKey(c.Config.EffectiveMinWords(src), body{resp.Header.Get("Content-Type"), resp.Body})
 	if unread(st, cur, rules, val) {
+		// Unread, the page still says what reading it says of its charset.
+		notice = c.addNotice(ctx, src, notice, page.CharsetNote(resp.Body, resp.Header.Get("Content-Type")))
 		return c.confirm(ctx, src, at, val, cur, notice)
 	}
 	snap := &tracker.Snapshot{FetchedAt: at, URL: resp.URL, Status: resp.Status, Headers: keptHeaders(resp.Header), Body: resp.Body}

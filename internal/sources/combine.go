@@ -120,6 +120,11 @@ func (c *Checker) checkCombined(ctx context.Context, src *config.Source) Result 
 	}
 
 	if unread(st, cur, rules, val) {
+		for i, fp := range got {
+			if note := page.CharsetNote(fp.body, fp.headers["Content-Type"]); note != "" {
+				notice = c.addNotice(ctx, src, notice, fmt.Sprintf("page %d: %s", i+1, note))
+			}
+		}
 		return c.confirm(ctx, src, at, val, cur, notice)
 	}
 
