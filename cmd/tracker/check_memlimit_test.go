@@ -16,7 +16,7 @@ func TestMemoryLimit(t *testing.T) {
 		yaml, env string
 		want      int64
 	}{
-		{"sources: [{id: a, kind: page, url: 'http://127.0.0.1/a', select: main}]\n", "", 32 << 20},
+		{"sources: [{id: a, kind: page, url: 'http://127.0.0.1/a', select: main}]\n", "", 48 << 20},
 		{"settings: {memory_limit: 64MiB}\nsources: [{id: a, kind: page, url: 'http://127.0.0.1/a', select: main}]\n", "", 64 << 20},
 		{"settings: {memory_limit: 0}\nsources: [{id: a, kind: page, url: 'http://127.0.0.1/a', select: main}]\n", "", prev},
 		{"sources: [{id: a, kind: page, url: 'http://127.0.0.1/a', select: main}]\n", "100MiB", prev},

@@ -270,7 +270,7 @@ var defaultSettings = Settings{
 	HostDelay:      Duration(2 * time.Second),
 	Concurrency:    4,
 	MinWords:       30,
-	MemoryLimit:    32 << 20,
+	MemoryLimit:    48 << 20,
 	Schedule:       "@every 6h",
 	FeedSchedule:   "@every 1h",
 	Jitter:         Duration(10 * time.Minute),
