@@ -59,4 +59,8 @@ type Validators struct {
 	ETag         string
 	LastModified string
 	RulesHash    string
+	// Body identifies what the last successful fetch read (the raw body
+	// with what else decides its text): a body that hashes the same under
+	// the same rules has the current version's text, unread.
+	Body string
 }

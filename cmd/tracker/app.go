@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -168,6 +169,18 @@ func (a *app) logger() *slog.Logger {
 // loadConfig reads the configuration; its problems come with their lines.
 func (a *app) loadConfig() (*config.Config, error) {
 	return config.Load(a.configPath)
+}
+
+// limitMemory sets the Go heap's soft limit of the commands that check
+// (settings.memory_limit) unless GOMEMLIMIT does: with the GC's default
+// headroom, a heap of 40 MB lives in 80, and a small VM is what tracker
+// runs on. It returns the limit that held before.
+func (a *app) limitMemory(cfg *config.Config) int64 {
+	prev := debug.SetMemoryLimit(-1)
+	if a.getenv("GOMEMLIMIT") == "" && cfg.Settings.MemoryLimit > 0 {
+		debug.SetMemoryLimit(int64(cfg.Settings.MemoryLimit))
+	}
+	return prev
 }
 
 // configOrDefaults reads the configuration when the file exists, for

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"runtime/debug"
 	"strings"
 
 	"tracker"
@@ -38,6 +39,7 @@ func (a *app) check(ctx context.Context, args []string, ids []string) error {
 	if err != nil {
 		return err
 	}
+	defer debug.SetMemoryLimit(a.limitMemory(cfg))
 	db, err := a.openDB(ctx, false)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -60,6 +61,7 @@ func (a *app) runDaemon(ctx context.Context, args []string, f *runFlags) error {
 	if err != nil {
 		return usage(err)
 	}
+	defer debug.SetMemoryLimit(a.limitMemory(cfg))
 	var access web.Access
 	if f.listen != "" {
 		if access, err = web.AccessFromEnv(a.getenv); err != nil {

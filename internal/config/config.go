@@ -84,6 +84,9 @@ type Settings struct {
 	Concurrency int `yaml:"concurrency"`
 	// MinWords is the fewest words a page's extracted text may have.
 	MinWords int `yaml:"min_words"`
+	// MemoryLimit is the Go heap's soft limit in tracker check and run (0:
+	// none); GOMEMLIMIT, when set, wins.
+	MemoryLimit ByteSize `yaml:"memory_limit"`
 	// NoDefaultTopics drops the built-in topics: only those of the topics
 	// section remain.
 	NoDefaultTopics bool `yaml:"no_default_topics"`
@@ -276,6 +279,7 @@ var defaultSettings = Settings{
 	HostDelay:      Duration(2 * time.Second),
 	Concurrency:    4,
 	MinWords:       30,
+	MemoryLimit:    48 << 20,
 	Schedule:       "@every 6h",
 	FeedSchedule:   "@every 1h",
 	Jitter:         Duration(10 * time.Minute),
@@ -695,6 +699,9 @@ func validate(cfg *Config, at keyPlaces) []Problem {
 	}
 	if s.MaxBody <= 0 {
 		add(at.of("max_body"), "settings: max_body must be positive")
+	}
+	if s.MemoryLimit < 0 {
+		add(at.of("memory_limit"), "settings: memory_limit must not be negative (0: no limit)")
 	}
 	for _, n := range []struct {
 		key string

@@ -282,6 +282,7 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 		return c.fail(ctx, src, at, err)
 	}
 	if resp.NotModified {
+		val.Body = st.Validators.Body // a 304 is the body those validators came with
 		if err := c.DB.Confirm(ctx, src.ID, at, tracker.OutcomeNotModified, val); err != nil {
 			return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
 		}
@@ -289,6 +290,12 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 	}
 
 	notice := c.notice(ctx, src, resp)
+	val.Body = bodyKey(c.Config.EffectiveMinWords(src), body{resp.Header.Get("Content-Type"), resp.Body})
+	if unread(st, cur, rules, val) {
+		// Unread, the page still says what reading it says of its charset.
+		notice = c.addNotice(ctx, src, notice, page.CharsetNote(resp.Body, resp.Header.Get("Content-Type")))
+		return c.confirm(ctx, src, at, val, cur, notice)
+	}
 	snap := &tracker.Snapshot{FetchedAt: at, URL: resp.URL, Status: resp.Status, Headers: keptHeaders(resp.Header), Body: resp.Body}
 	again := func() (*tracker.Snapshot, *Result) {
 		at := c.now()
@@ -300,6 +307,33 @@ func (c *Checker) check(ctx context.Context, src *config.Source) Result {
 		return &tracker.Snapshot{FetchedAt: at, URL: resp.URL, Status: resp.Status, Headers: keptHeaders(resp.Header), Body: resp.Body}, nil
 	}
 	return c.record(ctx, src, x, rules, cur, at, snap, val, notice, again)
+}
+
+// body is one fetched body and its media type, which decides how it is read.
+type body struct {
+	ctype string
+	body  []byte
+}
+
+// bodyKey identifies what decides the text extracted from pages, beside the
+// rules: their bodies, media types and the min_words they must pass.
+func bodyKey(minWords int, pages ...body) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "min_words=%d", minWords)
+	for _, p := range pages {
+		sum := sha256.Sum256(p.body)
+		fmt.Fprintf(h, "\x00%q\x00%x", p.ctype, sum)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// unread reports whether a successful fetch read what the last one did,
+// under the same rules, so that its text is the current version's: the
+// last successful fetch gave cur or was confirmed against it, and any
+// version recorded otherwise since (an import) cleared st's Body.
+func unread(st tracker.Source, cur tracker.Version, rules string, val *tracker.Validators) bool {
+	return cur.Seq > 0 && cur.RulesHash == rules && st.Error == "" &&
+		st.Validators.RulesHash == rules && st.Validators.Body != "" && st.Validators.Body == val.Body
 }
 
 // refetch fetches a page a second time, to confirm a drastic change. It
@@ -377,6 +411,13 @@ func (c *Checker) record(ctx context.Context, src *config.Source, x *page.Extrac
 		// The document is back: the first fetch caught a passing page.
 		if c.Log != nil {
 			c.Log.Warn("a fetch that lost most of the document was not confirmed", "source", src.ID, "kept", kept, "words", words)
+		}
+		if val.Body != "" {
+			// The second body gave cur, not the first: kept as the first
+			// would be, it would confirm that page unread once it stays.
+			again := *val
+			again.Body = bodyKey(c.Config.EffectiveMinWords(src), body{snap2.Headers["Content-Type"], snap2.Body})
+			val = &again
 		}
 		return c.confirm(ctx, src, snap2.FetchedAt, val, cur, notice)
 	case p2.Text != p.Text:

@@ -105,7 +105,13 @@ func (c *Checker) checkCombined(ctx context.Context, src *config.Source) Result 
 		got[i] = *fp
 	}
 	notice := c.combinedNotice(ctx, src, got)
-	val := &tracker.Validators{RulesHash: rules}
+	// A page answered 304 is the stored page, which got holds.
+	least := c.Config.EffectiveMinWords(src)
+	bodies := make([]body, len(got))
+	for i, fp := range got {
+		bodies[i] = body{fp.headers["Content-Type"], fp.body}
+	}
+	val := &tracker.Validators{RulesHash: rules, Body: bodyKey(least, bodies...)}
 	if unmodified == len(pages) {
 		if err := c.DB.Confirm(ctx, src.ID, at, tracker.OutcomeNotModified, val); err != nil {
 			return Result{Outcome: Failed, Kind: tracker.FailStore, Err: err}
@@ -113,8 +119,16 @@ func (c *Checker) checkCombined(ctx context.Context, src *config.Source) Result 
 		return Result{Outcome: NotModified, Version: cur, Notice: notice}
 	}
 
+	if unread(st, cur, rules, val) {
+		for i, fp := range got {
+			if note := page.CharsetNote(fp.body, fp.headers["Content-Type"]); note != "" {
+				notice = c.addNotice(ctx, src, notice, fmt.Sprintf("page %d: %s", i+1, note))
+			}
+		}
+		return c.confirm(ctx, src, at, val, cur, notice)
+	}
+
 	texts := make([]string, len(pages))
-	least := c.Config.EffectiveMinWords(src)
 	for i, fp := range got {
 		one := &tracker.Snapshot{FetchedAt: at, URL: fp.url, Status: fp.status, Headers: fp.headers, Body: fp.body}
 		p, err := xs[i].Extract(fp.body, fp.headers["Content-Type"])

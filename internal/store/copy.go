@@ -21,7 +21,7 @@ var copied = []struct {
 	table string
 	cols  []string // name:kind
 }{
-	{"sources", []string{"id", "kind", "name", "url", "origin", "created_at:t", "etag", "last_modified", "rules_hash",
+	{"sources", []string{"id", "kind", "name", "url", "origin", "created_at:t", "etag", "last_modified", "rules_hash", "body_sha256",
 		"last_fetch_at:t", "last_ok_at:t", "last_change_at:t", "error", "error_kind", "failing_since:t", "failures", "notice", "alerted_at:t"}},
 	{"blobs", []string{"id", "sha256:x", "size", "codec", "base_id", "aux_id", "depth", "data:x"}},
 	{"snapshots", []string{"id", "source_id", "fetched_at:t", "url", "status", "headers:j", "blob_id", "error"}},

@@ -70,6 +70,12 @@ func fillHistory(t *testing.T, db *DB) {
 		t.Fatalf("AddVersion: %v %v", ok, err)
 	}
 	add(t, db, "terms", "Terms A. We collect data.", t0.Add(48*time.Hour)) // flip-flop
+	// What the last fetch read: a copy that lost it would read the next
+	// fetch's body again, and one that kept a wrong one would skip it.
+	if err := db.Confirm(ctx, "terms", t0.Add(49*time.Hour), tracker.OutcomeUnchanged,
+		&tracker.Validators{ETag: `"e3"`, RulesHash: "r1", Body: "body-of-terms-a"}); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.RecordFailure(ctx, Failure{SourceID: "terms", At: t0.Add(50 * time.Hour), Kind: tracker.FailureKind("http"),
 		Reason: "503", Status: 503, Snapshot: &tracker.Snapshot{FetchedAt: t0.Add(50 * time.Hour), URL: "https://example.com/terms",
 			Status: 503, Body: []byte("busy")}}); err != nil {

@@ -39,7 +39,7 @@ func (db *DB) UpsertSource(ctx context.Context, s SourceInfo) error {
 
 // sourceColumns: the last change is the later of the last new version
 // fetched and the last change recorded otherwise (an import).
-const sourceColumns = `s.id, s.kind, s.name, s.url, s.origin, s.created_at, s.etag, s.last_modified, s.rules_hash,
+const sourceColumns = `s.id, s.kind, s.name, s.url, s.origin, s.created_at, s.etag, s.last_modified, s.rules_hash, s.body_sha256,
 	s.last_fetch_at, s.last_ok_at,
 	(SELECT max(t) FROM (SELECT s.last_change_at AS t UNION ALL
 		SELECT max(detected_at) FROM changes c WHERE c.source_id = s.id AND NOT c.technical) AS lc), s.error, s.error_kind, s.failing_since, s.failures, s.notice, s.alerted_at,
@@ -57,7 +57,7 @@ func scanSource(r scanner) (tracker.Source, error) {
 		alerted                        sql.NullString
 	)
 	err := r.Scan(&s.ID, &s.Kind, &s.Name, &s.URL, &s.Origin, &created,
-		&s.Validators.ETag, &s.Validators.LastModified, &s.Validators.RulesHash,
+		&s.Validators.ETag, &s.Validators.LastModified, &s.Validators.RulesHash, &s.Validators.Body,
 		&fetch, &ok, &change, &s.Error, &s.ErrorKind, &failedSince, &s.Failures, &s.Notice, &alerted, &s.Versions, &s.CurrentSeq, &s.Items)
 	if err != nil {
 		return s, err
@@ -98,8 +98,9 @@ func markOK(ctx context.Context, tx *txn, id string, at time.Time, v *tracker.Va
 		etag = CASE WHEN ?2 THEN ?3 ELSE etag END,
 		last_modified = CASE WHEN ?2 THEN ?4 ELSE last_modified END,
 		rules_hash = CASE WHEN ?2 THEN ?5 ELSE rules_hash END,
+		body_sha256 = CASE WHEN ?2 THEN ?8 ELSE body_sha256 END,
 		last_change_at = CASE WHEN ?6 THEN ?1 ELSE last_change_at END
-		WHERE id = ?7`, fmtTime(at), v != nil, val.ETag, val.LastModified, val.RulesHash, changed, id)
+		WHERE id = ?7`, fmtTime(at), v != nil, val.ETag, val.LastModified, val.RulesHash, changed, id, val.Body)
 	if err != nil {
 		return fmt.Errorf("store: update source %s: %w", id, err)
 	}
@@ -124,8 +125,8 @@ func (db *DB) SetNotice(ctx context.Context, id, notice string) error {
 // SetValidators replaces the validators of a source.
 func (db *DB) SetValidators(ctx context.Context, id string, v tracker.Validators) error {
 	return db.write(ctx, func(tx *txn) error {
-		_, err := tx.ExecContext(ctx, `UPDATE sources SET etag = ?, last_modified = ?, rules_hash = ? WHERE id = ?`,
-			v.ETag, v.LastModified, v.RulesHash, id)
+		_, err := tx.ExecContext(ctx, `UPDATE sources SET etag = ?, last_modified = ?, rules_hash = ?, body_sha256 = ? WHERE id = ?`,
+			v.ETag, v.LastModified, v.RulesHash, v.Body, id)
 		if err != nil {
 			return fmt.Errorf("store: update source %s: %w", id, err)
 		}

@@ -192,6 +192,11 @@ func (db *DB) migrated(ctx context.Context, nums []int) bool {
 	return true
 }
 
+// reindexAt is the SQLite migration that made the search index anew
+// (0008_search_detail_none.sql): applying it indexes every version again.
+// PostgreSQL's index (tsvector) was never changed so.
+const reindexAt = 8
+
 func (db *DB) applyMigration(ctx context.Context, files fs.FS, n int, base, name string) error {
 	return db.write(ctx, func(tx *txn) error {
 		var done int
@@ -208,6 +213,12 @@ func (db *DB) applyMigration(ctx context.Context, files fs.FS, n int, base, name
 		// A migration holds several statements: not one to cache.
 		if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
 			return fmt.Errorf("store: migration %s: %w", base, err)
+		}
+		if n == reindexAt && db.pg == nil {
+			// The index is contentless: its texts come from the versions.
+			if _, err := db.rebuildSearchIndex(ctx, tx); err != nil {
+				return fmt.Errorf("store: migration %s: %w", base, err)
+			}
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)`,
 			n, base, fmtTime(db.Now()))

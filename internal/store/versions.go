@@ -124,6 +124,9 @@ func (db *DB) AddVersion(ctx context.Context, nv NewVersion) (v tracker.Version,
 			if err := logFetch(ctx, tx, nv.SourceID, nv.At, tracker.OutcomeNew, v.Seq, statusOf(nv.Snapshot), ""); err != nil {
 				return err
 			}
+		} else if _, err := tx.ExecContext(ctx, `UPDATE sources SET body_sha256 = '' WHERE id = ? AND body_sha256 != ''`, nv.SourceID); err != nil {
+			// The body last fetched no longer gives the current version.
+			return fmt.Errorf("store: update source %s: %w", nv.SourceID, err)
 		}
 		ok = true
 		return nil

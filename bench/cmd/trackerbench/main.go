@@ -30,6 +30,8 @@ import (
 
 type bench struct {
 	tracker     string
+	before      string
+	passes      map[string]bool
 	urlwatch    string
 	work        string
 	runs        int
@@ -60,6 +62,8 @@ func run(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("trackerbench", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(os.Stderr, usage); fs.PrintDefaults() }
 	fs.StringVar(&b.tracker, "tracker", "", "the tracker `binary` to measure")
+	fs.StringVar(&b.before, "before", "", "another tracker `binary` (the build before a change) measured in the same pairs as -tracker, in the passes")
+	passNames := fs.String("pass", "", "comma-separated passes to measure (first, unchanged, not-modified, changed-10; default: all); the others need a first pass, run once and not reported")
 	fs.StringVar(&b.urlwatch, "urlwatch", "/usr/bin/urlwatch", "the urlwatch `binary` to compare with; empty measures tracker alone")
 	fs.StringVar(&b.work, "work", "", "`directory` for databases and caches (default: a new temporary one, removed at the end)")
 	fs.IntVar(&b.runs, "runs", 5, "paired runs of each pass")
@@ -74,6 +78,12 @@ func run(ctx context.Context, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	if *passNames != "" {
+		b.passes = map[string]bool{}
+		for _, n := range strings.Split(*passNames, ",") {
+			b.passes[strings.TrimSpace(n)] = true
+		}
+	}
 	cases := fs.Args()
 	if len(cases) == 1 && cases[0] == "all" {
 		cases = []string{"startup", "search", "replay", "passes", "soak"}
@@ -85,6 +95,11 @@ func run(ctx context.Context, args []string) int {
 	var err error
 	if b.tracker, err = filepath.Abs(b.tracker); err != nil {
 		return fail(err)
+	}
+	if b.before != "" {
+		if b.before, err = filepath.Abs(b.before); err != nil {
+			return fail(err)
+		}
 	}
 	if b.urlwatch != "" {
 		if _, err := os.Stat(b.urlwatch); err != nil {

@@ -37,12 +37,15 @@ var passCases = []passCase{
 
 // passResult is one case, for every tool.
 type passResult struct {
-	Case    passCase               `json:"case"`
-	Samples map[string][]sample    `json:"samples"`
-	Stats   map[string]stat        `json:"stats"`
-	Counts  map[string]counts      `json:"counts"`
-	Ratios  *ratios                `json:"ratios_tracker_over_urlwatch,omitempty"`
-	Extra   map[string]interface{} `json:"extra,omitempty"`
+	Case    passCase            `json:"case"`
+	Samples map[string][]sample `json:"samples"`
+	Stats   map[string]stat     `json:"stats"`
+	Counts  map[string]counts   `json:"counts"`
+	Ratios  *ratios             `json:"ratios_tracker_over_urlwatch,omitempty"`
+	// Before is the build of -before over urlwatch, and over tracker.
+	Before        *ratios                `json:"ratios_before_over_urlwatch,omitempty"`
+	TrackerBefore *ratios                `json:"ratios_tracker_over_before,omitempty"`
+	Extra         map[string]interface{} `json:"extra,omitempty"`
 }
 
 // runPasses measures every pass case on the generated sources, tracker and
@@ -75,7 +78,14 @@ func (b *bench) runPasses(ctx context.Context) ([]passResult, error) {
 			b.logf("  %d sources changed", n)
 		}
 		res := passResult{Case: pc, Samples: map[string][]sample{}, Stats: map[string]stat{}, Counts: map[string]counts{}}
-		for r := range b.runs {
+		runs := b.runs
+		if b.passes != nil && !b.passes[pc.Name] {
+			if pc.Name != "first" {
+				continue
+			}
+			runs = 1 // the state the other passes start from
+		}
+		for r := range runs {
 			for _, t := range tools {
 				run := filepath.Join(dir, pc.Name, fmt.Sprintf("%s-%d", t.name(), r))
 				os.RemoveAll(run)
@@ -109,20 +119,31 @@ func (b *bench) runPasses(ctx context.Context) ([]passResult, error) {
 		for name, ss := range res.Samples {
 			res.Stats[name] = summarise(ss)
 		}
-		if len(tools) == 2 {
-			rt := pairRatios(res.Samples["tracker"], res.Samples["urlwatch"])
+		if u := res.Samples["urlwatch"]; len(u) > 0 {
+			rt := pairRatios(res.Samples["tracker"], u)
 			res.Ratios = &rt
+			if bs := res.Samples["before"]; len(bs) > 0 {
+				rb := pairRatios(bs, u)
+				res.Before = &rb
+			}
+		}
+		if bs := res.Samples["before"]; len(bs) > 0 {
+			tb := pairRatios(res.Samples["tracker"], bs)
+			res.TrackerBefore = &tb
+		}
+		if b.passes != nil && !b.passes[pc.Name] {
+			continue
 		}
 		results = append(results, res)
 	}
-	if d := baseline["tracker"]; d != "" {
+	if d := baseline["tracker"]; d != "" && len(results) > 0 && results[0].Case.Name == "first" {
 		st, err := b.trackerStats(ctx, filepath.Join(d, "tracker.db"))
 		if err != nil {
 			return nil, err
 		}
 		results[0].Extra = map[string]interface{}{"tracker_stats_after_first_pass": st}
 	}
-	if d := baseline["urlwatch"]; d != "" {
+	if d := baseline["urlwatch"]; d != "" && len(results) > 0 && results[0].Case.Name == "first" {
 		if fi, err := os.Stat(filepath.Join(d, "cache.db")); err == nil {
 			if results[0].Extra == nil {
 				results[0].Extra = map[string]interface{}{}
@@ -164,6 +185,9 @@ func (b *bench) passTools(set *loadgen.Set, conf string) ([]tool, error) {
 		return nil, err
 	}
 	tools := []tool{&trackerTool{bin: b.tracker, config: trackerConf, log: b.errlog}}
+	if b.before != "" {
+		tools = append([]tool{&trackerTool{label: "before", bin: b.before, config: trackerConf, log: b.errlog}}, tools...)
+	}
 	if b.urlwatch == "" {
 		return tools, nil
 	}

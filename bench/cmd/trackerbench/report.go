@@ -25,6 +25,18 @@ func (b *bench) printPasses(rs []passResult) {
 			ratio, t.CPUMed, orDash(u.Runs > 0, fmt.Sprintf("%.2f", u.CPUMed)), t.RSSMedMiB, orDash(u.Runs > 0, fmt.Sprintf("%.0f", u.RSSMedMiB)), rss)
 	}
 	fmt.Fprintf(b.out, "\nMedians of %d runs each; ratios are the medians of the ratios within each pair.\n", b.runs)
+	if b.before != "" {
+		fmt.Fprintf(b.out, "\nThe build before (%s), in the same rounds:\n\n", b.before)
+		fmt.Fprintln(b.out, "| pass | before wall (min–max) | wall before/urlwatch | wall tracker/urlwatch | wall tracker/before | CPU tracker/before | peak RSS before / tracker | RSS before/urlwatch | RSS tracker/urlwatch |")
+		fmt.Fprintln(b.out, "| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+		for _, r := range rs {
+			o, t := r.Stats["before"], r.Stats["tracker"]
+			rb, rt, tb := orZero(r.Before), orZero(r.Ratios), orZero(r.TrackerBefore)
+			fmt.Fprintf(b.out, "| %s | %.2f s (%.2f–%.2f) | %s | %s | %s | %s | %.0f / %.0f MiB | %s | %s |\n",
+				r.Case.What, o.WallMed, o.WallMin, o.WallMax, ratio(rb.Wall), ratio(rt.Wall), ratio(tb.Wall), ratio(tb.CPU),
+				o.RSSMedMiB, t.RSSMedMiB, ratio(rb.RSS), ratio(rt.RSS))
+		}
+	}
 	if len(rs) > 0 {
 		if st, ok := rs[0].Extra["tracker_stats_after_first_pass"].(map[string]interface{}); ok {
 			b.printStats("tracker's database after the first pass", st)
@@ -50,6 +62,21 @@ func (b *bench) printStats(title string, st map[string]interface{}) {
 		}
 	}
 	fmt.Fprintln(b.out)
+}
+
+// ratio is a ratio of the tables, – when it was not measured (no urlwatch).
+func ratio(r float64) string {
+	if r <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", r)
+}
+
+func orZero(r *ratios) ratios {
+	if r == nil {
+		return ratios{}
+	}
+	return *r
 }
 
 func faster(r float64) string {

@@ -33,12 +33,20 @@ type tool interface {
 
 // trackerTool runs `tracker check`.
 type trackerTool struct {
+	// label names it in the results: "tracker", or "before" for the
+	// build it is compared with (-before).
+	label  string
 	bin    string
 	config string // sources.yaml
 	log    *os.File
 }
 
-func (t *trackerTool) name() string { return "tracker" }
+func (t *trackerTool) name() string {
+	if t.label == "" {
+		return "tracker"
+	}
+	return t.label
+}
 
 func (t *trackerTool) stateFiles() []string {
 	return []string{"tracker.db", "tracker.db-wal", "tracker.db-shm"}

@@ -118,31 +118,19 @@ func Decode(body []byte, contentType string) ([]byte, error) {
 // UTF-8 whose every accent is invalid UTF-8 is windows-1252. A few stray
 // bytes in a UTF-8 page read as U+FFFD, and are counted.
 func DecodeNote(body []byte, contentType string) ([]byte, string, error) {
-	_, name, certain := charset.DetermineEncoding(body, contentType)
-	valid := utf8.Valid(body)
-	switch {
-	case name == "utf-8" && !valid:
-		bad, good := utf8Census(body)
-		if good == 0 {
-			r := transform.NewReader(bytes.NewReader(body), charmap.Windows1252.NewDecoder())
-			out, err := io.ReadAll(r)
-			if err != nil {
-				return nil, "", &Error{Kind: KindParse, Msg: fmt.Sprintf("decoding the character set: %v", err)}
-			}
-			return out, fmt.Sprintf("the page declares charset %s but is written in windows-1252: tracker reads it as windows-1252", declared(body, contentType, "UTF-8")), nil
+	how, note := reading(body, contentType)
+	switch how {
+	case asWindows1252:
+		r := transform.NewReader(bytes.NewReader(body), charmap.Windows1252.NewDecoder())
+		out, err := io.ReadAll(r)
+		if err != nil {
+			return nil, "", &Error{Kind: KindParse, Msg: fmt.Sprintf("decoding the character set: %v", err)}
 		}
-		if bad == 1 {
-			return []byte(strings.ToValidUTF8(string(body), "\uFFFD")), "the page is in UTF-8 but holds 1 byte that is not UTF-8: it reads as \uFFFD", nil
-		}
-		note := fmt.Sprintf("the page is in UTF-8 but holds %d bytes that are not UTF-8: they read as \uFFFD", bad)
+		return out, note, nil
+	case asValidUTF8:
 		return []byte(strings.ToValidUTF8(string(body), "\uFFFD")), note, nil
-	case name != "utf-8" && valid && highBit(body):
-		if certain || name != "windows-1252" || declared(body, contentType, "") != "" {
-			return body, fmt.Sprintf("the page declares charset %s but is written in UTF-8: tracker reads it as UTF-8", declared(body, contentType, name)), nil
-		}
-		return body, "", nil // windows-1252 was the standard's guess
-	case !certain && name == "windows-1252" && valid:
-		return body, "", nil
+	case asIs:
+		return body, note, nil
 	}
 	r, err := charset.NewReader(bytes.NewReader(body), contentType)
 	if err != nil {
@@ -154,6 +142,48 @@ func DecodeNote(body []byte, contentType string) ([]byte, string, error) {
 		return nil, "", &Error{Kind: KindParse, Msg: fmt.Sprintf("decoding the character set: %v", err)}
 	}
 	return buf.Bytes(), "", nil
+}
+
+// CharsetNote is the notice DecodeNote gives body, without decoding it:
+// what a body confirmed unread still says.
+func CharsetNote(body []byte, contentType string) string {
+	_, note := reading(body, contentType)
+	return note
+}
+
+// How DecodeNote reads a body.
+type readAs int
+
+const (
+	asDeclared    readAs = iota // the declared or detected charset
+	asIs                        // UTF-8 as it is
+	asValidUTF8                 // UTF-8, its stray bytes as U+FFFD
+	asWindows1252               // windows-1252, whatever is declared
+)
+
+// reading decides how DecodeNote reads body, and the notice it gives.
+func reading(body []byte, contentType string) (readAs, string) {
+	_, name, certain := charset.DetermineEncoding(body, contentType)
+	valid := utf8.Valid(body)
+	switch {
+	case name == "utf-8" && !valid:
+		bad, good := utf8Census(body)
+		if good == 0 {
+			return asWindows1252, fmt.Sprintf("the page declares charset %s but is written in windows-1252: tracker reads it as windows-1252", declared(body, contentType, "UTF-8"))
+		}
+		if bad == 1 {
+			return asValidUTF8, "the page is in UTF-8 but holds 1 byte that is not UTF-8: it reads as \uFFFD"
+		}
+		return asValidUTF8, fmt.Sprintf("the page is in UTF-8 but holds %d bytes that are not UTF-8: they read as \uFFFD", bad)
+	case name != "utf-8" && valid && highBit(body):
+		if certain || name != "windows-1252" || declared(body, contentType, "") != "" {
+			return asIs, fmt.Sprintf("the page declares charset %s but is written in UTF-8: tracker reads it as UTF-8", declared(body, contentType, name))
+		}
+		return asIs, "" // windows-1252 was the standard's guess
+	case !certain && name == "windows-1252" && valid:
+		return asIs, ""
+	}
+	return asDeclared, ""
 }
 
 // declared is the charset the page declares, as written: in the
