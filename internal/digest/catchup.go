@@ -68,21 +68,13 @@ func (s *Sender) Next(ctx context.Context, r *config.Recipient) (Next, error) {
 // starts where the catch-up ended. Its items include what the regulators
 // published in those days even when tracker first read their feeds today.
 func (s *Sender) CatchUp(ctx context.Context, rs []*config.Recipient) []Outcome {
-	if len(rs) == 0 {
-		for i := range s.Config.Recipients {
-			rs = append(rs, &s.Config.Recipients[i])
-		}
-	}
-	var out []Outcome
 	// As SendDue: one process sends digests at a time.
-	release, err := s.DB.Lock(ctx, digestsLock)
-	if err != nil {
-		for _, r := range rs {
-			out = append(out, Outcome{Recipient: r.Address, Err: fmt.Errorf("digest: waiting for another tracker process to finish sending digests: %w", err)})
-		}
-		return out
+	rs, release, failed := s.lockFor(ctx, rs)
+	if release == nil {
+		return failed
 	}
 	defer release()
+	var out []Outcome
 	b := &Builder{DB: s.DB, Config: s.Config, Taxonomy: s.Taxonomy, Published: true}
 	for _, r := range rs {
 		o := s.catchUp(ctx, b, r)

@@ -236,24 +236,37 @@ func (s *Sender) now() time.Time {
 // digestsLock is the store's lock one sending process holds.
 const digestsLock = "digests"
 
-// SendDue sends each recipient the digest that is due (all recipients when
-// rs is empty), after sending again those whose delivery is in doubt. It
-// waits for another process sending digests to finish first.
-func (s *Sender) SendDue(ctx context.Context, rs []*config.Recipient) []Outcome {
+// lockFor takes the digests lock to send to rs (every recipient when rs is
+// empty), waiting for another process sending digests to finish. It returns
+// the recipients and what releases the lock, or, when it could not be
+// taken, a nil release and each recipient's failure.
+func (s *Sender) lockFor(ctx context.Context, rs []*config.Recipient) ([]*config.Recipient, func(), []Outcome) {
 	if len(rs) == 0 {
 		for i := range s.Config.Recipients {
 			rs = append(rs, &s.Config.Recipients[i])
 		}
 	}
-	var out []Outcome
 	release, err := s.DB.Lock(ctx, digestsLock)
 	if err != nil {
+		var out []Outcome
 		for _, r := range rs {
 			out = append(out, Outcome{Recipient: r.Address, Err: fmt.Errorf("digest: waiting for another tracker process to finish sending digests: %w", err)})
 		}
-		return out
+		return rs, nil, out
+	}
+	return rs, release, nil
+}
+
+// SendDue sends each recipient the digest that is due (all recipients when
+// rs is empty), after sending again those whose delivery is in doubt. It
+// waits for another process sending digests to finish first.
+func (s *Sender) SendDue(ctx context.Context, rs []*config.Recipient) []Outcome {
+	rs, release, failed := s.lockFor(ctx, rs)
+	if release == nil {
+		return failed
 	}
 	defer release()
+	var out []Outcome
 	b := &Builder{DB: s.DB, Config: s.Config, Taxonomy: s.Taxonomy}
 	for _, r := range rs {
 		for _, o := range s.sendOne(ctx, b, r) {
