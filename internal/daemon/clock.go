@@ -5,8 +5,10 @@ import "time"
 // Clock is the daemon's time.
 type Clock interface {
 	Now() time.Time
-	// After fires once d has passed on this clock.
-	After(d time.Duration) <-chan time.Time
+	// Until fires once this clock reaches t (at once when it has). The
+	// time is absolute, not a duration from a Now read before: a clock
+	// moved in between would otherwise fire late by as much as it moved.
+	Until(t time.Time) <-chan time.Time
 }
 
 // RealClock is the wall clock.
@@ -15,5 +17,5 @@ type RealClock struct{}
 // Now is time.Now.
 func (RealClock) Now() time.Time { return time.Now() }
 
-// After is time.After.
-func (RealClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+// Until is time.After of what remains until t.
+func (RealClock) Until(t time.Time) <-chan time.Time { return time.After(time.Until(t)) }

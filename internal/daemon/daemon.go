@@ -340,7 +340,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 		var wait <-chan time.Time
 		if next != nil {
-			wait = d.opt.Clock.After(at.Sub(d.opt.Clock.Now()))
+			wait = d.opt.Clock.Until(at)
 		}
 		select {
 		case <-ctx.Done():

@@ -12,7 +12,7 @@ type manualClock struct {
 	mu     sync.Mutex
 	now    time.Time
 	timers []*manualTimer // not fired yet
-	last   *manualTimer   // made by the latest call to After
+	last   *manualTimer   // made by the latest call to Until
 }
 
 type manualTimer struct {
@@ -32,14 +32,14 @@ func (c *manualClock) Now() time.Time {
 	return c.now
 }
 
-// After fires once the clock is moved d or further on; at once when d is
-// not positive.
-func (c *manualClock) After(d time.Duration) <-chan time.Time {
+// Until fires once the clock is moved to at or further on; at once when
+// it is there already.
+func (c *manualClock) Until(at time.Time) <-chan time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	t := &manualTimer{at: c.now.Add(d), c: make(chan time.Time, 1)}
+	t := &manualTimer{at: at, c: make(chan time.Time, 1)}
 	c.last = t
-	if d <= 0 {
+	if !at.After(c.now) {
 		t.fire(c.now)
 	} else {
 		c.timers = append(c.timers, t)
@@ -75,7 +75,7 @@ func (c *manualClock) AdvanceTo(at time.Time) {
 // Advance moves the clock d on.
 func (c *manualClock) Advance(d time.Duration) { c.AdvanceTo(c.Now().Add(d)) }
 
-// Waiting is the time the latest caller of After waits for, and whether it
+// Waiting is the time the latest caller of Until waits for, and whether it
 // still waits (its timer has not fired).
 func (c *manualClock) Waiting() (at time.Time, ok bool) {
 	c.mu.Lock()
@@ -99,10 +99,10 @@ func TestManualClock(t *testing.T) {
 			return false
 		}
 	}
-	if !fired(c.After(0)) {
-		t.Error("After(0) did not fire at once")
+	if !fired(c.Until(start)) {
+		t.Error("Until(now) did not fire at once")
 	}
-	soon, later := c.After(time.Minute), c.After(time.Hour)
+	soon, later := c.Until(start.Add(time.Minute)), c.Until(start.Add(time.Hour))
 	if at, ok := c.Waiting(); !ok || !at.Equal(start.Add(hour)) {
 		t.Errorf("waiting for %v (%v), want the latest timer's %v", at, ok, start.Add(hour))
 	}
