@@ -59,6 +59,7 @@ func commands() []command {
 		{name: "diff", args: "ID [--from D|SEQ] [--to D|SEQ] [--format text|html|json]", summary: "show what changed between two versions", setup: diffCmd},
 		{name: "items", args: "[--source ID]... [--since D] [--until D] [--topic T] [--all] [--limit N] [--json]", summary: "list the regulator items, the most recent first", setup: itemsCmd},
 		{name: "show", args: "ID [--at D] [--json]", summary: "print the text of a document as it stood at a date", setup: showCmd},
+		{name: "snapshot", args: "ID [--version N | --at D] [--out FILE] [--json]", summary: "write the page behind a version as it was served, with its URL, status and headers", setup: snapshotCmd},
 		{name: "search", args: "QUERY [--source ID]... [--at D] [--fts] [--json]", summary: "find a phrase in every version of every document", setup: searchCmd},
 		{name: "rebuild", args: "[--source ID]... | --index | --changes [--source ID]...", summary: "re-extract the current versions from their stored pages after selectors changed", setup: rebuildCmd},
 		{name: "digest", args: "--preview|--send [--catch-up]|--resend N [--recipient R] [--out FILE]", summary: "preview or send the digests that are due", setup: digestCmd},

@@ -22,6 +22,7 @@ var funcs = template.FuncMap{
 	"sourceURL":  func(id string) string { return links.SourceURL("", id) },
 	"versionURL": func(id string, seq int) string { return links.VersionURL("", id, seq) },
 	"diffURL":    func(id string, from, to int) string { return links.DiffURL("", id, from, to) },
+	"servedURL":  func(id string, seq int) string { return links.SnapshotURL("", id, seq) },
 	"atURL":      func(id string, t time.Time) string { return links.AtURL("", id, t.UTC().Format("2006-01-02")) },
 	"evidence":   func(m topics.Match) string { return quoted(m.Evidence) },
 	"capture":    changes.IsCaptureArtefact,

@@ -37,7 +37,7 @@ type Page struct {
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"overview", "source", "version", "diff", "items", "search", "error"} {
+	for _, name := range []string{"overview", "source", "version", "snapshot", "diff", "items", "search", "error"} {
 		files := []string{"templates/layout.html", "templates/" + name + ".html"}
 		if name == "diff" {
 			files = append(files, "templates/diffview.html")
