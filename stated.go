@@ -17,7 +17,7 @@ const (
 	Redated Announcement = "redated"
 	// SameDate: nothing of substance changed, nor did the stated date.
 	SameDate Announcement = "same_date"
-	// Undated: the new version states no date (nor, mostly, the old one).
+	// Undated: one version or both state no date: nothing to compare.
 	Undated Announcement = "undated"
 )
 

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"tracker"
 )
@@ -114,7 +115,9 @@ func StatedDate(text string) (Date, string, bool) {
 func readDate(s string) (Date, bool) {
 	num := func(s string) int { n, _ := strconv.Atoi(s); return n }
 	valid := func(d Date) (Date, bool) {
-		ok := d.Year >= 1990 && d.Year <= 2100 && d.Month >= 1 && d.Month <= 12 && d.Day >= 0 && d.Day <= 31
+		day := max(d.Day, 1)
+		t := time.Date(d.Year, time.Month(d.Month), day, 0, 0, 0, 0, time.UTC)
+		ok := d.Year >= 1990 && d.Year <= 2100 && d.Month >= 1 && d.Month <= 12 && d.Day >= 0 && t.Day() == day
 		return d, ok
 	}
 	if m := isoDate.FindStringSubmatch(s); m != nil {
@@ -151,8 +154,9 @@ func readDate(s string) (Date, bool) {
 // document states for itself, substance saying whether the change is one
 // of substance (not cosmetic): a change of substance under a date that did
 // not move is unannounced; a date that moved over nothing of substance is
-// redated. With no date in the new version there is nothing to say
-// (undated); a date that appears counts as moved.
+// redated. When either version states no date there is nothing to compare
+// (undated): a version without one is mostly a broken capture, or the
+// page before the document began to date itself.
 func Announce(old, new string, substance bool) tracker.StatedDates {
 	var s tracker.StatedDates
 	before, bl, bok := StatedDate(old)
@@ -165,7 +169,7 @@ func Announce(old, new string, substance bool) tracker.StatedDates {
 	}
 	moved := s.Before != s.After
 	switch {
-	case !aok:
+	case !aok || !bok:
 		s.Announcement = tracker.Undated
 	case substance && moved:
 		s.Announcement = tracker.Announced
@@ -216,15 +220,13 @@ func AnnouncementNote(c tracker.Change) string {
 	case s.Announcement == tracker.Unannounced:
 		return fmt.Sprintf("unannounced: the document's %s (%s) did not move", label, s.After)
 	case s.Announcement == tracker.Redated:
-		if s.Before == "" {
-			return fmt.Sprintf("redated: the document now states a %s (%s), but nothing of substance changed", label, s.After)
-		}
 		return fmt.Sprintf("redated: the document's %s moved (%s → %s), but nothing of substance changed", label, s.Before, s.After)
-	case s.Announcement == tracker.Announced && s.Before == "":
-		return fmt.Sprintf("the document now states a %s (%s)", label, s.After)
 	case s.Announcement == tracker.Announced:
 		return fmt.Sprintf("the document's %s moved (%s → %s)", label, s.Before, s.After)
 	case s.Announcement == tracker.Undated && c.Importance != Cosmetic:
+		if s.After != "" || s.Before != "" {
+			return "only one of the two versions states a date"
+		}
 		return "no stated date"
 	}
 	return ""
