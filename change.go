@@ -49,4 +49,7 @@ type Change struct {
 	// changes package); Reason what the change does, in a sentence.
 	Artefact string
 	Reason   string
+	// Stated is what the change did to the date the document states for
+	// itself (its "Last updated" or "Effective" line).
+	Stated StatedDates
 }

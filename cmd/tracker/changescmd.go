@@ -147,6 +147,9 @@ func changeNotes(c tracker.Change) string {
 	if changes.IsCaptureArtefact(c.Artefact) {
 		notes = append(notes, "capture artefact ("+c.Artefact+"), not a change of the document")
 	}
+	if changes.Unannounced(c) || changes.Redated(c) {
+		notes = append(notes, changes.AnnouncementNote(c))
+	}
 	if c.Reason != "" {
 		notes = append(notes, c.Reason)
 	}

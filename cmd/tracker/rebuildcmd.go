@@ -163,7 +163,9 @@ func (a *app) rebuildChanges(ctx context.Context, ids []string) error {
 		}
 		now := c
 		now.Importance, now.Topics, now.Summary, now.Artefact, now.Reason = an.Importance, an.Topics, an.Summary, an.Artefact, an.Reason
-		if now.Importance == c.Importance && now.Artefact == c.Artefact && now.Reason == c.Reason && slices.EqualFunc(now.Topics, c.Topics, sameTopic) {
+		now.Stated = an.Stated
+		if now.Importance == c.Importance && now.Artefact == c.Artefact && now.Reason == c.Reason && slices.EqualFunc(now.Topics, c.Topics, sameTopic) &&
+			now.Stated == c.Stated {
 			continue
 		}
 		if err := db.UpdateMeaning(ctx, now); err != nil {

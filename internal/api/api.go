@@ -178,6 +178,43 @@ type Change struct {
 	// not of the document.
 	Artefact        string `json:"artefact"`
 	CaptureArtefact bool   `json:"capture_artefact"`
+	// Unannounced is true for a change of substance under a date the
+	// document states for itself ("Last updated") that did not move;
+	// StatedDate says what the change did to that date.
+	Unannounced bool        `json:"unannounced"`
+	StatedDate  *StatedDate `json:"stated_date"`
+}
+
+// StatedDate is what a change did to the date the document states for
+// itself: its kind (announced, unannounced, redated, same_date or
+// undated), the dates before and after (YYYY-MM-DD, or YYYY-MM when the
+// document names only a month; null when a version states none), the
+// lines they were read from (line is the new version's), and a note for
+// a reader ("" when there is nothing to say).
+type StatedDate struct {
+	Kind       tracker.Announcement `json:"kind"`
+	Before     *string              `json:"before"`
+	After      *string              `json:"after"`
+	BeforeLine string               `json:"before_line"`
+	Line       string               `json:"line"`
+	Note       string               `json:"note"`
+}
+
+// newStatedDate is the JSON of a change's stated dates: nil for a change
+// recorded before tracker read them.
+func newStatedDate(c tracker.Change) *StatedDate {
+	s := c.Stated
+	if s.Announcement == "" {
+		return nil
+	}
+	str := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	return &StatedDate{Kind: s.Announcement, Before: str(s.Before), After: str(s.After), BeforeLine: s.BeforeLine, Line: s.AfterLine,
+		Note: changes.AnnouncementNote(c)}
 }
 
 // NewChange describes a stored change.
@@ -187,6 +224,7 @@ func NewChange(c tracker.Change) Change {
 		Technical: c.Technical, SameAs: intOrNull(c.SameAs), WordsAdded: c.WordsAdded, WordsRemoved: c.WordsRemoved,
 		Topics: nonNil(c.Topics), Summary: c.Summary, Reason: c.Reason, Artefact: c.Artefact,
 		CaptureArtefact: changes.IsCaptureArtefact(c.Artefact),
+		Unannounced:     changes.Unannounced(c), StatedDate: newStatedDate(c),
 	}
 }
 
@@ -214,6 +252,9 @@ type Diff struct {
 	Reason          string `json:"reason"`
 	Artefact        string `json:"artefact"`
 	CaptureArtefact bool   `json:"capture_artefact"`
+	// Unannounced and StatedDate are as in Change.
+	Unannounced bool        `json:"unannounced"`
+	StatedDate  *StatedDate `json:"stated_date"`
 }
 
 // NewDiff describes the change from version from to version to.
@@ -225,7 +266,16 @@ func NewDiff(from, to tracker.Version, ch changes.Analysis) Diff {
 		Cosmetic:   ch.Diff.Cosmetic, WordsAdded: ch.Diff.WordsAdded, WordsRemoved: ch.Diff.WordsRemoved,
 		Topics: nonNil(ch.Topics), Summary: ch.Summary, Hunks: ch.Diff.Hunks, Approximate: ch.Diff.Approximate,
 		Reason: ch.Reason, Artefact: ch.Artefact, CaptureArtefact: changes.IsCaptureArtefact(ch.Artefact),
+		Unannounced: changes.Unannounced(diffChange(from, to, ch)), StatedDate: newStatedDate(diffChange(from, to, ch)),
 	}
+}
+
+// diffChange is the change an analysis of two versions describes, technical
+// as the diff says it is.
+func diffChange(from, to tracker.Version, ch changes.Analysis) tracker.Change {
+	c := ch.Change
+	c.Technical = to.Technical && to.Seq == from.Seq+1
+	return c
 }
 
 // Item is an entry of a regulator's feed.

@@ -85,6 +85,7 @@ func AnalyzeDiff(old, new string, d *diff.Result, ctx Context) Analysis {
 	if !d.Changed() {
 		c.Importance = Cosmetic
 		c.Reason = "The two versions are the same."
+		c.Stated = Announce(old, new, false)
 		return c
 	}
 	doc := ctx.Document
@@ -106,6 +107,7 @@ func AnalyzeDiff(old, new string, d *diff.Result, ctx Context) Analysis {
 		}
 	}
 	c.Reason = reason(c)
+	c.Stated = Announce(old, new, c.Importance != Cosmetic)
 	return c
 }
 

@@ -102,6 +102,12 @@ type ChangeEntry struct {
 	// Note says when the change returns to an earlier version, or that the
 	// document went back and forth.
 	Note string
+	// Announcement says why a change is flagged unannounced (the
+	// document's stated date did not move) or redated (it moved over
+	// nothing of substance), "" when it is not; DateLine is the date line
+	// as the new version writes it, the evidence.
+	Announcement string
+	DateLine     string
 }
 
 // Passage is one changed place of a change as a digest shows it: where,
@@ -506,6 +512,9 @@ func (b *Builder) change(ctx context.Context, c tracker.Change, loc *time.Locati
 	}
 	if c.SameAs > 0 {
 		e.Note = fmt.Sprintf("back to the text of version %d", c.SameAs)
+	}
+	if changes.Unannounced(c) || changes.Redated(c) {
+		e.Announcement, e.DateLine = changes.AnnouncementNote(c), c.Stated.AfterLine
 	}
 	return e, nil
 }

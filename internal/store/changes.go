@@ -20,13 +20,27 @@ func insertChange(ctx context.Context, tx *txn, c tracker.Change) error {
 		sameAs = c.SameAs
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO changes(source_id, from_seq, to_seq, detected_at, importance, technical,
-		same_as, words_added, words_removed, topics, summary, artefact, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		same_as, words_added, words_removed, topics, summary, artefact, reason, announcement, stated_dates)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.SourceID, c.FromSeq, c.ToSeq, fmtTime(c.DetectedAt), c.Importance, c.Technical, sameAs,
-		c.WordsAdded, c.WordsRemoved, string(tj), c.Summary, c.Artefact, c.Reason)
+		c.WordsAdded, c.WordsRemoved, string(tj), c.Summary, c.Artefact, c.Reason, c.Stated.Announcement, statedJSON(c.Stated))
 	if err != nil {
 		return fmt.Errorf("store: save change %d→%d of %s: %w", c.FromSeq, c.ToSeq, c.SourceID, err)
 	}
 	return nil
+}
+
+// statedDates is the JSON of a change's stated_dates column.
+type statedDates struct {
+	Before     string `json:"before,omitempty"`
+	After      string `json:"after,omitempty"`
+	BeforeLine string `json:"before_line,omitempty"`
+	AfterLine  string `json:"after_line,omitempty"`
+}
+
+func statedJSON(s tracker.StatedDates) string {
+	b, _ := json.Marshal(statedDates{s.Before, s.After, s.BeforeLine, s.AfterLine}) // strings only: cannot fail
+	return string(b)
 }
 
 func nonNilMatches(m []tracker.TopicMatch) []tracker.TopicMatch {
@@ -98,19 +112,25 @@ func (db *DB) ChangeTo(ctx context.Context, sourceID string, seq int) (tracker.C
 	return c, nil
 }
 
-const changeColumns = `source_id, from_seq, to_seq, detected_at, importance, technical, same_as, words_added, words_removed, topics, summary, artefact, reason`
+const changeColumns = `source_id, from_seq, to_seq, detected_at, importance, technical, same_as, words_added, words_removed, topics, summary, artefact, reason,
+	announcement, stated_dates`
 
 func scanChange(r scanner) (tracker.Change, error) {
 	var (
 		c        tracker.Change
 		detected string
 		sameAs   *int
-		tj       string
+		tj, sj   string
 	)
 	if err := r.Scan(&c.SourceID, &c.FromSeq, &c.ToSeq, &detected, &c.Importance, &c.Technical, &sameAs,
-		&c.WordsAdded, &c.WordsRemoved, &tj, &c.Summary, &c.Artefact, &c.Reason); err != nil {
+		&c.WordsAdded, &c.WordsRemoved, &tj, &c.Summary, &c.Artefact, &c.Reason, &c.Stated.Announcement, &sj); err != nil {
 		return c, err
 	}
+	var sd statedDates
+	if err := json.Unmarshal([]byte(sj), &sd); err != nil {
+		return c, fmt.Errorf("store: stated dates of change %d→%d of %s: %w", c.FromSeq, c.ToSeq, c.SourceID, err)
+	}
+	c.Stated.Before, c.Stated.After, c.Stated.BeforeLine, c.Stated.AfterLine = sd.Before, sd.After, sd.BeforeLine, sd.AfterLine
 	c.DetectedAt = parseTime(detected)
 	if sameAs != nil {
 		c.SameAs = *sameAs
@@ -122,7 +142,7 @@ func scanChange(r scanner) (tracker.Change, error) {
 }
 
 // UpdateMeaning replaces what a stored change was classified as (its
-// importance, topics, summary, artefact and reason), for `tracker rebuild
+// importance, topics, summary, artefact, reason and stated dates), for `tracker rebuild
 // --changes` after the classification improved. Its versions, dates and
 // counts of words stay.
 func (db *DB) UpdateMeaning(ctx context.Context, c tracker.Change) error {
@@ -131,8 +151,9 @@ func (db *DB) UpdateMeaning(ctx context.Context, c tracker.Change) error {
 		return err
 	}
 	return db.write(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `UPDATE changes SET importance = ?, topics = ?, summary = ?, artefact = ?, reason = ?
-			WHERE source_id = ? AND to_seq = ?`, c.Importance, string(tj), c.Summary, c.Artefact, c.Reason, c.SourceID, c.ToSeq)
+		res, err := tx.ExecContext(ctx, `UPDATE changes SET importance = ?, topics = ?, summary = ?, artefact = ?, reason = ?,
+			announcement = ?, stated_dates = ? WHERE source_id = ? AND to_seq = ?`, c.Importance, string(tj), c.Summary, c.Artefact, c.Reason,
+			c.Stated.Announcement, statedJSON(c.Stated), c.SourceID, c.ToSeq)
 		if err != nil {
 			return fmt.Errorf("store: update change %d→%d of %s: %w", c.FromSeq, c.ToSeq, c.SourceID, err)
 		}

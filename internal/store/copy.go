@@ -29,7 +29,7 @@ var copied = []struct {
 		"provenance", "origin_ref", "technical:b", "rules_hash"}},
 	{"fetch_log", []string{"id", "source_id", "outcome", "version_seq", "status", "error", "first_at:t", "last_at:t", "count"}},
 	{"changes", []string{"id", "source_id", "from_seq", "to_seq", "detected_at:t", "importance", "technical:b", "same_as",
-		"words_added", "words_removed", "topics:j", "summary", "artefact", "reason"}},
+		"words_added", "words_removed", "topics:j", "summary", "artefact", "reason", "announcement", "stated_dates"}},
 	{"items", []string{"id", "source_id", "key", "guid", "title", "link", "author", "categories:j", "text", "page_text", "published:t",
 		"date_only:b", "date_raw", "hash", "first_seen:t", "updated_at:t", "revision", "baseline:b", "kept:b", "topics:j"}},
 	{"item_revisions", []string{"item_id", "revision", "title", "link", "text", "hash", "seen_at:t"}},

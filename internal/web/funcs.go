@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"tracker"
 	"tracker/internal/changes"
 	"tracker/internal/diff"
 	"tracker/internal/links"
@@ -26,6 +27,14 @@ var funcs = template.FuncMap{
 	"atURL":      func(id string, t time.Time) string { return links.AtURL("", id, t.UTC().Format("2006-01-02")) },
 	"evidence":   func(m topics.Match) string { return quoted(m.Evidence) },
 	"capture":    changes.IsCaptureArtefact,
+	// announcement is why a change is flagged unannounced or redated, ""
+	// when it is not.
+	"announcement": func(c tracker.Change) string {
+		if changes.Unannounced(c) || changes.Redated(c) {
+			return changes.AnnouncementNote(c)
+		}
+		return ""
+	},
 	"runs":       runsOf,
 	"number":     number,
 	"add":        func(a, b int) int { return a + b },
