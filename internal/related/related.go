@@ -289,14 +289,15 @@ func (w Why) Explain() string {
 		}
 		parts = append(parts, s)
 	}
-	return strings.Join(parts, "; ") + "; " + When(w.Days)
+	return strings.Join(parts, "; ") + "; published " + When(w.Days) + " the change"
 }
 
-// When says when an item came relative to a change.
+// When says when an item came relative to a change: "3 days before",
+// "the same day as".
 func When(days int) string {
 	switch {
 	case days == 0:
-		return "the same day"
+		return "the same day as"
 	case days == 1:
 		return "1 day after"
 	case days == -1:
