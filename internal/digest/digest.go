@@ -102,6 +102,8 @@ type ChangeEntry struct {
 	// Note says when the change returns to an earlier version, or that the
 	// document went back and forth.
 	Note string
+	// Related are regulators' items on its subject that week.
+	Related []RelatedItem
 }
 
 // Passage is one changed place of a change as a digest shows it: where,
@@ -179,6 +181,7 @@ type Builder struct {
 	Published bool
 
 	excerpts map[changeKey]ChangeEntry
+	related  map[changeKey][]RelatedItem
 }
 
 type changeKey struct {
@@ -283,6 +286,9 @@ func (b *Builder) Build(ctx context.Context, r *config.Recipient, start, end tim
 	d.Hidden = hidden
 	docs := map[string]bool{}
 	for _, e := range entries {
+		if e.Related, err = b.relatedOf(ctx, e.Change); err != nil {
+			return nil, err
+		}
 		s := get(e.Topic)
 		if n := len(s.Documents); n == 0 || s.Documents[n-1].SourceID != e.Change.SourceID {
 			s.Documents = append(s.Documents, Document{SourceID: e.Change.SourceID, Name: b.sourceName(e.Change.SourceID)})
