@@ -114,6 +114,9 @@ func (a *app) changes(ctx context.Context, fl *changesFlags, since, until time.T
 		f.MinImportance = m
 	}
 	query := func(db store.Store) ([]tracker.Change, error) { return db.Changes(ctx, f) }
+	if a.jsonOut {
+		return a.linkedChanges(ctx, fl.sources, query)
+	}
 	return list(ctx, a, fl.sources, query, api.NewChange, "no change matches", func(list []tracker.Change) {
 		width := 0
 		for _, c := range list {

@@ -29,6 +29,9 @@ func itemsCmd(a *app, fs *flag.FlagSet) runner {
 func (a *app) items(ctx context.Context, fl *itemsFlags, since, until time.Time) error {
 	f := store.ItemFilter{SourceIDs: fl.sources, Since: since, Until: until, Topic: fl.topic, All: fl.all, Limit: fl.limit}
 	query := func(db store.Store) ([]tracker.Item, error) { return db.Items(ctx, f) }
+	if a.jsonOut {
+		return a.linkedItems(ctx, fl.sources, query)
+	}
 	return list(ctx, a, fl.sources, query, api.NewItem, "no item matches", func(items []tracker.Item) {
 		for _, it := range items {
 			fmt.Fprintf(a.stdout, "%s  %s  %s\n", api.Published(it)[:10], it.SourceID, terminalSafe(it.Title))

@@ -115,6 +115,9 @@ type Settings struct {
 	BrowserTabs int `yaml:"browser_tabs"`
 	// RenderTimeout bounds rendering one page, scripts included.
 	RenderTimeout Duration `yaml:"render_timeout"`
+	// RelatedWindow is how far before or after a change a regulator's
+	// item may be published and still be related to it (package related).
+	RelatedWindow Duration `yaml:"related_window"`
 }
 
 // Source is one declared document or feed.
@@ -287,6 +290,7 @@ var defaultSettings = Settings{
 	ShutdownGrace:  Duration(30 * time.Second),
 	BrowserTabs:    2,
 	RenderTimeout:  Duration(45 * time.Second),
+	RelatedWindow:  Duration(7 * 24 * time.Hour),
 }
 
 // EffectiveSchedule is the schedule that applies to s.
@@ -686,6 +690,7 @@ func validate(cfg *Config, at keyPlaces) []Problem {
 		positive bool
 	}{
 		{"timeout", s.Timeout, true}, {"connect_timeout", s.ConnectTimeout, true}, {"render_timeout", s.RenderTimeout, true},
+		{"related_window", s.RelatedWindow, true},
 		{"host_delay", s.HostDelay, false}, {"retry_backoff", s.RetryBackoff, false},
 		{"jitter", s.Jitter, false}, {"alert_after", s.AlertAfter, false}, {"shutdown_grace", s.ShutdownGrace, false},
 		{"lease_ttl", s.LeaseTTL, false},

@@ -108,6 +108,8 @@ type ChangeEntry struct {
 	// as the new version writes it, the evidence.
 	Announcement string
 	DateLine     string
+	// Related are regulators' items on its subject that week.
+	Related []RelatedItem
 }
 
 // Passage is one changed place of a change as a digest shows it: where,
@@ -185,6 +187,7 @@ type Builder struct {
 	Published bool
 
 	excerpts map[changeKey]ChangeEntry
+	related  map[changeKey][]RelatedItem
 }
 
 type changeKey struct {
@@ -289,6 +292,9 @@ func (b *Builder) Build(ctx context.Context, r *config.Recipient, start, end tim
 	d.Hidden = hidden
 	docs := map[string]bool{}
 	for _, e := range entries {
+		if e.Related, err = b.relatedOf(ctx, e.Change); err != nil {
+			return nil, err
+		}
 		s := get(e.Topic)
 		if n := len(s.Documents); n == 0 || s.Documents[n-1].SourceID != e.Change.SourceID {
 			s.Documents = append(s.Documents, Document{SourceID: e.Change.SourceID, Name: b.sourceName(e.Change.SourceID)})

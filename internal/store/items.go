@@ -176,6 +176,13 @@ type ItemFilter struct {
 	// Baseline includes the baseline's items that the filters keep.
 	Baseline bool
 	Limit    int
+	// PublishedSince and PublishedUntil bound the items' dates (when
+	// they were first seen, for undated items): what they are about
+	// happened then, whenever tracker read them.
+	PublishedSince, PublishedUntil time.Time
+	// NoText leaves the items' Text and PageText empty, for who reads only
+	// their dates and topics.
+	NoText bool
 }
 
 const itemColumns = `id, source_id, key, guid, title, link, author, categories, text, page_text, published, date_only,
@@ -183,7 +190,11 @@ const itemColumns = `id, source_id, key, guid, title, link, author, categories, 
 
 // Items lists items, the most recently seen first.
 func (db *DB) Items(ctx context.Context, f ItemFilter) ([]tracker.Item, error) {
-	q := `SELECT ` + itemColumns + ` FROM items i WHERE 1 = 1`
+	cols := itemColumns
+	if f.NoText {
+		cols = strings.Replace(strings.Replace(cols, " text,", " '' AS text,", 1), " page_text,", " '' AS page_text,", 1)
+	}
+	q := `SELECT ` + cols + ` FROM items i WHERE 1 = 1`
 	var args []any
 	if len(f.SourceIDs) > 0 {
 		q += ` AND source_id IN (?` + strings.Repeat(`, ?`, len(f.SourceIDs)-1) + `)`
@@ -198,6 +209,14 @@ func (db *DB) Items(ctx context.Context, f ItemFilter) ([]tracker.Item, error) {
 	if !f.Until.IsZero() {
 		q += ` AND first_seen <= ?`
 		args = append(args, fmtTime(f.Until))
+	}
+	if !f.PublishedSince.IsZero() {
+		q += ` AND coalesce(published, first_seen) >= ?`
+		args = append(args, fmtTime(f.PublishedSince))
+	}
+	if !f.PublishedUntil.IsZero() {
+		q += ` AND coalesce(published, first_seen) <= ?`
+		args = append(args, fmtTime(f.PublishedUntil))
 	}
 	if f.Topic != "" {
 		q += ` AND ` + db.hasTopic("i.topics")

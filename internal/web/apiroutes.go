@@ -128,11 +128,11 @@ func (s *server) apiChanges(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]api.Change, 0, len(list))
-	for _, c := range list {
-		out = append(out, api.NewChange(c))
+	links, err := s.finder().ItemsFor(r.Context(), list)
+	if err != nil {
+		return err
 	}
-	writeJSON(w, r, http.StatusOK, out)
+	writeJSON(w, r, http.StatusOK, api.LinkChanges(list, links))
 	return nil
 }
 
@@ -150,11 +150,11 @@ func (s *server) apiItems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]api.Item, 0, len(items))
-	for _, it := range items {
-		out = append(out, api.NewItem(it))
+	links, err := s.finder().ChangesFor(r.Context(), items)
+	if err != nil {
+		return err
 	}
-	writeJSON(w, r, http.StatusOK, out)
+	writeJSON(w, r, http.StatusOK, api.LinkItems(items, links))
 	return nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"tracker/internal/changes"
 	"tracker/internal/compare"
 	"tracker/internal/links"
+	"tracker/internal/related"
 	"tracker/internal/store"
 	"tracker/internal/text"
 	"tracker/internal/topics"
@@ -38,7 +39,7 @@ type Page struct {
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"overview", "source", "version", "snapshot", "diff", "items", "search", "error"} {
-		files := []string{"templates/layout.html", "templates/" + name + ".html"}
+		files := []string{"templates/layout.html", "templates/" + name + ".html", "templates/related.html"}
 		if name == "diff" {
 			files = append(files, "templates/diffview.html")
 		}
@@ -475,6 +476,7 @@ type versionData struct {
 	Lines     []textLine
 	Permalink string
 	Citation  string
+	Related   *relatedItems
 }
 
 func (s *server) versionPage(w http.ResponseWriter, r *http.Request) error {
@@ -500,6 +502,9 @@ func (s *server) versionPage(w http.ResponseWriter, r *http.Request) error {
 		Latest: src.CurrentSeq, Lines: textLines(text), Permalink: links.VersionURL(s.base, id, v.Seq), Citation: citation(src, v)}
 	if c, err := s.db.ChangeTo(ctx, id, v.Seq); err == nil {
 		d.Change = &c
+		if d.Related, err = s.relatedItemsOf(ctx, c); err != nil {
+			return err
+		}
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
@@ -567,6 +572,7 @@ type diffData struct {
 	Change   changes.Analysis
 	Stored   *tracker.Change
 	Side     bool
+	Related  *relatedItems
 }
 
 // diffOf resolves the from and to parameters (a seq or a date; by default
@@ -600,6 +606,11 @@ func (s *server) diffPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := s.diffData(ctx, src, from, to, ch)
 	d.Side = q.Get("view") == "side"
+	if d.Stored != nil {
+		if d.Related, err = s.relatedItemsOf(ctx, *d.Stored); err != nil {
+			return err
+		}
+	}
 	s.render(w, r, "diff", http.StatusOK, d)
 	return nil
 }
@@ -646,6 +657,7 @@ type itemsForm struct {
 type itemRow struct {
 	api.Item
 	SourceName string
+	Related    []relatedChange
 }
 
 type itemsData struct {
@@ -686,8 +698,12 @@ func (s *server) itemsPage(w http.ResponseWriter, r *http.Request) error {
 	if len(items) > itemsLimit {
 		items, d.Truncated = items[:itemsLimit], true
 	}
+	rel, err := s.relatedChangesOf(ctx, items, names)
+	if err != nil {
+		return err
+	}
 	for _, it := range items {
-		d.Items = append(d.Items, itemRow{Item: api.NewItem(it), SourceName: names[it.SourceID]})
+		d.Items = append(d.Items, itemRow{Item: api.NewItem(it), SourceName: names[it.SourceID], Related: rel[related.ItemKey{SourceID: it.SourceID, Key: it.Key}]})
 	}
 	s.render(w, r, "items", http.StatusOK, d)
 	return nil
