@@ -14,6 +14,7 @@ import (
 
 	"tracker"
 	"tracker/internal/api"
+	"tracker/internal/links"
 	"tracker/internal/store"
 	"tracker/internal/storetest"
 	"tracker/internal/web"
@@ -150,6 +151,13 @@ func TestSnapshotPages(t *testing.T) {
 	if j.Source != "terms" || j.Seq != 1 || j.URL != "https://www.example.com/legal/terms" || j.Status != 200 || j.Body != string(body) ||
 		j.BodyEncoding != "utf-8" || j.BodySHA256 != api.BodySHA256(body) || j.Headers["ETag"] != `"abc123"` || *j.FetchedAt != "2026-11-20T07:30:15Z" {
 		t.Errorf("api: %+v", j)
+	}
+
+	// The addresses digests and other pages build lead there.
+	for _, path := range []string{links.SnapshotURL("", "terms", 1), links.SnapshotRawURL("", "terms", 1)} {
+		if res, _ := get(t, h, path); res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %d", path, res.StatusCode)
+		}
 	}
 
 	// Bad requests say what is wrong.
