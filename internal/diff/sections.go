@@ -83,7 +83,10 @@ func Sections(s string) []Section {
 		out = append(out, cur)
 	}
 	for _, p := range text.Paragraphs(s) {
-		if number, title, ok := heading(p.Text); ok {
+		// The document's own title ("# Terms of Service" before any
+		// section) belongs to the text before the first section.
+		docTitle := len(out) == 0 && (!open || isPreamble(cur)) && strings.HasPrefix(p.Text, "# ")
+		if number, title, ok := heading(p.Text); ok && !docTitle {
 			flush()
 			cur, body, open = Section{Number: number, Title: title, Line: p.Line}, []string{p.Text}, true
 			continue
