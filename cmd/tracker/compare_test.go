@@ -62,9 +62,9 @@ func TestCompareVariants(t *testing.T) {
 	}
 }
 
-// --at picks the versions in force on a date: in November 2025 the EEA
-// policy still had its link to the archive, and the UK serving did not
-// exist yet.
+// --at picks the versions in force on a date: on 1 December 2025 the UK
+// serving was not recorded yet; on 1 June 2026 the EEA policy was still
+// its version of September 2025.
 func TestCompareAt(t *testing.T) {
 	e := variantsEnv(t)
 	code, _, errOut := e.run("compare", "privacy-uk", "privacy-eea", "--at", "2025-12-01")
@@ -76,8 +76,9 @@ func TestCompareAt(t *testing.T) {
 	if got.A.Seq != 1 || got.B.Seq != 1 || got.At == nil || *got.At != "2026-06-01" {
 		t.Fatalf("--at 2026-06-01: A %d, B %d, at %v", got.A.Seq, got.B.Seq, got.At)
 	}
-	// The EEA text of November 2025 opens with the archive link, the UK
-	// serving of May 2026 with the UK notice: both show in the preamble.
+	// The EEA text of September 2025 opens with its effective date, the
+	// UK serving of May 2026 with its last update and the UK notice: both
+	// show in the preamble.
 	pre := got.Sections[0]
 	if pre.Kind != "changed" || pre.WordsAdded == 0 || pre.WordsRemoved == 0 {
 		t.Errorf("preamble at 2026-06-01: %+v", pre)

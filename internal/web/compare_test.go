@@ -52,7 +52,7 @@ func variantsHandler(t *testing.T) http.Handler {
 			t.Fatal(err)
 		}
 	}
-	for _, f := range []string{"Privacy Policy/2025-11-12T18-21-14Z.md", "Privacy Policy/2026-07-16T12-58-04Z.md",
+	for _, f := range []string{"Privacy Policy/2025-09-23T07-42-00Z.md", "Privacy Policy/2026-07-16T12-58-04Z.md",
 		"Privacy Policy (UK notice)/2026-05-20T00-55-55Z.md", "Privacy Policy (UK notice)/2026-07-16T00-57-09Z.md"} {
 		copyFile(f, "TikTok/"+f)
 	}
