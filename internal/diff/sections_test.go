@@ -243,3 +243,29 @@ func TestAlignRegionalServings(t *testing.T) {
 		t.Errorf("the preamble's diff does not show the UK notice removed:\n%s", got)
 	}
 }
+
+// The plain-text form counts the sections that say the same, names the
+// renumbered and moved ones, and prints the others' differences.
+func TestAlignmentText(t *testing.T) {
+	al := diff.AlignSections(variant(t, terms2026), variantOf2026(t), diff.Options{})
+	got := al.Text(diff.Plain, "eea", "us")
+	for _, want := range []string{
+		"22 sections say the same in both, 1 differs, 1 only in eea, 1 only in us.\n",
+		"= 4 Using the Platform ↔ 3 Using the Platform — the same in both; renumbered 4 → 3\n",
+		"~ 5 What we promise to you ↔ 4 What we promise to you — differs (+1 −0 words); renumbered 5 → 4\n",
+		"{+commercially+}",
+		"- 2 The services covered by these Terms — only in eea (line ",
+		"+ 10 Indemnity — only in us (line ",
+		"+ ## 10. Indemnity\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "Our Platform and business model\n") && !strings.Contains(got, "renumbered 4.1 → 3.1") {
+		t.Errorf("a section that says the same is printed in full:\n%s", got)
+	}
+	if strings.Contains(got, "= 1 Who your contract is with") {
+		t.Errorf("a section neither renumbered nor moved is listed:\n%s", got)
+	}
+}
