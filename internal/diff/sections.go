@@ -148,6 +148,8 @@ const (
 	// maxSectionPairs bounds the pairs scored; beyond, only sections of the
 	// same title are paired.
 	maxSectionPairs = 250_000
+	// maxSectionWork bounds the words compared in scoring them.
+	maxSectionWork = 20_000_000
 )
 
 // AlignSections sets document a beside document b section by section. A
@@ -169,7 +171,14 @@ func AlignSections(a, b string, opt Options) *Alignment {
 		s    float64
 	}
 	var cands []cand
-	if len(sa)*len(sb) <= maxSectionPairs {
+	wa, wb := 0, 0
+	for k := range fa {
+		wa += len(fa[k].bw)
+	}
+	for k := range fb {
+		wb += len(fb[k].bw)
+	}
+	if len(sa)*len(sb) <= maxSectionPairs && len(sb)*wa+len(sa)*wb <= maxSectionWork {
 		for i := range sa {
 			for j := range sb {
 				if s := sectionScore(fa[i], fb[j]); s >= minSectionScore {
@@ -178,13 +187,23 @@ func AlignSections(a, b string, opt Options) *Alignment {
 			}
 		}
 	} else {
-		byTitle := map[string][]int{}
+		// Too much to score every pair: a title found once on each side
+		// pairs, the rest stands alone.
+		count := func(fs []folded) map[string]int {
+			m := map[string]int{}
+			for k := range fs {
+				m[fs[k].title]++
+			}
+			return m
+		}
+		ca, cb := count(fa), count(fb)
+		byTitle := map[string]int{}
 		for j := range sb {
-			byTitle[fb[j].title] = append(byTitle[fb[j].title], j)
+			byTitle[fb[j].title] = j
 		}
 		for i := range sa {
-			for _, j := range byTitle[fa[i].title] {
-				cands = append(cands, cand{i, j, 1})
+			if t := fa[i].title; ca[t] == 1 && cb[t] == 1 {
+				cands = append(cands, cand{i, byTitle[t], 1})
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package diff_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -267,5 +268,22 @@ func TestAlignmentText(t *testing.T) {
 	}
 	if strings.Contains(got, "= 1 Who your contract is with") {
 		t.Errorf("a section neither renumbered nor moved is listed:\n%s", got)
+	}
+}
+
+// Thousands of numbered lines with the same title (a table's rows) do not
+// make the alignment quadratic in memory: too many to score, only titles
+// found once on each side pair.
+func TestAlignManySections(t *testing.T) {
+	var a, b strings.Builder
+	for i := range 900 {
+		fmt.Fprintf(&a, "%d Yes\nrow %d of the first\n", i+1, i)
+		fmt.Fprintf(&b, "%d Yes\nrow %d of the second\n", i+1, i)
+	}
+	a.WriteString("## Unique heading\nthe same words\n")
+	b.WriteString("## Unique heading\nthe same words\n")
+	al := diff.AlignSections(a.String(), b.String(), diff.Options{})
+	if al.OnlyA != 900 || al.OnlyB != 900 || al.Same != 1 {
+		t.Errorf("same %d, changed %d, only A %d, only B %d", al.Same, al.Changed, al.OnlyA, al.OnlyB)
 	}
 }
