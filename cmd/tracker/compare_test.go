@@ -103,3 +103,20 @@ func TestCompareBadInput(t *testing.T) {
 		}
 	}
 }
+
+// check-config names the line of a variant_of that names no source (exit
+// 1, as for every invalid file).
+func TestCheckConfigBadVariant(t *testing.T) {
+	e := newEnv(t, `sources:
+  - {id: terms-us, kind: page, url: "http://127.0.0.1:9/us", select: main}
+  - id: terms-eea
+    kind: page
+    url: http://127.0.0.1:9/eea
+    select: main
+    variant_of: terms-usa
+`)
+	code, out, errOut := e.run("check-config")
+	if code != exitFailed || !strings.Contains(out+errOut, `sources.yaml:3: source "terms-eea": variant_of: "terms-usa" is not a declared source`) {
+		t.Errorf("check-config: exit %d\n%s%s", code, out, errOut)
+	}
+}
