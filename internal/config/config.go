@@ -134,6 +134,10 @@ type Source struct {
 	Jurisdiction string `yaml:"jurisdiction"`
 	// Document is the type of document, e.g. terms, privacy, guidelines.
 	Document string `yaml:"document"`
+	// VariantOf names the source this page is a regional variant of (the
+	// EEA terms of the US terms): siblings are compared side by side, and
+	// the digest says when one changed and the other did not.
+	VariantOf string `yaml:"variant_of"`
 	// Headers are sent with every request for this source.
 	Headers map[string]string `yaml:"headers"`
 	// RedirectHosts are the hosts besides its own that a page may redirect
@@ -439,6 +443,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	normalizeMail(cfg)
 	normalizeWebhooks(cfg)
 	probs = append(probs, validate(cfg, keyLines(&root, "settings"))...)
+	probs = append(probs, validateVariants(cfg)...)
 	// Compiled to be checked, and to check the topics that sources and
 	// recipients name; the taxonomy itself is the wiring's to build.
 	tax, err := cfg.TopicsConfig().Compile()

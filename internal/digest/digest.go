@@ -76,6 +76,8 @@ type Document struct {
 	SourceID string
 	Name     string
 	Changes  []ChangeEntry
+	// Siblings are its regional variants that did not change meanwhile.
+	Siblings []Sibling
 }
 
 // ChangeEntry is one change as the digest shows it.
@@ -342,6 +344,9 @@ func (b *Builder) Build(ctx context.Context, r *config.Recipient, start, end tim
 		d.Items++
 	}
 
+	if err := b.noteSiblings(ctx, sections, docs, start, end, d.BaseURL); err != nil {
+		return nil, err
+	}
 	for _, t := range b.Taxonomy.Topics() {
 		if s, ok := sections[t.ID]; ok {
 			d.Sections = append(d.Sections, *s)

@@ -39,9 +39,9 @@ type Page struct {
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"overview", "source", "version", "snapshot", "diff", "items", "search", "error"} {
+	for _, name := range []string{"overview", "source", "version", "snapshot", "diff", "items", "search", "error", "compare"} {
 		files := []string{"templates/layout.html", "templates/" + name + ".html", "templates/related.html"}
-		if name == "diff" {
+		if name == "diff" || name == "compare" {
 			files = append(files, "templates/diffview.html")
 		}
 		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, files...))
@@ -389,6 +389,9 @@ type sourceData struct {
 	Pages    int
 	// Following says since when tracker no longer follows the source.
 	Following string
+	// Siblings are the regional variants sources.yaml declares, each
+	// linked to the compare page.
+	Siblings []string
 }
 
 // history loads a source with all its versions and changes, technical ones
@@ -412,7 +415,8 @@ func (s *server) sourcePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := sourceData{Page: Page{Title: displayName(src)}, Source: src, Status: src.Status(), State: statusState(src), Latest: len(versions)}
+	d := sourceData{Page: Page{Title: displayName(src)}, Source: src, Status: src.Status(), State: statusState(src), Latest: len(versions),
+		Siblings: s.cfg.Siblings(id)}
 	if len(versions) > 0 {
 		d.Following = s.following(src, versions[len(versions)-1])
 	}

@@ -92,6 +92,7 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /sources/{id}/diff", s.handle(s.diffPage))
 	mux.HandleFunc("GET /items", s.handle(s.itemsPage))
 	mux.HandleFunc("GET /search", s.handle(s.searchPage))
+	mux.HandleFunc("GET /compare", s.handle(s.comparePage))
 	mux.HandleFunc("GET /changes.atom", s.handle(s.changesFeed))
 
 	mux.HandleFunc("GET /sources/{id}/history.json", s.handle(s.exportHistory(formatJSON)))
@@ -109,6 +110,7 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /api/changes", s.handle(s.apiChanges))
 	mux.HandleFunc("GET /api/items", s.handle(s.apiItems))
 	mux.HandleFunc("GET /api/search", s.handle(s.apiSearch))
+	mux.HandleFunc("GET /api/compare", s.handle(s.apiCompare))
 	mux.HandleFunc("GET /api/", s.handle(s.apiNotFound))
 
 	mux.HandleFunc("GET /", s.handle(s.notFound))
