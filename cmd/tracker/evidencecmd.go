@@ -58,7 +58,7 @@ func (a *app) evidence(ctx context.Context, args []string, f *evidenceFlags) err
 	}
 	defer db.Close()
 	wo := web.Options{DB: db, Config: cfg.Config, Taxonomy: cfg.taxonomy(), Now: a.now}
-	b := &evidence.Builder{DB: db, Comparer: &compare.Comparer{DB: db, Taxonomy: wo.Taxonomy, Subject: cfg.Subject},
+	b := &evidence.Builder{DB: db, Config: cfg.Config, Comparer: &compare.Comparer{DB: db, Taxonomy: wo.Taxonomy, Subject: cfg.Subject},
 		DiffHTML: func(ctx context.Context, w io.Writer, from, to tracker.Version, ch changes.Analysis) error {
 			return web.WriteDiffPage(ctx, w, wo, id, from, to, ch)
 		}}

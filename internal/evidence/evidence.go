@@ -30,13 +30,18 @@ import (
 	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/changes"
+	"tracker/internal/cite"
 	"tracker/internal/compare"
+	"tracker/internal/config"
 	"tracker/internal/store"
 )
 
 // Builder builds bundles. Its fields are its dependencies.
 type Builder struct {
 	DB store.Store
+	// Config declares the sources (their names and addresses, whether
+	// tracker still follows them); nil: the database alone.
+	Config *config.Config
 	// Comparer compares the two versions, as `tracker diff` does.
 	Comparer *compare.Comparer
 	// DiffHTML writes the standalone diff page of two versions (what
@@ -196,12 +201,21 @@ func (b *Builder) files(ctx context.Context, src tracker.Source, from, to tracke
 		out   []file
 		facts []versionFacts
 	)
+	var declared *config.Source
+	if b.Config != nil {
+		declared = b.Config.Source(src.ID)
+	}
+	doc := cite.DocOf(src, declared)
 	for _, v := range versionsOf(from, to) {
 		t, err := b.DB.Text(ctx, v)
 		if err != nil {
 			return nil, at, err
 		}
-		vf := versionFacts{Version: api.NewVersion(v), provenance: provenanceOf(src, v), TextFile: textPath(v)}
+		c, err := cite.Load(ctx, b.DB, doc, v)
+		if err != nil {
+			return nil, at, err
+		}
+		vf := versionFacts{Version: api.NewVersion(v), provenance: provenanceOf(c), TextFile: textPath(v)}
 		out = append(out, file{vf.TextFile, []byte(t)})
 		if v.SnapshotID != 0 {
 			s, err := b.DB.Snapshot(ctx, v.SnapshotID)
@@ -276,7 +290,7 @@ func (b *Builder) files(ctx context.Context, src tracker.Source, from, to tracke
 	}
 	out = append(out, file{"fetch-log.json", lb})
 
-	prov := provenanceFile{Source: sourceFacts{ID: src.ID, Name: src.Name, URL: src.URL, Kind: src.Kind, Origin: src.Origin},
+	prov := provenanceFile{Source: sourceFacts{ID: src.ID, Name: doc.Name, URL: doc.URL, Kind: src.Kind, Origin: src.Origin, Followed: doc.Followed()},
 		FromSeq: from.Seq, ToSeq: to.Seq, Versions: facts}
 	pb, err := jsonOf(prov)
 	if err != nil {

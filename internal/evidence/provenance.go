@@ -2,10 +2,10 @@ package evidence
 
 import (
 	"fmt"
-	"time"
 
 	"tracker"
 	"tracker/internal/api"
+	"tracker/internal/cite"
 )
 
 // provenanceFile is provenance.json: the source, and for each version what
@@ -24,6 +24,9 @@ type sourceFacts struct {
 	URL    string             `json:"url"`
 	Kind   tracker.SourceKind `json:"kind"`
 	Origin tracker.Origin     `json:"origin"`
+	// Followed is false when tracker no longer fetches the document (an
+	// import-only source, or one no longer declared or disabled).
+	Followed bool `json:"followed"`
 }
 
 type versionFacts struct {
@@ -49,53 +52,40 @@ type snapshotMeta struct {
 	BodyBytes  int               `json:"body_bytes"`
 }
 
-// provenance says who recorded a version, and with what attribution.
+// provenance says who recorded a version, and with what attribution, as
+// its citation (package cite) says it.
 type provenance struct {
-	RecordedBy      string `json:"recorded_by"`
-	LastConfirmedBy string `json:"last_confirmed_by"`
-	Attribution     string `json:"attribution,omitempty"`
-	Licence         string `json:"licence,omitempty"`
+	// RecordedBy is tracker (it fetched or re-extracted the text) or
+	// dataset (it was imported).
+	RecordedBy string `json:"recorded_by"`
+	// LastConfirmedBy is the citation's confirmed_by: tracker, dataset or
+	// rebuild.
+	LastConfirmedBy cite.ConfirmedBy `json:"last_confirmed_by"`
+	Attribution     string           `json:"attribution,omitempty"`
+	Licence         string           `json:"licence,omitempty"`
 	// Statement says it in sentences, for the README.
-	Statement string `json:"statement"`
+	Statement string       `json:"statement"`
+	Citation  api.Citation `json:"citation"`
 }
 
-// Open Terms Archive's datasets are under ODC-BY 1.0, which asks for this
-// attribution.
-const (
-	otaName        = "Open Terms Archive"
-	otaAttribution = "Open Terms Archive contributors"
-	otaLicence     = "ODC-BY 1.0 (Open Data Commons Attribution License)"
-)
-
-// provenanceOf says who recorded version v of src. It is the one place
-// that words provenance here.
-func provenanceOf(src tracker.Source, v tracker.Version) provenance {
-	first, last := stamp(v.FirstSeen), stamp(v.LastSeen)
-	switch v.Provenance {
+// provenanceOf says who recorded the version c cites.
+func provenanceOf(c cite.Citation) provenance {
+	p := provenance{RecordedBy: "tracker", LastConfirmedBy: c.ConfirmedBy, Citation: api.NewCitation(c)}
+	switch c.Provenance {
 	case tracker.ProvenanceImport:
-		p := provenance{RecordedBy: "dataset", LastConfirmedBy: "dataset", Attribution: otaAttribution, Licence: otaLicence}
-		p.Statement = fmt.Sprintf("Imported from a dataset of %s (file %s), which recorded this text on %s. "+
-			"Its last confirmation, %s, is the dataset's: when it recorded the next version or last found this text unchanged, not a fetch by tracker. "+
-			"No page as served is stored: the dataset records the text, not the page. Data by %s, licensed under %s.",
-			otaName, v.OriginRef, first, last, otaAttribution, otaLicence)
-		return p
+		p.RecordedBy, p.Attribution, p.Licence = "dataset", cite.Attribution, cite.Licence
+		p.Statement = fmt.Sprintf("Imported from a dataset of %s (file %s), which recorded this text: its last confirmation is the dataset's, "+
+			"not a fetch by tracker. No page as served is stored: the dataset records the text, not the page. Data by %s, licensed under %s.",
+			cite.DatasetName, c.OriginRef, cite.Attribution, cite.Licence)
 	case tracker.ProvenanceRebuild:
-		return provenance{RecordedBy: "tracker", LastConfirmedBy: "tracker",
-			Statement: fmt.Sprintf("Re-extracted by tracker on %s from the page it had stored (snapshot %d) after its extraction rules changed: "+
-				"the document did not change, tracker's reading of it did. Last confirmed by tracker's fetches on %s.", first, v.SnapshotID, last)}
+		p.Statement = "Re-extracted by tracker from a page it had stored, after its extraction rules changed: " +
+			"the document did not change, tracker's reading of it did."
+	default:
+		where := c.URL
+		if where == "" {
+			where = "the document's address"
+		}
+		p.Statement = fmt.Sprintf("Fetched by tracker from %s; fetch-log.json lists the fetches that confirmed it.", where)
 	}
-	where := src.URL
-	if where == "" {
-		where = "its address"
-	}
-	return provenance{RecordedBy: "tracker", LastConfirmedBy: "tracker",
-		Statement: fmt.Sprintf("Fetched by tracker from %s, first seen %s; last confirmed by tracker's fetches on %s (fetch-log.json lists them).",
-			where, first, last)}
-}
-
-func stamp(t time.Time) string {
-	if t.IsZero() {
-		return "an unknown date"
-	}
-	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	return p
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"tracker"
+	"tracker/internal/cite"
 )
 
 // readme is README.txt: what the bundle holds and how to check each file
@@ -28,15 +29,18 @@ func readme(p provenanceFile, files []file, runs []tracker.FetchRun) string {
 	}
 	if p.Source.Origin == tracker.OriginImport {
 		w("tracker does not fetch this document itself: it holds only the versions imported from a dataset.\n")
+	} else if !p.Source.Followed {
+		w("tracker no longer fetches this document.\n")
 	}
 	w("\nTHE VERSIONS\n\n")
 	for _, v := range p.Versions {
-		w("Version %d: first seen %s, last confirmed %s by %s.\n", v.Seq, orUnknown(v.FirstSeen), orUnknown(v.LastSeen), confirmer(v.LastConfirmedBy))
+		w("Version %d\n", v.Seq)
+		w("  Cite as: %s\n", v.Citation.Text)
 		w("  SHA-256 of its text, as the database records it: %s\n", v.SHA256)
 		w("  %s\n\n", v.Statement)
 	}
 	if last.Attribution != "" || (len(p.Versions) > 1 && p.Versions[0].Attribution != "") {
-		w("Attribution: the imported texts are data of %s, licensed under %s;\n", otaAttribution, otaLicence)
+		w("Attribution: the imported texts are data of %s, licensed under %s;\n", cite.Attribution, cite.Licence)
 		w("pass this attribution on with them.\n\n")
 	}
 
@@ -94,23 +98,9 @@ func readme(p provenanceFile, files []file, runs []tracker.FetchRun) string {
 	return b.String()
 }
 
-func orUnknown(s *string) string {
-	if s == nil {
-		return "at an unknown time"
-	}
-	return strings.Replace(strings.TrimSuffix(*s, "Z"), "T", " ", 1) + " UTC"
-}
-
-func confirmer(by string) string {
-	if by == "dataset" {
-		return "the dataset it was imported from"
-	}
-	return "tracker's fetches"
-}
-
 func noSnapshot(v versionFacts) string {
 	if v.Provenance == tracker.ProvenanceImport {
-		return "it was imported from " + otaName + " (" + v.OriginRef + "), whose datasets keep the text, not the page."
+		return "it was imported from " + cite.DatasetName + " (" + v.OriginRef + "), whose datasets keep the text, not the page."
 	}
 	return "tracker stored no page for it."
 }

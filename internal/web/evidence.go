@@ -65,7 +65,7 @@ func (s *server) evidenceBundle(w http.ResponseWriter, r *http.Request) error {
 
 // evidence builds the bundles, with the diff page the web serves.
 func (s *server) evidence() *evidence.Builder {
-	return &evidence.Builder{DB: s.db, Comparer: s.cmp, DiffHTML: func(ctx context.Context, w io.Writer, from, to tracker.Version, a changes.Analysis) error {
+	return &evidence.Builder{DB: s.db, Config: s.cfg, Comparer: s.cmp, DiffHTML: func(ctx context.Context, w io.Writer, from, to tracker.Version, a changes.Analysis) error {
 		return s.writeDiffPage(ctx, w, to.SourceID, from, to, a)
 	}}
 }
