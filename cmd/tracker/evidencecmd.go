@@ -23,9 +23,9 @@ type evidenceFlags struct {
 
 func evidenceCmd(a *app, fs *flag.FlagSet) runner {
 	var f evidenceFlags
-	fs.IntVar(&f.version, "version", 0, "the later version `N` (default: the latest)")
-	fs.IntVar(&f.from, "from", 0, "the earlier version `M` (default: the one before --version)")
-	fs.StringVar(&f.out, "out", "", "write the zip to `FILE` (default: ID-vM-vN-evidence.zip in the current directory)")
+	fs.IntVar(&f.version, "version", 0, "the later version: its `seq` (default: the latest)")
+	fs.IntVar(&f.from, "from", 0, "the earlier version: its `seq` (default: the one before --version)")
+	fs.StringVar(&f.out, "out", "", "write the zip to this `file` (default: ID-vM-vN-evidence.zip in the current directory)")
 	return func(ctx context.Context, args []string) error { return a.evidence(ctx, args, &f) }
 }
 
