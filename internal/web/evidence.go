@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"tracker"
@@ -52,7 +53,7 @@ func (s *server) evidenceBundle(w http.ResponseWriter, r *http.Request) error {
 	sum, _ := hex.DecodeString(b.SHA256)
 	h := w.Header()
 	h.Set("Content-Type", "application/zip")
-	h.Set("Content-Disposition", `attachment; filename="`+b.Name+`"`)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": b.Name}))
 	h.Set("Content-Length", strconv.Itoa(len(b.Zip)))
 	// RFC 9530: the zip's SHA-256, which `tracker evidence` prints too.
 	h.Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum)+":")
