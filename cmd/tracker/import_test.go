@@ -168,10 +168,11 @@ func TestImportSearch(t *testing.T) {
 		t.Errorf("search --at 2022-01-01 found it:\n%s", out)
 	}
 	// Mentioned since 2023-08-07, in a paragraph reworded on 2025-06-25
-	// and still in force.
+	// and in the latest version, of a source tracker does not follow: not
+	// called in force.
 	out = e.mustRun(exitOK, "search", "Commercial Music Library", "--source", "tiktok-terms-of-service")
 	if !strings.Contains(out, "versions 11–15  first seen 2023-08-07 00:45 UTC, last seen 2025-06-25 06:16 UTC") ||
-		!strings.Contains(out, "versions 16–22  first seen 2025-06-25 06:16 UTC, still in force") {
+		!strings.Contains(out, "versions 16–22  first seen 2025-06-25 06:16 UTC, in the latest version; no longer followed since 2026-07-23 00:56 UTC") {
 		t.Errorf("search Commercial Music Library:\n%s", out)
 	}
 	if code, _, errOut := e.run("search", "data AND (", "--fts"); code != exitUsage || !strings.Contains(errOut, "not a valid search") {

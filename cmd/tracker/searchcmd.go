@@ -52,10 +52,21 @@ func (a *app) search(ctx context.Context, args []string, f *searchFlags) error {
 			return usage(err)
 		}
 	}
+	caveat := a.caveats(ctx, db)
+	caveats := make([]string, len(hits))
+	for i, h := range hits {
+		if h.Current {
+			if caveats[i], err = caveat(h.SourceID); err != nil {
+				return err
+			}
+		}
+	}
 	if a.jsonOut {
 		out := make([]api.SearchHit, 0, len(hits)+len(items))
-		for _, h := range hits {
-			out = append(out, api.DocumentHit(h))
+		for i, h := range hits {
+			j := api.DocumentHit(h)
+			j.Caveat = caveats[i]
+			out = append(out, j)
 		}
 		for _, it := range items {
 			out = append(out, api.ItemHit(it))
@@ -66,10 +77,13 @@ func (a *app) search(ctx context.Context, args []string, f *searchFlags) error {
 		fmt.Fprintf(a.stdout, "%q is in no version and no item\n", args[0])
 		return nil
 	}
-	for _, h := range hits {
+	for i, h := range hits {
 		state := "still in force"
-		if !h.Current {
+		switch {
+		case !h.Current:
 			state = "last seen " + fmtTime(h.LastSeen)
+		case caveats[i] != "":
+			state = "in the latest version; " + caveats[i]
 		}
 		fmt.Fprintf(a.stdout, "%s  versions %s  first seen %s, %s\n  %s\n", h.SourceID, seqRuns(h.Runs),
 			fmtTime(h.FirstSeen), state, terminalSafe(excerpt(h.Text, args[0], 30)))

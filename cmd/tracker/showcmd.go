@@ -46,11 +46,19 @@ func (a *app) show(ctx context.Context, args []string, ref string) error {
 	if err != nil {
 		return err
 	}
-	if a.jsonOut {
-		return a.printJSON(api.Shown{Version: api.NewVersion(v), Text: text})
+	c, err := a.cite(ctx, db, id, v)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(a.stdout, "%s, version %d\nfirst seen %s, last confirmed %s\nSHA-256 %s (%s)\n\n%s\n",
-		id, v.Seq, fmtTime(v.FirstSeen), fmtTime(v.LastSeen), v.SHA256, versionNote(v), terminalSafe(strings.TrimRight(text, "\n")))
+	if a.jsonOut {
+		return a.printJSON(api.Shown{Version: api.Cited(v, c), Text: text})
+	}
+	fmt.Fprintf(a.stdout, "%s, version %d\nfirst seen %s, %s\nSHA-256 %s (%s)\nCite as: %s\n",
+		id, v.Seq, fmtTime(v.FirstSeen), c.Confirmation(), v.SHA256, versionNote(v), terminalSafe(c.Text()))
+	if cv := c.Caveat(); cv != "" {
+		fmt.Fprintf(a.stdout, "Caveat: %s.\n", cv)
+	}
+	fmt.Fprintf(a.stdout, "\n%s\n", terminalSafe(strings.TrimRight(text, "\n")))
 	return nil
 }
 

@@ -140,6 +140,8 @@ type Version struct {
 	Provenance tracker.Provenance `json:"provenance"`
 	OriginRef  string             `json:"origin_ref"`
 	Technical  bool               `json:"technical"`
+	// Citation is how to cite the version, where the output gives it.
+	Citation *Citation `json:"citation,omitempty"`
 }
 
 // NewVersion describes a stored version.
@@ -282,6 +284,8 @@ type SearchHit struct {
 	Title     string   `json:"title,omitempty"`
 	Link      string   `json:"link,omitempty"`
 	Published string   `json:"published,omitempty"`
+	// Caveat qualifies current for a source tracker no longer follows.
+	Caveat string `json:"caveat,omitempty"`
 }
 
 // DocumentHit describes a paragraph found in the versions of a document.

@@ -27,7 +27,10 @@ type Citation struct {
 	Attribution     string             `json:"attribution"`
 	Followed        bool               `json:"followed"`
 	UnfollowedSince *string            `json:"unfollowed_since"`
-	Text            string             `json:"text"`
+	// Caveat goes with the text wherever it is called current: the source
+	// is no longer followed ("" when it is, or for a version replaced since).
+	Caveat string `json:"caveat,omitempty"`
+	Text   string `json:"text"`
 }
 
 // NewCitation gives a citation its JSON form.
@@ -36,6 +39,14 @@ func NewCitation(c cite.Citation) Citation {
 		Source: c.SourceID, Document: c.Document, DocumentURL: c.URL, Seq: c.Seq, Current: c.Current(),
 		FirstSeen: Time(c.FirstSeen), LastConfirmed: Time(c.LastConfirmed), ConfirmedBy: c.ConfirmedBy, UntilNext: c.UntilNext,
 		SHA256: c.SHA256, Provenance: c.Provenance, OriginRef: c.OriginRef, Attribution: c.Attribution,
-		Followed: c.Followed, UnfollowedSince: Time(c.UnfollowedSince), Text: c.Text(),
+		Followed: c.Followed, UnfollowedSince: Time(c.UnfollowedSince), Caveat: c.Caveat(), Text: c.Text(),
 	}
+}
+
+// Cited is the version's JSON form with its citation.
+func Cited(v tracker.Version, c cite.Citation) Version {
+	j := NewVersion(v)
+	jc := NewCitation(c)
+	j.Citation = &jc
+	return j
 }

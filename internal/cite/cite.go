@@ -67,9 +67,8 @@ func DocOf(src tracker.Source, c *config.Source) Doc {
 		if c.Name != "" {
 			d.Name = c.Name
 		}
-		if c.URL != "" {
-			d.URL = c.URL
-		} else if len(c.Pages) > 0 {
+		d.URL = c.URL
+		if d.URL == "" && len(c.Pages) > 0 {
 			var urls []string
 			for _, p := range c.Pages {
 				urls = append(urls, p.URL)
@@ -197,10 +196,41 @@ func Load(ctx context.Context, db Store, d Doc, v tracker.Version) (Citation, er
 			return Citation{}, err
 		}
 	}
-	if f.Confirmations, err = db.Confirmations(ctx, d.ID, v.Seq); err != nil {
+	if f.Confirmations, err = confirmations(ctx, db, v); err != nil {
 		return Citation{}, err
 	}
 	return New(f), nil
+}
+
+// All cites every version of a history, oldest first as the store lists
+// them.
+func All(ctx context.Context, db Store, d Doc, versions []tracker.Version) ([]Citation, error) {
+	if len(versions) == 0 {
+		return nil, nil
+	}
+	out := make([]Citation, len(versions))
+	f := Facts{Doc: d, Current: versions[len(versions)-1]}
+	for i, v := range versions {
+		f.Version, f.Next = v, tracker.Version{}
+		if i+1 < len(versions) {
+			f.Next = versions[i+1]
+		}
+		var err error
+		if f.Confirmations, err = confirmations(ctx, db, v); err != nil {
+			return nil, err
+		}
+		out[i] = New(f)
+	}
+	return out, nil
+}
+
+// confirmations reads the fetch log only where it can change who confirmed
+// a text: a fetched version's last seen is always tracker's.
+func confirmations(ctx context.Context, db Store, v tracker.Version) ([]tracker.FetchRun, error) {
+	if v.Provenance == tracker.ProvenanceFetch {
+		return nil, nil
+	}
+	return db.Confirmations(ctx, v.SourceID, v.Seq)
 }
 
 // Current is true when the cited version is the latest tracker holds.
@@ -208,8 +238,12 @@ func (c Citation) Current() bool { return c.Seq == c.Latest }
 
 // Confirmation says when the text was last seen and by whom, in words:
 // "last confirmed 2024-03-01 10:00 UTC by tracker's fetches".
-func (c Citation) Confirmation() string {
-	s := "last confirmed " + When(c.LastConfirmed)
+func (c Citation) Confirmation() string { return "last confirmed " + c.Confirmed() }
+
+// Confirmed is Confirmation without its first words: "2024-03-01 10:00
+// UTC by tracker's fetches".
+func (c Citation) Confirmed() string {
+	s := When(c.LastConfirmed)
 	switch c.ConfirmedBy {
 	case ByTracker:
 		return s + " by tracker's fetches"
@@ -248,6 +282,16 @@ func (c Citation) Following() string {
 		return ""
 	}
 	return "no longer followed since " + When(c.UnfollowedSince)
+}
+
+// Caveat is what must go with the text wherever it is called current or in
+// force: "" for a source tracker follows, or a version that is not the
+// latest (a later one replaced it while tracker or the dataset watched).
+func (c Citation) Caveat() string {
+	if c.Followed || !c.Current() {
+		return ""
+	}
+	return c.Following() + ": the last text tracker holds, not necessarily the one in force today"
 }
 
 // Text is the citation in a short paragraph, as a reader copies it.

@@ -8,6 +8,7 @@ import (
 
 	"tracker"
 	"tracker/internal/api"
+	"tracker/internal/cite"
 	"tracker/internal/store"
 )
 
@@ -44,16 +45,21 @@ func (s *server) apiSources(w http.ResponseWriter, r *http.Request) error {
 // GET /api/sources/{id}/history: tracker history ID --json
 func (s *server) apiHistory(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	if _, err := s.source(r.Context(), id); err != nil {
+	src, err := s.source(r.Context(), id)
+	if err != nil {
 		return err
 	}
 	versions, err := s.db.Versions(r.Context(), id)
 	if err != nil {
 		return err
 	}
+	cs, err := cite.All(r.Context(), s.db, s.citeDoc(src), versions)
+	if err != nil {
+		return err
+	}
 	out := make([]api.Version, 0, len(versions))
-	for _, v := range versions {
-		out = append(out, api.NewVersion(v))
+	for i, v := range versions {
+		out = append(out, api.Cited(v, cs[i]))
 	}
 	writeJSON(w, r, http.StatusOK, out)
 	return nil
@@ -63,7 +69,8 @@ func (s *server) apiHistory(w http.ResponseWriter, r *http.Request) error {
 func (s *server) apiShow(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	if _, err := s.source(ctx, id); err != nil {
+	src, err := s.source(ctx, id)
+	if err != nil {
 		return err
 	}
 	ref := strings.TrimSpace(r.URL.Query().Get("at"))
@@ -78,7 +85,11 @@ func (s *server) apiShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, r, http.StatusOK, api.Shown{Version: api.NewVersion(v), Text: text})
+	c, err := s.citation(ctx, src, v)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, r, http.StatusOK, api.Shown{Version: api.Cited(v, c), Text: text})
 	return nil
 }
 
@@ -188,8 +199,15 @@ func (s *server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	out := make([]api.SearchHit, 0, len(hits)+len(items))
+	caveat := s.caveats(ctx)
 	for _, h := range hits {
-		out = append(out, api.DocumentHit(h))
+		j := api.DocumentHit(h)
+		if h.Current {
+			if j.Caveat, err = caveat(h.SourceID); err != nil {
+				return err
+			}
+		}
+		out = append(out, j)
 	}
 	for _, it := range items {
 		out = append(out, api.ItemHit(it))

@@ -9,9 +9,9 @@ import (
 	"strconv"
 	"strings"
 
-	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/changes"
+	"tracker/internal/cite"
 	"tracker/internal/diff"
 	"tracker/internal/links"
 	"tracker/internal/topics"
@@ -37,6 +37,12 @@ type History struct {
 	Source   api.Source    `json:"source"`
 	Versions []api.Version `json:"versions"`
 	Changes  []api.Change  `json:"changes"`
+	// Attribution is what the dataset's licence asks to be credited, when
+	// versions were imported from it.
+	Attribution string `json:"attribution,omitempty"`
+	// Following says since when tracker no longer follows the source ("":
+	// it does).
+	Following string `json:"following,omitempty"`
 }
 
 // download sends an export as a file to keep.
@@ -56,8 +62,18 @@ func (s *server) exportHistory(f format) handler {
 			return err
 		}
 		h := History{Source: src, Versions: []api.Version{}, Changes: []api.Change{}}
-		for _, v := range versions {
-			h.Versions = append(h.Versions, api.NewVersion(v))
+		cs, err := cite.All(r.Context(), s.db, s.citeDoc(src), versions)
+		if err != nil {
+			return err
+		}
+		for i, v := range versions {
+			h.Versions = append(h.Versions, api.Cited(v, cs[i]))
+			if cs[i].Attribution != "" {
+				h.Attribution = cs[i].Attribution
+			}
+		}
+		if len(cs) > 0 {
+			h.Following = cs[len(cs)-1].Following()
 		}
 		byTo := map[int]api.Change{}
 		for _, c := range list {
@@ -86,7 +102,7 @@ func historyCSV(h History, byTo map[int]api.Change) ([]byte, error) {
 	var b bytes.Buffer
 	cw := csv.NewWriter(&b)
 	cw.Write([]string{"source", "seq", "first_seen", "last_seen", "sha256", "words", "same_as", "provenance", "origin_ref",
-		"technical", "importance", "words_added", "words_removed", "topics", "summary"})
+		"technical", "importance", "words_added", "words_removed", "topics", "summary", "document_url", "confirmed_by", "attribution", "citation"})
 	for _, v := range h.Versions {
 		row := []string{v.Source, strconv.Itoa(v.Seq), str(v.FirstSeen), str(v.LastSeen), v.SHA256, strconv.Itoa(v.Words),
 			intStr(v.SameAs), string(v.Provenance), cell(v.OriginRef), strconv.FormatBool(v.Technical)}
@@ -94,6 +110,9 @@ func historyCSV(h History, byTo map[int]api.Change) ([]byte, error) {
 			row = append(row, string(c.Importance), strconv.Itoa(c.WordsAdded), strconv.Itoa(c.WordsRemoved), cell(topicText(c.Topics)), cell(c.Summary))
 		} else {
 			row = append(row, "", "", "", "", "")
+		}
+		if c := v.Citation; c != nil {
+			row = append(row, cell(c.DocumentURL), string(c.ConfirmedBy), cell(c.Attribution), cell(c.Text))
 		}
 		cw.Write(row)
 	}
@@ -110,8 +129,14 @@ func historyMarkdown(h History, byTo map[int]api.Change, link, now string) []byt
 		fmt.Fprintf(&b, " (<%s>)", strings.ReplaceAll(h.Source.URL, ">", "%3E"))
 	}
 	fmt.Fprintf(&b, ". %d versions. Exported from tracker on %s; pages: %s\n\n", len(h.Versions), now, link)
-	b.WriteString("| Version | First seen | Last confirmed | Words | Change | Topics | SHA-256 |\n")
-	b.WriteString("| ---: | --- | --- | ---: | --- | --- | --- |\n")
+	if h.Following != "" {
+		fmt.Fprintf(&b, "Tracker does not follow this document any more: %s. Its latest version is the last text tracker holds, not necessarily the one in force today.\n\n", h.Following)
+	}
+	if h.Attribution != "" {
+		fmt.Fprintf(&b, "Versions imported from %s (their origin reference below): %s.\n\n", cite.DatasetName, h.Attribution)
+	}
+	b.WriteString("| Version | First seen | Last confirmed | Words | Change | Topics | SHA-256 | Confirmed by | Provenance |\n")
+	b.WriteString("| ---: | --- | --- | ---: | --- | --- | --- | --- | --- |\n")
 	for i := len(h.Versions) - 1; i >= 0; i-- {
 		v := h.Versions[i]
 		change := "first version"
@@ -126,8 +151,15 @@ func historyMarkdown(h History, byTo map[int]api.Change, link, now string) []byt
 		if v.SameAs != nil {
 			change += fmt.Sprintf(", same as version %d", *v.SameAs)
 		}
-		fmt.Fprintf(&b, "| %d | %s | %s | %d | %s | %s | `%s` |\n", v.Seq, fmtAPITime(v.FirstSeen), fmtAPITime(v.LastSeen),
-			v.Words, change, topicCell, v.SHA256)
+		by, origin := "", string(v.Provenance)
+		if c := v.Citation; c != nil {
+			by = confirmedBy(c.ConfirmedBy, c.UntilNext)
+		}
+		if v.OriginRef != "" {
+			origin += ": " + md(v.OriginRef)
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %d | %s | %s | `%s` | %s | %s |\n", v.Seq, fmtAPITime(v.FirstSeen), fmtAPITime(v.LastSeen),
+			v.Words, change, topicCell, v.SHA256, by, origin)
 	}
 	return []byte(b.String())
 }
@@ -152,7 +184,14 @@ func (s *server) exportDiff(f format) handler {
 		case formatCSV:
 			body, err = diffCSV(ch.Diff)
 		case formatMarkdown:
-			body = diffMarkdown(src, from, to, ch, links.DiffURL(s.base, id, from.Seq, to.Seq))
+			var fc, tc cite.Citation
+			if fc, err = s.citation(ctx, src, from); err != nil {
+				return err
+			}
+			if tc, err = s.citation(ctx, src, to); err != nil {
+				return err
+			}
+			body = diffMarkdown(src, fc, tc, ch, links.DiffURL(s.base, id, from.Seq, to.Seq))
 		}
 		if err != nil {
 			return err
@@ -195,10 +234,10 @@ func diffCSV(res *diff.Result) ([]byte, error) {
 
 // diffMarkdown cites both versions and gives the diff as plain text in a
 // fence, where no character of the documents can turn into markup.
-func diffMarkdown(src api.Source, from, to tracker.Version, ch changes.Analysis, link string) []byte {
+func diffMarkdown(src api.Source, from, to cite.Citation, ch changes.Analysis, link string) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s: version %d → version %d\n\n", md(displayName(src)), from.Seq, to.Seq)
-	fmt.Fprintf(&b, "- From: %s\n- To: %s\n- Importance: **%s**; %s\n", md(citation(src, from)), md(citation(src, to)), ch.Importance, ch.Summary)
+	fmt.Fprintf(&b, "- From: %s\n- To: %s\n- Importance: **%s**; %s\n", md(from.Text()), md(to.Text()), ch.Importance, ch.Summary)
 	if ch.Reason != "" {
 		fmt.Fprintf(&b, "- What it does: %s\n", md(ch.Reason))
 	}
@@ -217,6 +256,22 @@ func diffMarkdown(src api.Source, from, to tracker.Version, ch changes.Analysis,
 	}
 	fmt.Fprintf(&b, "%stext\n%s%s\n", fence, text, fence)
 	return []byte(b.String())
+}
+
+// confirmedBy names who last confirmed a text, for a table cell.
+func confirmedBy(by cite.ConfirmedBy, untilNext bool) string {
+	switch by {
+	case cite.ByTracker:
+		return "tracker's fetches"
+	case cite.ByDataset:
+		if untilNext {
+			return cite.DatasetName + " (next version recorded)"
+		}
+		return cite.DatasetName
+	case cite.ByRebuild:
+		return "tracker (rebuilt)"
+	}
+	return ""
 }
 
 func topicText(ms []topics.Match) string {

@@ -17,6 +17,7 @@ import (
 	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/changes"
+	"tracker/internal/cite"
 	"tracker/internal/compare"
 	"tracker/internal/links"
 	"tracker/internal/store"
@@ -385,6 +386,8 @@ type sourceData struct {
 	Major    int
 	PageNum  int
 	Pages    int
+	// Following says since when tracker no longer follows the source.
+	Following string
 }
 
 // history loads a source with all its versions and changes, technical ones
@@ -409,6 +412,9 @@ func (s *server) sourcePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := sourceData{Page: Page{Title: displayName(src)}, Source: src, Status: src.Status(), State: statusState(src), Latest: len(versions)}
+	if len(versions) > 0 {
+		d.Following = s.following(src, versions[len(versions)-1])
+	}
 	byTo := map[int]*tracker.Change{}
 	var real []tracker.Change
 	for i, c := range list {
@@ -475,6 +481,7 @@ type versionData struct {
 	Lines     []textLine
 	Permalink string
 	Citation  string
+	Cite      cite.Citation
 }
 
 func (s *server) versionPage(w http.ResponseWriter, r *http.Request) error {
@@ -496,8 +503,12 @@ func (s *server) versionPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	c, err := s.citation(ctx, src, v)
+	if err != nil {
+		return err
+	}
 	d := versionData{Page: Page{Title: displayName(src) + ", version " + strconv.Itoa(v.Seq)}, Source: src, V: v,
-		Latest: src.CurrentSeq, Lines: textLines(text), Permalink: links.VersionURL(s.base, id, v.Seq), Citation: citation(src, v)}
+		Latest: src.CurrentSeq, Lines: textLines(text), Permalink: links.VersionURL(s.base, id, v.Seq), Citation: c.Text(), Cite: c}
 	if c, err := s.db.ChangeTo(ctx, id, v.Seq); err == nil {
 		d.Change = &c
 	} else if !errors.Is(err, store.ErrNotFound) {
@@ -505,12 +516,6 @@ func (s *server) versionPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.render(w, r, "version", http.StatusOK, d)
 	return nil
-}
-
-// citation names a version the way a reader cites it.
-func citation(src api.Source, v tracker.Version) string {
-	return displayName(src) + ", version " + strconv.Itoa(v.Seq) + ", first seen " + when(v.FirstSeen) +
-		", last confirmed " + when(v.LastSeen) + ", SHA-256 " + v.SHA256
 }
 
 // textLines splits a version into its paragraphs, numbered like the diff's

@@ -30,6 +30,9 @@ type docHit struct {
 	tracker.SearchHit
 	SourceName string
 	Segments   []segment
+	// Caveat qualifies a current hit in a source tracker no longer
+	// follows: it is only in the last text tracker holds.
+	Caveat string
 }
 
 type itemHit struct {
@@ -105,6 +108,7 @@ func (s *server) searchPage(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	d.Truncated = len(hits) == searchLimit
+	caveat := s.caveats(ctx)
 	m := newMatcher(form.Q, form.FTS)
 	for _, h := range hits {
 		if !since.IsZero() && h.LastSeen.Before(since) || !until.IsZero() && h.FirstSeen.After(until) {
@@ -113,7 +117,13 @@ func (s *server) searchPage(w http.ResponseWriter, r *http.Request) error {
 		if form.Topic != "" && !hasTopic(s.tax.Classify(h.Text), form.Topic) {
 			continue
 		}
-		d.Docs = append(d.Docs, docHit{SearchHit: h, SourceName: names[h.SourceID], Segments: m.highlight(h.Text, 60)})
+		dh := docHit{SearchHit: h, SourceName: names[h.SourceID], Segments: m.highlight(h.Text, 60)}
+		if h.Current {
+			if dh.Caveat, err = caveat(h.SourceID); err != nil {
+				return err
+			}
+		}
+		d.Docs = append(d.Docs, dh)
 	}
 	if sq.At.IsZero() {
 		items, err := s.db.SearchItems(ctx, form.Q, form.FTS, sq.SourceIDs, searchLimit)

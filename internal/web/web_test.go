@@ -20,6 +20,7 @@ import (
 
 	"tracker"
 	"tracker/internal/changes"
+	"tracker/internal/cite"
 	"tracker/internal/config"
 	"tracker/internal/links"
 	"tracker/internal/ota"
@@ -264,7 +265,8 @@ func TestSourcePage(t *testing.T) {
 		"<h1>TikTok Terms of Service</h1>", `<p class="status-idle">Status: import-only (not fetched)</p>`, `<svg class="activity" role="img"`, `<svg viewBox="0 0 720.0 130.0" preserveAspectRatio="none"`, `<text class="year" x="`,
 		`class="bar-major"`, `href="/sources/tiktok-terms-of-service/versions/22">Version 22</a>`,
 		`href="/sources/tiktok-terms-of-service/diff?from=8&amp;to=9">what changed from version 8</a>`,
-		`href="/sources/tiktok-terms-of-service/history.csv"`, `name="from"`)
+		`href="/sources/tiktok-terms-of-service/history.csv"`, `name="from"`,
+		"<strong>Caveat:</strong> no longer followed since 2026-07-23 00:56 UTC; version 22 is the last text tracker holds, not necessarily the one in force today.")
 	if strings.Index(body, ">Version 22<") > strings.Index(body, ">Version 1<") {
 		t.Error("the timeline must show the newest version first")
 	}
@@ -279,8 +281,14 @@ func TestSourcePage(t *testing.T) {
 func TestVersionPageCitesTheVersion(t *testing.T) {
 	v := version(t, "tiktok-terms-of-service", 10)
 	body := page(t, "/sources/tiktok-terms-of-service/versions/10", http.StatusOK)
+	// An imported version: its last seen is when Open Terms Archive
+	// recorded the next one, not a fetch of tracker's, and the dataset is
+	// credited as its licence asks.
 	mustContain(t, "version page", body,
-		"TikTok Terms of Service, version 10, first seen 2023-05-05 00:42 UTC, last confirmed 2023-08-07 00:45 UTC, SHA-256 "+v.SHA256,
+		"TikTok Terms of Service, version 10, first seen 2023-05-05 00:42 UTC, last confirmed 2023-08-07 00:45 UTC by Open Terms Archive, when it recorded the next version, SHA-256 "+v.SHA256+
+			"; imported from Open Terms Archive (ota-tiktok/TikTok/Terms of Service/2023-05-05T00-42-06Z.md); Open Terms Archive contributors, ODC-BY 1.0; no longer followed since 2026-07-23 00:56 UTC.",
+		"<dt>Last confirmed</dt><dd>2023-08-07 00:45 UTC by Open Terms Archive, when it recorded the next version</dd>",
+		"<strong>Caveat:</strong> no longer followed since 2026-07-23 00:56 UTC.",
 		`<a href="/sources/tiktok-terms-of-service/versions/10">/sources/tiktok-terms-of-service/versions/10</a>`,
 		`<p id="L1"><a class="ln" href="#L1">1</a>EEA/UK/CH</p>`,
 		`href="/sources/tiktok-terms-of-service/diff?from=9&amp;to=10"`, "← version 9", "version 11 →")
@@ -289,6 +297,12 @@ func TestVersionPageCitesTheVersion(t *testing.T) {
 	if !regexp.MustCompile(`<h3 id="L(\d+)"><a class="ln" href="#L(\d+)">(\d+)</a>1. The types of personal data we use</h3>`).MatchString(pp) {
 		t.Error("privacy policy: no heading for \"## 1. The types of personal data we use\"")
 	}
+	mustNotContain(t, "version page of an imported version", body, "tracker&#39;s fetches", "still in force")
+	// The latest version of a source tracker no longer follows is not
+	// called in force.
+	last := page(t, "/sources/tiktok-terms-of-service/versions/22", http.StatusOK)
+	mustContain(t, "latest imported version", last, "(the latest version tracker holds)")
+	mustNotContain(t, "latest imported version", last, "still in force")
 	page(t, "/sources/tiktok-terms-of-service/versions/999", http.StatusNotFound)
 	page(t, "/sources/tiktok-terms-of-service/versions/x", http.StatusBadRequest)
 
@@ -420,7 +434,10 @@ func TestSearchPage(t *testing.T) {
 			t.Errorf("highlighted %q for the phrase \"personal data\"", m[1])
 		}
 	}
-	mustContain(t, "search", body, `value="personal data"`, "In the documents", `href="/sources/tiktok-privacy-policy/versions/1">1</a>`, "still in force")
+	mustContain(t, "search", body, `value="personal data"`, "In the documents", `href="/sources/tiktok-privacy-policy/versions/1">1</a>`,
+		"no longer followed since 2026-07-23 00:56 UTC: the last text tracker holds, not necessarily the one in force today")
+	// Every source of the fixture but the feed is import-only.
+	mustNotContain(t, "search", body, "still in force")
 
 	hits, err := shared.db.Search(context.Background(), store.SearchQuery{Text: "personal data", SourceIDs: []string{"tiktok-terms-of-service"}})
 	if err != nil {
@@ -471,15 +488,33 @@ func TestExports(t *testing.T) {
 		t.Errorf("history.json: %s, %d versions, %d changes", res.Header.Get("Content-Disposition"), len(h.Versions), len(h.Changes))
 	}
 
+	// Every version is cited: imported, so confirmed by the dataset, with
+	// its attribution and the file it came from.
+	if c := h.Versions[9].Citation; c == nil || c.ConfirmedBy != cite.ByDataset || !c.UntilNext || c.Followed ||
+		c.Attribution != "Open Terms Archive contributors, ODC-BY 1.0" || c.OriginRef != "ota-tiktok/TikTok/Terms of Service/2023-05-05T00-42-06Z.md" ||
+		c.LastConfirmed == nil || *c.LastConfirmed != "2023-08-07T00:45:31Z" || c.UnfollowedSince == nil || !strings.HasPrefix(*c.UnfollowedSince, "2026-07-23") {
+		t.Errorf("history.json: citation of version 10 %+v", c)
+	}
+	if h.Attribution != "Open Terms Archive contributors, ODC-BY 1.0" || !strings.HasPrefix(h.Following, "no longer followed since 2026-07-23") {
+		t.Errorf("history.json: attribution %q, following %q", h.Attribution, h.Following)
+	}
+
 	res, body = get(t, shared.h, "/sources/"+id+"/history.csv")
 	lines := strings.Split(strings.TrimSpace(body), "\n")
 	if res.Header.Get("Content-Type") != "text/csv; charset=utf-8" || len(lines) != 23 ||
 		!strings.HasPrefix(lines[0], "source,seq,first_seen,last_seen,sha256") || !strings.Contains(lines[3], "moderation: ") {
 		t.Errorf("history.csv: %s, %d lines:\n%s", res.Header.Get("Content-Type"), len(lines), body)
 	}
+	if !strings.HasSuffix(lines[0], ",document_url,confirmed_by,attribution,citation") ||
+		!strings.Contains(lines[10], ",dataset,\"Open Terms Archive contributors, ODC-BY 1.0\",\"TikTok Terms of Service, version 10, first seen 2023-05-05 00:42 UTC, last confirmed 2023-08-07 00:45 UTC by Open Terms Archive") {
+		t.Errorf("history.csv: no citation columns:\n%s\n%s", lines[0], lines[10])
+	}
 
 	body = page(t, "/sources/"+id+"/history.md", http.StatusOK)
-	mustContain(t, "history.md", body, "# TikTok Terms of Service: history", "| 9 | 2023-04-13 06:43 UTC | 2023-05-05 00:42 UTC | 4792 | cosmetic: +0 −1 |")
+	mustContain(t, "history.md", body, "# TikTok Terms of Service: history", "| 9 | 2023-04-13 06:43 UTC | 2023-05-05 00:42 UTC | 4792 | cosmetic: +0 −1 |",
+		"Tracker does not follow this document any more: no longer followed since 2026-07-23 00:56 UTC.",
+		"Versions imported from Open Terms Archive (their origin reference below): Open Terms Archive contributors, ODC-BY 1.0.",
+		"| Open Terms Archive (next version recorded) | import: ota-tiktok/TikTok/Terms of Service/2023-04-13T06-43-30Z.md |")
 
 	for _, ext := range []string{"md", "csv"} {
 		body = page(t, "/sources/"+id+"/diff."+ext+"?from=2&to=3", http.StatusOK)
