@@ -140,13 +140,12 @@ type provenanceJSON struct {
 	ToSeq    int `json:"to_seq"`
 	Versions []struct {
 		api.Version
-		RecordedBy      string       `json:"recorded_by"`
-		LastConfirmedBy string       `json:"last_confirmed_by"`
-		Attribution     string       `json:"attribution"`
-		Licence         string       `json:"licence"`
-		TextFile        string       `json:"text_file"`
-		SnapshotFile    string       `json:"snapshot_file"`
-		Citation        api.Citation `json:"citation"`
+		RecordedBy      string `json:"recorded_by"`
+		LastConfirmedBy string `json:"last_confirmed_by"`
+		Attribution     string `json:"attribution"`
+		Licence         string `json:"licence"`
+		TextFile        string `json:"text_file"`
+		SnapshotFile    string `json:"snapshot_file"`
 	} `json:"versions"`
 }
 

@@ -215,7 +215,7 @@ func (b *Builder) files(ctx context.Context, src tracker.Source, from, to tracke
 		if err != nil {
 			return nil, at, err
 		}
-		vf := versionFacts{Version: api.NewVersion(v), provenance: provenanceOf(c), TextFile: textPath(v)}
+		vf := versionFacts{Version: api.Cited(v, c), provenance: provenanceOf(c), TextFile: textPath(v)}
 		out = append(out, file{vf.TextFile, []byte(t)})
 		if v.SnapshotID != 0 {
 			s, err := b.DB.Snapshot(ctx, v.SnapshotID)

@@ -30,6 +30,7 @@ type sourceFacts struct {
 }
 
 type versionFacts struct {
+	// Version is as in `history --json`, with its citation.
 	api.Version
 	provenance
 	TextFile string `json:"text_file"`
@@ -64,13 +65,12 @@ type provenance struct {
 	Attribution     string           `json:"attribution,omitempty"`
 	Licence         string           `json:"licence,omitempty"`
 	// Statement says it in sentences, for the README.
-	Statement string       `json:"statement"`
-	Citation  api.Citation `json:"citation"`
+	Statement string `json:"statement"`
 }
 
 // provenanceOf says who recorded the version c cites.
 func provenanceOf(c cite.Citation) provenance {
-	p := provenance{RecordedBy: "tracker", LastConfirmedBy: c.ConfirmedBy, Citation: api.NewCitation(c)}
+	p := provenance{RecordedBy: "tracker", LastConfirmedBy: c.ConfirmedBy}
 	switch c.Provenance {
 	case tracker.ProvenanceImport:
 		p.RecordedBy, p.Attribution, p.Licence = "dataset", cite.Attribution, cite.Licence
