@@ -137,6 +137,11 @@ func New(f Facts) Citation {
 	if c.Document == "" {
 		c.Document = d.ID
 	}
+	if !webAddress(c.URL) {
+		// A citation is copied into notes and Markdown: an address that is
+		// not a web page's (javascript:...) is no address to cite.
+		c.URL = ""
+	}
 	if c.Latest < v.Seq {
 		c.Latest = v.Seq
 	}
@@ -174,6 +179,17 @@ func New(f Facts) Citation {
 		}
 	}
 	return c
+}
+
+// webAddress is true when every address of s (pages are joined by " + ")
+// is an http or https URL.
+func webAddress(s string) bool {
+	for u := range strings.SplitSeq(s, " + ") {
+		if l := strings.ToLower(u); !strings.HasPrefix(l, "https://") && !strings.HasPrefix(l, "http://") {
+			return false
+		}
+	}
+	return true
 }
 
 // Store is what Load reads; store.Store has it.

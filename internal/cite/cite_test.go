@@ -72,6 +72,13 @@ func TestCitation(t *testing.T) {
 			want: []string{"Old terms, https://example.com/terms, version 3", "no longer followed since 2023-08-09 00:45 UTC"},
 		},
 		{
+			name: "an address that is no web page's",
+			f:    cite.Facts{Doc: cite.Doc{ID: "evil", Name: "Evil", URL: "javascript:alert(4)", Declared: true}, Version: fetched, Current: fetched},
+			by:   cite.ByTracker, last: next,
+			want:  []string{"Evil, version 3,"},
+			avoid: []string{"javascript"},
+		},
+		{
 			name: "a rebuilt version no fetch has read",
 			f:    cite.Facts{Doc: declared, Version: tracker.Version{Seq: 4, FirstSeen: next, LastSeen: next, Provenance: tracker.ProvenanceRebuild}, Current: tracker.Version{Seq: 4}},
 			by:   cite.ByRebuild, last: next,
