@@ -58,6 +58,7 @@ func commands() []command {
 		{name: "changes", args: "[--since D] [--until D] [--source ID]... [--topic T] [--min-importance I] [--technical] [--limit N] [--format text|json|atom] [--base-url URL] [--json]", summary: "list the changes of the documents, oldest first", setup: changesCmd},
 		{name: "diff", args: "ID [--from D|SEQ] [--to D|SEQ] [--format text|html|json]", summary: "show what changed between two versions", setup: diffCmd},
 		{name: "compare", args: "A B [--at D] [--json]", summary: "set two variants of a document (two regions) side by side, section by section", setup: compareCmd},
+		{name: "evidence", args: "ID [--version N] [--from M] [--out FILE.zip] [--json]", summary: "write the evidence bundle of a change: texts, pages as served, diff, provenance, fetch log, SHA-256 manifest", setup: evidenceCmd},
 		{name: "items", args: "[--source ID]... [--since D] [--until D] [--topic T] [--all] [--limit N] [--json]", summary: "list the regulator items, the most recent first", setup: itemsCmd},
 		{name: "show", args: "ID [--at D] [--json]", summary: "print the text of a document as it stood at a date", setup: showCmd},
 		{name: "snapshot", args: "ID [--version N | --at D] [--out FILE] [--json]", summary: "write the page behind a version as it was served, with its URL, status and headers", setup: snapshotCmd},

@@ -414,3 +414,23 @@ func NewDelivery(d tracker.Delivery) Delivery {
 	}
 	return out
 }
+
+// FetchRun is a run of identical fetch outcomes of a source, as the fetch
+// log keeps it: count fetches from first_at to last_at, each with outcome,
+// while version_seq was the current version.
+type FetchRun struct {
+	Source     string          `json:"source"`
+	Outcome    tracker.Outcome `json:"outcome"`
+	VersionSeq int             `json:"version_seq"`
+	Status     int             `json:"status"`
+	Error      string          `json:"error"`
+	FirstAt    *string         `json:"first_at"`
+	LastAt     *string         `json:"last_at"`
+	Count      int             `json:"count"`
+}
+
+// NewFetchRun describes a run of the fetch log.
+func NewFetchRun(r tracker.FetchRun) FetchRun {
+	return FetchRun{Source: r.SourceID, Outcome: r.Outcome, VersionSeq: r.VersionSeq, Status: r.Status, Error: r.Error,
+		FirstAt: Time(r.FirstAt), LastAt: Time(r.LastAt), Count: r.Count}
+}

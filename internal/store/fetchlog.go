@@ -106,3 +106,24 @@ func (db *DB) RecordFailure(ctx context.Context, f Failure) error {
 		return logFetch(ctx, tx, f.SourceID, f.At, tracker.OutcomeFailed, seq, f.Status, f.Reason)
 	})
 }
+
+// FetchRuns returns the runs of the fetch log of a source while one of its
+// versions fromSeq to toSeq was current, oldest first: every fetch that
+// confirmed their text still in force, and every failure between (a failed
+// fetch is logged under the version current then).
+func (db *DB) FetchRuns(ctx context.Context, sourceID string, fromSeq, toSeq int) ([]tracker.FetchRun, error) {
+	rows, err := db.rd.QueryContext(ctx, `SELECT source_id, outcome, version_seq, status, error, first_at, last_at, count
+		FROM fetch_log WHERE source_id = ? AND version_seq >= ? AND version_seq <= ? ORDER BY id`, sourceID, fromSeq, toSeq)
+	return collect(rows, err, "fetch log of "+sourceID, scanFetchRun)
+}
+
+func scanFetchRun(r scanner) (tracker.FetchRun, error) {
+	var (
+		e           tracker.FetchRun
+		seq         sql.NullInt64
+		first, last string
+	)
+	err := r.Scan(&e.SourceID, &e.Outcome, &seq, &e.Status, &e.Error, &first, &last, &e.Count)
+	e.VersionSeq, e.FirstAt, e.LastAt = int(seq.Int64), parseTime(first), parseTime(last)
+	return e, err
+}

@@ -32,6 +32,7 @@ type Store interface {
 	ExtendLastSeen(ctx context.Context, sourceID string, seq int, t time.Time) error
 	Snapshot(ctx context.Context, id int64) (tracker.Snapshot, error)
 	FetchLog(ctx context.Context, sourceID string, limit int) ([]tracker.FetchRun, error)
+	FetchRuns(ctx context.Context, sourceID string, fromSeq, toSeq int) ([]tracker.FetchRun, error)
 	Confirmations(ctx context.Context, sourceID string, seq int) ([]tracker.FetchRun, error)
 	Changes(ctx context.Context, f ChangeFilter) ([]tracker.Change, error)
 	ChangeTo(ctx context.Context, sourceID string, seq int) (tracker.Change, error)

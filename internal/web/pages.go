@@ -643,7 +643,11 @@ func (s *server) diffData(ctx context.Context, src api.Source, from, to tracker.
 // sheet inline and without what needs a server to follow (navigation,
 // forms, links to other pages).
 func WriteDiffPage(ctx context.Context, w io.Writer, o Options, id string, from, to tracker.Version, ch changes.Analysis) error {
-	s := newServer(o)
+	return newServer(o).writeDiffPage(ctx, w, id, from, to, ch)
+}
+
+// writeDiffPage is WriteDiffPage (an evidence bundle holds it too).
+func (s *server) writeDiffPage(ctx context.Context, w io.Writer, id string, from, to tracker.Version, ch changes.Analysis) error {
 	src, err := s.source(ctx, id)
 	if err != nil {
 		return err

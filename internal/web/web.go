@@ -101,6 +101,7 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /sources/{id}/diff.json", s.handle(s.exportDiff(formatJSON)))
 	mux.HandleFunc("GET /sources/{id}/diff.csv", s.handle(s.exportDiff(formatCSV)))
 	mux.HandleFunc("GET /sources/{id}/diff.md", s.handle(s.exportDiff(formatMarkdown)))
+	mux.HandleFunc("GET /sources/{id}/evidence.zip", s.handle(s.evidenceBundle))
 
 	mux.HandleFunc("GET /api/sources", s.handle(s.apiSources))
 	mux.HandleFunc("GET /api/sources/{id}/history", s.handle(s.apiHistory))
