@@ -155,7 +155,7 @@ type snapshotJSON struct {
 	Status     int               `json:"status"`
 	FetchedAt  string            `json:"fetched_at"`
 	Headers    map[string]string `json:"headers"`
-	BodyFile   string            `json:"body_file"`
+	BodyFile   string            `json:"file"`
 	BodySHA256 string            `json:"body_sha256"`
 }
 

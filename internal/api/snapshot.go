@@ -26,10 +26,10 @@ type Snapshot struct {
 	// Note says when the body is not the bytes one server sent: a page
 	// rendered by a browser, several pages combined.
 	Note         string `json:"note"`
-	BodyEncoding string `json:"body_encoding"`
-	Body         string `json:"body"`
-	// File is where `tracker snapshot --out` wrote the body, which the
-	// JSON then leaves out (body_encoding and body empty).
+	BodyEncoding string `json:"body_encoding,omitempty"`
+	Body         string `json:"body,omitempty"`
+	// File is where the body is instead (`tracker snapshot --out`, an
+	// evidence bundle), which the JSON then leaves out.
 	File string `json:"file,omitempty"`
 }
 

@@ -223,11 +223,10 @@ func (b *Builder) files(ctx context.Context, src tracker.Source, from, to tracke
 				return nil, at, err
 			}
 			bodyPath, metaPath := snapshotPaths(v, s)
-			meta := snapshotMeta{ID: s.ID, Source: s.SourceID, URL: s.URL, Status: s.Status, FetchedAt: api.Time(s.FetchedAt),
-				Headers: s.Headers, BodyFile: bodyPath, BodySHA256: sum(s.Body), BodyBytes: len(s.Body)}
-			if meta.Headers == nil {
-				meta.Headers = map[string]string{}
-			}
+			// As `tracker snapshot --out` describes it: the body is the
+			// file beside it.
+			meta := api.NewSnapshot(v, s)
+			meta.File, meta.BodyEncoding, meta.Body = bodyPath, "", ""
 			mb, err := jsonOf(meta)
 			if err != nil {
 				return nil, at, err

@@ -36,21 +36,7 @@ type versionFacts struct {
 	TextFile string `json:"text_file"`
 	// SnapshotFile is the snapshot's metadata file, "" when none is stored.
 	SnapshotFile string        `json:"snapshot_file"`
-	Snapshot     *snapshotMeta `json:"snapshot"`
-}
-
-// snapshotMeta is versions/vN/snapshot.json: the HTTP metadata of the page
-// as served, and where its body is.
-type snapshotMeta struct {
-	ID         int64             `json:"snapshot_id"`
-	Source     string            `json:"source"`
-	URL        string            `json:"url"`
-	Status     int               `json:"status"`
-	FetchedAt  *string           `json:"fetched_at"`
-	Headers    map[string]string `json:"headers"`
-	BodyFile   string            `json:"body_file"`
-	BodySHA256 string            `json:"body_sha256"`
-	BodyBytes  int               `json:"body_bytes"`
+	Snapshot     *api.Snapshot `json:"snapshot"`
 }
 
 // provenance says who recorded a version, and with what attribution, as
