@@ -105,7 +105,9 @@ sources:
 	}
 
 	// The terms change on Thursday; Monday's digest covers from the end
-	// of the catch-up, holding that change and not the first one again.
+	// of the catch-up, holding that change and not the first one again,
+	// nor the item the catch-up sent (it may stand under the change as a
+	// regulator's item on its subject that week, not as news).
 	at("2025-08-07T10:00:00Z")
 	serveTerms("2025-08-12T18-17-24Z")
 	e.mustRun(exitOK, "check")
@@ -117,7 +119,7 @@ sources:
 	}
 	monday := ada[0]
 	if !strings.Contains(monday.Text, "Tue 5 Aug 2025 13:00 – Mon 11 Aug 2025 08:00 (Europe/Paris)") || !strings.Contains(monday.Text, "version 2 → 3") ||
-		strings.Contains(monday.Text, "version 1 → 2") || strings.Contains(monday.Text, "Privacy Act of 1974") {
+		strings.Contains(monday.Text, "version 1 → 2") || !strings.Contains(monday.Text, "1 change), 0 regulator items") {
 		t.Errorf("Monday's digest:\n%s", monday.Text)
 	}
 	if monday.MessageID == first.MessageID {
