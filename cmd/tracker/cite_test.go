@@ -125,6 +125,17 @@ func TestCitationOfFetchedVersion(t *testing.T) {
 		t.Errorf("show of a source removed from sources.yaml:\n%.600s", out)
 	}
 
+	// A broken sources.yaml is not passed over: the error says what to do.
+	if err := os.WriteFile(e.config, []byte("sources:\n  - id: x\n    bogus: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range [][]string{{"show", "tos"}, {"history", "tos"}, {"search", "terms"}} {
+		code, _, stderr := e.run(cmd...)
+		if code != exitUsage || !strings.Contains(stderr, `unknown key "bogus"`) || !strings.Contains(stderr, "(`tracker check-config` says what is wrong), or give --config another one") {
+			t.Errorf("tracker %s with a broken sources.yaml: exit %d, %q", strings.Join(cmd, " "), code, stderr)
+		}
+	}
+
 	// No sources.yaml at all (show run from another directory than the
 	// daemon's): tracker cannot tell, and must not say it stopped.
 	t.Chdir(t.TempDir())
