@@ -216,7 +216,12 @@ func (a *app) optionalConfig() (configOrDefaults, error) {
 		return configOrDefaults{}, nil
 	}
 	cfg, err := config.Load(a.configPath)
-	return configOrDefaults{cfg}, usage(err)
+	if err != nil {
+		// The history is read without a configuration too, but one that
+		// is there and broken is not silently passed over.
+		return configOrDefaults{}, usagef("%w\nfix %s (`tracker check-config` says what is wrong), or give --config another one", err, a.configPath)
+	}
+	return configOrDefaults{cfg}, nil
 }
 
 // loadConfigFor reads the configuration and checks that every source of

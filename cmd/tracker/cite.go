@@ -11,7 +11,8 @@ import (
 
 // citeDoc is what a citation knows of a source: its stored name and
 // address, and its declaration in the configuration, if any (see
-// cite.DocOf). Without a configuration no source is followed.
+// cite.DocOf). Without a configuration, whether tracker follows a source
+// it did not import is not known, and the citation says so.
 func (a *app) citeDoc(ctx context.Context, db store.Store, id string) (cite.Doc, error) {
 	src, err := db.Source(ctx, id)
 	if err != nil {
@@ -25,7 +26,9 @@ func (a *app) citeDoc(ctx context.Context, db store.Store, id string) (cite.Doc,
 	if cfg.Config != nil {
 		c = cfg.Source(id)
 	}
-	return cite.DocOf(src, c), nil
+	d := cite.DocOf(src, c)
+	d.NoConfig = cfg.Config == nil
+	return d, nil
 }
 
 // cite cites version v of source id.

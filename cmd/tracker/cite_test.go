@@ -124,4 +124,28 @@ func TestCitationOfFetchedVersion(t *testing.T) {
 	if !strings.Contains(out, "Caveat: no longer followed since 2026-11-24 11:00 UTC: the last text tracker holds") {
 		t.Errorf("show of a source removed from sources.yaml:\n%.600s", out)
 	}
+
+	// A broken sources.yaml is not passed over: the error says what to do.
+	if err := os.WriteFile(e.config, []byte("sources:\n  - id: x\n    bogus: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range [][]string{{"show", "tos"}, {"history", "tos"}, {"search", "terms"}} {
+		code, _, stderr := e.run(cmd...)
+		if code != exitUsage || !strings.Contains(stderr, `unknown key "bogus"`) || !strings.Contains(stderr, "(`tracker check-config` says what is wrong), or give --config another one") {
+			t.Errorf("tracker %s with a broken sources.yaml: exit %d, %q", strings.Join(cmd, " "), code, stderr)
+		}
+	}
+
+	// No sources.yaml at all (show run from another directory than the
+	// daemon's): tracker cannot tell, and must not say it stopped.
+	t.Chdir(t.TempDir())
+	e.config = ""
+	out = e.mustRun(exitOK, "show", "tos")
+	if strings.Contains(out, "no longer followed") || !strings.Contains(out, "Caveat: not known to be followed (no sources.yaml was read: give --config)") {
+		t.Errorf("show with no sources.yaml:\n%.600s", out)
+	}
+	e.runJSON(&shown, "show", "tos")
+	if c := shown.Citation; c == nil || c.Followed || c.UnfollowedSince != nil || !strings.HasPrefix(c.Caveat, "not known to be followed") {
+		t.Errorf("show --json with no sources.yaml: %+v", c)
+	}
 }

@@ -106,6 +106,8 @@ func TestSnapshot(t *testing.T) {
 		{[]string{"snapshot", "tos", "--at", "2026-11-01"}, exitFailed, "tos had no version yet on 2026-11-01"},
 		{[]string{"snapshot", "tos", "--version", "1", "--at", "2026-11-24"}, exitUsage, "give --version or --at, not both"},
 		{[]string{"snapshot", "tos", "--at", "last tuesday"}, exitUsage, "--at:"},
+		{[]string{"snapshot", "tos", "--version", "0"}, exitUsage, "--version: 0 is no version number"},
+		{[]string{"snapshot", "tos", "--version", "0", "--at", "2026-11-24"}, exitUsage, "give --version or --at, not both"},
 		{[]string{"snapshot", "nope"}, exitUsage, "no source \"nope\""},
 	} {
 		code, _, stderr := e.run(tc.args...)

@@ -28,12 +28,14 @@ func snapshotCmd(a *app, fs *flag.FlagSet) runner {
 			return errUsage
 		}
 		ref := at
+		versionSet := false // --version 0 is an error, not the default
+		fs.Visit(func(f *flag.Flag) { versionSet = versionSet || f.Name == "version" })
 		switch {
-		case seq != 0 && at != "":
+		case versionSet && at != "":
 			return usagef("give --version or --at, not both")
-		case seq < 0:
+		case versionSet && seq < 1:
 			return usagef("--version: %d is no version number: versions count from 1", seq)
-		case seq > 0:
+		case versionSet:
 			ref = strconv.Itoa(seq)
 		case at != "":
 			if _, err := compare.ParseDate(at, true); err != nil {

@@ -29,15 +29,20 @@ func (d Date) String() string {
 // it before the date: a colon, or a qualifier up to a colon ("Effective
 // Date in EEA, UK, and Switzerland:"), and a preposition ("as of", "on",
 // "le", "vom").
-var statedLabel = regexp.MustCompile(`(?i)^(` +
-	`last\s+(updated|modified|revised|changed|amended|reviewed)|date\s+of\s+last\s+(update|revision|modification)|` +
-	`effective(\s+date)?|updated|revised|modified|dated|version\s+date|date\s+of\s+(entry\s+into\s+force|effect)|` +
+var statedLabel = regexp.MustCompile(`(?i)^(` + englishLabels + `|` +
 	`zuletzt\s+(aktualisiert|geändert|überarbeitet)|letzte\s+(aktualisierung|änderung)|stand|gültig\s+ab|` +
 	`dernière\s+(mise\s+à\s+jour|modification|révision)|derniere\s+mise\s+a\s+jour|mis\s+à\s+jour|date\s+d['’]entrée\s+en\s+vigueur|en\s+vigueur\s+(à\s+compter\s+du|depuis\s+le|au)|` +
 	`última\s+(actualización|modificación|atualização|revisão)|fecha\s+de\s+(entrada\s+en\s+vigor|vigencia)|vigente\s+(desde|a\s+partir\s+de)|` +
 	`ultimo\s+aggiornamento|data\s+di\s+entrata\s+in\s+vigore|in\s+vigore\s+dal|` +
 	`laatst\s+(bijgewerkt|gewijzigd)|laatste\s+(wijziging|update)|van\s+kracht\s+(vanaf|per)|ingangsdatum` +
 	`)\b\s*`)
+
+// englishLabels are the labels of English; a date after any other is
+// written day first (05/03/2024 is 5 March in French, German, Spanish...).
+const englishLabels = `last\s+(updated|modified|revised|changed|amended|reviewed)|date\s+of\s+last\s+(update|revision|modification)|` +
+	`effective(\s+date)?|updated|revised|modified|dated|version\s+date|date\s+of\s+(entry\s+into\s+force|effect)`
+
+var englishLabel = regexp.MustCompile(`(?i)^(` + englishLabels + `)\b`)
 
 // preposition is what may stand between a label and its date.
 var preposition = regexp.MustCompile(`(?i)^((on|as\s+of|from|le|du|am|vom|ab|el|de|il|dal|op|per|em)\s+)?`)
@@ -48,18 +53,18 @@ var monthNumbers = map[string]int{}
 
 func init() {
 	for i, names := range [12]string{
-		"january jan januar janvier enero gennaio januari janeiro jänner",
-		"february feb februar février fevrier febrero febbraio februari fevereiro",
+		"january jan januar janvier janv enero ene gennaio januari janeiro jänner",
+		"february feb februar février fevrier févr fevr fév febrero febbraio februari fevereiro",
 		"march mar märz maerz mars marzo maart março",
-		"april apr avril abril aprile",
+		"april apr avr avril abril abr aprile",
 		"may mai mayo maggio mei maio",
 		"june jun juni juin junio giugno junho",
-		"july jul juli juillet julio luglio julho",
-		"august aug août aout agosto augustus",
+		"july jul juli juil juillet julio luglio julho",
+		"august aug août aout ago agosto augustus",
 		"september sep sept septembre septiembre settembre setembro",
 		"october oct oktober octobre octubre ottobre oktober outubro okt",
 		"november nov novembre noviembre novembro",
-		"december dec dezember décembre decembre diciembre dicembre dezembro dez",
+		"december dec déc dic dezember décembre decembre diciembre dicembre dezembro dez",
 	} {
 		for _, n := range strings.Fields(names) {
 			monthNumbers[n] = i + 1
@@ -99,11 +104,12 @@ func StatedDate(text string) (Date, string, bool) {
 			continue
 		}
 		rest := strings.TrimPrefix(clean[m[1]:], ":")
-		if d, ok := readDate(preposition.ReplaceAllString(strings.TrimSpace(rest), "")); ok {
+		dayFirst := !englishLabel.MatchString(clean)
+		if d, ok := readDate(preposition.ReplaceAllString(strings.TrimSpace(rest), ""), dayFirst); ok {
 			return d, raw, true
 		}
 		if i := strings.IndexByte(rest, ':'); i >= 0 && i <= 60 && !strings.ContainsAny(rest[:i], ".;") {
-			if d, ok := readDate(preposition.ReplaceAllString(strings.TrimSpace(rest[i+1:]), "")); ok {
+			if d, ok := readDate(preposition.ReplaceAllString(strings.TrimSpace(rest[i+1:]), ""), dayFirst); ok {
 				return d, raw, true
 			}
 		}
@@ -111,8 +117,9 @@ func StatedDate(text string) (Date, string, bool) {
 	return Date{}, "", false
 }
 
-// readDate reads a date at the start of s.
-func readDate(s string) (Date, bool) {
+// readDate reads a date at the start of s; dayFirst reads 05/03/2024 as
+// 5 March, as every language but English writes it.
+func readDate(s string, dayFirst bool) (Date, bool) {
 	num := func(s string) int { n, _ := strconv.Atoi(s); return n }
 	valid := func(d Date) (Date, bool) {
 		day := max(d.Day, 1)
@@ -126,8 +133,9 @@ func readDate(s string) (Date, bool) {
 	if m := numericDate.FindStringSubmatch(s); m != nil && m[2] == m[4] {
 		a, b := num(m[1]), num(m[3])
 		// 14.03.2024 is day first, as is 14/03/2024; 03/14/2024 and an
-		// ambiguous 03/04/2024 are read as English writes them, month first.
-		if m[2] == "." || a > 12 {
+		// ambiguous 03/04/2024 are read as English writes them, month
+		// first, unless the label is of another language.
+		if m[2] == "." || a > 12 || dayFirst && b <= 12 {
 			return valid(Date{num(m[5]), b, a})
 		}
 		return valid(Date{num(m[5]), a, b})

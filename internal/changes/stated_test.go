@@ -76,6 +76,13 @@ func TestStatedDateLines(t *testing.T) {
 		{"Stand: 01.02.2024", "2024-02-01"},
 		{"Dernière mise à jour : 1er janvier 2024", "2024-01-01"},
 		{"Última actualización: 5 de marzo de 2024", "2024-03-05"},
+		// Day first, as every language but English writes it.
+		{"Dernière mise à jour : 05/03/2024", "2024-03-05"},
+		{"Fecha de entrada en vigor: 05/03/2024", "2024-03-05"},
+		{"Última atualização: 31/12/2024", "2024-12-31"},
+		{"Last modified on 11/09/2022", "2022-11-09"},
+		{"Dernière mise à jour : 3 déc. 2024", "2024-12-03"},
+		{"Mis à jour le 2 févr. 2024", "2024-02-02"},
 		{"_Last updated:_ _4th May 2023_", "2023-05-04"},
 		{"Effective: Jan 5, 2024. Last Revised: Jan 5, 2024.", "2024-01-05"},
 		// ota-more/Twitter/Privacy Policy/2023-08-23T03-41-34Z.md: an

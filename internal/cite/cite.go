@@ -56,6 +56,9 @@ type Doc struct {
 	Declared, Disabled bool
 	// LastOK is tracker's last successful fetch of the source.
 	LastOK time.Time
+	// NoConfig is true when no sources.yaml was read: whether tracker
+	// follows a source it did not import is then not known.
+	NoConfig bool
 }
 
 // DocOf makes the Doc of a stored source and its declaration in the
@@ -121,6 +124,9 @@ type Citation struct {
 	// tracker fetched.
 	Attribution string
 	Followed    bool
+	// FollowingUnknown is true when no sources.yaml was read to say whether
+	// tracker follows the source (it was not import-only).
+	FollowingUnknown bool
 	// UnfollowedSince is, for a source tracker no longer follows, the last
 	// time anything of it was recorded.
 	UnfollowedSince time.Time
@@ -170,7 +176,8 @@ func New(f Facts) Citation {
 	default:
 		c.ConfirmedBy = ByTracker
 	}
-	if !c.Followed {
+	c.FollowingUnknown = d.NoConfig && !d.Declared && d.Origin != tracker.OriginImport
+	if !c.Followed && !c.FollowingUnknown {
 		c.UnfollowedSince = d.LastOK
 		for _, t := range []time.Time{f.Current.LastSeen, v.LastSeen} {
 			if t.After(c.UnfollowedSince) {
@@ -292,10 +299,14 @@ func (c Citation) Origin() string {
 }
 
 // Following says whether tracker still follows the document: "" when it
-// does, otherwise "no longer followed since 2026-07-23 10:00 UTC".
+// does, otherwise "no longer followed since 2026-07-23 10:00 UTC", or that
+// it is not known when no sources.yaml was read.
 func (c Citation) Following() string {
 	if c.Followed {
 		return ""
+	}
+	if c.FollowingUnknown {
+		return "not known to be followed (no sources.yaml was read: give --config)"
 	}
 	return "no longer followed since " + When(c.UnfollowedSince)
 }

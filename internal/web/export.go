@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/changes"
 	"tracker/internal/cite"
@@ -130,7 +131,11 @@ func historyMarkdown(h History, byTo map[int]api.Change, link, now string) []byt
 	}
 	fmt.Fprintf(&b, ". %d versions. Exported from tracker on %s; pages: %s\n\n", len(h.Versions), now, link)
 	if h.Following != "" {
-		fmt.Fprintf(&b, "Tracker does not follow this document any more: %s. Its latest version is the last text tracker holds, not necessarily the one in force today.\n\n", h.Following)
+		what := "Tracker does not follow this document any more"
+		if h.Source.Origin == tracker.OriginImport && !h.Source.Declared {
+			what = "Tracker never fetched this document: its versions were imported from " + cite.DatasetName
+		}
+		fmt.Fprintf(&b, "%s: %s. Its latest version is the last text tracker holds, not necessarily the one in force today.\n\n", what, h.Following)
 	}
 	if h.Attribution != "" {
 		fmt.Fprintf(&b, "Versions imported from %s (their origin reference below): %s.\n\n", cite.DatasetName, h.Attribution)

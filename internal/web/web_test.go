@@ -288,7 +288,7 @@ func TestVersionPageCitesTheVersion(t *testing.T) {
 		"TikTok Terms of Service, version 10, first seen 2023-05-05 00:42 UTC, last confirmed 2023-08-07 00:45 UTC by Open Terms Archive, when it recorded the next version, SHA-256 "+v.SHA256+
 			"; imported from Open Terms Archive (ota-tiktok/TikTok/Terms of Service/2023-05-05T00-42-06Z.md); Open Terms Archive contributors, ODC-BY 1.0; no longer followed since 2026-07-23 00:56 UTC.",
 		"<dt>Last confirmed</dt><dd>2023-08-07 00:45 UTC by Open Terms Archive, when it recorded the next version</dd>",
-		"<strong>Caveat:</strong> no longer followed since 2026-07-23 00:56 UTC.",
+		"<strong>Caveat:</strong> no longer followed since 2026-07-23 00:56 UTC. Tracker never fetched this document: its versions were imported from Open Terms Archive, and its latest version",
 		`<a href="/sources/tiktok-terms-of-service/versions/10">/sources/tiktok-terms-of-service/versions/10</a>`,
 		`<p id="L1"><a class="ln" href="#L1">1</a>EEA/UK/CH</p>`,
 		`href="/sources/tiktok-terms-of-service/diff?from=9&amp;to=10"`, "← version 9", "version 11 →")
@@ -512,7 +512,7 @@ func TestExports(t *testing.T) {
 
 	body = page(t, "/sources/"+id+"/history.md", http.StatusOK)
 	mustContain(t, "history.md", body, "# TikTok Terms of Service: history", "| 9 | 2023-04-13 06:43 UTC | 2023-05-05 00:42 UTC | 4792 | cosmetic: +0 −1 |",
-		"Tracker does not follow this document any more: no longer followed since 2026-07-23 00:56 UTC.",
+		"Tracker never fetched this document: its versions were imported from Open Terms Archive: no longer followed since 2026-07-23 00:56 UTC.",
 		"Versions imported from Open Terms Archive (their origin reference below): Open Terms Archive contributors, ODC-BY 1.0.",
 		"| Open Terms Archive (next version recorded) | import: ota-tiktok/TikTok/Terms of Service/2023-04-13T06-43-30Z.md |")
 
