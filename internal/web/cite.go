@@ -12,7 +12,8 @@ import (
 // citeDoc is what a citation knows of a source: its name and address as
 // the configuration gives them, and whether tracker still follows it.
 func (s *server) citeDoc(src api.Source) cite.Doc {
-	d := cite.Doc{ID: src.ID, Name: displayName(src), URL: src.URL, Origin: src.Origin, Declared: src.Declared, Disabled: src.Disabled}
+	d := cite.Doc{ID: src.ID, Name: displayName(src), URL: src.URL, Origin: src.Origin, Declared: src.Declared, Disabled: src.Disabled,
+		NoConfig: s.cfg == nil}
 	if src.LastOK != nil {
 		d.LastOK, _ = time.Parse(time.RFC3339, *src.LastOK)
 	}

@@ -71,4 +71,12 @@ sources:
 	if strings.Contains(body, "unfollowed_since\": \"") {
 		t.Errorf("a followed source has an unfollowed_since:\n%s", body)
 	}
+
+	// Served without sources.yaml (tracker serve from another folder),
+	// the page cannot know whether the daemon still follows the source:
+	// it says so, and does not call it unfollowed.
+	bare := web.New(web.Options{DB: db, Taxonomy: tax, Now: func() time.Time { return first.Add(48 * time.Hour) }})
+	_, body = get(t, bare, "/sources/tos/versions/1")
+	mustContain(t, "version page served without a configuration", body, "not known to be followed")
+	mustNotContain(t, "version page served without a configuration", body, "no longer followed")
 }
