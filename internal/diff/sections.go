@@ -349,9 +349,14 @@ func foldedWords(s string) []string {
 // body alone when a title is missing. The same title with a body that
 // shares little still scores the threshold, so that a section rewritten
 // under its heading is found; a rewritten heading over the same text is
-// found by its body.
+// found by its body. Two headings with no body pair by their titles alone.
 func sectionScore(a, b folded) float64 {
 	body := dice(a.bw, b.bw)
+	if len(a.bw) == 0 && len(b.bw) == 0 && len(a.tw) > 0 && len(b.tw) > 0 {
+		// Two headings with nothing under them but their subsections:
+		// no words to match, only their titles tell.
+		return dice(a.tw, b.tw)
+	}
 	if len(a.tw) == 0 || len(b.tw) == 0 {
 		if len(a.tw) != len(b.tw) { // a preamble is not a titled section
 			return body * 0.5

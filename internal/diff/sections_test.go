@@ -287,3 +287,25 @@ func TestAlignManySections(t *testing.T) {
 		t.Errorf("same %d, changed %d, only A %d, only B %d", al.Same, al.Changed, al.OnlyA, al.OnlyB)
 	}
 }
+
+// A heading with nothing under it but its subsections ("## 4. Using the
+// Platform") has no words to be matched by: two of them pair by their
+// titles alone. The terms' "Using the Platform" is not the privacy
+// policy's "How We Share Your Information", though both are empty.
+func TestAlignEmptyParentsByTitle(t *testing.T) {
+	al := diff.AlignSections(variant(t, terms2026), variant(t, privEEA), diff.Options{})
+	for _, p := range al.Sections {
+		if p.A != nil && p.B != nil && p.A.Title != "" && p.B.Title != "" && p.A.Words <= 8 && p.B.Words <= 8 {
+			t.Errorf("%q ↔ %q paired (similarity %.2f): two empty sections with other titles", p.A.Name(), p.B.Name(), p.Similarity)
+		}
+	}
+	if p := pairOf(t, al, "Using the Platform"); p.Kind != diff.SectionOnlyA {
+		t.Errorf("4 Using the Platform: %s with %v, want only in the terms", p.Kind, p.B)
+	}
+	// Retitled, an empty parent still finds its counterpart by its title.
+	a := variant(t, terms2026)
+	b := strings.Replace(a, "## 6. Restricting, suspending or ending our relationship", "## 6. Suspending or ending our relationship", 1)
+	if p := pairOf(t, diff.AlignSections(a, b, diff.Options{}), "Restricting, suspending"); p.B == nil || p.B.Title != "Suspending or ending our relationship" || p.Similarity >= 0.95 {
+		t.Errorf("6 Restricting… ↔ %v (similarity %.2f): want the retitled section, by its title", p.B, p.Similarity)
+	}
+}
