@@ -120,3 +120,14 @@ func TestCheckConfigBadVariant(t *testing.T) {
 		t.Errorf("check-config: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// A feed is no document: compare says so rather than asking for a check
+// that would change nothing.
+func TestCompareFeed(t *testing.T) {
+	e := newEnv(t, variantsConfig+"  - {id: edpb, kind: feed, url: \"http://127.0.0.1:9/feed\"}\n")
+	e.mustRun(exitOK, "import", "ota", filepath.Join("..", "..", "testdata", "variants"), "--map", "TikTok/Privacy Policy=privacy-eea")
+	code, _, errOut := e.run("compare", "privacy-eea", "edpb")
+	if code != exitUsage || !strings.Contains(errOut, "edpb is a regulator's feed, not a document") || strings.Contains(errOut, "tracker check") {
+		t.Errorf("compare with a feed: exit %d\n%s", code, errOut)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 
+	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/compare"
 	"tracker/internal/diff"
@@ -36,6 +37,11 @@ func (a *app) compare(ctx context.Context, args []string, at string) error {
 		return err
 	}
 	defer db.Close()
+	for _, id := range args {
+		if src, err := db.Source(ctx, id); err == nil && src.Kind == tracker.KindFeed {
+			return usagef("%s is a regulator's feed, not a document: compare two documents (the same one for two regions; see `tracker sources`)", id)
+		}
+	}
 	cmp := &compare.Comparer{DB: db, Taxonomy: cfg.taxonomy(), Subject: cfg.Subject}
 	v, err := cmp.Variants(ctx, ida, idb, at)
 	var re *compare.RefError

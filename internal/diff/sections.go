@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 
 	"tracker/internal/text"
 )
@@ -59,6 +60,14 @@ func heading(line string) (number, title string, ok bool) {
 	}
 	m := numbered.FindStringSubmatch(line)
 	if m == nil || text.Words(m[2]) > maxNumberedWords {
+		return "", "", false
+	}
+	// A section number has a full stop in it or after it ("4.1", "4.")
+	// and at most three parts, and a title follows: "548 Market St.",
+	// "4 Grand Canal Square" and "123.45.67.89 - 25/Mar/2003" are an
+	// address's lines and a log's.
+	dotted := strings.Contains(m[1], ".") || strings.HasPrefix(line[len(m[1]):], ".")
+	if !dotted || strings.Count(m[1], ".") > 2 || !unicode.IsLetter([]rune(m[2])[0]) {
 		return "", "", false
 	}
 	// A heading does not end a sentence; a numbered clause does.
@@ -349,9 +358,14 @@ func foldedWords(s string) []string {
 // body alone when a title is missing. The same title with a body that
 // shares little still scores the threshold, so that a section rewritten
 // under its heading is found; a rewritten heading over the same text is
-// found by its body.
+// found by its body. Two headings with no body pair by their titles alone.
 func sectionScore(a, b folded) float64 {
 	body := dice(a.bw, b.bw)
+	if len(a.bw) == 0 && len(b.bw) == 0 && len(a.tw) > 0 && len(b.tw) > 0 {
+		// Two headings with nothing under them but their subsections:
+		// no words to match, only their titles tell.
+		return dice(a.tw, b.tw)
+	}
 	if len(a.tw) == 0 || len(b.tw) == 0 {
 		if len(a.tw) != len(b.tw) { // a preamble is not a titled section
 			return body * 0.5

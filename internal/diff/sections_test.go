@@ -277,13 +277,65 @@ func TestAlignmentText(t *testing.T) {
 func TestAlignManySections(t *testing.T) {
 	var a, b strings.Builder
 	for i := range 900 {
-		fmt.Fprintf(&a, "%d Yes\nrow %d of the first\n", i+1, i)
-		fmt.Fprintf(&b, "%d Yes\nrow %d of the second\n", i+1, i)
+		fmt.Fprintf(&a, "%d. Yes\nrow %d of the first\n", i+1, i)
+		fmt.Fprintf(&b, "%d. Yes\nrow %d of the second\n", i+1, i)
 	}
 	a.WriteString("## Unique heading\nthe same words\n")
 	b.WriteString("## Unique heading\nthe same words\n")
 	al := diff.AlignSections(a.String(), b.String(), diff.Options{})
 	if al.OnlyA != 900 || al.OnlyB != 900 || al.Same != 1 {
 		t.Errorf("same %d, changed %d, only A %d, only B %d", al.Same, al.Changed, al.OnlyA, al.OnlyB)
+	}
+}
+
+// A heading with nothing under it but its subsections ("## 4. Using the
+// Platform") has no words to be matched by: two of them pair by their
+// titles alone. The terms' "Using the Platform" is not the privacy
+// policy's "How We Share Your Information", though both are empty.
+func TestAlignEmptyParentsByTitle(t *testing.T) {
+	al := diff.AlignSections(variant(t, terms2026), variant(t, privEEA), diff.Options{})
+	for _, p := range al.Sections {
+		if p.A != nil && p.B != nil && p.A.Title != "" && p.B.Title != "" && p.A.Words <= 8 && p.B.Words <= 8 {
+			t.Errorf("%q ↔ %q paired (similarity %.2f): two empty sections with other titles", p.A.Name(), p.B.Name(), p.Similarity)
+		}
+	}
+	if p := pairOf(t, al, "Using the Platform"); p.Kind != diff.SectionOnlyA {
+		t.Errorf("4 Using the Platform: %s with %v, want only in the terms", p.Kind, p.B)
+	}
+	// Retitled, an empty parent still finds its counterpart by its title.
+	a := variant(t, terms2026)
+	b := strings.Replace(a, "## 6. Restricting, suspending or ending our relationship", "## 6. Suspending or ending our relationship", 1)
+	if p := pairOf(t, diff.AlignSections(a, b, diff.Options{}), "Restricting, suspending"); p.B == nil || p.B.Title != "Suspending or ending our relationship" || p.Similarity >= 0.95 {
+		t.Errorf("6 Restricting… ↔ %v (similarity %.2f): want the retitled section, by its title", p.B, p.Similarity)
+	}
+}
+
+// An address's lines ("548 Market St. #16093", "4 Grand Canal Square") and a
+// log line's address ("123.45.67.89 - …") are short lines that open with a
+// number, not sections: real privacy policies print them under "Contact".
+func TestAddressesAreNotSections(t *testing.T) {
+	for _, f := range []string{"Reddit/Privacy Policy/2026-01-15T00-46-52Z", "WhatsApp/Privacy Policy/2025-09-23T06-28-01Z",
+		"Twitter/Privacy Policy/2026-07-16T00-58-20Z", "Twitter/Law Enforcement Guidelines/2026-08-13T00-59-51Z",
+		"YouTube/Privacy Policy/2026-07-14T12-59-29Z", "Pinterest/Terms of Service/2026-07-30T00-49-49Z"} {
+		md, err := os.ReadFile(filepath.Join("..", "..", "testdata", "ota-more", f+".md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := ota.Text(md)
+		if err != nil {
+			t.Fatal(err)
+		}
+		numbered := 0
+		for _, sec := range diff.Sections(s) {
+			if regexp.MustCompile(`(?i)\b(St\.?|Square|Building|Chavez)\b|^- `).MatchString(sec.Title) || strings.Count(sec.Number, ".") > 2 {
+				t.Errorf("%s: %q is a section", f, sec.Name())
+			}
+			if sec.Number != "" {
+				numbered++
+			}
+		}
+		if strings.HasPrefix(f, "Pinterest") && numbered != 26 { // its table of contents, then its sections
+			t.Errorf("%s: %d numbered sections, want 26: “1. The Service” … “13. General terms” twice", f, numbered)
+		}
 	}
 }

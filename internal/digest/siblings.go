@@ -46,6 +46,14 @@ func (b *Builder) siblings(ctx context.Context, ids map[string]bool, start, end 
 				return nil, err
 			}
 			s := Sibling{SourceID: sib, Name: b.sourceName(sib), Note: b.sourceName(sib) + " did not change " + span}
+			unread, err := b.unreadIn(ctx, sib, start, end)
+			if err != nil {
+				return nil, err
+			}
+			if unread {
+				// Its fetches failed all along: nothing says it stayed.
+				s.Note = b.sourceName(sib) + " could not be read " + span + ": whether it changed is not known"
+			}
 			if base != "" {
 				s.CompareURL = links.CompareURL(base, id, sib, end.Add(-time.Millisecond).UTC().Format("2006-01-02"))
 			}
@@ -68,4 +76,23 @@ func (b *Builder) noteSiblings(ctx context.Context, sections map[string]*Section
 		}
 	}
 	return nil
+}
+
+// unreadIn reports whether every fetch of source id in [start, end)
+// failed: it failed in the window and has not been read since its start.
+func (b *Builder) unreadIn(ctx context.Context, id string, start, end time.Time) (bool, error) {
+	src, err := b.DB.Source(ctx, id)
+	if err != nil || !src.LastOKAt.Before(start) {
+		return false, err
+	}
+	runs, err := b.DB.FailuresBetween(ctx, start, end)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range runs {
+		if r.SourceID == id {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -148,3 +148,32 @@ func TestSiblingThatDidNotChange(t *testing.T) {
 		t.Errorf("a note where both changed:\n%s", out.Text)
 	}
 }
+
+// A sibling whose every fetch failed that week is not said to have stayed
+// the same: tracker does not know.
+func TestSiblingThatCouldNotBeRead(t *testing.T) {
+	cfg, db := siblingsFixture(t)
+	ctx := context.Background()
+	for _, at := range []time.Time{time.Date(2026, 7, 14, 8, 0, 0, 0, time.UTC), time.Date(2026, 7, 17, 8, 0, 0, 0, time.UTC)} {
+		if err := db.RecordFailure(ctx, store.Failure{SourceID: "privacy-uk", At: at, Kind: "http", Reason: "HTTP 503", Status: 503}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := &Builder{DB: db, Config: cfg, Taxonomy: taxonomy(t, cfg)}
+	start := time.Date(2026, 7, 13, 8, 0, 0, 0, time.UTC)
+	d, err := b.Build(ctx, cfg.Recipient("ada@example.com"), start, start.Add(7*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notes []string
+	for _, s := range d.Sections {
+		for _, doc := range s.Documents {
+			for _, sib := range doc.Siblings {
+				notes = append(notes, sib.Note)
+			}
+		}
+	}
+	if len(notes) != 1 || notes[0] != "TikTok Privacy Policy (UK) could not be read this week: whether it changed is not known" {
+		t.Errorf("notes: %q", notes)
+	}
+}
