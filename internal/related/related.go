@@ -11,13 +11,16 @@
 //     weighed on each side, 0 when that side matched it only in the words
 //     around the change (a context match) or only by where the change sits
 //     ("the subject of the document", "under “section”"), 1 when that
-//     side's only word for it is a generic one (GenericWords: "privacy",
-//     "children", "AI"...), 2 otherwise; a shared topic counts for the
-//     weaker of its two sides, and the link needs 2 in all. So one topic
-//     matched by specific words on both sides is enough ("personal data"
-//     and "GDPR" in the item, "precise location" in the change), a lone
-//     generic word is not, and two topics each carried by a generic word
-//     are.
+//     side names it in fewer than two words that are not generic ones
+//     (GenericWords: "privacy", "children", "AI"...), 2 otherwise; a
+//     shared topic counts for the weaker of its two sides, or 2 when both
+//     sides matched the same word that is not a generic one; the link
+//     needs 2 in all. So one topic is enough when each side names it in
+//     two specific words of its own ("personal data" and "GDPR" in the
+//     item, "precise location" and "geolocation" in the change) or both
+//     use the same term ("dark patterns"); a lone word on one side
+//     ("cookie", "System of Records") is not, and two topics each carried
+//     by one word are.
 //
 // Cosmetic and technical changes, and items the feeds' filters leave out,
 // are never linked. Links are ranked by their weight plus the evidence both
@@ -137,7 +140,11 @@ func Of(c tracker.Change, it tracker.Item, window time.Duration) (Why, bool) {
 			if w == 0 {
 				continue
 			}
-			t := Topic{Topic: cm.Topic, Change: cev, Item: iev, Shared: shared(cev, iev), Weight: w}
+			sh := shared(cev, iev)
+			if specific(sh) {
+				w = 2 // both name the same thing
+			}
+			t := Topic{Topic: cm.Topic, Change: cev, Item: iev, Shared: sh, Weight: w}
 			weight += w
 			why.Score += w + len(t.Shared)
 			why.Topics = append(why.Topics, t)
@@ -162,13 +169,31 @@ func evidence(m tracker.TopicMatch) ([]string, int) {
 		}
 		ev = append(ev, e)
 	}
+	specific := map[string]bool{}
+	for _, e := range ev {
+		if f := topics.Fold(e); !generic[f] {
+			specific[f] = true
+		}
+	}
 	switch {
 	case len(ev) == 0:
 		return nil, 0
-	case len(ev) == 1 && generic[topics.Fold(ev[0])]:
+	case len(specific) < 2:
+		// One word is a mention, not a subject: "cookie" in a trackers
+		// policy and "System of Records" in a notice are both privacy.
 		return ev, 1
 	}
 	return ev, 2
+}
+
+// specific reports whether a shared word is more than a generic one.
+func specific(shared []string) bool {
+	for _, e := range shared {
+		if !generic[topics.Fold(e)] {
+			return true
+		}
+	}
+	return false
 }
 
 // indirect evidence says where a change sits, not what it says: package

@@ -156,3 +156,31 @@ func TestSpansMergeBusyWeeks(t *testing.T) {
 		t.Errorf("spans: %v", got)
 	}
 }
+
+// One word on one side is a mention, not a subject: a trackers policy's
+// change whose only privacy word is "cookie" is not about what a Privacy
+// Act notice is about, though both are privacy; the same word on both
+// sides, or two words of the change's own, are enough.
+func TestOneWordIsAMention(t *testing.T) {
+	items := realItems(t, "federal-register-documents-2025-08-04.rss")
+	sorn := byTitle(t, items, "Privacy Act of 1974; System of Records")
+	var ev []string
+	for _, m := range sorn.Topics {
+		if m.Topic == "privacy" {
+			ev = m.Evidence
+		}
+	}
+	if len(ev) == 0 {
+		t.Fatalf("the notice has no privacy evidence: %+v", sorn.Topics)
+	}
+	at := sorn.Published
+	change := func(words ...string) tracker.Change {
+		return tracker.Change{DetectedAt: at, Importance: tracker.Major, Topics: []tracker.TopicMatch{{Topic: "privacy", Evidence: words}}}
+	}
+	if why, ok := Of(change("cookie"), sorn, 0); ok {
+		t.Errorf("linked by a lone “cookie”: %s", why.Explain())
+	}
+	if why, ok := Of(change("cookie", ev[0]), sorn, 0); !ok || len(why.Topics[0].Shared) != 1 {
+		t.Errorf("the item's own term %q in the change: linked %v, %+v", ev[0], ok, why)
+	}
+}
