@@ -39,7 +39,7 @@ func (a *app) compare(ctx context.Context, args []string, at string) error {
 	defer db.Close()
 	for _, id := range args {
 		if src, err := db.Source(ctx, id); err == nil && src.Kind == tracker.KindFeed {
-			return usagef("%s is a regulator's feed, not a document: compare two documents (the same one for two regions; see `tracker sources`)", id)
+			return usagef("%s", compare.NotADocument(id))
 		}
 	}
 	cmp := &compare.Comparer{DB: db, Taxonomy: cfg.taxonomy(), Subject: cfg.Subject}

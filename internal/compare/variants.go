@@ -61,3 +61,8 @@ func (c *Comparer) Variants(ctx context.Context, a, b, at string) (Variants, err
 	v.Alignment = diff.AlignSections(ta, tb, diff.Options{})
 	return v, nil
 }
+
+// NotADocument says why a feed cannot be one side of a comparison.
+func NotADocument(id string) string {
+	return fmt.Sprintf("%s is a regulator's feed, not a document: compare two documents (the same one for two regions; see `tracker sources`)", id)
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"tracker"
 	"tracker/internal/api"
 	"tracker/internal/compare"
 	"tracker/internal/diff"
@@ -38,6 +39,12 @@ func (s *server) variants(ctx context.Context, r *http.Request) (a, b api.Source
 	}
 	if b, err = s.source(ctx, idb); err != nil {
 		return
+	}
+	for _, src := range []api.Source{a, b} {
+		if src.Kind == tracker.KindFeed {
+			err = badRequestf("%s", compare.NotADocument(src.ID))
+			return
+		}
 	}
 	v, err = s.cmp.Variants(ctx, ida, idb, q.Get("at"))
 	var re *compare.RefError

@@ -30,6 +30,7 @@ func variantsHandler(t *testing.T) http.Handler {
   - {id: privacy-uk, kind: page, url: "http://127.0.0.1:9/uk", select: main, variant_of: privacy-eea}
   - {id: terms-2020, kind: page, url: "http://127.0.0.1:9/t20", select: main}
   - {id: terms-2023, kind: page, url: "http://127.0.0.1:9/t23", select: main, variant_of: terms-2020}
+  - {id: edpb, kind: feed, url: "http://127.0.0.1:9/feed"}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -115,6 +116,7 @@ func TestComparePage(t *testing.T) {
 		{"/compare?a=privacy-uk&b=privacy-eea&at=2025-01-01", 404, "privacy-uk had no version yet on 2025-01-01"},
 		{"/compare?a=privacy-uk&b=privacy-eea&at=3", 400, "is a version number, not a date"},
 		{"/compare?a=privacy-uk&b=privacy-uk", 400, "is compared with itself"},
+		{"/compare?a=privacy-uk&b=edpb", 400, "edpb is a regulator&#39;s feed, not a document"},
 	} {
 		mustContain(t, tc.path, fetch(tc.path, tc.want), tc.msg)
 	}
