@@ -1,6 +1,9 @@
 package diff
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // Tuning of paragraph pairing, checked on the whole TikTok history
 // (2020–2026): real edits of a paragraph keep well above these figures,
@@ -116,19 +119,7 @@ func (c *comparison) similarity(p, q *paragraph) float64 {
 		}
 		return 0
 	}
-	common := 0
-	for i, j := 0, 0; i < len(a) && j < len(b); {
-		switch {
-		case a[i] == b[j]:
-			common++
-			i++
-			j++
-		case a[i] < b[j]:
-			i++
-		default:
-			j++
-		}
-	}
+	common := commonSorted(a, b)
 	dice := 2 * float64(common) / float64(len(a)+len(b))
 	if common == min(len(a), len(b)) {
 		return max(dice, minSimilarity)
@@ -449,4 +440,22 @@ func join(toks []string) string {
 		b = append(b, t...)
 	}
 	return string(b)
+}
+
+// commonSorted counts the elements two sorted multisets share.
+func commonSorted[T cmp.Ordered](a, b []T) int {
+	common := 0
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] == b[j]:
+			common++
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return common
 }
